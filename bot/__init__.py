@@ -1,0 +1,1 @@
+"""Signpost bot: application wiring, configuration and persistence."""

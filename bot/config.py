@@ -1,0 +1,68 @@
+"""Deployment configuration, read from the environment or a `.env` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'signpost.db'}"
+DEFAULT_SEED_CSV = PROJECT_ROOT / "directory_seed.csv"
+
+
+class Settings(BaseSettings):
+    """Every setting a deployment can change. Names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    seed_csv: Path = DEFAULT_SEED_CSV
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_api_file_url: str | None = None
+    timezone: str = "Europe/London"
+    admin_user_ids: list[int] = Field(default_factory=list)
+    link_worker_chat_id: int | None = None
+    invite_ttl_hours: int = 72
+    # follow-up schedule (days after signposting / working days after referral)
+    followup_first_days: int = 7
+    followup_second_days: int = 28
+    case_length_weeks: int = 12
+    first_contact_reminder_working_days: int = 2
+    first_contact_escalation_working_days: int = 4
+    quiet_hours_start: int = 20
+    quiet_hours_end: int = 8
+    allow_weekend_prompts: bool = False
+    # retention and privacy
+    retention_months: int = 24
+    notes_encryption_key: str | None = None
+    user_rate_limit_per_minute: int = 30
+    # webhook mode (polling when webhook_url is unset)
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The deployment's local time zone."""
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests build their own `Settings`)."""
+    return Settings()

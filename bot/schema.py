@@ -1,0 +1,11 @@
+"""Imports every table module so `SQLModel.metadata` is complete (for migrations and tests)."""
+
+from sqlmodel import SQLModel
+
+import casework.models
+import directory.models
+import scheduler.models
+
+metadata = SQLModel.metadata
+
+__all__ = ["casework", "directory", "metadata", "scheduler"]

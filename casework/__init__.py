@@ -1,0 +1,1 @@
+"""Casework domain: staff roles, referrals, signposting and the case audit trail (no Telegram here)."""

@@ -1,0 +1,40 @@
+"""Encryption at rest for identifiable and free-text clinical fields (Fernet, key from config)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+
+class FieldCipher:
+    """Encrypts short text fields; empty text stays empty so 'not given' is visible without the key."""
+
+    def __init__(self, key: str | bytes) -> None:
+        self._fernet = Fernet(key)
+
+    def encrypt(self, text: str) -> str:
+        return self._fernet.encrypt(text.encode("utf-8")).decode("ascii") if text else ""
+
+    def decrypt(self, token: str) -> str:
+        if not token:
+            return ""
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except InvalidToken:
+            return "[unreadable: wrong key]"
+
+
+def load_or_create_key(configured: str | None, key_file: Path) -> str:
+    """The configured key, else one kept in `key_file` (created owner-only on first use, for the demo)."""
+    if configured:
+        return configured
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = Fernet.generate_key().decode("ascii")
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,204 @@
+"""Casework data model: staff, invites, referrals, case events (audit), signpostings, dialog state."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.clock import utcnow
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    LINK_WORKER = "link_worker"
+    WARD_STAFF = "ward_staff"
+
+
+class ReferralReason(StrEnum):
+    """Reasons for referral, as social prescribing services record them."""
+
+    LONELINESS = "loneliness"
+    MONEY = "money"
+    HOUSING = "housing"
+    CARER = "carer"
+    MENTAL_WELLBEING = "mental_wellbeing"
+    PHYSICAL_ACTIVITY = "physical_activity"
+    HOME_SAFETY = "home_safety"
+    LONG_TERM_CONDITION = "long_term_condition"
+    FOOD_FUEL = "food_fuel"
+    EMPLOYMENT_LEARNING = "employment_learning"
+    SUBSTANCE_USE = "substance_use"
+    OTHER = "other"
+
+
+REASON_LABELS: dict[ReferralReason, str] = {
+    ReferralReason.LONELINESS: "Loneliness / isolation",
+    ReferralReason.MONEY: "Money, debt, benefits",
+    ReferralReason.HOUSING: "Housing",
+    ReferralReason.CARER: "Carer support",
+    ReferralReason.MENTAL_WELLBEING: "Mental wellbeing",
+    ReferralReason.PHYSICAL_ACTIVITY: "Physical activity",
+    ReferralReason.HOME_SAFETY: "Independence / home safety",
+    ReferralReason.LONG_TERM_CONDITION: "Long-term condition self-management",
+    ReferralReason.FOOD_FUEL: "Food / fuel",
+    ReferralReason.EMPLOYMENT_LEARNING: "Employment / learning",
+    ReferralReason.SUBSTANCE_USE: "Substance use",
+    ReferralReason.OTHER: "Other",
+}
+
+
+class Urgency(StrEnum):
+    ROUTINE = "routine"
+    SOON = "soon"  # before discharge
+    URGENT = "urgent"  # within 1 working day
+
+
+class ContactRoute(StrEnum):
+    WARD_VISIT = "ward_visit"
+    PHONE = "phone"
+    TEXT = "text"
+    CARER = "carer"
+    POST_DISCHARGE_HOME = "home_visit"
+
+
+class CaseStatus(StrEnum):
+    NEW = "new"
+    CLAIMED = "claimed"
+    CONTACTED = "contacted"
+    CLOSED = "closed"
+
+
+class ClosureReason(StrEnum):
+    ENGAGED = "engaged"  # engaged / resolved
+    DECLINED = "declined"
+    UNABLE_TO_CONTACT = "unable_to_contact"
+    NOT_APPROPRIATE = "not_appropriate"  # not appropriate / referred back
+    DIED = "died"
+
+
+CLOSURE_LABELS: dict[ClosureReason, str] = {
+    ClosureReason.ENGAGED: "Engaged / resolved",
+    ClosureReason.DECLINED: "Declined",
+    ClosureReason.UNABLE_TO_CONTACT: "Unable to contact",
+    ClosureReason.NOT_APPROPRIATE: "Not appropriate / referred back",
+    ClosureReason.DIED: "Died",
+}
+
+
+class Engagement(StrEnum):
+    """What happened after a client was signposted to a service."""
+
+    UNKNOWN = "unknown"
+    ENGAGED = "engaged"
+    WAITING = "waiting"  # on the service's waiting list
+    COULDNT_GET_THROUGH = "couldnt_get_through"
+    DECLINED = "declined"
+    NOT_APPROPRIATE = "not_appropriate"
+    UNABLE_TO_CONTACT = "unable_to_contact"
+    DIED = "died"
+
+
+class StaffUser(SQLModel, table=True):
+    """A member of staff known to the bot. Clients are never stored here."""
+
+    __tablename__ = "staff_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False, index=True))
+    display_name: str = Field(default="", max_length=100)
+    role: Role = Field(max_length=16)
+    ward: str = Field(default="", max_length=100)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Invite(SQLModel, table=True):
+    """A one-time code an admin hands to a new member of staff. Only a hash of the code is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(unique=True, index=True, max_length=64)
+    role: Role = Field(max_length=16)
+    created_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    used_at: datetime | None = None
+
+
+class Referral(SQLModel, table=True):
+    """A social-prescribing referral raised by ward staff. Identifiable fields are minimal and encrypted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, index=True, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    referrer_user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    referrer_chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    source_ward: str = Field(max_length=100)
+    source_role: str = Field(default="", max_length=50)
+    consent_share: bool = False
+    consent_gp: bool = False
+    client_initials: str = Field(max_length=4)
+    hospital_ref_enc: str = ""  # Fernet token
+    nhs_number_enc: str = ""  # Fernet token, optional
+    reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    urgency: Urgency = Field(default=Urgency.ROUTINE, max_length=16)
+    risks_enc: str = ""  # Fernet token of the referrer's free text
+    contact_route: ContactRoute = Field(default=ContactRoute.WARD_VISIT, max_length=16)
+    expected_discharge: date | None = None
+    status: CaseStatus = Field(default=CaseStatus.NEW, max_length=16, index=True)
+    claimed_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True, index=True))
+    claimed_at: datetime | None = None
+    first_contact_at: datetime | None = None
+    contact_attempts: int = 0
+    closed_at: datetime | None = None
+    closure_reason: ClosureReason | None = Field(default=None, max_length=32)
+    team_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    anonymised: bool = False
+
+
+class CaseEvent(SQLModel, table=True):
+    """The audit trail of a case: every view and change, by whom and when. Never holds patient text."""
+
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor_user_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    kind: str = Field(max_length=32)  # created, viewed, claimed, contact_attempt, first_contact, signposted, closed…
+    detail: str = Field(default="", max_length=200)
+
+
+class Signposting(SQLModel, table=True):
+    """A client pointed to one directory service, with what became of it."""
+
+    __table_args__ = (UniqueConstraint("referral_id", "service_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    service_id: str = Field(foreign_key="service.id", index=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    engagement: Engagement = Field(default=Engagement.UNKNOWN, max_length=32)
+    engagement_at: datetime | None = None
+    client_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class DialogState(SQLModel, table=True):
+    """Where a user is in a multi-step conversation, stored per step so restarts and crashes lose nothing.
+
+    `version` gives optimistic locking, so two bot processes cannot both advance the same step.
+    """
+
+    __tablename__ = "dialog_state"
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    name: str = Field(primary_key=True, max_length=32)
+    step: str = Field(max_length=32)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)

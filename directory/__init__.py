@@ -1,0 +1,1 @@
+"""The curated VCSE/IAG service directory: models, import/export and search."""

@@ -1,0 +1,130 @@
+"""Directory data model: organisations, services, locations, taxonomy, unmet-need searches.
+
+Field names follow Open Referral UK where one exists, so import/export is a direct mapping.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from bot.clock import utcnow
+
+
+class ReferralRoute(StrEnum):
+    """Who may refer someone into a service."""
+
+    SELF = "self"  # the client can contact it themselves
+    PROFESSIONAL = "professional"  # a professional must refer
+    EITHER = "either"
+
+
+class Capacity(StrEnum):
+    """Whether a service is taking people on."""
+
+    OPEN = "open"
+    WAITING_LIST = "waiting_list"
+    CLOSED = "closed"
+
+
+class Cost(StrEnum):
+    FREE = "free"
+    LOW_COST = "low_cost"
+    PAID = "paid"
+
+
+ACCESS_METHODS = ("phone", "email", "web", "walk-in", "form", "text", "home-visit")
+
+
+class Organisation(SQLModel, table=True):
+    """A VCSE, statutory or advice organisation that runs one or more services."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(index=True, max_length=200)
+    description: str = ""
+    url: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+class Taxonomy(SQLModel, table=True):
+    """A need category (the social-prescribing support areas), e.g. `money` or `loneliness`."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    vocabulary: str = Field(default="signpost", max_length=64)
+    parent_id: str | None = Field(default=None, max_length=64)
+
+
+class ServiceTaxonomy(SQLModel, table=True):
+    """Link between a service and its categories."""
+
+    __tablename__ = "service_taxonomy"
+
+    service_id: str = Field(foreign_key="service.id", primary_key=True, ondelete="CASCADE", max_length=64)
+    taxonomy_id: str = Field(foreign_key="taxonomy.id", primary_key=True, max_length=64)
+
+
+class Service(SQLModel, table=True):
+    """One service a client can be signposted to, with what link workers need to judge fit."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=64)
+    name: str = Field(index=True, max_length=200)
+    description: str = ""
+    url: str = ""
+    email: str = ""
+    phone: str = ""
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    min_age: int | None = None
+    max_age: int | None = None
+    eligibility: str = ""  # who it is for, in plain words
+    areas: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    referral_route: ReferralRoute = Field(default=ReferralRoute.EITHER, max_length=16)
+    access_methods: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    opening_hours: str = ""  # e.g. "Mon-Fri 09:00-17:00; Sat 10:00-12:00" or "24/7"
+    cost: Cost = Field(default=Cost.FREE, max_length=16)
+    cost_detail: str = ""
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    accessibility: str = ""
+    accompany_allowed: bool = True  # someone may go with the client
+    capacity_status: Capacity = Field(default=Capacity.OPEN, max_length=16)
+    waiting_weeks: int | None = None
+    last_verified: date | None = None
+    active: bool = True
+
+
+class Location(SQLModel, table=True):
+    """A physical place where an organisation delivers services."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    organisation_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=64)
+    name: str = ""
+    address: str = ""
+    town: str = ""
+    postcode: str = Field(default="", max_length=16)
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class ServiceAtLocation(SQLModel, table=True):
+    """Link between a service and where it is delivered."""
+
+    __tablename__ = "service_at_location"
+
+    service_id: str = Field(foreign_key="service.id", primary_key=True, ondelete="CASCADE", max_length=64)
+    location_id: str = Field(foreign_key="location.id", primary_key=True, max_length=64)
+
+
+class UnmetSearch(SQLModel, table=True):
+    """A search that found nothing: the query text and filters only, never who asked."""
+
+    __tablename__ = "unmet_search"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    query: str = Field(max_length=500)
+    filters: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,1 @@
+"""Signpost - Telegram handlers, one module per conversation; thin wrappers over domain functions."""
