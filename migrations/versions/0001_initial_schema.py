@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:07:09.993558
+Create Date: 2026-11-23 16:09:06.305155
 """
 
 from collections.abc import Sequence

@@ -1,0 +1,33 @@
+"""Who may do what: roles come from the staff table, admins are bootstrapped from config."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session, select
+
+from casework.models import Role, StaffUser
+
+# What each role may do. Clients (no role) see only the public directory and their own follow-ups.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "refer": frozenset({Role.WARD_STAFF, Role.LINK_WORKER, Role.ADMIN}),
+    "casework": frozenset({Role.LINK_WORKER, Role.ADMIN}),
+    "invite": frozenset({Role.ADMIN}),
+    "report": frozenset({Role.ADMIN, Role.LINK_WORKER}),
+    "admin": frozenset({Role.ADMIN}),
+}
+
+
+def role_of(session: Session, telegram_user_id: int, bootstrap_admins: Iterable[int] = ()) -> Role | None:
+    """The user's role, or None for a client. Config-listed admins are admins even before they join."""
+    if telegram_user_id in set(bootstrap_admins):
+        return Role.ADMIN
+    staff = session.exec(
+        select(StaffUser).where(StaffUser.telegram_user_id == telegram_user_id, StaffUser.active == True)  # noqa: E712
+    ).first()
+    return staff.role if staff else None
+
+
+def may(role: Role | None, action: str) -> bool:
+    """Whether someone with `role` may perform `action` (a key of PERMISSIONS)."""
+    return role is not None and role in PERMISSIONS[action]
