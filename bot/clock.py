@@ -1,6 +1,7 @@
 """One source of 'now', so tests can control time.
 
-All stored timestamps are naive UTC; conversion to local time happens at the edges.
+All timestamps are timezone-aware UTC (SQLModel stores them as UTC on both backends);
+conversion to local time happens at the edges.
 """
 
 from __future__ import annotations
@@ -12,17 +13,17 @@ _now_source: Callable[[], datetime] | None = None
 
 
 def utcnow() -> datetime:
-    """Current time as naive UTC (the storage convention)."""
+    """Current time, timezone-aware UTC (the storage convention)."""
     if _now_source is not None:
         return _now_source()
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.now(UTC)
 
 
 class FrozenClock:
     """A controllable clock for tests: `with FrozenClock(start) as clock: clock.advance(days=7)`."""
 
     def __init__(self, start: datetime) -> None:
-        self.now = start.replace(tzinfo=None) if start.tzinfo is None else start.astimezone(UTC).replace(tzinfo=None)
+        self.now = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
 
     def __call__(self) -> datetime:
         return self.now

@@ -1,0 +1,88 @@
+"""Multi-step conversation state kept in the database, one row per (chat, user, dialog).
+
+Each step is saved in the same transaction as its effects, so a restart or crash resumes where the user was,
+and `version` (optimistic locking) stops two bot processes advancing the same step twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, delete, select
+
+from bot.clock import utcnow
+from casework.models import DialogState
+
+
+@dataclass
+class Dialog:
+    """A snapshot of one user's place in a conversation."""
+
+    chat_id: int
+    user_id: int
+    name: str
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+
+
+class StaleDialog(RuntimeError):
+    """Someone (another process or a double tap) advanced this dialog first."""
+
+
+def load_dialog(session: Session, chat_id: int, user_id: int, name: str) -> Dialog | None:
+    row = session.get(DialogState, (chat_id, user_id, name))
+    if row is None:
+        return None
+    return Dialog(chat_id, user_id, name, row.step, dict(row.data), row.version)
+
+
+def active_dialog(session: Session, chat_id: int, user_id: int, names: tuple[str, ...]) -> Dialog | None:
+    """The most recently touched of the named dialogs this user has open in this chat."""
+    row = session.exec(
+        select(DialogState)
+        .where(DialogState.chat_id == chat_id, DialogState.user_id == user_id, DialogState.name.in_(names))
+        .order_by(DialogState.updated_at.desc())
+    ).first()
+    return None if row is None else Dialog(chat_id, user_id, row.name, row.step, dict(row.data), row.version)
+
+
+def start_dialog(session: Session, chat_id: int, user_id: int, name: str, step: str, data: dict[str, Any]) -> Dialog:
+    """Begin (or restart) a dialog at `step`."""
+    row = session.get(DialogState, (chat_id, user_id, name))
+    version = 0 if row is None else row.version + 1
+    if row is None:
+        row = DialogState(chat_id=chat_id, user_id=user_id, name=name, step=step)
+    row.step, row.data, row.version, row.updated_at = step, data, version, utcnow()
+    session.add(row)
+    session.flush()
+    return Dialog(chat_id, user_id, name, step, dict(data), version)
+
+
+def advance_dialog(session: Session, dialog: Dialog, step: str, data: dict[str, Any]) -> Dialog:
+    """Move to `step` with `data`, only if nobody else moved it since `dialog` was read."""
+    result = session.execute(
+        update(DialogState)
+        .where(
+            DialogState.chat_id == dialog.chat_id,
+            DialogState.user_id == dialog.user_id,
+            DialogState.name == dialog.name,
+            DialogState.version == dialog.version,
+        )
+        .values(step=step, data=data, version=dialog.version + 1, updated_at=utcnow())
+    )
+    if result.rowcount != 1:
+        raise StaleDialog(dialog.name)
+    return Dialog(dialog.chat_id, dialog.user_id, dialog.name, step, dict(data), dialog.version + 1)
+
+
+def end_dialog(session: Session, chat_id: int, user_id: int, name: str) -> bool:
+    """Forget a dialog (finished or cancelled). True if there was one."""
+    result = session.execute(
+        delete(DialogState).where(
+            DialogState.chat_id == chat_id, DialogState.user_id == user_id, DialogState.name == name
+        )
+    )
+    return result.rowcount > 0

@@ -1,0 +1,324 @@
+"""Referral lifecycle: create, view (audited), claim, contact, signpost, close. Plain functions over a Session."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from bot.clock import utcnow
+from casework.crypto import FieldCipher
+from casework.models import (
+    CLOSURE_LABELS,
+    REASON_LABELS,
+    CaseEvent,
+    CaseStatus,
+    ClosureReason,
+    ContactRoute,
+    Referral,
+    ReferralReason,
+    Role,
+    Signposting,
+    Urgency,
+)
+
+_REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_REF_PATTERN = re.compile(r"^SP-?([A-Z0-9]{6})$")
+
+
+class FollowUpHooks(Protocol):
+    """What the follow-up engine needs to hear about; called inside the same transaction."""
+
+    def referral_created(self, session: Session, referral: Referral) -> None: ...
+    def signposted(self, session: Session, signposting: Signposting, referral: Referral) -> None: ...
+    def case_closed(self, session: Session, referral: Referral) -> None: ...
+
+
+class NoFollowUps:
+    """Hooks that do nothing (for tools and tests that don't schedule follow-ups)."""
+
+    def referral_created(self, session: Session, referral: Referral) -> None:
+        return None
+
+    def signposted(self, session: Session, signposting: Signposting, referral: Referral) -> None:
+        return None
+
+    def case_closed(self, session: Session, referral: Referral) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class ReferralDraft:
+    """Everything the ward enters; identifiers are plain here and encrypted on save."""
+
+    consent_share: bool
+    consent_gp: bool
+    client_initials: str
+    hospital_ref: str
+    ward: str
+    reasons: tuple[str, ...]
+    urgency: Urgency
+    risks: str
+    contact_route: ContactRoute
+    expected_discharge: date | None
+    nhs_number: str = ""
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    """The result of a case action: a message for the actor and, optionally, one for the referrer."""
+
+    ok: bool
+    message: str
+    referral: Referral | None = None
+    referrer_notice: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as a link worker sees it (decrypted). Only built for authorised staff; each view is audited."""
+
+    reference: str
+    status: CaseStatus
+    created_at: datetime
+    ward: str
+    reasons: list[str]
+    urgency: Urgency
+    client_initials: str
+    hospital_ref: str
+    nhs_number: str
+    risks: str
+    contact_route: ContactRoute
+    expected_discharge: date | None
+    claimed_by: int | None
+    contact_attempts: int
+    first_contact_at: datetime | None
+    closure_reason: ClosureReason | None
+    signposted_services: list[tuple[str, str]] = field(default_factory=list)  # (service id, engagement)
+
+
+def normalise_reference(text: str) -> str | None:
+    """'sp-7k3q9x', 'SP7K3Q9X' → 'SP-7K3Q9X'; None if it can't be a reference."""
+    match = _REF_PATTERN.match(text.strip().upper().replace(" ", ""))
+    return f"SP-{match.group(1)}" if match else None
+
+
+def _new_reference(session: Session) -> str:
+    while True:
+        reference = "SP-" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(6))
+        if session.exec(select(Referral.id).where(Referral.reference == reference)).first() is None:
+            return reference
+
+
+def _event(session: Session, referral: Referral, actor: int | None, kind: str, detail: str = "") -> None:
+    assert referral.id is not None
+    session.add(CaseEvent(referral_id=referral.id, actor_user_id=actor, kind=kind, detail=detail[:200]))
+
+
+def create_referral(
+    session: Session,
+    draft: ReferralDraft,
+    referrer_user_id: int,
+    referrer_chat_id: int,
+    source_role: Role | str,
+    cipher: FieldCipher,
+    hooks: FollowUpHooks | None = None,
+) -> Referral:
+    """Save a consented referral and return it with its new reference. Refuses drafts without consent."""
+    if not draft.consent_share:
+        raise ValueError("a referral needs the client's consent to share")
+    reasons = [ReferralReason(reason).value for reason in draft.reasons]
+    if not reasons:
+        raise ValueError("a referral needs at least one reason")
+    referral = Referral(
+        reference=_new_reference(session),
+        referrer_user_id=referrer_user_id,
+        referrer_chat_id=referrer_chat_id,
+        source_ward=draft.ward,
+        source_role=str(source_role),
+        consent_share=True,
+        consent_gp=draft.consent_gp,
+        client_initials=draft.client_initials,
+        hospital_ref_enc=cipher.encrypt(draft.hospital_ref),
+        nhs_number_enc=cipher.encrypt(draft.nhs_number),
+        reasons=reasons,
+        urgency=draft.urgency,
+        risks_enc=cipher.encrypt(draft.risks),
+        contact_route=draft.contact_route,
+        expected_discharge=draft.expected_discharge,
+    )
+    session.add(referral)
+    session.flush()
+    _event(session, referral, referrer_user_id, "created")
+    (hooks or NoFollowUps()).referral_created(session, referral)
+    return referral
+
+
+def get_referral(session: Session, reference: str) -> Referral | None:
+    normal = normalise_reference(reference)
+    if normal is None:
+        return None
+    return session.exec(select(Referral).where(Referral.reference == normal)).first()
+
+
+def view_case(session: Session, referral: Referral, actor: int, cipher: FieldCipher) -> CaseView:
+    """The decrypted case for an authorised viewer; the view is written to the audit trail."""
+    _event(session, referral, actor, "viewed")
+    signposted = session.exec(
+        select(Signposting.service_id, Signposting.engagement).where(Signposting.referral_id == referral.id)
+    ).all()
+    return CaseView(
+        reference=referral.reference,
+        status=referral.status,
+        created_at=referral.created_at,
+        ward=referral.source_ward,
+        reasons=list(referral.reasons),
+        urgency=referral.urgency,
+        client_initials=referral.client_initials,
+        hospital_ref=cipher.decrypt(referral.hospital_ref_enc),
+        nhs_number=cipher.decrypt(referral.nhs_number_enc),
+        risks=cipher.decrypt(referral.risks_enc),
+        contact_route=referral.contact_route,
+        expected_discharge=referral.expected_discharge,
+        claimed_by=referral.claimed_by,
+        contact_attempts=referral.contact_attempts,
+        first_contact_at=referral.first_contact_at,
+        closure_reason=referral.closure_reason,
+        signposted_services=[(service_id, str(engagement)) for service_id, engagement in signposted],
+    )
+
+
+def claim_case(session: Session, referral: Referral, worker_id: int) -> CaseOutcome:
+    """Claim a new case. Exactly one of two simultaneous claimers wins; the other is told kindly."""
+    result = session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, Referral.status == CaseStatus.NEW)
+        .values(status=CaseStatus.CLAIMED, claimed_by=worker_id, claimed_at=utcnow())
+    )
+    session.refresh(referral)
+    if result.rowcount != 1:
+        who = "you" if referral.claimed_by == worker_id else "another link worker"
+        return CaseOutcome(False, f"{referral.reference} has already been claimed by {who}.", referral)
+    _event(session, referral, worker_id, "claimed")
+    return CaseOutcome(
+        True,
+        f"You've claimed {referral.reference}. Please make first contact soon.",
+        referral,
+        referrer_notice=f"Update on referral {referral.reference}: a link worker has picked it up.",
+    )
+
+
+def _owner_problem(referral: Referral, actor: int, actor_role: Role | None) -> str | None:
+    if referral.status == CaseStatus.CLOSED:
+        return f"{referral.reference} is closed, so it can't be changed."
+    if referral.status == CaseStatus.NEW:
+        return f"{referral.reference} hasn't been claimed yet. Claim it first."
+    if referral.claimed_by != actor and actor_role != Role.ADMIN:
+        return f"{referral.reference} belongs to another link worker."
+    return None
+
+
+def record_contact_attempt(session: Session, referral: Referral, actor: int, actor_role: Role | None) -> CaseOutcome:
+    """Count an attempt to reach the client that did not get through."""
+    problem = _owner_problem(referral, actor, actor_role)
+    if problem:
+        return CaseOutcome(False, problem, referral)
+    referral.contact_attempts += 1
+    session.add(referral)
+    _event(session, referral, actor, "contact_attempt", f"attempt {referral.contact_attempts}")
+    message = f"Contact attempt {referral.contact_attempts} recorded for {referral.reference}."
+    return CaseOutcome(True, message, referral)
+
+
+def record_first_contact(session: Session, referral: Referral, actor: int, actor_role: Role | None) -> CaseOutcome:
+    """Mark that the link worker has spoken with the client."""
+    problem = _owner_problem(referral, actor, actor_role)
+    if problem:
+        return CaseOutcome(False, problem, referral)
+    if referral.first_contact_at is not None:
+        return CaseOutcome(False, f"First contact for {referral.reference} was already recorded.", referral)
+    referral.first_contact_at = utcnow()
+    referral.contact_attempts += 1
+    referral.status = CaseStatus.CONTACTED
+    session.add(referral)
+    _event(session, referral, actor, "first_contact")
+    return CaseOutcome(True, f"First contact recorded for {referral.reference}.", referral)
+
+
+def signpost_case(
+    session: Session,
+    referral: Referral,
+    service_id: str,
+    actor: int,
+    actor_role: Role | None,
+    hooks: FollowUpHooks | None = None,
+) -> CaseOutcome:
+    """Record that the client was pointed to a directory service; schedules its follow-ups. Idempotent."""
+    problem = _owner_problem(referral, actor, actor_role)
+    if problem:
+        return CaseOutcome(False, problem, referral)
+    existing = session.exec(
+        select(Signposting).where(Signposting.referral_id == referral.id, Signposting.service_id == service_id)
+    ).first()
+    if existing is not None:
+        return CaseOutcome(False, f"{referral.reference} is already signposted to that service.", referral)
+    assert referral.id is not None
+    signposting = Signposting(referral_id=referral.id, service_id=service_id, created_by=actor)
+    session.add(signposting)
+    session.flush()
+    _event(session, referral, actor, "signposted", service_id)
+    (hooks or NoFollowUps()).signposted(session, signposting, referral)
+    return CaseOutcome(True, f"Signposting recorded for {referral.reference}. We'll check in on it later.", referral)
+
+
+def close_case(
+    session: Session,
+    referral: Referral,
+    reason: ClosureReason,
+    actor: int,
+    actor_role: Role | None,
+    hooks: FollowUpHooks | None = None,
+) -> CaseOutcome:
+    """Close a case with a reason; open follow-ups are cancelled and the referrer told (reference only)."""
+    if referral.status == CaseStatus.NEW and actor_role == Role.ADMIN:
+        problem = None  # an admin may close an unclaimed case (e.g. referred back)
+    else:
+        problem = _owner_problem(referral, actor, actor_role)
+    if problem:
+        return CaseOutcome(False, problem, referral)
+    referral.status, referral.closure_reason, referral.closed_at = CaseStatus.CLOSED, reason, utcnow()
+    session.add(referral)
+    _event(session, referral, actor, "closed", reason.value)
+    (hooks or NoFollowUps()).case_closed(session, referral)
+    label = CLOSURE_LABELS[reason].lower()
+    return CaseOutcome(
+        True,
+        f"{referral.reference} is closed ({label}).",
+        referral,
+        referrer_notice=f"Update on referral {referral.reference}: the case is now closed ({label}).",
+    )
+
+
+def open_cases(session: Session, worker_id: int, limit: int = 20) -> tuple[list[Referral], list[Referral]]:
+    """(unclaimed cases, most urgent first; this worker's open cases)."""
+    unclaimed = session.exec(
+        select(Referral).where(Referral.status == CaseStatus.NEW).order_by(Referral.created_at).limit(limit)
+    ).all()
+    mine = session.exec(
+        select(Referral)
+        .where(Referral.claimed_by == worker_id, Referral.status != CaseStatus.CLOSED)
+        .order_by(Referral.created_at)
+        .limit(limit)
+    ).all()
+    urgency_rank = {Urgency.URGENT: 0, Urgency.SOON: 1, Urgency.ROUTINE: 2}
+    return sorted(unclaimed, key=lambda r: (urgency_rank[r.urgency], r.created_at)), list(mine)
+
+
+def reason_labels(reasons: list[str]) -> str:
+    """Readable reasons, e.g. 'Housing, Money, debt, benefits'."""
+    return "; ".join(REASON_LABELS[ReferralReason(reason)] for reason in reasons)

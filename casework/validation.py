@@ -1,0 +1,107 @@
+"""Checks for what people type, each returning a clean value or raising `InputProblem` with a kind message."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, timedelta
+
+MAX_FREE_TEXT = 500
+MAX_SHORT_TEXT = 60
+
+# Zero-width characters and bidi controls can hide or reorder text; we drop them.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
+
+
+class InputProblem(ValueError):
+    """Input we cannot use; `str(problem)` is a kind, plain-language reply for the person."""
+
+
+def clean_text(raw: str | None, max_length: int, what: str = "That") -> str:
+    """Normalise Unicode, drop control and invisible characters, squeeze spaces, enforce a length limit."""
+    if raw is None:
+        raise InputProblem("I can only read typed words here. Please type your answer.")
+    text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise InputProblem(f"{what} looks empty. Please type your answer.")
+    if len(text) > max_length:
+        raise InputProblem(f"{what} is a bit long — please keep it under {max_length} characters.")
+    return text
+
+
+def initials(raw: str | None) -> str:
+    """Patient initials: 1–4 letters (dots and spaces ignored), upper-cased."""
+    text = clean_text(raw, 20, "Initials")
+    letters = re.sub(r"[\s.\-']", "", text)
+    if not (1 <= len(letters) <= 4) or not all(ch.isalpha() for ch in letters):
+        raise InputProblem("Please send initials only — 1 to 4 letters, for example JS.")
+    return letters.upper()
+
+
+def hospital_reference(raw: str | None) -> str:
+    """A hospital number or ward reference: 3–20 letters, digits, '-' or '/'."""
+    text = clean_text(raw, 40, "That reference").upper()
+    compact = text.replace(" ", "")
+    if not re.fullmatch(r"[A-Z0-9/\-]{3,20}", compact):
+        raise InputProblem("Please send the hospital number or ward reference — letters and numbers, 3 to 20 long.")
+    return compact
+
+
+def nhs_number(raw: str | None) -> str:
+    """A valid 10-digit NHS number (modulus 11 check digit), spaces allowed."""
+    text = clean_text(raw, 20, "That NHS number")
+    digits = re.sub(r"[\s\-]", "", text)
+    if not re.fullmatch(r"\d{10}", digits) or not _nhs_check_digit_ok(digits):
+        raise InputProblem("That doesn't look like a valid NHS number (10 digits). Check it, or tap Skip.")
+    return digits
+
+
+def _nhs_check_digit_ok(digits: str) -> bool:
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == int(digits[9])
+
+
+def short_text(raw: str | None, what: str) -> str:
+    """A short label such as a ward name."""
+    return clean_text(raw, MAX_SHORT_TEXT, what)
+
+
+def free_text(raw: str | None, what: str) -> str:
+    """Free text such as known risks; must not be blank."""
+    return clean_text(raw, MAX_FREE_TEXT, what)
+
+
+_DATE_FORMATS = (r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})", r"(\d{1,2})[/.\-](\d{1,2})")
+
+
+def discharge_date(raw: str | None, today: date) -> date | None:
+    """An expected discharge date: 'today', 'tomorrow', 'not known', DD/MM or DD/MM/YYYY, within the next 6 months."""
+    text = clean_text(raw, 30, "That date").lower()
+    if text in {"not known", "unknown", "don't know", "dont know", "n/a", "na"}:
+        return None
+    if text == "today":
+        return today
+    if text == "tomorrow":
+        return today + timedelta(days=1)
+    for pattern in _DATE_FORMATS:
+        match = re.fullmatch(pattern, text)
+        if match:
+            day, month = int(match.group(1)), int(match.group(2))
+            year = int(match.group(3)) if match.lastindex == 3 else today.year
+            year = year + 2000 if year < 100 else year
+            try:
+                value = date(year, month, day)
+            except ValueError:
+                break
+            if match.lastindex == 2 and value < today - timedelta(days=7):
+                value = value.replace(year=year + 1)
+            if not today - timedelta(days=7) <= value <= today + timedelta(days=183):
+                raise InputProblem("That date is too far away. Please send a date in the next 6 months or 'not known'.")
+            return value
+    raise InputProblem("Please send a date like 28/11 or 28/11/2026, or tap a button.")

@@ -1,0 +1,43 @@
+"""Small builders for test data that go through the real domain functions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.engine import Engine
+
+from bot.db import session_scope
+from casework.crypto import FieldCipher
+from casework.models import ContactRoute, Referral, Role, Urgency
+from casework.referrals import ReferralDraft, create_referral
+
+TEST_KEY = "q2pC0mFhV3mI8Yt0uX6VJm3gQeQb7mXk0L2p1jZ6s9E="
+WARD_NURSE = 2001
+LINK_WORKER = 3001
+OTHER_LINK_WORKER = 3002
+
+
+def cipher() -> FieldCipher:
+    return FieldCipher(TEST_KEY)
+
+
+def draft(**overrides: object) -> ReferralDraft:
+    values: dict[str, object] = {
+        "consent_share": True,
+        "consent_gp": True,
+        "client_initials": "JS",
+        "hospital_ref": "NNUH1234567",
+        "ward": "Ward 7 (Elderly care)",
+        "reasons": ("money", "loneliness"),
+        "urgency": Urgency.ROUTINE,
+        "risks": "None known",
+        "contact_route": ContactRoute.PHONE,
+        "expected_discharge": date(2026, 11, 30),
+    }
+    values.update(overrides)
+    return ReferralDraft(**values)  # type: ignore[arg-type]
+
+
+def make_referral(engine: Engine, **overrides: object) -> Referral:
+    with session_scope(engine) as session:
+        return create_referral(session, draft(**overrides), WARD_NURSE, WARD_NURSE, Role.WARD_STAFF, cipher())
