@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     admin_user_ids: list[int] = Field(default_factory=list)
     link_worker_chat_id: int | None = None
     invite_ttl_hours: int = 72
+    talk_to_person_text: str = (
+        "To talk to a person:\n"
+        "• Ask at your GP practice for the social prescriber or care navigator.\n"
+        "• Norfolk & Waveney social prescribing team (sample number): 01603 555 010, Mon–Fri 9am–5pm.\n"
+        "• NHS 111 for health worries that are not an emergency. In an emergency call 999."
+    )
     # follow-up schedule (days after signposting / working days after referral)
     followup_first_days: int = 7
     followup_second_days: int = 28
