@@ -1,0 +1,82 @@
+"""Retention, /forgetme and rate limiting do what the privacy notice promises."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import select
+
+from bot.clock import FrozenClock
+from bot.db import session_scope
+from casework.dialogs import load_dialog, start_dialog
+from casework.models import CaseEvent, ClosureReason, Referral, Role, Signposting
+from casework.privacy import apply_retention, forget_client
+from casework.referrals import claim_case, close_case, get_referral, record_first_contact, signpost_case
+from directory.models import Organisation, Service
+from handlers.ratelimit import WINDOW_SECONDS, SlidingWindow
+from tests.factories import LINK_WORKER, make_referral
+
+CLIENT = 777
+
+
+def _closed_case_with_client(engine) -> str:
+    referral = make_referral(engine)
+    with session_scope(engine) as session:
+        session.add(Organisation(id="org", name="Org"))
+        session.add(Service(id="svc", organisation_id="org", name="Service"))
+    with session_scope(engine) as session:
+        case = get_referral(session, referral.reference)
+        claim_case(session, case, LINK_WORKER)
+        record_first_contact(session, case, LINK_WORKER, Role.LINK_WORKER)
+        signpost_case(session, case, "svc", LINK_WORKER, Role.LINK_WORKER)
+        for signposting in session.exec(select(Signposting)).all():
+            signposting.client_chat_id = CLIENT
+            session.add(signposting)
+        close_case(session, case, ClosureReason.ENGAGED, LINK_WORKER, Role.LINK_WORKER)
+    return referral.reference
+
+
+def test_retention_anonymises_only_cases_closed_long_enough_ago(engine) -> None:
+    with FrozenClock(datetime(2024, 1, 10, tzinfo=UTC)):
+        old = _closed_case_with_client(engine)
+    with FrozenClock(datetime(2026, 11, 1, tzinfo=UTC)):
+        recent = make_referral(engine).reference
+        with session_scope(engine) as session:
+            result = apply_retention(session, retention_months=24)
+    assert result.anonymised_cases == 1
+    with session_scope(engine) as session:
+        anonymised = get_referral(session, old)
+        assert anonymised.anonymised and anonymised.client_initials == "" and anonymised.hospital_ref_enc == ""
+        assert anonymised.reasons and anonymised.closure_reason == ClosureReason.ENGAGED  # statistics survive
+        assert session.exec(select(Signposting)).one().client_chat_id is None
+        assert get_referral(session, recent).client_initials == "JS"
+        assert session.exec(select(CaseEvent).where(CaseEvent.kind == "anonymised")).one()
+
+
+def test_retention_purges_abandoned_drafts(engine) -> None:
+    with FrozenClock(datetime(2026, 1, 1, tzinfo=UTC)), session_scope(engine) as session:
+        start_dialog(session, 1, 1, "refer", "initials", {"consent_gp": "yes"})
+    with FrozenClock(datetime(2026, 2, 1, tzinfo=UTC)), session_scope(engine) as session:
+        start_dialog(session, 2, 2, "refer", "initials", {})
+        assert apply_retention(session, 24).purged_drafts == 1
+        assert load_dialog(session, 1, 1, "refer") is None and load_dialog(session, 2, 2, "refer") is not None
+
+
+def test_forgetme_unlinks_the_client_and_keeps_the_case(engine) -> None:
+    reference = _closed_case_with_client(engine)
+    with session_scope(engine) as session:
+        start_dialog(session, CLIENT, CLIENT, "search", "results", {"q": "debt"})
+        assert forget_client(session, CLIENT) >= 2
+    with session_scope(engine) as session:
+        assert session.exec(select(Signposting)).one().client_chat_id is None
+        assert load_dialog(session, CLIENT, CLIENT, "search") is None
+        assert session.exec(select(Referral)).one().reference == reference
+
+
+def test_rate_limit_blocks_a_flood_then_recovers() -> None:
+    now = [0.0]
+    window = SlidingWindow(limit=3, clock=lambda: now[0])
+    assert [window.allow(1) for _ in range(4)] == [True, True, True, False]
+    assert window.allow(2)  # other people are unaffected
+    now[0] += WINDOW_SECONDS + 1
+    assert window.allow(1)
