@@ -1,0 +1,102 @@
+"""A three-panel PNG of a report: referrals by reason, engagement per service, referrals by month (Agg backend)."""
+
+from __future__ import annotations
+
+import io
+
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from casework.models import Engagement
+from reports.data import ENGAGEMENT_LABELS, ReportData
+
+TOP_SERVICES = 8
+MAX_LABEL_CHARS = 34
+DPI = 100
+BAR = 0.6
+ENGAGEMENT_COLOURS: dict[Engagement, str] = {
+    Engagement.ENGAGED: "#2e7d32",
+    Engagement.WAITING: "#f9a825",
+    Engagement.COULDNT_GET_THROUGH: "#ef6c00",
+    Engagement.DECLINED: "#c62828",
+    Engagement.NOT_APPROPRIATE: "#6a1b9a",
+    Engagement.UNABLE_TO_CONTACT: "#4e342e",
+    Engagement.DIED: "#37474f",
+    Engagement.UNKNOWN: "#bdbdbd",
+}
+
+
+def render_chart(data: ReportData, top_services: int = TOP_SERVICES) -> bytes:
+    """The chart as PNG bytes. Internal use: it shows exact counts."""
+    figure = Figure(figsize=(10, 13), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    figure.suptitle(_plain(f"Signpost report: {data.period.label}", 80), fontsize=14, fontweight="bold")
+    reasons_axes, engagement_axes, months_axes = figure.subplots(3, 1, height_ratios=[4, 4, 3])
+    _reasons(reasons_axes, data)
+    _engagement(engagement_axes, data, top_services)
+    _months(months_axes, data)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _reasons(axes: Axes, data: ReportData) -> None:
+    axes.set_title(f"Referrals by reason (n = {data.referrals}; a referral can give several)")
+    if not data.by_reason:
+        _empty(axes, "No referrals in this period")
+        return
+    counts = list(reversed(data.by_reason))
+    bars = axes.barh(range(len(counts)), [count.n for count in counts], height=BAR, color="#1565c0")
+    _label_rows(axes, [_plain(count.label) for count in counts])
+    axes.bar_label(bars, padding=3)
+    axes.set_xlabel("Referrals")
+
+
+def _engagement(axes: Axes, data: ReportData, top_services: int) -> None:
+    overall = data.engagement_overall
+    rate = f"{100 * overall.known / overall.n:.0f}%" if overall.n else "n/a"
+    axes.set_title(f"Engagement, top {top_services} services (n = {overall.n}; outcome known for {rate})")
+    rows = list(reversed(data.engagement_by_service[:top_services]))
+    if not rows:
+        _empty(axes, "No signpostings in this period")
+        return
+    left = [0] * len(rows)
+    for state, label in ENGAGEMENT_LABELS.items():
+        widths = [row.counts.get(state, 0) for row in rows]
+        if any(widths):
+            axes.barh(range(len(rows)), widths, left=left, height=BAR, label=label, color=ENGAGEMENT_COLOURS[state])
+            left = [start + width for start, width in zip(left, widths, strict=True)]
+    _label_rows(axes, [f"{_plain(row.label)} (n={row.n})" for row in rows])
+    axes.set_xlabel("Signpostings")
+    axes.legend(loc="best", fontsize="small")
+
+
+def _months(axes: Axes, data: ReportData) -> None:
+    axes.set_title("Referrals by month received")
+    if not data.referrals:
+        _empty(axes, "No referrals in this period")
+        return
+    months = [count.label for count in data.by_month]
+    bars = axes.bar(range(len(months)), [count.n for count in data.by_month], width=BAR, color="#00838f")
+    axes.set_xticks(range(len(months)), months)
+    axes.set_xlim(-0.5, max(len(months), 4) - 0.5)  # a single month stays a bar, not a wall
+    axes.margins(y=0.15)
+    axes.bar_label(bars, padding=2)
+    axes.set_ylabel("Referrals")
+    axes.tick_params(axis="x", labelrotation=45 if len(data.by_month) > 6 else 0)
+
+
+def _label_rows(axes: Axes, labels: list[str]) -> None:
+    axes.set_yticks(range(len(labels)), labels)
+
+
+def _empty(axes: Axes, message: str) -> None:
+    axes.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, color="#616161", transform=axes.transAxes)
+    axes.set_axis_off()
+
+
+def _plain(text: str, limit: int = MAX_LABEL_CHARS) -> str:
+    """Shortened, with '$' escaped so matplotlib never reads user text as mathtext."""
+    short = text if len(text) <= limit else text[: limit - 1] + "…"
+    return short.replace("$", r"\$")

@@ -1,0 +1,145 @@
+"""Report figures laid out as titled tables, the shape every export format writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from reports.data import ENGAGEMENT_LABELS, Count, Durations, EngagementRow, ReportData
+from reports.suppress import SMALLEST_SHOWN, shown_count, shown_percent, shown_statistic
+
+Cell = int | float | str | date | None
+MAX_QUERY_CHARS = 100
+SHAREABLE_NOTE = (
+    "Shareable export: counts of 1-4 are shown as '<5', other counts are rounded to the nearest 5, and percentages "
+    "or times based on small numbers are suppressed. Rows may not add up to totals."
+)
+INTERNAL_NOTE = "Internal export: exact figures and case references. Do not share outside the service."
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a report: a title, column headings and rows of plain values."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: list[tuple[Cell, ...]]
+
+
+def report_tables(data: ReportData, shareable: bool = False) -> list[Table]:
+    """Every table of the report; the shareable variant is suppressed/rounded and has no case references."""
+    tables = [
+        _summary(data, shareable),
+        _counts("Referrals by reason", "Reason", "Referrals (each reason counted)", data.by_reason, shareable),
+        _counts("Referrals by source ward", "Ward", "Referrals", data.by_ward, shareable),
+        _counts("Referrals by source role", "Referrer role", "Referrals", data.by_role, shareable),
+        _counts("Referrals by month", "Month", "Referrals", data.by_month, shareable),
+        _waits(data, shareable),
+        _counts("Cases by status", "Status (as of report date)", "Cases", data.by_status, shareable),
+        _counts("Cases by closure reason", "Closure reason", "Closed cases", data.by_closure, shareable),
+        _demand(data, shareable),
+        _counts("Signpostings by category", "Category", "Signpostings (each category counted)", data.by_category,
+                shareable),
+        _engagement(data, shareable),
+        _unmet(data, shareable),
+        _freshness(data),
+    ]
+    return tables if shareable else [*tables, _cases(data)]
+
+
+def _summary(data: ReportData, shareable: bool) -> Table:
+    rows: list[tuple[Cell, ...]] = [
+        ("Period from", data.period.start),
+        ("Period to", data.period.end),
+        ("Generated on", data.generated_on),
+        ("Referrals received", shown_count(data.referrals, shareable)),
+        ("Clients signposted", shown_count(data.signposted_clients, shareable)),
+        ("Signpostings made", shown_count(data.signpostings, shareable)),
+        ("Searches that found nothing", shown_count(data.unmet_searches, shareable)),
+        ("Active directory services", data.active_services),
+        ("Active services not verified in 12 months", data.not_verified_in_12_months),
+        ("Active services never verified", data.never_verified),
+        ("Note", SHAREABLE_NOTE if shareable else INTERNAL_NOTE),
+    ]
+    return Table("Summary", ("Item", "Value"), rows)
+
+
+def _counts(title: str, label: str, measure: str, counts: list[Count], shareable: bool) -> Table:
+    return Table(title, (label, measure), [(count.label, shown_count(count.n, shareable)) for count in counts])
+
+
+def _waits(data: ReportData, shareable: bool) -> Table:
+    header = ("Measure (elapsed calendar time)", "n", "Median (hours)", "Median (days)", "90th percentile (hours)",
+              "90th percentile (days)")
+    rows = [
+        _wait_row("Referral to claim by a link worker", data.time_to_claim, shareable),
+        _wait_row("Referral to first contact with the client", data.time_to_first_contact, shareable),
+    ]
+    return Table("Time to claim and first contact", header, rows)
+
+
+def _wait_row(label: str, waits: Durations, shareable: bool) -> tuple[Cell, ...]:
+    cells: list[Cell] = [label, shown_count(waits.n, shareable)]
+    for hours in (waits.median_hours, waits.p90_hours):
+        cells.append(shown_statistic(hours, waits.n, shareable))
+        cells.append(shown_statistic(None if hours is None else hours / 24, waits.n, shareable))
+    return tuple(cells)
+
+
+def _demand(data: ReportData, shareable: bool) -> Table:
+    header = ("Service", "Signpostings", "Share of clients signposted (%)")
+    rows = [
+        (demand.service, shown_count(demand.n, shareable), shown_percent(demand.n, data.signposted_clients, shareable))
+        for demand in data.by_service
+    ]
+    return Table("Signpostings by service", header, rows)
+
+
+def _engagement(data: ReportData, shareable: bool) -> Table:
+    header = ("Service", "Signpostings (n)", *ENGAGEMENT_LABELS.values(), "Response rate (% with a known outcome)",
+              "Engaged (% of known outcomes)")
+    rows = [_engagement_row(row, shareable) for row in (data.engagement_overall, *data.engagement_by_service)]
+    return Table("Engagement by service", header, rows)
+
+
+def _engagement_row(row: EngagementRow, shareable: bool) -> tuple[Cell, ...]:
+    return (
+        row.label,
+        shown_count(row.n, shareable),
+        *(shown_count(row.counts.get(state, 0), shareable) for state in ENGAGEMENT_LABELS),
+        shown_percent(row.known, row.n, shareable),
+        shown_percent(row.engaged, row.known, shareable),
+    )
+
+
+def _unmet(data: ReportData, shareable: bool) -> Table:
+    """Grouped zero-result searches. Shareable: wordings searched fewer than 5 times are pooled, never shown."""
+    header = ("Search (most common wording)", "Searches", "Different wordings grouped")
+    shown = [need for need in data.unmet_need if not shareable or need.n >= SMALLEST_SHOWN]
+    rows: list[tuple[Cell, ...]] = [
+        (need.query[:MAX_QUERY_CHARS], shown_count(need.n, shareable), need.variants) for need in shown
+    ]
+    pooled = sum(need.n for need in data.unmet_need) - sum(need.n for need in shown)
+    if pooled:
+        rows.append(("Other searches (each fewer than 5, not listed)", shown_count(pooled, shareable), ""))
+    return Table("Unmet need (searches that found nothing)", header, rows)
+
+
+def _freshness(data: ReportData) -> Table:
+    rows = [(stale.service, stale.last_verified or "never") for stale in data.stale_services]
+    return Table("Directory freshness (active services not verified in 12 months)", ("Service", "Last verified"), rows)
+
+
+def _cases(data: ReportData) -> Table:
+    header = ("Reference", "Received", "Ward", "Referrer role", "Reasons", "Status", "Closure reason",
+              "Hours to claim", "Hours to first contact", "Signpostings")
+    rows = [
+        (case.reference, case.received, case.ward, case.role, "; ".join(case.reasons), case.status, case.closure,
+         _one_decimal(case.hours_to_claim), _one_decimal(case.hours_to_first_contact), case.signpostings)
+        for case in data.cases
+    ]
+    return Table("Cases (pseudonymised)", header, rows)
+
+
+def _one_decimal(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)

@@ -1,0 +1,94 @@
+"""A short plain-text summary of a report, for a chat message (internal: exact figures, no references)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from casework.models import CaseStatus, Engagement
+from reports.data import ENGAGEMENT_LABELS, STATUS_LABELS, Count, Durations, EngagementRow, ReportData
+
+TOP = 3
+MAX_TEXT_CHARS = 40
+HOURS_SHOWN_AS_DAYS = 48
+STATUS_WORDS = {STATUS_LABELS[status]: status.value for status in CaseStatus}
+MAIN_STATES = (Engagement.ENGAGED, Engagement.WAITING, Engagement.COULDNT_GET_THROUGH, Engagement.DECLINED)
+
+
+def summary_text(data: ReportData) -> str:
+    """A dozen lines: referrals, waits, cases, signposting demand, engagement, unmet need, directory freshness."""
+    lines = [
+        f"Signpost report, {data.period.label}",
+        "(referrals received and signpostings made in this period; status as of today)",
+        "",
+        f"Referrals: {data.referrals}",
+    ]
+    if data.referrals:
+        lines += [
+            f"Top reasons: {_top(data.by_reason)}",
+            f"Top wards: {_top(data.by_ward)}",
+            _wait_line("Time to claim", data.time_to_claim),
+            _wait_line("Time to first contact", data.time_to_first_contact),
+            "Cases now: " + " · ".join(f"{c.n} {STATUS_WORDS.get(c.label, c.label)}" for c in data.by_status),
+        ]
+        if closed := _listing(data.by_closure):
+            lines.append(f"Closed as: {closed}")
+    lines += ["", f"Signpostings: {data.signpostings} for {data.signposted_clients} clients"]
+    if data.signpostings:
+        busiest = " · ".join(
+            f"{_short(demand.service)} ({demand.n}, {demand.share:.0%} of clients)" for demand in data.by_service[:TOP]
+        )
+        lines += [f"Busiest services: {busiest}", *_engagement_lines(data.engagement_overall)]
+    lines += ["", _unmet_line(data), _directory_line(data)]
+    return "\n".join(lines)
+
+
+def format_hours(hours: float) -> str:
+    """Elapsed time in hours, or in days from two days up: '5.5 hours', '3.2 days'."""
+    if hours < HOURS_SHOWN_AS_DAYS:
+        return f"{hours:.1f} hours"
+    return f"{hours / 24:.1f} days"
+
+
+def _wait_line(label: str, waits: Durations) -> str:
+    if waits.median_hours is None or waits.p90_hours is None:
+        return f"{label}: no cases yet"
+    return (f"{label}: median {format_hours(waits.median_hours)}, 90% within {format_hours(waits.p90_hours)} "
+            f"(n={waits.n})")
+
+
+def _engagement_lines(overall: EngagementRow) -> list[str]:
+    engaged_share = f" ({overall.engaged / overall.known:.0%})" if overall.known else ""
+    breakdown = [f"{ENGAGEMENT_LABELS[state].lower()} {overall.counts.get(state, 0)}" for state in MAIN_STATES]
+    other = overall.known - sum(overall.counts.get(state, 0) for state in MAIN_STATES)
+    if other:
+        breakdown.append(f"other {other}")
+    breakdown.append(f"unknown {overall.n - overall.known}")
+    return [
+        f"Engagement: {overall.engaged} engaged of {overall.known} known outcomes{engaged_share}; "
+        f"response rate {overall.known / overall.n:.0%} ({overall.known} of {overall.n})",
+        " · ".join(breakdown),
+    ]
+
+
+def _unmet_line(data: ReportData) -> str:
+    if not data.unmet_searches:
+        return "Unmet need: every search found something."
+    common = " · ".join(f'"{_short(need.query)}" ({need.n})' for need in data.unmet_need[:TOP])
+    return f"Unmet need: {data.unmet_searches} searches found nothing. Most common: {common}"
+
+
+def _directory_line(data: ReportData) -> str:
+    return (f"Directory: {data.not_verified_in_12_months} of {data.active_services} active services not verified "
+            f"in 12 months; {data.never_verified} never verified.")
+
+
+def _top(counts: list[Count]) -> str:
+    return _listing(counts[:TOP])
+
+
+def _listing(counts: Iterable[Count]) -> str:
+    return " · ".join(f"{_short(count.label)} ({count.n})" for count in counts if count.n)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_TEXT_CHARS else text[: MAX_TEXT_CHARS - 1] + "…"
