@@ -86,3 +86,6 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         admin_user_ids=[1000],
         link_worker_chat_id=-500,
     )
+
+
+pytest_plugins = ["tests.e2e"]

@@ -1,0 +1,215 @@
+"""Application wiring: the runtime (database, cipher) and the PTB `Application` that serves Telegram.
+
+`TELEGRAM_API_BASE_URL` is the Bot API root *including* the `/bot` prefix, without the token, e.g.
+`https://api.telegram.org/bot` (default) or `http://127.0.0.1:8081/bot` for a local or fake server;
+PTB appends the token. `TELEGRAM_API_FILE_URL` likewise, e.g. `http://127.0.0.1:8081/file/bot`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BasePersistence
+
+from bot.config import PROJECT_ROOT, Settings
+from bot.db import make_engine, migrate, sqlite_path
+from bot.runtime import RUNTIME_KEY, Runtime
+from casework.crypto import FieldCipher, load_or_create_key
+from directory.seed import ensure_seeded
+from handlers import register_all
+
+logger = logging.getLogger(__name__)
+
+PUBLIC_COMMANDS = (
+    ("start", "Start here"),
+    ("help", "How this bot can help"),
+    ("find", "Find local support, e.g. /find debt advice"),
+)
+STAFF_COMMANDS = (
+    ("refer", "Refer a patient for social prescribing"),
+    ("inbox", "Referrals waiting for a link worker"),
+    ("case", "Open a case: /case <reference>"),
+    ("invite", "Create a one-time staff invite code (admins)"),
+    ("cancel", "Stop what you are doing"),
+)
+POST_INIT_HOOKS = "post_init_hooks"
+POST_SHUTDOWN_HOOKS = "post_shutdown_hooks"
+# Updates must survive restarts: never drop what Telegram is holding for us.
+UPDATE_OPTIONS: dict[str, Any] = {"allowed_updates": Update.ALL_TYPES, "drop_pending_updates": False}
+RETRY_FOREVER = -1
+READY_LOG = "Signpost ready"  # logged once start-up is done; process supervisors and tests wait for it
+_STARTUP_LOCK_ID = 0x5167_9057  # pg_advisory_lock key shared by every Signpost process
+
+Hook = Callable[[Application], Awaitable[Any]]
+
+
+class ConfigurationError(ValueError):
+    """The settings cannot run the bot as asked (missing token, webhook without secret ...)."""
+
+
+def data_dir(settings: Settings) -> Path:
+    """Where local files live: next to the SQLite database, else the project root."""
+    database_file = sqlite_path(settings.database_url)
+    return database_file.parent if database_file else PROJECT_ROOT
+
+
+@contextmanager
+def startup_lock(engine: Engine, settings: Settings) -> Iterator[None]:
+    """Serialises migrate/seed/key creation between bot processes starting at the same time."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _STARTUP_LOCK_ID})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _STARTUP_LOCK_ID})
+        return
+    database_file = sqlite_path(settings.database_url)
+    if database_file is None:  # in-memory: nothing to share
+        yield
+        return
+    database_file.parent.mkdir(parents=True, exist_ok=True)
+    with database_file.with_name(database_file.name + ".startup-lock").open("a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        yield
+
+
+def prepare_database(settings: Settings) -> Engine:
+    """An engine on a migrated database whose service directory is seeded (when it was empty)."""
+    engine = make_engine(settings.database_url)
+    with startup_lock(engine, settings):
+        migrate(engine)
+        ensure_seeded(engine, settings.seed_csv)
+    return engine
+
+
+def make_runtime(settings: Settings) -> Runtime:
+    """Everything handlers need: the prepared database and the field cipher for `settings`."""
+    engine = prepare_database(settings)
+    with startup_lock(engine, settings):
+        key = load_or_create_key(settings.notes_encryption_key, data_dir(settings) / "signpost.key")
+    if not settings.notes_encryption_key:
+        logger.warning("NOTES_ENCRYPTION_KEY is not set: using a local key file (fine for a demo, not for a service)")
+    return Runtime(settings=settings, engine=engine, cipher=FieldCipher(key))
+
+
+def bot_commands(*groups: tuple[tuple[str, str], ...]) -> list[BotCommand]:
+    return [BotCommand(name, description) for group in groups for name, description in group]
+
+
+async def publish_staff_commands(bot: Bot, chat_id: int) -> None:
+    """Show the staff command menu in one chat (e.g. after someone joins as staff)."""
+    await bot.set_my_commands(bot_commands(PUBLIC_COMMANDS, STAFF_COMMANDS), scope=BotCommandScopeChat(chat_id))
+
+
+async def publish_commands(bot: Bot, settings: Settings) -> None:
+    """The command menu: public commands for everyone, staff ones in admin chats and the link-worker chat.
+
+    A chat Telegram does not know yet (an admin who never opened the bot) is skipped, not fatal.
+    """
+    await bot.set_my_commands(bot_commands(PUBLIC_COMMANDS), scope=BotCommandScopeDefault())
+    staff_chats = [*settings.admin_user_ids, *([settings.link_worker_chat_id] if settings.link_worker_chat_id else [])]
+    for chat_id in staff_chats:
+        try:
+            await publish_staff_commands(bot, chat_id)
+        except TelegramError as error:
+            logger.warning("Could not set the staff command menu for chat %s: %s", chat_id, error)
+
+
+async def _run_hooks(application: Application, key: str) -> None:
+    hooks: list[Hook] = application.bot_data[RUNTIME_KEY].extras.get(key, [])
+    for hook in hooks:
+        await hook(application)
+
+
+async def _post_init(application: Application) -> None:
+    runtime: Runtime = application.bot_data[RUNTIME_KEY]
+    try:
+        await publish_commands(application.bot, runtime.settings)
+    except TelegramError as error:
+        logger.warning("Could not set the command menu: %s", error)
+    await _run_hooks(application, POST_INIT_HOOKS)
+    mode = "webhook" if runtime.settings.webhook_url else "polling"
+    logger.info("%s as @%s (%s)", READY_LOG, application.bot.username, mode)
+
+
+async def _post_shutdown(application: Application) -> None:
+    await _run_hooks(application, POST_SHUTDOWN_HOOKS)
+
+
+def build_application(runtime: Runtime, *, persistence: BasePersistence | None = None) -> Application:
+    """The PTB Application for `runtime`: API endpoint, rate limits, timeouts, handlers and lifecycle hooks.
+
+    `runtime.extras["post_init_hooks"]` / `["post_shutdown_hooks"]`: async callables(application) run after
+    start-up (command menu set) and after shutdown. A `persistence` must not store bot_data (it holds the runtime).
+    """
+    settings = runtime.settings
+    if not settings.telegram_bot_token:
+        raise ConfigurationError("TELEGRAM_BOT_TOKEN is not set")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .base_url(settings.telegram_api_base_url)
+        # Telegram's limits: ~30 messages/s overall, 20/minute per group; a 429 is retried after its retry_after.
+        .rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, group_time_period=60, max_retries=3))
+        .connect_timeout(5)
+        .read_timeout(15)
+        .write_timeout(20)
+        .pool_timeout(5)
+        .get_updates_connect_timeout(5)
+        .get_updates_read_timeout(15)  # PTB adds the long-poll timeout on top
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.telegram_api_file_url:
+        builder = builder.base_file_url(settings.telegram_api_file_url)
+    if persistence is not None:
+        builder = builder.persistence(persistence)
+    application = builder.build()
+    application.bot_data[RUNTIME_KEY] = runtime
+    register_all(application)
+    return application
+
+
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """Arguments for PTB's webhook server (`run_webhook` / `Updater.start_webhook`) from `settings`."""
+    if not settings.webhook_url:
+        raise ConfigurationError("WEBHOOK_URL is not set")
+    if not settings.webhook_secret:
+        raise ConfigurationError("WEBHOOK_SECRET is required in webhook mode (Telegram sends it with every update)")
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlsplit(settings.webhook_url).path.lstrip("/"),
+        "webhook_url": settings.webhook_url,
+        "secret_token": settings.webhook_secret,
+        **UPDATE_OPTIONS,
+    }
+
+
+def run_polling(application: Application) -> None:
+    """Serve by long polling until SIGINT/SIGTERM; updates that arrived while down are handled, none dropped."""
+    application.run_polling(bootstrap_retries=RETRY_FOREVER, **UPDATE_OPTIONS)
+
+
+def run_webhook(application: Application, settings: Settings) -> None:
+    """Serve with PTB's webhook server (several processes may share one token behind a load balancer)."""
+    application.run_webhook(bootstrap_retries=RETRY_FOREVER, **webhook_options(settings))
+
+
+def run(application: Application, settings: Settings) -> None:
+    """Webhook mode when `WEBHOOK_URL` is set, polling otherwise."""
+    if settings.webhook_url:
+        run_webhook(application, settings)
+    else:
+        run_polling(application)

@@ -1,0 +1,148 @@
+"""`python -m directory`: seed, import, export, list categories and search the service directory.
+
+Exit codes: 0 ok, 1 an import skipped rows with errors (good rows were still loaded), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from bot.config import get_settings
+from bot.db import make_engine, migrate, session_scope
+from directory.models import Service, ServiceTaxonomy
+from directory.oruk import export_oruk_csv, export_oruk_json, import_oruk
+from directory.search_cli import add_search_parser, run_search
+from directory.seed import ImportReport, ensure_seeded, export_directory_csv, load_directory_csv
+from directory.taxonomy import CATEGORIES
+
+EXIT_OK, EXIT_ROW_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface: one subcommand per job."""
+    parser = argparse.ArgumentParser(prog="python -m directory", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("seed", help="load directory_seed.csv if the directory is empty")
+    command = commands.add_parser("import-csv", help="add or update services from a directory CSV")
+    command.add_argument("file", type=Path)
+    command = commands.add_parser("export-csv", help="write the directory as a CSV in the seed format")
+    command.add_argument("file", type=Path)
+    command = commands.add_parser("import-oruk", help="add or update services from Open Referral UK data")
+    command.add_argument("source", type=Path, help="a folder of ORUK CSV files or an ORUK JSON file")
+    command = commands.add_parser("export-oruk", help="write the directory as Open Referral UK CSV and/or JSON")
+    command.add_argument("folder", type=Path, nargs="?", help="folder for the ORUK CSV files")
+    command.add_argument("--json", type=Path, metavar="FILE", help="also (or only) write ORUK service JSON here")
+    commands.add_parser("categories", help="list the need categories and how many services each has")
+    add_search_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command against the configured database (migrated and seeded first)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "export-oruk" and args.folder is None and args.json is None:
+        parser.error("export-oruk needs a FOLDER, --json FILE, or both")
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)
+        seeded = ensure_seeded(engine, settings.seed_csv)
+        if args.command == "seed":
+            return _report_seed(engine, seeded)
+        if args.command == "search":
+            return run_search(args, engine)
+        return COMMANDS[args.command](args, engine)
+    except FileNotFoundError as missing:
+        print(f"Sorry, I can't find {missing.filename or missing}.", file=sys.stderr)
+        return EXIT_USAGE
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as problem:
+        print(f"Sorry, that file can't be read: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        engine.dispose()
+
+
+def _report_seed(engine: Engine, seeded: int) -> int:
+    if seeded:
+        print(f"Loaded {seeded} services from the seed file.")
+    else:
+        print(f"The directory already has {_service_count(engine)} services; the seed file was not needed.")
+    return EXIT_OK
+
+
+def _service_count(engine: Engine) -> int:
+    with session_scope(engine) as session:
+        return session.exec(select(func.count()).select_from(Service)).one()
+
+
+def _import_csv(args: argparse.Namespace, engine: Engine) -> int:
+    with session_scope(engine) as session:
+        report = load_directory_csv(session, args.file)
+    return _print_report(report, args.file)
+
+
+def _import_oruk(args: argparse.Namespace, engine: Engine) -> int:
+    with session_scope(engine) as session:
+        report = import_oruk(session, args.source)
+    return _print_report(report, args.source)
+
+
+def _print_report(report: ImportReport, source: Path) -> int:
+    print(f"Loaded {report.loaded} services from {source}.")
+    if not report.errors:
+        return EXIT_OK
+    print(f"{len(report.errors)} row(s) were not loaded; fix them and import again:", file=sys.stderr)
+    for error in report.errors:
+        print(f"  {error}", file=sys.stderr)
+    return EXIT_ROW_ERRORS
+
+
+def _export_csv(args: argparse.Namespace, engine: Engine) -> int:
+    with session_scope(engine) as session:
+        written = export_directory_csv(session, args.file)
+    print(f"Wrote {written} services to {args.file}.")
+    return EXIT_OK
+
+
+def _export_oruk(args: argparse.Namespace, engine: Engine) -> int:
+    with session_scope(engine) as session:
+        if args.folder is not None:
+            written = export_oruk_csv(session, args.folder)
+            print(f"Wrote {written} services as Open Referral UK CSV files in {args.folder}.")
+        if args.json is not None:
+            written = export_oruk_json(session, args.json)
+            print(f"Wrote {written} services as Open Referral UK JSON to {args.json}.")
+    return EXIT_OK
+
+
+def _categories(args: argparse.Namespace, engine: Engine) -> int:
+    with session_scope(engine) as session:
+        counts = Counter(session.exec(select(ServiceTaxonomy.taxonomy_id)).all())
+    width = max(len(category_id) for category_id in CATEGORIES)
+    for category in CATEGORIES.values():
+        print(f"{category.id:<{width}}  {category.label} ({counts[category.id]} services)")
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Engine], int]] = {
+    "import-csv": _import_csv,
+    "import-oruk": _import_oruk,
+    "export-csv": _export_csv,
+    "export-oruk": _export_oruk,
+    "categories": _categories,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""Norfolk & Waveney geography: which area tokens a service can serve and which of them cover a place.
+
+Area tokens, from widest to narrowest:
+- `national` covers everywhere;
+- a county (`Norfolk`, `Suffolk`) covers its local authorities and their postcode districts;
+- a local authority (e.g. `Breckland`) covers its postcode districts;
+- a postcode district (e.g. `NR19`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+NATIONAL = "national"
+
+AUTHORITY_COUNTY: dict[str, str] = {
+    "Norwich": "Norfolk",
+    "Broadland": "Norfolk",
+    "South Norfolk": "Norfolk",
+    "Breckland": "Norfolk",
+    "North Norfolk": "Norfolk",
+    "Great Yarmouth": "Norfolk",
+    "King's Lynn and West Norfolk": "Norfolk",
+    "East Suffolk": "Suffolk",  # the Waveney part: Lowestoft, Beccles, Bungay, Southwold, Halesworth
+}
+COUNTIES: tuple[str, ...] = ("Norfolk", "Suffolk")
+AUTHORITIES: tuple[str, ...] = tuple(AUTHORITY_COUNTY)
+
+# Each postcode district's main local authority (districts on a border go to the one most of their homes are in).
+DISTRICT_AUTHORITY: dict[str, str] = {
+    **dict.fromkeys(("NR1", "NR2", "NR3", "NR4", "NR5"), "Norwich"),
+    **dict.fromkeys(("NR6", "NR7", "NR8", "NR10", "NR11", "NR12", "NR13"), "Broadland"),
+    **dict.fromkeys(("NR9", "NR14", "NR15", "NR18", "IP20", "IP21", "IP22"), "South Norfolk"),
+    **dict.fromkeys(("NR16", "NR17", "NR19", "NR20", "IP24", "IP25", "IP26", "PE37"), "Breckland"),
+    **dict.fromkeys(("NR21", "NR22", "NR23", "NR24", "NR25", "NR26", "NR27", "NR28"), "North Norfolk"),
+    **dict.fromkeys(("NR29", "NR30", "NR31"), "Great Yarmouth"),
+    **dict.fromkeys(
+        ("PE30", "PE31", "PE32", "PE33", "PE34", "PE35", "PE36", "PE38"), "King's Lynn and West Norfolk"
+    ),
+    **dict.fromkeys(("NR32", "NR33", "NR34", "NR35", "IP18", "IP19"), "East Suffolk"),
+}
+
+# Everyday names people type. Authority names (and their short forms) give the authority;
+# other towns give the postcode district most of the town is in.
+_ALIASES: dict[str, str] = {
+    "norwich city": "Norwich",
+    "city of norwich": "Norwich",
+    "kings lynn": "King's Lynn and West Norfolk",
+    "king's lynn": "King's Lynn and West Norfolk",
+    "lynn": "King's Lynn and West Norfolk",
+    "west norfolk": "King's Lynn and West Norfolk",
+    "kings lynn and west norfolk": "King's Lynn and West Norfolk",
+    "king's lynn & west norfolk": "King's Lynn and West Norfolk",
+    "kings lynn & west norfolk": "King's Lynn and West Norfolk",
+    "yarmouth": "Great Yarmouth",
+    "gt yarmouth": "Great Yarmouth",
+    "waveney": "East Suffolk",
+    "east suffolk (waveney)": "East Suffolk",
+    "uk": NATIONAL,
+    "england": NATIONAL,
+    "nationwide": NATIONAL,
+    "all": NATIONAL,
+    # towns -> main postcode district
+    "hellesdon": "NR6",
+    "sprowston": "NR7",
+    "thorpe st andrew": "NR7",
+    "taverham": "NR8",
+    "drayton": "NR8",
+    "hethersett": "NR9",
+    "horsford": "NR10",
+    "reepham": "NR10",
+    "aylsham": "NR11",
+    "wroxham": "NR12",
+    "hoveton": "NR12",
+    "acle": "NR13",
+    "brundall": "NR13",
+    "poringland": "NR14",
+    "loddon": "NR14",
+    "long stratton": "NR15",
+    "attleborough": "NR17",
+    "wymondham": "NR18",
+    "dereham": "NR19",
+    "east dereham": "NR19",
+    "fakenham": "NR21",
+    "walsingham": "NR22",
+    "wells": "NR23",
+    "wells-next-the-sea": "NR23",
+    "melton constable": "NR24",
+    "holt": "NR25",
+    "sheringham": "NR26",
+    "cromer": "NR27",
+    "north walsham": "NR28",
+    "stalham": "NR12",
+    "martham": "NR29",
+    "gorleston": "NR31",
+    "lowestoft": "NR32",
+    "beccles": "NR34",
+    "bungay": "NR35",
+    "southwold": "IP18",
+    "halesworth": "IP19",
+    "harleston": "IP20",
+    "diss": "IP22",
+    "thetford": "IP24",
+    "watton": "IP25",
+    "hunstanton": "PE36",
+    "downham market": "PE38",
+    "swaffham": "PE37",
+}
+
+_POSTCODE = re.compile(r"^([A-Z]{1,2}\d{1,2}[A-Z]?)(?:\s*\d[A-Z]{2})?$")
+
+
+@lru_cache(maxsize=4096)
+def normalise_area(text: str) -> str | None:
+    """The canonical area token for what someone typed, or None if it is not a place we know.
+
+    Accepts postcode districts or full postcodes ("nr3", "NR3 4AB"), local authorities, counties,
+    common town names ("Kings Lynn", "Cromer") and "national".
+    """
+    cleaned = " ".join(text.replace(",", " ").split())
+    if not cleaned:
+        return None
+    lowered = cleaned.lower()
+    for token in (NATIONAL, *COUNTIES, *AUTHORITIES):
+        if lowered == token.lower():
+            return token
+    if lowered in _ALIASES:
+        return _ALIASES[lowered]
+    match = _POSTCODE.match(cleaned.upper())
+    if match and match.group(1) in DISTRICT_AUTHORITY:
+        return match.group(1)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def covering_areas(wanted: str) -> frozenset[str]:
+    """Every area token whose services reach `wanted` (the place itself, its authority, county and `national`).
+
+    An unknown place is covered only by national services and by services listing exactly that text.
+    """
+    place = normalise_area(wanted)
+    if place is None:
+        return frozenset({NATIONAL, " ".join(wanted.split()).casefold()})
+    covering = {NATIONAL, place}
+    authority = DISTRICT_AUTHORITY.get(place, place)
+    if authority in AUTHORITY_COUNTY:
+        covering.update({authority, AUTHORITY_COUNTY[authority]})
+    return frozenset(covering)
+
+
+def service_covers(service_areas: list[str], wanted: str) -> bool:
+    """Whether a service serving `service_areas` reaches someone in `wanted` (a district, town, authority...)."""
+    covering = covering_areas(wanted)
+    return any(_token(area) in covering for area in service_areas)
+
+
+def _token(area: str) -> str:
+    """A service's area as a comparable token (canonical when known, folded text otherwise)."""
+    return normalise_area(area) or " ".join(area.split()).casefold()

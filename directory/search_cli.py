@@ -1,0 +1,107 @@
+"""`python -m directory search ...`: search the directory from a terminal, as text or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from directory.areas import normalise_area
+from directory.search import SearchFilters, SearchHit, SearchIndex, ServiceRecord
+from directory.taxonomy import CATEGORIES
+from directory.unmet import record_unmet_search, unmet_filters
+
+EXIT_FOUND, EXIT_NOTHING_FOUND, EXIT_BAD_ARGUMENTS = 0, 1, 2
+_ACCESS_WORDS = {"walk-in": "drop in", "web": "website", "form": "online form", "home-visit": "home visit"}
+
+
+def add_search_parser(subparsers: Any) -> None:
+    """Register the `search` subcommand on an argparse subparsers object."""
+    parser = subparsers.add_parser("search", help="search the service directory", description=__doc__)
+    parser.add_argument("query", nargs="+", help='what the person needs, in their words, e.g. "skint and lonely"')
+    parser.add_argument("--category", choices=sorted(CATEGORIES), help="only this need category")
+    parser.add_argument("--area", help="only services covering this place (town, district council, NR3, NR3 4AB)")
+    parser.add_argument("--age", type=int, help="only services for someone of this age")
+    parser.add_argument("--free", action="store_true", help="only free services")
+    parser.add_argument("--open-now", action="store_true", help="only services open right now")
+    parser.add_argument("--self-referral", action="store_true", help="only services people can contact themselves")
+    parser.add_argument("--limit", type=int, default=10, help="how many results (default 10)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def filters_from_args(args: argparse.Namespace) -> SearchFilters:
+    """The SearchFilters the command-line options ask for."""
+    return SearchFilters(
+        category=args.category,
+        area=args.area,
+        age=args.age,
+        free_only=args.free,
+        open_now=args.open_now,
+        self_referral=args.self_referral,
+    )
+
+
+def run_search(args: argparse.Namespace, engine: Engine) -> int:
+    """Print ranked results (0), or say nothing matched and record the unmet need (1); 2 for bad options."""
+    query = " ".join(args.query)
+    if args.area and normalise_area(args.area) is None:
+        print(f'Sorry, I don\'t know the place "{args.area}". Try a town, a council area or a postcode like NR3.')
+        return EXIT_BAD_ARGUMENTS
+    filters = filters_from_args(args)
+    index = SearchIndex.load(engine)
+    hits = index.search(query, filters, limit=max(args.limit, 1))
+    if not hits:
+        record_unmet_search(engine, query, filters)
+    if args.json:
+        payload = {"query": query, "filters": unmet_filters(filters), "results": [_as_json(hit, index) for hit in hits]}
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+    elif hits:
+        print("\n\n".join(_as_text(rank, hit, index.get(hit.service_id)) for rank, hit in enumerate(hits, 1)))
+    else:
+        print(f'Nothing in the directory matched "{query}". It has been noted as unmet need (no personal details).')
+    return EXIT_FOUND if hits else EXIT_NOTHING_FOUND
+
+
+def how_to_access(record: ServiceRecord) -> str:
+    """'Self-referral by phone, drop in' or 'Professional referral only'."""
+    if record.referral_route == "professional":
+        return "Professional referral only"
+    methods = ", ".join(_ACCESS_WORDS.get(method, method) for method in record.access_methods)
+    route = "Self-referral or professional referral" if record.referral_route == "either" else "Self-referral"
+    return f"{route} by {methods}" if methods else route
+
+
+def _as_text(rank: int, hit: SearchHit, record: ServiceRecord | None) -> str:
+    lines = [f"{rank}. {hit.name}  (score {hit.score:.0f})"]
+    if record is not None and record.organisation_name:
+        lines.append(f"   {record.organisation_name}")
+    lines.append(f"   Why: {'; '.join(hit.why)}")
+    if record is not None:
+        contact = " · ".join(part for part in (record.phone, record.url or record.email) if part)
+        if contact:
+            lines.append(f"   Contact: {contact}")
+        lines.append(f"   How to access: {how_to_access(record)}")
+    return "\n".join(lines)
+
+
+def _as_json(hit: SearchHit, index: SearchIndex) -> dict[str, Any]:
+    record = index.get(hit.service_id)
+    result: dict[str, Any] = {"id": hit.service_id, "name": hit.name, "score": hit.score, "why": list(hit.why)}
+    if record is not None:
+        result.update(
+            organisation=record.organisation_name,
+            phone=record.phone,
+            email=record.email,
+            url=record.url,
+            how_to_access=how_to_access(record),
+            referral_route=str(record.referral_route),
+            access_methods=list(record.access_methods),
+            opening_hours=record.opening_hours,
+            cost=str(record.cost),
+            capacity_status=str(record.capacity_status),
+            town=record.town,
+            categories=list(record.categories),
+        )
+    return result

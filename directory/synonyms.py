@@ -1,0 +1,312 @@
+"""Lay language: how people describe a need, mapped to what the directory calls it.
+
+Also holds the word rules search uses on both queries and service text (normalising, light stemming,
+stopwords), so a phrase here and a word in a service description are compared the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+
+_STOPWORD_TEXT = """a an the and or but of to for from in on at by with about into as is are am was be been being
+    i im ive id me my mine myself we our us you your he she his her him they them their it its this that
+    these those there here who whom what which where when how why do does did doing done can could would
+    should will shall may might must need needs needed want wants wanted help helps helping please any
+    some someone somebody something get getting got find finding look service services support after
+    just really very also so too if then than have has had having like local near nearby up out off over down new
+    now today asap immediately"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+"""Words that carry no need on their own ("I need help with my ..."); never matched as terms."""
+
+URGENT_WORDS = frozenset({"now", "today", "tonight", "urgent", "urgently", "asap", "immediately", "emergency"})
+"""Words saying the person needs somewhere open right now: open services are ranked a little higher.
+Some ("urgent", "tonight", "emergency") also count as search words, since services use them too."""
+
+SELF_REFERRAL_PHRASES = (
+    "self refer", "self referral", "selfrefer", "refer myself", "contact them myself", "go myself", "drop in",
+    "dropin", "walk in", "walkin", "without a referral", "without referral", "no referral", "directly",
+)  # fmt: skip
+"""Phrases saying the person wants to contact a service themselves: those services are ranked a little higher."""
+
+
+def asks_for_self_referral(text: str) -> bool:
+    """Whether the text contains one of SELF_REFERRAL_PHRASES."""
+    padded = f" {normalise(text)} "
+    return any(f" {phrase} " in padded for phrase in SELF_REFERRAL_PHRASES)
+
+
+@dataclass(frozen=True)
+class LayMeaning:
+    """What a group of lay phrases means in directory terms."""
+
+    meaning: str  # plain words for the "why" line: '"skint" means money worries'
+    categories: tuple[str, ...]  # taxonomy ids services in this need area carry
+    terms: tuple[str, ...]  # words or short phrases services use for it
+    phrases: tuple[str, ...]  # what people say or type
+    names_organisation: bool = False  # the phrases name one organisation ("CAB"), not a kind of need
+
+
+def _m(meaning: str, categories: str, terms: str, phrases: str, names_organisation: bool = False) -> LayMeaning:
+    """Compact constructor: space-separated categories, `|`-separated terms and phrases."""
+    return LayMeaning(
+        meaning, tuple(categories.split()), tuple(terms.split("|")), tuple(phrases.split("|")), names_organisation
+    )
+
+
+LAY_MEANINGS: tuple[LayMeaning, ...] = (
+    # money, debt and benefits
+    _m("money worries", "money", "money|debt|benefit|advice",
+       "skint|broke|brassic|hard up|no money|short of money|money worries|money problems|struggling financially|"
+       "cant afford|cannot afford|cant make ends meet|poverty|low income|tight for money|cost of living|"
+       "budgeting|budget|finances|financial help|money advice|money help"),
+    _m("debt", "money", "debt|debt advice|money",
+       "debt|debts|in debt|owe money|arrears|bailiffs|bailiff|enforcement agent|ccj|county court|loan shark|"
+       "payday loan|credit card|cant pay my bills|bills piling up|red letters|final demand|council tax arrears|"
+       "bankrupt|bankruptcy|iva|debt relief"),
+    _m("money for housing costs", "money housing", "rent arrears|housing benefit|rent",
+       "cant pay my rent|cant pay rent|behind on rent|behind with rent|rent arrears|mortgage arrears|"
+       "behind on my mortgage|cant pay mortgage"),
+    _m("benefits advice", "money", "benefit|benefits check|claim",
+       "benefits|benefit|benefits check|benefit check|entitled|entitlement|claim benefits|dwp|sanction|sanctioned|"
+       "housing benefit|council tax reduction|esa|jsa|tax credits|benefit advice"),
+    _m("Universal Credit (a benefit)", "money", "universal credit|benefit",
+       "uc|universal credit|universal credit claim|uc claim|uc journal"),
+    _m("help with disability benefit forms such as PIP", "money disability", "pip|pip form|benefit|appeal",
+       "pip|pip form|pip forms|personal independence payment|pip assessment|pip appeal|dla|"
+       "disability living allowance|work capability assessment|mandatory reconsideration|benefit appeal|"
+       "tribunal|appeal"),
+    _m("Attendance Allowance (a benefit for older people with care needs)", "money older_people",
+       "attendance allowance|benefits check", "attendance allowance|aa form|attendance allowance form"),
+    _m("Pension Credit (extra money for people on a low pension)", "money older_people",
+       "pension credit|benefits check", "pension credit|pension top up|low pension"),
+    _m("help filling in forms", "money", "form|help with forms|paperwork",
+       "forms|form filling|filling in forms|fill in a form|paperwork|letters i dont understand|official letters"),
+    _m("Citizens Advice", "money", "citizens advice",
+       "cab|citizens advice|citizens advise|citizen advice|citizens advice bureau|citizens advise bureau|"
+       "citizen advise|citizens advice norfolk", names_organisation=True),
+    _m("grants and emergency funds", "money food_fuel", "grant|hardship fund|emergency money",
+       "grant|grants|hardship fund|crisis loan|emergency money|household support fund|charity grant|"
+       "white goods|new cooker|fridge broke|washing machine|furniture|beds"),
+    # housing
+    _m("housing help", "housing", "housing|homeless|accommodation|tenancy",
+       "housing|homeless|homelessness|nowhere to live|nowhere to stay|sleeping rough|rough sleeping|"
+       "sofa surfing|somewhere to live|temporary accommodation|council house|housing list|"
+       "housing association|landlord|tenant|tenancy|accommodation"),
+    _m("facing eviction", "housing", "eviction|section 21|homeless|landlord",
+       "kicked out|thrown out|evicted|eviction|eviction notice|section 21|being evicted|losing my home|"
+       "lose my home|notice to quit|landlord wants me out"),
+    _m("problems with damp, mould or repairs at home", "housing home_safety", "damp|mould|repair",
+       "mould|mold|damp|black mould|condensation|repairs|disrepair|landlord wont fix|leaking roof|leak"),
+    _m("heating and energy bills", "food_fuel", "energy|fuel|heating|warm",
+       "heating|no heating|cold home|cold house|freezing|gas bill|electric bill|electricity bill|energy bill|"
+       "energy bills|fuel poverty|fuel bills|prepayment meter|meter top up|cant afford heating|boiler broken|"
+       "broken boiler|insulation|warm home|warm space|warm spaces|energy advice|gas|electric"),
+    # food
+    _m("food support", "food_fuel", "food|foodbank|food bank|meal|pantry",
+       "food bank|foodbank|food parcel|food parcels|no food|hungry|cant afford food|food voucher|"
+       "food vouchers|community fridge|community larder|food pantry|pantry|free meals|hot meal|meals|"
+       "nothing to eat|food shop|food"),
+    # loneliness
+    _m("loneliness and isolation", "loneliness", "befriending|social|friendship|lonely|company",
+       "lonely|loneliness|isolated|isolation|on my own|all alone|alone|no friends|no one to talk to|"
+       "nobody to talk to|no family|dont see anyone|housebound|stuck indoors|meet people|make friends|"
+       "social group|someone to talk to|befriending|befriender|chat|friendship|social club|coffee morning|"
+       "bored|nothing to do"),
+    # carers
+    _m("support for carers", "carers", "carer|respite|break",
+       "carer|carers|unpaid carer|caring for|looking after my mum|looking after my dad|looking after my husband|"
+       "looking after my wife|looking after mum|looking after dad|looking after someone|look after my|"
+       "looking after|young carer|respite|carers break|carer break|sitting service|carers allowance|"
+       "caring responsibilities|cares for"),
+    # mental wellbeing
+    _m("low mood or mental health", "mental_wellbeing", "wellbeing|mental health|counselling|low mood|talking",
+       "depressed|depression|feeling low|low mood|feeling down|sad|fed up|cant cope|not coping|struggling|"
+       "stressed|stress|overwhelmed|burnt out|mental health|mh|mental health problems|counselling|"
+       "talking therapy|talking therapies|therapy|therapist|wellbeing|well being|self esteem|"
+       "confidence|emotional support|unhappy|miserable|crying"),
+    _m("anxiety or worry", "mental_wellbeing", "anxiety|wellbeing|worry",
+       "anxious|anxiety|anxiety attacks|panic attacks|panic|worried|worry|nervous|phobia|scared to go out|"
+       "agoraphobia|ocd"),
+    _m("sleep problems", "mental_wellbeing", "sleep|wellbeing", "cant sleep|insomnia|sleep problems|not sleeping"),
+    # physical activity
+    _m("getting active", "physical_activity", "exercise|activity|walking|fitness|active",
+       "exercise|get fit|fitness|keep fit|gym|walking|walks|walking group|swim|swimming|yoga|tai chi|"
+       "chair exercise|chair based exercise|dance|dancing|sport|football|cycling|bike|get moving|more active|"
+       "stay active|active"),
+    _m("healthy weight and eating", "physical_activity long_term_conditions", "weight|healthy eating",
+       "lose weight|weight loss|overweight|obese|healthy eating|diet|slimming"),
+    _m("gardening and outdoors", "physical_activity mental_wellbeing", "gardening|outdoors|nature|green",
+       "gardening|garden|allotment|outdoors|nature|green space|growing|fresh air"),
+    # older people
+    _m("support for older people", "older_people", "older|later life|age",
+       "elderly|old age|older person|older people|pensioner|pensioners|oap|retired|over 60s|over 65s|senior|"
+       "seniors|getting older|old people|later life|age uk|lunch club|day centre|day center|old"),
+    _m("memory problems or dementia", "older_people long_term_conditions", "dementia|memory",
+       "dementia|alzheimers|alzheimer|memory problems|memory loss|forgetful|forgetting things|memory cafe|"
+       "confused|confusion"),
+    # disability
+    _m("disability support", "disability", "disability|disabled|accessible",
+       "disabled|disability|disabilities|wheelchair|wheelchair user|learning disability|learning disabilities|ld|"
+       "autism|autistic|asd|adhd|deaf|hard of hearing|hearing loss|blind|sight loss|visually impaired|"
+       "partially sighted|mobility problems|blue badge|sensory impairment"),
+    _m("equipment and mobility aids", "home_safety disability", "equipment|aids|adaptations|mobility",
+       "walking frame|zimmer frame|zimmer|walking stick|walking aid|mobility aids|mobility scooter|scooter|"
+       "grab rails|handrails|stair lift|stairlift|commode|bath lift|hoist|equipment|aids and adaptations|"
+       "adaptations|occupational therapy|ot|ot assessment|wheelchair loan"),
+    # home safety
+    _m("falls and staying steady", "home_safety physical_activity", "falls|balance|strength|steady",
+       "fell over|fall|falls|had a fall|falling|keep falling|fallen|unsteady|balance|wobbly|fear of falling|"
+       "trip hazard"),
+    _m("safety at home", "home_safety", "safety|alarm|fire|scam",
+       "fire safety|smoke alarm|smoke alarms|fire check|home safety check|safe and well|scam|scams|"
+       "doorstep crime|burglary|security|lifeline|personal alarm|pendant alarm|careline|telecare|safe at home"),
+    _m("settling back home after hospital", "home_safety older_people",
+       "hospital discharge|home from hospital|settling in",
+       "home from hospital|coming out of hospital|discharge|discharged|after hospital|leaving hospital|"
+       "back home|settling in at home|coming home"),
+    # domestic abuse
+    _m("domestic abuse", "domestic_abuse", "domestic abuse|abuse|safety",
+       "domestic abuse|domestic violence|dv|da|abusive partner|abusive relationship|controlling partner|"
+       "coercive control|partner hits me|hit me|scared of my partner|afraid of my partner|violent partner|"
+       "abuse|abused|stalking|harassment|forced marriage"),
+    # substance use
+    _m("alcohol problems", "substance_use", "alcohol|drinking|recovery",
+       "drink problem|drinking problem|drinking too much|drink too much|alcohol|alcoholic|alcoholism|booze|"
+       "drunk|aa meeting|aa meetings|alcoholics anonymous|drinking"),
+    _m("drug problems", "substance_use", "drugs|substance|recovery",
+       "drugs|drug problem|drug use|addiction|addicted|cannabis|weed|cocaine|heroin|substance misuse|"
+       "substance use|needle exchange"),
+    _m("gambling problems", "substance_use money", "gambling|addiction", "gambling|betting|gambler|bookies"),
+    _m("stopping smoking", "long_term_conditions", "stop smoking|quit|smoking",
+       "quit smoking|stop smoking|smoking|vaping|cigarettes|smokefree"),
+    # bereavement
+    _m("bereavement", "bereavement", "bereavement|grief|loss",
+       "lost my husband|lost my wife|lost my partner|lost my mum|lost my dad|lost my son|lost my daughter|"
+       "lost someone|lost a loved one|husband died|wife died|mum died|dad died|partner died|passed away|"
+       "death|died|grief|grieving|bereaved|bereavement|widow|widowed|widower|funeral|"
+       "funeral costs|loss"),
+    # employment, volunteering and learning
+    _m("work and jobs", "employment_learning", "employment|job|work|career",
+       "job|jobs|work|employment|unemployed|out of work|lost my job|looking for work|find a job|job search|"
+       "cv|interview|redundancy|made redundant|back to work|job centre|jobcentre|career|careers"),
+    _m("volunteering", "employment_learning loneliness", "volunteer|volunteering",
+       "volunteer|volunteering|volunteer work|give something back|giving back"),
+    _m("learning and courses", "employment_learning", "learning|course|english|skills",
+       "learning|course|courses|college|adult education|qualifications|learn english|english lessons|esol|"
+       "english classes|reading and writing|literacy|maths|numeracy|training|classes"),
+    # digital inclusion
+    _m("help using computers and the internet", "digital_inclusion", "digital|computer|online|internet",
+       "computer help|computer|computers|laptop|tablet|ipad|smartphone|internet|online|get online|wifi|"
+       "email|zoom|video call|digital skills|using the internet|apply online|online forms|digital|"
+       "mobile phone|nhs app"),
+    # transport
+    _m("transport and getting about", "transport", "transport|travel|bus|car|lift",
+       "bus pass|concessionary pass|bus|buses|transport|lift|lifts|getting to appointments|hospital transport|"
+       "patient transport|community car|community transport|dial a ride|taxi|cant drive|no car|travel|"
+       "getting about|getting out"),
+    # long-term conditions
+    _m("living with a long-term condition", "long_term_conditions", "long term condition|self management|support group",
+       "long term condition|chronic illness|chronic condition|self management|chronic pain|pain|long covid|"
+       "fatigue|arthritis|ms|multiple sclerosis|parkinsons|epilepsy|kidney|health condition"),
+    _m("breathing problems such as COPD", "long_term_conditions", "breathing|lung|copd",
+       "copd|asthma|breathing problems|breathless|lung|lungs|emphysema|breathe easy"),
+    _m("heart and stroke", "long_term_conditions", "heart|stroke",
+       "heart|heart failure|heart condition|heart attack|stroke|had a stroke|cardiac"),
+    _m("living with diabetes", "long_term_conditions", "diabetes", "diabetes|diabetic|type 2|blood sugar"),
+    _m("living with cancer", "long_term_conditions", "cancer", "cancer|tumour|chemo|chemotherapy|macmillan"),
+)  # fmt: skip
+
+
+_IRREGULAR = {
+    "men": "man", "mens": "man", "women": "woman", "womens": "woman", "children": "child", "childrens": "child",
+    "people": "person", "peoples": "person", "feet": "foot",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    """Light English stemming (plurals, -ing) so 'carers'/'carer' and 'walking'/'walk' compare equal."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes", "buses")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if len(word) > 6 and word.endswith("ing"):
+        word = word[:-3]
+        if word[-1] == word[-2] and word[-1] not in "lsfz":
+            word = word[:-1]  # swimming -> swim
+    return word
+
+
+def normalise(text: str) -> str:
+    """Lower-case ASCII words separated by single spaces ("Can't pay my RENT!" -> "cant pay my rent")."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"['`]", "", text.replace("&", " and "))
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def words(text: str) -> list[str]:
+    """Normalised, stemmed words of `text`, stopwords included."""
+    return [stem(word) for word in normalise(text).split()]
+
+
+def content_words(text: str) -> tuple[str, ...]:
+    """Normalised, stemmed words that carry meaning (stopwords dropped)."""
+    return tuple(word for word in words(text) if word not in STOPWORDS)
+
+
+def word_pairs(content: Sequence[str]) -> list[str]:
+    """Adjacent content words as 'a b' keys, so "pension credit" can count for more than "pension" + "credit"."""
+    return [f"{first} {second}" for first, second in pairwise(content)]
+
+
+@lru_cache(maxsize=1024)
+def term_keys(term: str) -> tuple[str, ...]:
+    """Index keys for a directory term: the word itself, or the word pairs of a short phrase."""
+    content = content_words(term)
+    return content if len(content) == 1 else tuple(word_pairs(content))
+
+
+def phrase_keys(phrase: str) -> set[tuple[str, ...]]:
+    """Word sequences that count as saying `phrase`.
+
+    The exact words always; the words without stopwords too ("cant pay rent" for "can't pay my rent"),
+    unless that would leave one word standing for a longer phrase ("mum" for "looking after my mum").
+    """
+    exact, content = tuple(words(phrase)), content_words(phrase)
+    keys = {exact}
+    if content and (len(content) > 1 or content == exact):
+        keys.add(content)
+    return keys
+
+
+@lru_cache(maxsize=1)
+def phrase_table() -> dict[tuple[str, ...], tuple[LayMeaning, ...]]:
+    """Word sequences of every lay phrase -> the meanings it carries (one phrase may mean several things)."""
+    table: dict[tuple[str, ...], tuple[LayMeaning, ...]] = {}
+    for lay in LAY_MEANINGS:
+        for phrase in lay.phrases:
+            for key in phrase_keys(phrase):
+                if lay not in table.get(key, ()):
+                    table[key] = (*table.get(key, ()), lay)
+    return table
+
+
+@lru_cache(maxsize=1)
+def lay_vocabulary() -> dict[str, str]:
+    """Every meaningful word of the table as written (unstemmed) -> its stem, for typo correction."""
+    vocabulary: dict[str, str] = {}
+    for lay in LAY_MEANINGS:
+        for text in (*lay.phrases, *lay.terms):
+            for word in normalise(text).split():
+                if stem(word) not in STOPWORDS:
+                    vocabulary[word] = stem(word)
+    return vocabulary

@@ -1,0 +1,15 @@
+"""`/ping`: a liveness check that the bot is receiving and answering (placeholder until the real handlers)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+
+async def ping(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_message:
+        await update.effective_message.reply_text("pong")
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("ping", ping))

@@ -1,0 +1,83 @@
+"""`python -m directory`: seeding, import/export commands, exit codes and kind errors."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import PROJECT_ROOT, get_settings
+from directory.__main__ import main
+from directory.taxonomy import CATEGORIES
+from tests.test_seed import GOOD_ROW, SEED_ROWS, seed_sample, write_csv
+
+Cli = Callable[..., int]
+
+
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    """`main` against a fresh database, seeded from a sample of the seed file."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SEED_CSV", str(seed_sample(tmp_path / "sample.csv")))
+    get_settings.cache_clear()
+    yield lambda *argv: main([str(arg) for arg in argv])
+    get_settings.cache_clear()
+
+
+def test_seed_loads_only_into_an_empty_directory(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+    sample_size = len(SEED_ROWS[::5])
+    assert cli("seed") == 0
+    assert f"Loaded {sample_size} services" in capsys.readouterr().out
+    assert cli("seed") == 0
+    assert f"already has {sample_size} services" in capsys.readouterr().out
+
+
+def test_import_with_bad_rows_loads_the_rest_and_exits_1(cli: Cli, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    source = write_csv(tmp_path / "new.csv", [GOOD_ROW, {**GOOD_ROW, "id": "Bad Id"}])
+    assert cli("import-csv", source) == 1
+    captured = capsys.readouterr()
+    assert "Loaded 1 services" in captured.out
+    assert "row 3:" in captured.err and "Bad Id" in captured.err
+
+    assert cli("export-csv", tmp_path / "out.csv") == 0
+    exported = {row["id"] for row in csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8"))}
+    assert GOOD_ROW["id"] in exported and "Bad Id" not in exported
+
+
+def test_open_referral_export_and_import(cli: Cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("export-oruk", tmp_path / "oruk", "--json", tmp_path / "oruk.json") == 0
+    assert (tmp_path / "oruk" / "services.csv").is_file() and (tmp_path / "oruk.json").is_file()
+    capsys.readouterr()
+    assert cli("import-oruk", tmp_path / "oruk") == 0
+    assert cli("import-oruk", tmp_path / "oruk.json") == 0
+    assert capsys.readouterr().out.count(f"Loaded {len(SEED_ROWS[::5])} services") == 2
+
+
+@pytest.mark.parametrize("argv", [[], ["export-oruk"], ["import-csv"], ["no-such-command"]])
+def test_usage_mistakes_exit_2(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+
+
+def test_a_missing_file_is_a_kind_usage_error(cli: Cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("import-csv", tmp_path / "nowhere.csv") == 2
+    assert "can't find" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_module_runs_from_a_terminal_with_the_real_seed(tmp_path: Path) -> None:
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    environment.pop("SEED_CSV", None)
+    result = subprocess.run([sys.executable, "-m", "directory", "categories"], cwd=PROJECT_ROOT, env=environment,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == list(CATEGORIES)
+    assert all("(0 services)" not in line for line in lines)
