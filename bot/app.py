@@ -27,6 +27,7 @@ from bot.runtime import RUNTIME_KEY, Runtime
 from casework.crypto import FieldCipher, load_or_create_key
 from directory.seed import ensure_seeded
 from handlers import register_all
+from scheduler.engine import install as install_followups
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ STAFF_COMMANDS = (
     ("cancel", "Stop what you are doing"),
 )
 POST_INIT_HOOKS = "post_init_hooks"
+POST_STOP_HOOKS = "post_stop_hooks"  # after updates stop, while the bot can still send (finish in-flight work)
 POST_SHUTDOWN_HOOKS = "post_shutdown_hooks"
 # Updates must survive restarts: never drop what Telegram is holding for us.
 UPDATE_OPTIONS: dict[str, Any] = {"allowed_updates": Update.ALL_TYPES, "drop_pending_updates": False}
@@ -100,7 +102,9 @@ def make_runtime(settings: Settings) -> Runtime:
         key = load_or_create_key(settings.notes_encryption_key, data_dir(settings) / "signpost.key")
     if not settings.notes_encryption_key:
         logger.warning("NOTES_ENCRYPTION_KEY is not set: using a local key file (fine for a demo, not for a service)")
-    return Runtime(settings=settings, engine=engine, cipher=FieldCipher(key))
+    runtime = Runtime(settings=settings, engine=engine, cipher=FieldCipher(key))
+    install_followups(runtime)
+    return runtime
 
 
 def bot_commands(*groups: tuple[tuple[str, str], ...]) -> list[BotCommand]:
@@ -143,6 +147,10 @@ async def _post_init(application: Application) -> None:
     logger.info("%s as @%s (%s)", READY_LOG, application.bot.username, mode)
 
 
+async def _post_stop(application: Application) -> None:
+    await _run_hooks(application, POST_STOP_HOOKS)
+
+
 async def _post_shutdown(application: Application) -> None:
     await _run_hooks(application, POST_SHUTDOWN_HOOKS)
 
@@ -150,8 +158,9 @@ async def _post_shutdown(application: Application) -> None:
 def build_application(runtime: Runtime, *, persistence: BasePersistence | None = None) -> Application:
     """The PTB Application for `runtime`: API endpoint, rate limits, timeouts, handlers and lifecycle hooks.
 
-    `runtime.extras["post_init_hooks"]` / `["post_shutdown_hooks"]`: async callables(application) run after
-    start-up (command menu set) and after shutdown. A `persistence` must not store bot_data (it holds the runtime).
+    `runtime.extras["post_init_hooks"]` / `["post_stop_hooks"]` / `["post_shutdown_hooks"]`: async
+    callables(application) run after start-up (command menu set), after stop (bot still usable) and after
+    shutdown. A `persistence` must not store bot_data (it holds the runtime).
     """
     settings = runtime.settings
     if not settings.telegram_bot_token:
@@ -169,6 +178,7 @@ def build_application(runtime: Runtime, *, persistence: BasePersistence | None =
         .get_updates_connect_timeout(5)
         .get_updates_read_timeout(15)  # PTB adds the long-poll timeout on top
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if settings.telegram_api_file_url:

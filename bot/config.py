@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     quiet_hours_start: int = 20
     quiet_hours_end: int = 8
     allow_weekend_prompts: bool = False
+    followup_dispatch_seconds: int = 30
+    followup_snooze_days: int = 7
+    followup_unanswered_after_days: int = 3
+    followup_max_attempts: int = 5
+    followup_retry_base_seconds: int = 60
+    followup_retry_max_seconds: int = 3600
+    followup_lease_seconds: int = 300
     # retention and privacy
     retention_months: int = 24
     notes_encryption_key: str | None = None

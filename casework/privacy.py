@@ -11,6 +11,7 @@ from sqlmodel import Session, delete, select
 
 from bot.clock import utcnow
 from casework.models import CaseEvent, CaseStatus, DialogState, Referral, Signposting
+from scheduler.checkins import stop_client_checkins
 from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus
 
 log = logging.getLogger(__name__)
@@ -71,4 +72,5 @@ def forget_client(session: Session, telegram_user_id: int) -> int:
         .values(status=FollowUpStatus.CANCELLED, recipient_chat_id=None)
     ).rowcount
     dialogs = session.execute(delete(DialogState).where(DialogState.user_id == telegram_user_id)).rowcount
-    return unlinked + cancelled + dialogs
+    checkins = stop_client_checkins(session, telegram_user_id)
+    return unlinked + cancelled + dialogs + checkins

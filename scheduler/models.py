@@ -1,4 +1,4 @@
-"""Follow-up rows: the source of truth for every scheduled prompt."""
+"""Follow-up rows: the source of truth for every scheduled prompt, plus client check-in opt-ins."""
 
 from __future__ import annotations
 
@@ -16,6 +16,17 @@ class FollowUpKind(StrEnum):
     CLIENT_CHECK = "client_check"  # opt-in, to the client
     FIRST_CONTACT_REMINDER = "first_contact_reminder"  # unclaimed / uncontacted referral
     FIRST_CONTACT_ESCALATION = "first_contact_escalation"  # to the team / lead
+    UNANSWERED_ESCALATION = "unanswered_escalation"  # a prompt asked twice without an answer (about_id)
+    CLIENT_REPLY = "client_reply"  # a client's check-in answer, passed on to the link worker (about_id)
+    FAILURE_NOTICE = "failure_notice"  # to admins (or the link worker): a prompt was not delivered (about_id)
+
+
+# Kinds that carry answer buttons; only these are re-sent and escalated when unanswered.
+PROMPT_KINDS = frozenset({FollowUpKind.ENGAGEMENT_CHECK, FollowUpKind.CLIENT_CHECK})
+# Kinds that report on another follow-up; their own failures never raise further notices.
+NOTICE_KINDS = frozenset(
+    {FollowUpKind.UNANSWERED_ESCALATION, FollowUpKind.CLIENT_REPLY, FollowUpKind.FAILURE_NOTICE}
+)
 
 
 class FollowUpStatus(StrEnum):
@@ -23,12 +34,12 @@ class FollowUpStatus(StrEnum):
     SENDING = "sending"  # claimed by a dispatcher; lease in `locked_until`
     SENT = "sent"  # awaiting an answer
     ANSWERED = "answered"
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  # no longer relevant (reason in `last_error`)
     FAILED = "failed"  # gave up after retries; shown to admins
 
 
 class FollowUp(SQLModel, table=True):
-    """One prompt due at `due_at` (naive UTC). `dedupe_key` makes creation idempotent."""
+    """One message due at `due_at` (aware UTC). `dedupe_key` makes creation idempotent."""
 
     __tablename__ = "follow_up"
     __table_args__ = (
@@ -41,8 +52,9 @@ class FollowUp(SQLModel, table=True):
     kind: FollowUpKind = Field(max_length=32)
     referral_id: int | None = Field(default=None, foreign_key="referral.id", index=True)
     signposting_id: int | None = Field(default=None, foreign_key="signposting.id", index=True)
+    about_id: int | None = Field(default=None, foreign_key="follow_up.id")  # for notices: the follow-up concerned
     recipient_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    sequence: int = 1
+    sequence: int = 1  # engagement checks: 1 first, 2 second, 3 final
     due_at: datetime = Field(index=True)
     status: FollowUpStatus = Field(default=FollowUpStatus.PENDING, max_length=16)
     attempts: int = 0
@@ -53,5 +65,22 @@ class FollowUp(SQLModel, table=True):
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     answer: str | None = Field(default=None, max_length=32)
     answered_at: datetime | None = None
-    last_error: str | None = Field(default=None, max_length=200)
+    escalated_at: datetime | None = None  # unanswered after the re-send: the team was told
+    last_error: str | None = Field(default=None, max_length=200)  # why it failed or was cancelled; no personal data
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ClientCheckin(SQLModel, table=True):
+    """A client's opt-in to check-in messages for one referral, made with a one-time code (only its hash is kept)."""
+
+    __tablename__ = "client_checkin"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(unique=True, index=True, max_length=64)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    created_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    redeemed_at: datetime | None = None
+    client_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True, index=True))
+    withdrawn_at: datetime | None = None

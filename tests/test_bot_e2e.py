@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.logging_setup import configure_logging
 from casework.models import CaseEvent, CaseStatus, DialogState, Referral, Signposting
+from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus
 from tests.e2e import BotHarness, Replies, running_bot, sqlite_only
 from tests.fakebotapi import FakeBotApi
 
@@ -158,6 +159,10 @@ async def test_full_referral_claim_signpost_close(
             referral = session.exec(select(Referral)).one()
             events = [e.kind for e in session.exec(select(CaseEvent).order_by(CaseEvent.id))]
             assert referral.status == CaseStatus.CLOSED and session.exec(select(Signposting)).one()
+            followups = {(f.kind, f.status) for f in session.exec(select(FollowUp))}
+    # signposting scheduled engagement checks; closing the case cancelled whatever had not been sent
+    assert (FollowUpKind.ENGAGEMENT_CHECK, FollowUpStatus.CANCELLED) in followups
+    assert (FollowUpKind.FIRST_CONTACT_REMINDER, FollowUpStatus.CANCELLED) in followups
     assert {"created", "claimed", "viewed", "first_contact", "signposted", "closed"} <= set(events)
     assert "referral" in production_logs.getvalue()  # the logs did record the work…
     for secret in (HOSPITAL_REF, NHS_NUMBER, RISK_TEXT, "J.S.", "Ward 7 Elderly Care"):

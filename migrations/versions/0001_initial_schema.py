@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 16:09:06.305155
+Create Date: 2026-11-23 16:16:49.000332
 """
 
 from collections.abc import Sequence
@@ -135,6 +135,24 @@ def upgrade() -> None:
     with op.batch_alter_table('case_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_event_referral_id'), ['referral_id'], unique=False)
 
+    op.create_table('client_checkin',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('redeemed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('client_chat_id', sa.BigInteger(), nullable=True),
+    sa.Column('withdrawn_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('client_checkin', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_client_checkin_client_chat_id'), ['client_chat_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_client_checkin_code_hash'), ['code_hash'], unique=True)
+        batch_op.create_index(batch_op.f('ix_client_checkin_referral_id'), ['referral_id'], unique=False)
+
     op.create_table('location',
     sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('organisation_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
@@ -214,9 +232,10 @@ def upgrade() -> None:
     op.create_table('follow_up',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-    sa.Column('kind', sa.Enum('ENGAGEMENT_CHECK', 'CLIENT_CHECK', 'FIRST_CONTACT_REMINDER', 'FIRST_CONTACT_ESCALATION', name='followupkind'), nullable=False),
+    sa.Column('kind', sa.Enum('ENGAGEMENT_CHECK', 'CLIENT_CHECK', 'FIRST_CONTACT_REMINDER', 'FIRST_CONTACT_ESCALATION', 'UNANSWERED_ESCALATION', 'CLIENT_REPLY', 'FAILURE_NOTICE', name='followupkind'), nullable=False),
     sa.Column('referral_id', sa.Integer(), nullable=True),
     sa.Column('signposting_id', sa.Integer(), nullable=True),
+    sa.Column('about_id', sa.Integer(), nullable=True),
     sa.Column('recipient_chat_id', sa.BigInteger(), nullable=True),
     sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('due_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -229,8 +248,10 @@ def upgrade() -> None:
     sa.Column('message_id', sa.BigInteger(), nullable=True),
     sa.Column('answer', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('answered_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('escalated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['about_id'], ['follow_up.id'], ),
     sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], ),
     sa.ForeignKeyConstraint(['signposting_id'], ['signposting.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -267,6 +288,12 @@ def downgrade() -> None:
 
     op.drop_table('service')
     op.drop_table('location')
+    with op.batch_alter_table('client_checkin', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_client_checkin_referral_id'))
+        batch_op.drop_index(batch_op.f('ix_client_checkin_code_hash'))
+        batch_op.drop_index(batch_op.f('ix_client_checkin_client_chat_id'))
+
+    op.drop_table('client_checkin')
     with op.batch_alter_table('case_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_event_referral_id'))
 

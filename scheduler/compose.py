@@ -1,0 +1,172 @@
+"""Turning a claimed follow-up into a message, after checking it still matters. Reads the database, never writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from casework.models import CaseStatus, Engagement, Referral, Signposting
+from directory.models import Service
+from scheduler import messages
+from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus
+from scheduler.policy import FollowUpPolicy
+from scheduler.recipients import case_owner, team_chat
+
+# Once one of these is recorded there is nothing left to ask about a signposting.
+SETTLED = frozenset(Engagement) - {Engagement.UNKNOWN, Engagement.WAITING, Engagement.COULDNT_GET_THROUGH}
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message ready to send."""
+
+    chat_id: int
+    text: str
+    buttons: messages.Keyboard = ()
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Why a follow-up will not be sent: cancelled as no longer relevant, or failed when nobody can receive it."""
+
+    reason: str
+    failed: bool = False
+
+
+@dataclass(frozen=True)
+class FollowUpContext:
+    """A follow-up with the rows its message is about."""
+
+    followup: FollowUp
+    referral: Referral | None
+    signposting: Signposting | None
+    service_name: str
+    about: FollowUp | None
+
+
+def load_contexts(session: Session, followups: Sequence[FollowUp]) -> list[FollowUpContext]:
+    """Contexts for a batch of follow-ups, with a handful of queries whatever the batch size."""
+    referrals = _by_id(session, Referral, {f.referral_id for f in followups})
+    signpostings = _by_id(session, Signposting, {f.signposting_id for f in followups})
+    abouts = _by_id(session, FollowUp, {f.about_id for f in followups})
+    service_ids = {s.service_id for s in signpostings.values()}
+    names = dict(session.exec(select(Service.id, Service.name).where(col(Service.id).in_(service_ids))).all())
+    contexts = []
+    for followup in followups:
+        signposting = signpostings.get(followup.signposting_id)
+        service = names.get(signposting.service_id) if signposting else None
+        contexts.append(FollowUpContext(followup, referrals.get(followup.referral_id), signposting,
+                                        service or "the service", abouts.get(followup.about_id)))
+    return contexts
+
+
+def compose(context: FollowUpContext, policy: FollowUpPolicy) -> Outgoing | Skip:
+    """The message for a due follow-up, or why it should not go out."""
+    referral = context.referral
+    if referral is None:
+        return Skip("case not found")
+    if referral.status == CaseStatus.CLOSED and context.followup.kind in _CLOSED_CASE_SKIPS:
+        return Skip("case closed")
+    return _COMPOSERS[context.followup.kind](context, referral, policy)
+
+
+_CLOSED_CASE_SKIPS = frozenset(FollowUpKind) - {FollowUpKind.CLIENT_REPLY, FollowUpKind.FAILURE_NOTICE}
+
+
+def _engagement_check(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
+    signposting, followup = context.signposting, context.followup
+    if signposting is None:
+        return Skip("signposting not found")
+    if signposting.engagement in SETTLED:
+        return Skip(f"engagement already recorded: {signposting.engagement}")
+    text = messages.engagement_prompt(
+        referral.reference,
+        context.service_name,
+        final=followup.sequence == 3,
+        reminder=followup.resends > 0,
+        signposted_on=messages.day_label(signposting.created_at, policy.tz),
+    )
+    return _to(case_owner(referral, signposting), text, messages.engagement_buttons(_id(followup), policy.snooze_days))
+
+
+def _client_check(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
+    signposting = context.signposting
+    if signposting is None or signposting.client_chat_id is None:
+        return Skip("client stopped check-ins")
+    if signposting.engagement in SETTLED:
+        return Skip(f"engagement already recorded: {signposting.engagement}")
+    text = messages.client_prompt(context.service_name, reminder=context.followup.resends > 0)
+    return _to(signposting.client_chat_id, text, messages.client_buttons(_id(context.followup)))
+
+
+def _first_contact(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
+    if referral.first_contact_at is not None:
+        return Skip("first contact recorded")
+    claimed = referral.claimed_by is not None
+    received_on = messages.day_label(referral.created_at, policy.tz)
+    if context.followup.kind == FollowUpKind.FIRST_CONTACT_REMINDER:
+        text = messages.first_contact_reminder(referral.reference, received_on, claimed=claimed)
+        return _to(referral.claimed_by if claimed else team_chat(policy), text)
+    text = messages.first_contact_escalation(
+        referral.reference, received_on, claimed=claimed, working_days=policy.first_contact_escalation_working_days
+    )
+    return _to(team_chat(policy), text)
+
+
+def _unanswered(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
+    about = context.about
+    if about is None or about.status != FollowUpStatus.SENT:
+        return Skip("prompt answered or withdrawn")
+    about_client = about.kind == FollowUpKind.CLIENT_CHECK
+    text = messages.unanswered_escalation(referral.reference, context.service_name, about_client=about_client)
+    return _to(context.followup.recipient_chat_id, text)
+
+
+def _client_reply(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
+    answer = context.about.answer if context.about else None
+    if answer is None:
+        return Skip("no answer to pass on")
+    return _to(context.followup.recipient_chat_id, messages.client_reply(referral.reference, context.service_name,
+                                                                          answer))
+
+
+def _failure_notice(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
+    about = context.about
+    if about is None:
+        return Skip("nothing to report")
+    if about.kind == FollowUpKind.CLIENT_CHECK and about.last_error == messages.BLOCKED:
+        text = messages.client_blocked_notice(referral.reference, context.service_name)
+    else:
+        text = messages.failure_notice(referral.reference, _id(about), about.kind, about.last_error or "unknown error")
+    return _to(context.followup.recipient_chat_id, text)
+
+
+_COMPOSERS: dict[FollowUpKind, Callable[[FollowUpContext, Referral, FollowUpPolicy], Outgoing | Skip]] = {
+    FollowUpKind.ENGAGEMENT_CHECK: _engagement_check,
+    FollowUpKind.CLIENT_CHECK: _client_check,
+    FollowUpKind.FIRST_CONTACT_REMINDER: _first_contact,
+    FollowUpKind.FIRST_CONTACT_ESCALATION: _first_contact,
+    FollowUpKind.UNANSWERED_ESCALATION: _unanswered,
+    FollowUpKind.CLIENT_REPLY: _client_reply,
+    FollowUpKind.FAILURE_NOTICE: _failure_notice,
+}
+
+
+def _to(chat_id: int | None, text: str, buttons: messages.Keyboard = ()) -> Outgoing | Skip:
+    if chat_id is None:
+        return Skip("no recipient configured", failed=True)
+    return Outgoing(chat_id, text, buttons)
+
+
+def _id(followup: FollowUp) -> int:
+    assert followup.id is not None
+    return followup.id
+
+
+def _by_id(session: Session, model: type, ids: set[int | str | None]) -> dict:
+    wanted = [value for value in ids if value is not None]
+    if not wanted:
+        return {}
+    return {row.id: row for row in session.exec(select(model).where(col(model.id).in_(wanted))).all()}

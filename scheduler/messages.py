@@ -1,0 +1,143 @@
+"""What follow-up messages say, their answer buttons and compact callback data. Pure text, no database.
+
+Staff messages name a case by its reference only, never by patient details.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+
+from casework.models import Engagement
+from scheduler.models import FollowUpKind
+
+Keyboard = Sequence[Sequence[tuple[str, str]]]  # rows of (label, callback data)
+
+CALLBACK_PREFIX = "fu"
+_CALLBACK = re.compile(r"^fu:(\d{1,18}):([a-z]{1,8})$")
+
+SNOOZE = "later"
+ENGAGEMENT_ANSWERS: dict[str, tuple[str, Engagement | None]] = {
+    "eng": ("Engaged", Engagement.ENGAGED),
+    "wait": ("Waiting list", Engagement.WAITING),
+    "cgt": ("Couldn't get through", Engagement.COULDNT_GET_THROUGH),
+    "dec": ("Declined", Engagement.DECLINED),
+    SNOOZE: ("Not yet", None),
+}
+CLIENT_ANSWERS: dict[str, str] = {"yes": "Yes", "notyet": "Not yet", "help": "I need help"}
+CLIENT_THANKS: dict[str, str] = {
+    "yes": "That's great to hear. Thank you for letting us know!",
+    "notyet": "Thanks for letting us know. There's no rush, and your link worker is there if you'd like a hand.",
+    "help": "Thank you. We've told your link worker you'd like some help, and they'll be in touch soon.",
+}
+KIND_LABELS: dict[FollowUpKind, str] = {
+    FollowUpKind.ENGAGEMENT_CHECK: "engagement check",
+    FollowUpKind.CLIENT_CHECK: "client check-in",
+    FollowUpKind.FIRST_CONTACT_REMINDER: "first-contact reminder",
+    FollowUpKind.FIRST_CONTACT_ESCALATION: "first-contact escalation",
+    FollowUpKind.UNANSWERED_ESCALATION: "unanswered-prompt escalation",
+    FollowUpKind.CLIENT_REPLY: "client reply",
+    FollowUpKind.FAILURE_NOTICE: "failure notice",
+}
+BLOCKED = "recipient blocked the bot"
+INTERRUPTED = "interrupted; may not have been delivered"
+EXPIRED_BUTTON = "That button has expired. Nothing has been changed."
+
+
+def callback_data(followup_id: int, answer: str) -> str:
+    return f"{CALLBACK_PREFIX}:{followup_id}:{answer}"
+
+
+def parse_callback(data: object) -> tuple[int, str] | None:
+    """(follow-up id, answer code) from `fu:<id>:<code>`; None for anything malformed or forged."""
+    match = _CALLBACK.match(data) if isinstance(data, str) else None
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
+def day_label(moment: datetime, tz: tzinfo) -> str:
+    """'Tue 4 Mar' in local time."""
+    local = moment.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b}"
+
+
+def engagement_prompt(reference: str, service: str, *, final: bool, reminder: bool, signposted_on: str) -> str:
+    heading = "Reminder: no answer yet." if reminder else "Follow-up"
+    when = f"Signposted on {signposted_on}." + (" This is the final check before the case ends." if final else "")
+    return f"{heading}\nDid {reference} engage with {service}?\n{when}"
+
+
+def engagement_buttons(followup_id: int, snooze_days: int) -> Keyboard:
+    def button(code: str, label: str | None = None) -> tuple[str, str]:
+        return (label or ENGAGEMENT_ANSWERS[code][0], callback_data(followup_id, code))
+
+    return [
+        [button("eng"), button("wait")],
+        [button("cgt"), button("dec")],
+        [button(SNOOZE, f"Not yet – remind me in {snooze_days} days")],
+    ]
+
+
+def client_prompt(service: str, *, reminder: bool) -> str:
+    opening = "Hello again!" if reminder else "Hello!"
+    return (
+        f"{opening} Did you manage to contact {service}?\n"
+        "Just tap an answer below. You can stop these messages at any time with /stopcheckins."
+    )
+
+
+def client_buttons(followup_id: int) -> Keyboard:
+    return [[(label, callback_data(followup_id, code))] for code, label in CLIENT_ANSWERS.items()]
+
+
+def first_contact_reminder(reference: str, received_on: str, *, claimed: bool) -> str:
+    if claimed:
+        return f"Reminder: no first contact has been recorded yet for {reference} (received {received_on})."
+    return f"Reminder: referral {reference} (received {received_on}) has not been claimed yet."
+
+
+def first_contact_escalation(reference: str, received_on: str, *, claimed: bool, working_days: int) -> str:
+    state = "claimed but with no first contact recorded" if claimed else "still unclaimed"
+    return (
+        f"Escalation: referral {reference} (received {received_on}) is {state} "
+        f"after {working_days} working days. Please check it."
+    )
+
+
+def unanswered_escalation(reference: str, service: str, *, about_client: bool) -> str:
+    if about_client:
+        return (
+            f"The client for {reference} hasn't answered the check-in about {service} (asked twice). "
+            "You may want to contact them another way."
+        )
+    return f"No answer yet, asked twice: did {reference} engage with {service}? Please could someone follow this up."
+
+
+def client_reply(reference: str, service: str, answer: str) -> str:
+    text = f"Client for {reference} says: {CLIENT_ANSWERS.get(answer, answer)} (about {service})."
+    return text + (" Please get in touch with them." if answer == "help" else "")
+
+
+def failure_notice(reference: str, about_id: int, kind: FollowUpKind, error: str) -> str:
+    what = f"Follow-up #{about_id} ({KIND_LABELS[kind]} for {reference})"
+    if error == INTERRUPTED:
+        problem = f"{what} was interrupted by a restart and may not have been delivered."
+    else:
+        problem = f"{what} was not delivered: {error}."
+    return f"{problem} To send it again: /retryfollowup {about_id}"
+
+
+def client_blocked_notice(reference: str, service: str) -> str:
+    return (
+        f"The client for {reference} has blocked the bot, so the check-in about {service} was not delivered "
+        "and their check-ins have been stopped. Please follow up another way."
+    )
+
+
+def answered_line(kind: FollowUpKind, answer: str, remind_on: str | None = None) -> str:
+    """The line added to a prompt once it is answered."""
+    if kind == FollowUpKind.CLIENT_CHECK:
+        return f"You said: {CLIENT_ANSWERS[answer]}. {CLIENT_THANKS[answer]}"
+    if answer == SNOOZE:
+        return f"Not yet. I'll ask again on {remind_on}." if remind_on else "Not yet: you'll be asked again."
+    return f"Recorded: {ENGAGEMENT_ANSWERS[answer][0]}."

@@ -1,0 +1,173 @@
+"""When follow-ups are due: working days, quiet hours and the default schedule, in the deployment's local time.
+
+All inputs and outputs are aware UTC datetimes (a naive input is read as UTC); local time is used only inside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from scheduler.holidays import is_bank_holiday
+
+MIN_GAP_BETWEEN_CHECKS = timedelta(days=7)
+# Tuning knobs read from Settings when the deployment defines them as `followup_<name>` (else the defaults below).
+TUNABLE = (
+    "snooze_days",
+    "unanswered_after_days",
+    "max_attempts",
+    "retry_base_seconds",
+    "retry_max_seconds",
+    "lease_seconds",
+)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """`moment` as aware UTC; naive values are taken to be UTC already."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class FollowUpPolicy:
+    """A deployment's follow-up rules. Pure: no database, no clock."""
+
+    first_check_days: int = 7
+    second_check_days: int = 28
+    case_length_weeks: int = 12
+    final_check_days_before_end: int = 7
+    first_contact_reminder_working_days: int = 2
+    first_contact_escalation_working_days: int = 4
+    quiet_hours_start: int = 20  # local hour when prompts stop
+    quiet_hours_end: int = 8  # local hour when prompts may start again
+    allow_weekend_prompts: bool = False  # False: no prompts on Saturdays, Sundays or bank holidays
+    timezone: str = "Europe/London"
+    snooze_days: int = 7  # "Not yet – remind me in N days"
+    unanswered_after_days: int = 3  # an unanswered prompt is re-sent once after this, then escalated
+    max_attempts: int = 5  # delivery attempts before a follow-up is marked failed
+    retry_base_seconds: int = 60  # first retry delay; doubles each attempt
+    retry_max_seconds: int = 3600
+    lease_seconds: int = 300  # how long a claimed row stays reserved for its dispatcher
+    team_chat_id: int | None = None  # escalations go here (the link-worker team chat)
+    admin_chat_ids: tuple[int, ...] = ()  # delivery failures are reported here
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: object) -> FollowUpPolicy:
+        """The policy for a deployment; `overrides` win over settings (handy in tests and benchmarks)."""
+        values: dict[str, object] = {
+            "first_check_days": settings.followup_first_days,
+            "second_check_days": settings.followup_second_days,
+            "case_length_weeks": settings.case_length_weeks,
+            "first_contact_reminder_working_days": settings.first_contact_reminder_working_days,
+            "first_contact_escalation_working_days": settings.first_contact_escalation_working_days,
+            "quiet_hours_start": settings.quiet_hours_start,
+            "quiet_hours_end": settings.quiet_hours_end,
+            "allow_weekend_prompts": settings.allow_weekend_prompts,
+            "timezone": settings.timezone,
+            "team_chat_id": settings.link_worker_chat_id,
+            "admin_chat_ids": tuple(settings.admin_user_ids),
+        }
+        defaults = {item.name: item.default for item in fields(cls)}
+        values |= {name: getattr(settings, f"followup_{name}", defaults[name]) for name in TUNABLE}
+        return cls(**(values | overrides))  # type: ignore[arg-type]
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    # --- calendar -------------------------------------------------------------------------------------------
+
+    def is_working_day(self, day: date) -> bool:
+        """Monday to Friday and not an England & Wales bank holiday."""
+        return day.weekday() < 5 and not is_bank_holiday(day)
+
+    def is_prompt_day(self, day: date) -> bool:
+        return self.allow_weekend_prompts or self.is_working_day(day)
+
+    def is_quiet(self, local: datetime) -> bool:
+        """Whether a local wall-clock time falls in quiet hours (e.g. 20:00–08:00)."""
+        start, end, hour = self.quiet_hours_start, self.quiet_hours_end, local.hour
+        if start == end:
+            return False
+        return hour >= start or hour < end if start > end else start <= hour < end
+
+    def is_allowed(self, moment: datetime) -> bool:
+        """Whether a prompt may be sent at this (UTC) moment."""
+        local = self._local(moment)
+        return self.is_prompt_day(local.date()) and not self.is_quiet(local)
+
+    def next_allowed_time(self, moment: datetime) -> datetime:
+        """`moment` itself if prompts are allowed then, else the next opening (e.g. 08:00 the next working day)."""
+        return self._advance_until(self._local(moment), self.is_prompt_day).astimezone(UTC)
+
+    # --- schedule -------------------------------------------------------------------------------------------
+
+    def after_days(self, start: datetime, days: int) -> datetime:
+        """`days` calendar days later at the same local wall-clock time (DST-safe), moved out of quiet times."""
+        local = self._local(start)
+        shifted = (local.replace(tzinfo=None) + timedelta(days=days)).replace(tzinfo=self.tz)
+        return self.next_allowed_time(shifted)
+
+    def after_working_days(self, start: datetime, working_days: int) -> datetime:
+        """`working_days` full working days after `start`; the clock starts at the next working moment."""
+        clock_start = self._advance_until(self._local(start), self.is_working_day)
+        day, counted = clock_start.date(), 0
+        while counted < working_days:
+            day += timedelta(days=1)
+            counted += self.is_working_day(day)
+        due = datetime.combine(day, clock_start.time(), tzinfo=self.tz)
+        return self.next_allowed_time(due)
+
+    def first_contact_times(self, referred_at: datetime) -> tuple[datetime, datetime]:
+        """(reminder, escalation) due times for a referral nobody has contacted yet."""
+        return (
+            self.after_working_days(referred_at, self.first_contact_reminder_working_days),
+            self.after_working_days(referred_at, self.first_contact_escalation_working_days),
+        )
+
+    def case_end(self, case_start: datetime) -> datetime:
+        local = self._local(case_start).replace(tzinfo=None) + timedelta(weeks=self.case_length_weeks)
+        return local.replace(tzinfo=self.tz).astimezone(UTC)
+
+    def engagement_check_times(self, signposted_at: datetime, case_start: datetime) -> list[tuple[int, datetime]]:
+        """(sequence, due) for the first, second and final checks; later checks are dropped when the case ends
+        too soon for them to be at least a week apart."""
+        first = self.after_days(signposted_at, self.first_check_days)
+        second = self.after_days(signposted_at, self.second_check_days)
+        final_start = self._local(self.case_end(case_start)) - timedelta(days=self.final_check_days_before_end)
+        final = self.next_allowed_time(final_start)
+        checks = [(1, first)]
+        if final - first >= MIN_GAP_BETWEEN_CHECKS:
+            if final - second >= MIN_GAP_BETWEEN_CHECKS:
+                checks.append((2, second))
+            checks.append((3, final))
+        return checks
+
+    def retry_delay(self, attempts: int, retry_after: float | None = None) -> timedelta:
+        """Exponential backoff after `attempts` failed tries, never sooner than Telegram's `retry_after`."""
+        backoff = min(self.retry_base_seconds * 2 ** max(attempts - 1, 0), self.retry_max_seconds)
+        return timedelta(seconds=max(backoff, retry_after or 0))
+
+    # --- helpers --------------------------------------------------------------------------------------------
+
+    def _local(self, moment: datetime) -> datetime:
+        return as_utc(moment).astimezone(self.tz)
+
+    def _end_of_quiet(self, local: datetime) -> datetime:
+        end = datetime.combine(local.date(), time(self.quiet_hours_end), tzinfo=self.tz)
+        wraps_midnight = self.quiet_hours_start > self.quiet_hours_end
+        return end + timedelta(days=1) if wraps_midnight and local.hour >= self.quiet_hours_start else end
+
+    def _advance_until(self, local: datetime, day_ok: Callable[[date], bool]) -> datetime:
+        """The first local moment at or after `local` on an acceptable day and outside quiet hours."""
+        for _ in range(400):
+            if not day_ok(local.date()):
+                local = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=self.tz)
+            elif self.is_quiet(local):
+                local = self._end_of_quiet(local)
+            else:
+                return local
+        raise ValueError("no allowed time within a year; check the quiet-hours settings")
