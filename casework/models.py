@@ -202,3 +202,15 @@ class DialogState(SQLModel, table=True):
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     version: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class RetentionRun(SQLModel, table=True):
+    """Evidence for the Data Protection Officer: each retention pass and what it did."""
+
+    __tablename__ = "retention_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ran_at: datetime = Field(default_factory=utcnow, index=True)
+    retention_months: int
+    anonymised_cases: int = 0
+    purged_drafts: int = 0

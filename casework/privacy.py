@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, delete, select
 
 from bot.clock import utcnow
-from casework.models import CaseEvent, CaseStatus, DialogState, Referral, Signposting
+from casework.models import CaseEvent, CaseStatus, DialogState, Referral, RetentionRun, Signposting
 from scheduler.checkins import stop_client_checkins
 from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus
 
@@ -50,6 +50,9 @@ def apply_retention(session: Session, retention_months: int) -> RetentionResult:
     drafts = session.execute(
         delete(DialogState).where(DialogState.updated_at < utcnow() - timedelta(days=STALE_DRAFT_DAYS))
     ).rowcount
+    session.add(
+        RetentionRun(retention_months=retention_months, anonymised_cases=len(due), purged_drafts=drafts)
+    )
     log.info("retention: %d cases anonymised, %d stale drafts purged", len(due), drafts)
     return RetentionResult(len(due), drafts)
 

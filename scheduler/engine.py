@@ -22,11 +22,11 @@ from bot.runtime import Runtime
 from scheduler.dispatcher import Dispatcher, DispatchStats
 from scheduler.hooks import FollowUpPlanner
 from scheduler.policy import FollowUpPolicy
+from scheduler.retention import schedule_retention
 from scheduler.sender import Sender, TelegramSender
 
 log = logging.getLogger(__name__)
 
-DEFAULT_INTERVAL_SECONDS = 30.0
 SHUTDOWN_GRACE_SECONDS = 20.0
 JOB_ID = "followup-dispatch"
 ENGINE_KEY = "followup_engine"  # runtime.extras: the running FollowUpEngine
@@ -56,9 +56,8 @@ class FollowUpEngine:
         self.dispatcher = Dispatcher(
             runtime.engine, sender or TelegramSender(application.bot), self.policy, worker_id or default_worker_id()
         )
-        self.interval_seconds = interval_seconds or float(
-            getattr(settings, "followup_dispatch_seconds", DEFAULT_INTERVAL_SECONDS)
-        )
+        self.interval_seconds = interval_seconds or float(settings.followup_dispatch_seconds)
+        self._retention = (runtime.engine, settings.retention_months, settings.timezone)
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._running_tick: asyncio.Task[Any] | None = None
 
@@ -71,6 +70,7 @@ class FollowUpEngine:
             self.tick, "interval", seconds=self.interval_seconds, id=JOB_ID, replace_existing=True,
             max_instances=1, coalesce=True, next_run_time=datetime.now(UTC),
         )
+        schedule_retention(self._scheduler, *self._retention)
         self._scheduler.start()
 
     async def tick(self) -> DispatchStats:

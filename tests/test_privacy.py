@@ -80,3 +80,16 @@ def test_rate_limit_blocks_a_flood_then_recovers() -> None:
     assert window.allow(2)  # other people are unaffected
     now[0] += WINDOW_SECONDS + 1
     assert window.allow(1)
+
+
+def test_retention_job_is_scheduled_nightly_and_at_start(sqlite_engine) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from scheduler.retention import JOB_ID, run_retention, schedule_retention
+
+    scheduler = BackgroundScheduler()
+    schedule_retention(scheduler, sqlite_engine, 24, "Europe/London")
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert str(jobs[JOB_ID].trigger) == "cron[hour='2', minute='30']"
+    assert JOB_ID + "-at-start" in jobs
+    assert run_retention(sqlite_engine, 24).anonymised_cases == 0

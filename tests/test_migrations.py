@@ -1,0 +1,64 @@
+"""Migrations build the schema from empty and upgrade an existing database without losing data, on both backends."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from bot.db import alembic_config, make_engine, migrate, session_scope
+from bot.schema import metadata
+from casework.models import Referral
+from tests.factories import make_referral
+from tests.pgcluster import ThrowawayCluster
+
+_names = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database with no tables at all."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    else:
+        cluster: ThrowawayCluster = request.getfixturevalue("pg_cluster")
+        name = f"signpost_empty_{next(_names)}"
+        admin = make_engine(cluster.url())
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        admin.dispose()
+        engine = make_engine(cluster.url(name))
+    yield engine
+    engine.dispose()
+
+
+def test_from_empty_the_schema_matches_the_models_exactly(empty_engine: Engine) -> None:
+    migrate(empty_engine)
+    assert set(metadata.tables) <= set(inspect(empty_engine).get_table_names())
+    with empty_engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == [], "models changed without a migration (run scripts/new_migration.py)"
+
+
+def test_upgrading_an_existing_database_keeps_its_data(empty_engine: Engine) -> None:
+    migrate(empty_engine, "0001")
+    assert "retention_run" not in inspect(empty_engine).get_table_names()
+    reference = make_referral(empty_engine).reference
+
+    migrate(empty_engine)
+    assert "retention_run" in inspect(empty_engine).get_table_names()
+    with session_scope(empty_engine) as session:
+        assert session.exec(select(Referral.reference)).all() == [reference]
+
+    command.downgrade(alembic_config(empty_engine), "0001")
+    migrate(empty_engine)
+    with session_scope(empty_engine) as session:
+        assert session.exec(select(Referral.reference)).all() == [reference]
