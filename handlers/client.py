@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from directory.search import SearchFilters
-from directory.unmet import record_unmet_search
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.clock import utcnow
 from casework.crisis import CRISIS_REPLY, suggests_crisis
-from casework.dialogs import Dialog, advance_dialog, load_dialog, start_dialog
+from casework.dialogs import Dialog, advance_dialog, start_dialog
 from casework.validation import InputProblem, clean_text
 from directory.areas import normalise_area
+from directory.search import SearchFilters
 from directory.taxonomy import CATEGORIES
+from directory.unmet import record_unmet_search
 from handlers.cards import details_card, short_card
 from handlers.common import (
     DIALOG_TEXT_HANDLERS,
@@ -27,6 +27,7 @@ from handlers.common import (
     chunk,
     command_args,
     db,
+    dialog_button,
     edit_or_reply,
     ids,
     message_text,
@@ -221,16 +222,11 @@ async def _show(update: Update, context: Context, dialog: Dialog, new_message: b
 
 async def on_search_button(update: Update, context: Context) -> None:
     """Paging, details, filters: all checked against the user's current search so stale buttons change nothing."""
-    assert update.callback_query is not None
-    await answer_callback(update.callback_query)
-    parts = callback_parts(update, "s", 2)
-    chat_id, user_id = ids(update)
-    with db(context) as session:
-        dialog = load_dialog(session, chat_id, user_id, SEARCH)
-    if parts is None or dialog is None or parts[0] != str(dialog.version):
+    dialog, parts = await dialog_button(update, context, "s", SEARCH)
+    if dialog is None or parts is None:
         await reply(update, "Those results are out of date. Please type what you need again.")
         return
-    action, arg = parts[1], parts[2] if len(parts) > 2 else ""
+    action, arg = parts[0], parts[1] if len(parts) > 1 else ""
     data = dict(dialog.data)
     if action == "pg" and arg.isdigit() and int(arg) * PAGE_SIZE < max(len(data["ids"]), 1):
         data["page"] = int(arg)

@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot.db import session_scope
 from bot.runtime import Runtime, get_runtime
-from casework.dialogs import Dialog
+from casework.dialogs import Dialog, load_dialog
 from casework.models import Role
 from casework.roles import may, role_of
 
@@ -125,6 +125,25 @@ def callback_parts(update: Update, prefix: str, min_parts: int) -> list[str] | N
         return None
     parts = data.split(":")[1:]
     return parts if len(parts) >= min_parts and all(parts[:min_parts]) else None
+
+
+async def dialog_button(
+    update: Update, context: Context, prefix: str, name: str
+) -> tuple[Dialog | None, list[str] | None]:
+    """Answer a tap on a `prefix:<dialog version>:...` button of dialog `name`.
+
+    Returns the user's open dialog (or None) and the button's parts after the version — parts are None when the
+    button is forged or from an older step, so the caller changes nothing.
+    """
+    assert update.callback_query is not None
+    await answer_callback(update.callback_query)
+    parts = callback_parts(update, prefix, 2)
+    chat_id, user_id = ids(update)
+    with db(context) as session:
+        dialog = load_dialog(session, chat_id, user_id, name)
+    if parts is None or dialog is None or parts[0] != str(dialog.version):
+        return dialog, None
+    return dialog, parts[1:]
 
 
 def message_text(update: Update) -> str | None:

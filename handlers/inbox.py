@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 
+from sqlmodel import Session
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from casework.dialogs import Dialog, StaleDialog, advance_dialog, end_dialog, load_dialog, start_dialog
+from casework.dialogs import Dialog, StaleDialog, advance_dialog, end_dialog, start_dialog
 from casework.models import CLOSURE_LABELS, CaseStatus, ClosureReason, Referral, Role
 from casework.referrals import (
     CaseOutcome,
     CaseView,
+    FollowUpHooks,
     claim_case,
     close_case,
     get_referral,
@@ -34,6 +36,7 @@ from handlers.common import (
     callback_parts,
     command_args,
     db,
+    dialog_button,
     display_name,
     edit_or_reply,
     ids,
@@ -193,9 +196,7 @@ async def on_case_button(update: Update, context: Context) -> None:
     action, reference = parts[0], parts[1]
     if action == "view":
         await show_case(update, context, reference)
-    elif action == "claim":
-        await _claim(update, context, reference)
-    elif action in {"try", "first", "cl"}:
+    elif action in {"claim", "try", "first", "cl"}:
         await _update_case(update, context, role, action, reference, parts[2] if len(parts) > 2 else "")
     elif action == "close":
         rows = [[(label, f"c:cl:{reference}:{reason.value}")] for reason, label in CLOSURE_LABELS.items()]
@@ -210,52 +211,51 @@ async def on_case_button(update: Update, context: Context) -> None:
         await reply(update, STALE_BUTTON)
 
 
-async def _claim(update: Update, context: Context, reference: str) -> None:
+def _apply_action(
+    session: Session, referral: Referral, action: str, arg: str, user_id: int, role: Role, hooks: FollowUpHooks | None
+) -> CaseOutcome | None:
+    """Run one case action; None when the action or its argument is not one we know (forged button)."""
+    if action == "claim":
+        return claim_case(session, referral, user_id)
+    if action == "try":
+        return record_contact_attempt(session, referral, user_id, role)
+    if action == "first":
+        return record_first_contact(session, referral, user_id, role)
+    if action == "cl" and arg in {reason.value for reason in ClosureReason}:
+        return close_case(session, referral, ClosureReason(arg), user_id, role, hooks)
+    return None
+
+
+async def _update_case(update: Update, context: Context, role: Role, action: str, reference: str, arg: str) -> None:
     _, user_id = ids(update)
+    hooks = runtime(context).extras.get("followup_hooks")
     with db(context) as session:
         referral = get_referral(session, reference)
-        if referral is None:
-            await reply(update, STALE_BUTTON)
-            return
-        outcome = claim_case(session, referral, user_id)
+        outcome = _apply_action(session, referral, action, arg, user_id, role, hooks) if referral else None
+    if outcome is None:
+        await reply(update, STALE_BUTTON)
+        return
     if not outcome.ok:
         await reply(update, outcome.message)
         return
-    if update.effective_chat is not None and update.effective_chat.type != "private":
-        await edit_or_reply(update, f"{reference} claimed by {display_name(update) or 'a link worker'}.")
+    if action == "claim" and not is_private(update):
+        await _claimed_from_team_chat(update, context, outcome, reference)
     else:
         await reply(update, outcome.message)
+        await show_case(update, context, reference)
+    await _tell_referrer(context, outcome)
+
+
+async def _claimed_from_team_chat(update: Update, context: Context, outcome: CaseOutcome, reference: str) -> None:
+    """Mark the team post as claimed and open the case for the worker in their private chat."""
+    _, user_id = ids(update)
+    await edit_or_reply(update, f"{reference} claimed by {display_name(update) or 'a link worker'}.")
     try:
         await context.bot.send_message(
             user_id, outcome.message + " Open it here:", reply_markup=keyboard([[("Open case", f"c:view:{reference}")]])
         )
     except TelegramError:
         log.info("link worker has not started a private chat yet")
-    await _tell_referrer(context, outcome)
-
-
-async def _update_case(update: Update, context: Context, role: Role, action: str, reference: str, arg: str) -> None:
-    _, user_id = ids(update)
-    with db(context) as session:
-        referral = get_referral(session, reference)
-        if referral is None:
-            await reply(update, STALE_BUTTON)
-            return
-        if action == "try":
-            outcome = record_contact_attempt(session, referral, user_id, role)
-        elif action == "first":
-            outcome = record_first_contact(session, referral, user_id, role)
-        elif arg in {reason.value for reason in ClosureReason}:
-            outcome = close_case(
-                session, referral, ClosureReason(arg), user_id, role, runtime(context).extras.get("followup_hooks")
-            )
-        else:
-            await reply(update, STALE_BUTTON)
-            return
-    await reply(update, outcome.message)
-    if outcome.ok:
-        await show_case(update, context, reference)
-    await _tell_referrer(context, outcome)
 
 
 async def _start_signposting(update: Update, context: Context, reference: str) -> None:
@@ -305,24 +305,21 @@ async def on_pick(update: Update, context: Context) -> None:
     role = await require(update, context, "casework")
     if role is None:
         return
-    await answer_callback(update.callback_query)
-    parts = callback_parts(update, "p", 2)
-    chat_id, user_id = ids(update)
-    with db(context) as session:
-        dialog = load_dialog(session, chat_id, user_id, SIGNPOST)
-    if parts is None or dialog is None or parts[0] != str(dialog.version):
+    dialog, parts = await dialog_button(update, context, "p", SIGNPOST)
+    if dialog is None or parts is None:
         await reply(update, STALE_BUTTON)
         return
+    chat_id, user_id = ids(update)
     reference = dialog.data["ref"]
-    if parts[1] == "done":
+    if parts[0] == "done":
         with db(context) as session:
             end_dialog(session, chat_id, user_id, SIGNPOST)
         await show_case(update, context, reference)
         return
-    if not parts[1].isdigit() or int(parts[1]) >= len(dialog.data["ids"]):
+    if not parts[0].isdigit() or int(parts[0]) >= len(dialog.data["ids"]):
         await reply(update, STALE_BUTTON)
         return
-    service_id = dialog.data["ids"][int(parts[1])]
+    service_id = dialog.data["ids"][int(parts[0])]
     with db(context) as session:
         referral = get_referral(session, reference)
         outcome = signpost_case(

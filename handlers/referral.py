@@ -25,10 +25,9 @@ from handlers.common import (
     STALE_BUTTON,
     Buttons,
     Context,
-    answer_callback,
-    callback_parts,
     chunk,
     db,
+    dialog_button,
     edit_or_reply,
     ids,
     is_private,
@@ -257,23 +256,15 @@ async def _move(
 
 async def on_button(update: Update, context: Context) -> None:
     """Buttons of the referral conversation: `r:<dialog version>:<value>`."""
-    assert update.callback_query is not None
-    await answer_callback(update.callback_query)
-    parts = callback_parts(update, "r", 2)
-    chat_id, user_id = ids(update)
-    with db(context) as session:
-        dialog = load_dialog(session, chat_id, user_id, REFER)
-    if parts is None or dialog is None or parts[0] != str(dialog.version):
-        await reply(
-            update,
-            STALE_BUTTON
-            if dialog is None
-            else "That button is from an earlier question. Please answer the latest question below.",
-        )
-        if dialog is not None:
-            await ask(update, context, dialog)
+    dialog, parts = await dialog_button(update, context, "r", REFER)
+    if dialog is None:
+        await reply(update, STALE_BUTTON)
         return
-    value = ":".join(parts[1:])
+    if parts is None:
+        await reply(update, "That button is from an earlier question. Please answer the latest question below.")
+        await ask(update, context, dialog)
+        return
+    value = ":".join(parts)
     if value.startswith("!"):
         await _control(update, context, dialog, value)
     elif dialog.step == "reasons":
