@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from casework.models import Engagement
 from reports.data import ENGAGEMENT_LABELS, ReportData
+
+if TYPE_CHECKING:  # matplotlib is imported only when a chart is drawn: it costs ~2 s at bot start-up
+    from matplotlib.axes import Axes
 
 TOP_SERVICES = 8
 MAX_LABEL_CHARS = 34
@@ -29,6 +29,9 @@ ENGAGEMENT_COLOURS: dict[Engagement, str] = {
 
 def render_chart(data: ReportData, top_services: int = TOP_SERVICES) -> bytes:
     """The chart as PNG bytes. Internal use: it shows exact counts."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(10, 13), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     figure.suptitle(_plain(f"Signpost report: {data.period.label}", 80), fontsize=14, fontweight="bold")
