@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from casework.validation import normalise
 
 _CRISIS_PATTERNS = [
     r"\bsuicid",
@@ -35,5 +36,5 @@ CRISIS_REPLY = (
 
 def suggests_crisis(text: str) -> bool:
     """True when the text contains words that suggest crisis, self-harm or danger."""
-    normal = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+    normal = normalise(text).lower().replace("’", "'")
     return bool(_CRISIS_RE.search(normal))

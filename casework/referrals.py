@@ -213,7 +213,8 @@ def claim_case(session: Session, referral: Referral, worker_id: int) -> CaseOutc
     )
 
 
-def _owner_problem(referral: Referral, actor: int, actor_role: Role | None) -> str | None:
+def change_problem(referral: Referral, actor: int, actor_role: Role | None) -> str | None:
+    """Why `actor` may not change this case right now (closed, unclaimed, someone else's), or None."""
     if referral.status == CaseStatus.CLOSED:
         return f"{referral.reference} is closed, so it can't be changed."
     if referral.status == CaseStatus.NEW:
@@ -223,9 +224,16 @@ def _owner_problem(referral: Referral, actor: int, actor_role: Role | None) -> s
     return None
 
 
+def close_problem(referral: Referral, actor: int, actor_role: Role | None) -> str | None:
+    """Why `actor` may not close this case, or None. An admin may close an unclaimed case (e.g. referred back)."""
+    if referral.status == CaseStatus.NEW and actor_role == Role.ADMIN:
+        return None
+    return change_problem(referral, actor, actor_role)
+
+
 def record_contact_attempt(session: Session, referral: Referral, actor: int, actor_role: Role | None) -> CaseOutcome:
     """Count an attempt to reach the client that did not get through."""
-    problem = _owner_problem(referral, actor, actor_role)
+    problem = change_problem(referral, actor, actor_role)
     if problem:
         return CaseOutcome(False, problem, referral)
     referral.contact_attempts += 1
@@ -237,7 +245,7 @@ def record_contact_attempt(session: Session, referral: Referral, actor: int, act
 
 def record_first_contact(session: Session, referral: Referral, actor: int, actor_role: Role | None) -> CaseOutcome:
     """Mark that the link worker has spoken with the client."""
-    problem = _owner_problem(referral, actor, actor_role)
+    problem = change_problem(referral, actor, actor_role)
     if problem:
         return CaseOutcome(False, problem, referral)
     if referral.first_contact_at is not None:
@@ -259,7 +267,7 @@ def signpost_case(
     hooks: FollowUpHooks | None = None,
 ) -> CaseOutcome:
     """Record that the client was pointed to a directory service; schedules its follow-ups. Idempotent."""
-    problem = _owner_problem(referral, actor, actor_role)
+    problem = change_problem(referral, actor, actor_role)
     if problem:
         return CaseOutcome(False, problem, referral)
     existing = session.exec(
@@ -285,10 +293,7 @@ def close_case(
     hooks: FollowUpHooks | None = None,
 ) -> CaseOutcome:
     """Close a case with a reason; open follow-ups are cancelled and the referrer told (reference only)."""
-    if referral.status == CaseStatus.NEW and actor_role == Role.ADMIN:
-        problem = None  # an admin may close an unclaimed case (e.g. referred back)
-    else:
-        problem = _owner_problem(referral, actor, actor_role)
+    problem = close_problem(referral, actor, actor_role)
     if problem:
         return CaseOutcome(False, problem, referral)
     referral.status, referral.closure_reason, referral.closed_at = CaseStatus.CLOSED, reason, utcnow()

@@ -19,23 +19,30 @@ class InputProblem(ValueError):
     """Input we cannot use; `str(problem)` is a kind, plain-language reply for the person."""
 
 
-def clean_text(raw: str | None, max_length: int, what: str = "That") -> str:
-    """Normalise Unicode, drop control and invisible characters, squeeze spaces, enforce a length limit."""
-    if raw is None:
-        raise InputProblem("I can only read typed words here. Please type your answer.")
+def normalise(raw: str) -> str:
+    """Unicode-normalised text (full-width letters become plain ones) without invisible or control characters."""
     text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE)
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
-    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def clean_text(raw: str | None, max_length: int, what: str = "That", *, need_words: bool = True) -> str:
+    """Normalised text within a length limit; with `need_words`, it must hold at least one letter or digit."""
+    if raw is None:
+        raise InputProblem("I can only read typed words here. Please type your answer.")
+    text = normalise(raw)
     if not text:
         raise InputProblem(f"{what} looks empty. Please type your answer.")
     if len(text) > max_length:
         raise InputProblem(f"{what} is a bit long — please keep it under {max_length} characters.")
+    if need_words and not any(ch.isalnum() for ch in text):
+        raise InputProblem(f"{what} needs some letters or numbers.")
     return text
 
 
 def initials(raw: str | None) -> str:
     """Patient initials: 1–4 letters (dots and spaces ignored), upper-cased."""
-    text = clean_text(raw, 20, "Initials")
+    text = clean_text(raw, 20, "Initials", need_words=False)
     letters = re.sub(r"[\s.\-']", "", text)
     if not (1 <= len(letters) <= 4) or not all(ch.isalpha() for ch in letters):
         raise InputProblem("Please send initials only — 1 to 4 letters, for example JS.")
@@ -44,16 +51,16 @@ def initials(raw: str | None) -> str:
 
 def hospital_reference(raw: str | None) -> str:
     """A hospital number or ward reference: 3–20 letters, digits, '-' or '/'."""
-    text = clean_text(raw, 40, "That reference").upper()
+    text = clean_text(raw, 40, "That reference", need_words=False).upper()
     compact = text.replace(" ", "")
-    if not re.fullmatch(r"[A-Z0-9/\-]{3,20}", compact):
+    if not re.fullmatch(r"[A-Z0-9/\-]{3,20}", compact) or not re.search(r"[A-Z0-9]", compact):
         raise InputProblem("Please send the hospital number or ward reference — letters and numbers, 3 to 20 long.")
     return compact
 
 
 def nhs_number(raw: str | None) -> str:
     """A valid 10-digit NHS number (modulus 11 check digit), spaces allowed."""
-    text = clean_text(raw, 20, "That NHS number")
+    text = clean_text(raw, 20, "That NHS number", need_words=False)
     digits = re.sub(r"[\s\-]", "", text)
     if not re.fullmatch(r"\d{10}", digits) or not _nhs_check_digit_ok(digits):
         raise InputProblem("That doesn't look like a valid NHS number (10 digits). Check it, or tap Skip.")
@@ -82,7 +89,7 @@ _DATE_FORMATS = (r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})", r"(\d{1,2})[/.\-](\
 
 def discharge_date(raw: str | None, today: date) -> date | None:
     """An expected discharge date: 'today', 'tomorrow', 'not known', DD/MM or DD/MM/YYYY, within the next 6 months."""
-    text = clean_text(raw, 30, "That date").lower()
+    text = clean_text(raw, 30, "That date", need_words=False).lower()
     if text in {"not known", "unknown", "don't know", "dont know", "n/a", "na"}:
         return None
     if text == "today":
@@ -100,7 +107,10 @@ def discharge_date(raw: str | None, today: date) -> date | None:
             except ValueError:
                 break
             if match.lastindex == 2 and value < today - timedelta(days=7):
-                value = value.replace(year=year + 1)
+                try:
+                    value = value.replace(year=year + 1)
+                except ValueError:  # 29/02 when next year is not a leap year
+                    break
             if not today - timedelta(days=7) <= value <= today + timedelta(days=183):
                 raise InputProblem("That date is too far away. Please send a date in the next 6 months or 'not known'.")
             return value

@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.clock import utcnow
 from casework.crisis import CRISIS_REPLY, suggests_crisis
 from casework.dialogs import Dialog, advance_dialog, start_dialog
-from casework.validation import InputProblem, clean_text
+from casework.validation import InputProblem, clean_text, normalise
 from directory.areas import normalise_area
 from directory.search import SearchFilters
 from directory.taxonomy import CATEGORIES
@@ -34,6 +34,7 @@ from handlers.common import (
     reply,
     runtime,
     search_index,
+    small_number,
 )
 
 SEARCH = "search"
@@ -228,10 +229,11 @@ async def on_search_button(update: Update, context: Context) -> None:
         return
     action, arg = parts[0], parts[1] if len(parts) > 1 else ""
     data = dict(dialog.data)
-    if action == "pg" and arg.isdigit() and int(arg) * PAGE_SIZE < max(len(data["ids"]), 1):
-        data["page"] = int(arg)
-    elif action == "d" and arg.isdigit() and int(arg) < len(data["ids"]):
-        service_id = data["ids"][int(arg)]
+    number = small_number(arg)
+    if action == "pg" and number is not None and number * PAGE_SIZE < max(len(data["ids"]), 1):
+        data["page"] = number
+    elif action == "d" and number is not None and number < len(data["ids"]):
+        service_id = data["ids"][number]
         record = search_index(context).get(service_id)
         if record is None:
             await reply(update, STALE_BUTTON)
@@ -274,7 +276,11 @@ async def on_area_typed(update: Update, context: Context, dialog: Dialog) -> boo
     """The user typed a place after tapping 'Area'. Other typed text is a new search (returns False)."""
     if dialog.step != "area":
         return False
-    area = normalise_area(message_text(update) or "")
+    typed = normalise(message_text(update) or "")
+    if suggests_crisis(typed):
+        await reply(update, CRISIS_REPLY, [[TALK_BUTTON]])
+        return True
+    area = normalise_area(typed)
     if area is None:
         await reply(
             update,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -150,6 +151,11 @@ def message_text(update: Update) -> str | None:
     """The typed text of a message, or None for stickers, photos and other non-text messages."""
     message = update.effective_message
     return message.text if message is not None and isinstance(message.text, str) else None
+
+
+def small_number(text: str, max_digits: int = 9) -> int | None:
+    """A whole number written in plain digits 0-9 (not '²', not 20 digits long), else None."""
+    return int(text) if re.fullmatch(rf"[0-9]{{1,{max_digits}}}", text) else None
 
 
 def command_args(context: Context) -> str:

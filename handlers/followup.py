@@ -12,7 +12,18 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from casework.referrals import get_referral
-from handlers.common import Context, answer_callback, command_args, db, ids, is_private, reply, require, runtime
+from handlers.common import (
+    Context,
+    answer_callback,
+    command_args,
+    db,
+    ids,
+    is_private,
+    reply,
+    require,
+    runtime,
+    small_number,
+)
 from scheduler.admin import describe_failed, failed_followups, retry_failed_followup
 from scheduler.answers import AnswerOutcome, record_answer
 from scheduler.checkins import DEEP_LINK_PREFIX, issue_client_checkin_code, redeem_client_checkin, stop_client_checkins
@@ -82,8 +93,11 @@ async def stop_checkins(update: Update, context: Context) -> None:
     with db(context) as session:
         stopped = stop_client_checkins(session, chat_id)
     if stopped:
-        await reply(update, "Done. You won't get any more check-in messages from me. "
-                            "Your link worker can still contact you in the usual way.")
+        await reply(
+            update,
+            "Done. You won't get any more check-in messages from me. "
+            "Your link worker can still contact you in the usual way.",
+        )
     else:
         await reply(update, "You're not signed up for check-in messages, so there's nothing to stop.")
 
@@ -130,8 +144,12 @@ async def failed_list(update: Update, context: Context) -> None:
     if not lines:
         await reply(update, "No failed follow-ups.")
         return
-    await reply(update, "Follow-ups that were not delivered (newest first):\n" + "\n".join(lines)
-                + "\n\nTo try one again: /retryfollowup <number>")
+    await reply(
+        update,
+        "Follow-ups that were not delivered (newest first):\n"
+        + "\n".join(lines)
+        + "\n\nTo try one again: /retryfollowup <number>",
+    )
 
 
 async def retry_failed(update: Update, context: Context) -> None:
@@ -139,13 +157,18 @@ async def retry_failed(update: Update, context: Context) -> None:
     if await require(update, context, "admin") is None:
         return
     text = command_args(context).strip().lstrip("#")
-    if not text.isdigit() or len(text) > 18:
+    followup_id = small_number(text)
+    if followup_id is None:
         await reply(update, "Please give the follow-up number, like this: /retryfollowup 12")
         return
     with db(context) as session:
-        queued = retry_failed_followup(session, int(text), _policy(context))
-    await reply(update, f"Follow-up #{text} will be tried again shortly." if queued
-                else f"Follow-up #{text} isn't a failed follow-up, so nothing was changed.")
+        queued = retry_failed_followup(session, followup_id, _policy(context))
+    await reply(
+        update,
+        f"Follow-up #{text} will be tried again shortly."
+        if queued
+        else f"Follow-up #{text} isn't a failed follow-up, so nothing was changed.",
+    )
 
 
 def register(application: Application) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlmodel import Session
 from telegram import Update
@@ -15,8 +16,10 @@ from casework.referrals import (
     CaseOutcome,
     CaseView,
     FollowUpHooks,
+    change_problem,
     claim_case,
     close_case,
+    close_problem,
     get_referral,
     open_cases,
     reason_labels,
@@ -47,12 +50,15 @@ from handlers.common import (
     require,
     runtime,
     search_index,
+    small_number,
 )
 from handlers.referral import ROUTE_LABELS, URGENCY_LABELS
 
 log = logging.getLogger(__name__)
 SIGNPOST = "signpost"
 PRIVATE_ONLY = "For privacy, cases can only be opened in a private chat with me."
+NOT_FOUND = "I couldn't find that case. References look like SP-7K3Q9X."
+CaseCheck = Callable[[Referral, int, Role | None], str | None]
 
 
 def _team_text(referral: Referral) -> str:
@@ -146,7 +152,7 @@ async def show_case(update: Update, context: Context, reference: str, edit: bool
     with db(context) as session:
         referral = get_referral(session, reference)
         if referral is None:
-            await reply(update, "I couldn't find that case. References look like SP-7K3Q9X.")
+            await reply(update, NOT_FOUND)
             return
         view = view_case(session, referral, user_id, runtime(context).cipher)
         rows = _case_buttons(referral)
@@ -199,10 +205,9 @@ async def on_case_button(update: Update, context: Context) -> None:
     elif action in {"claim", "try", "first", "cl"}:
         await _update_case(update, context, role, action, reference, parts[2] if len(parts) > 2 else "")
     elif action == "close":
-        rows = [[(label, f"c:cl:{reference}:{reason.value}")] for reason, label in CLOSURE_LABELS.items()]
-        await reply(update, f"Why is {reference} closing?", rows)
+        await _ask_closure_reason(update, context, role, reference)
     elif action == "sp":
-        await _start_signposting(update, context, reference)
+        await _start_signposting(update, context, role, reference)
     elif action == "code":
         from handlers.followup import send_checkin_code
 
@@ -258,17 +263,35 @@ async def _claimed_from_team_chat(update: Update, context: Context, outcome: Cas
         log.info("link worker has not started a private chat yet")
 
 
-async def _start_signposting(update: Update, context: Context, reference: str) -> None:
+async def _checked_case(update: Update, context: Context, role: Role, reference: str, check: CaseCheck) -> str | None:
+    """The case's reference if it exists and `check` finds no problem for this user; otherwise says why."""
+    _, user_id = ids(update)
+    with db(context) as session:
+        referral = get_referral(session, reference)
+        problem = NOT_FOUND if referral is None else check(referral, user_id, role)
+    if problem:
+        await reply(update, problem)
+        return None
+    return referral.reference
+
+
+async def _ask_closure_reason(update: Update, context: Context, role: Role, reference: str) -> None:
+    checked = await _checked_case(update, context, role, reference, close_problem)
+    if checked:
+        rows = [[(label, f"c:cl:{checked}:{reason.value}")] for reason, label in CLOSURE_LABELS.items()]
+        await reply(update, f"Why is {checked} closing?", rows)
+
+
+async def _start_signposting(update: Update, context: Context, role: Role, reference: str) -> None:
     if not is_private(update):
         await reply(update, PRIVATE_ONLY)
         return
+    checked = await _checked_case(update, context, role, reference, change_problem)
+    if not checked:
+        return
     chat_id, user_id = ids(update)
     with db(context) as session:
-        referral = get_referral(session, reference)
-        if referral is None or referral.status in {CaseStatus.NEW, CaseStatus.CLOSED}:
-            await reply(update, "That case can't be signposted right now (it must be claimed and open).")
-            return
-        start_dialog(session, chat_id, user_id, SIGNPOST, "query", {"ref": referral.reference, "ids": []})
+        start_dialog(session, chat_id, user_id, SIGNPOST, "query", {"ref": checked, "ids": []})
     await reply(
         update,
         f"Signposting {reference}. What does the client need? Type a few words, e.g. 'debt advice'. "
@@ -316,10 +339,11 @@ async def on_pick(update: Update, context: Context) -> None:
             end_dialog(session, chat_id, user_id, SIGNPOST)
         await show_case(update, context, reference)
         return
-    if not parts[0].isdigit() or int(parts[0]) >= len(dialog.data["ids"]):
+    choice = small_number(parts[0])
+    if choice is None or choice >= len(dialog.data["ids"]):
         await reply(update, STALE_BUTTON)
         return
-    service_id = dialog.data["ids"][int(parts[0])]
+    service_id = dialog.data["ids"][choice]
     with db(context) as session:
         referral = get_referral(session, reference)
         outcome = signpost_case(

@@ -8,11 +8,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from casework.privacy import forget_client
 from handlers.common import Context, answer_callback, db, edit_or_reply, ids, reply, user_role
 
+STAFF_REFUSAL = "You're registered as staff. Please ask an admin to remove your access."
+
 
 async def forgetme(update: Update, context: Context) -> None:
     _, user_id = ids(update)
     if user_role(context, user_id) is not None:
-        await reply(update, "You're registered as staff. Please ask an admin to remove your access.")
+        await reply(update, STAFF_REFUSAL)
         return
     await reply(
         update,
@@ -29,6 +31,9 @@ async def on_forget_button(update: Update, context: Context) -> None:
         await edit_or_reply(update, "OK, nothing has been changed.")
         return
     _, user_id = ids(update)
+    if user_role(context, user_id) is not None:  # staff never see the button; a forged tap changes nothing
+        await edit_or_reply(update, STAFF_REFUSAL)
+        return
     with db(context) as session:
         forget_client(session, user_id)
     await edit_or_reply(update, "Done. I've removed your check-ins and anything in progress. Take care.")

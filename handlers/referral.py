@@ -84,8 +84,8 @@ STEPS: tuple[Step, ...] = (
     Step(
         "nhs_number",
         "NHS number (optional) — type it or tap Skip:",
-        (("Skip", ""),),
-        parse=lambda text, _: validation.nhs_number(text) if text else "",
+        (("Skip", "skip"),),
+        parse=lambda text, _: "" if text.strip().lower() == "skip" else validation.nhs_number(text),
         secret=True,
     ),
     Step(

@@ -17,6 +17,9 @@ PERIOD_HELP = (
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # reports outside these years are typing mistakes
+
+
 class PeriodError(ValueError):
     """The period text could not be understood; the message is safe to show to the user."""
 
@@ -29,6 +32,9 @@ class Period:
     end: date
 
     def __post_init__(self) -> None:
+        for day in (self.start, self.end):
+            if not FIRST_YEAR <= day.year <= LAST_YEAR:
+                raise PeriodError(f"Please choose dates between {FIRST_YEAR} and {LAST_YEAR}. {PERIOD_HELP}")
         if self.start > self.end:
             raise PeriodError(f"The start date ({self.start:%d %b %Y}) is after the end date ({self.end:%d %b %Y}).")
 
@@ -76,6 +82,8 @@ def parse_period(text: str | None, today: date) -> Period:
         year, month = int(match.group(1)), int(match.group(2))
         if not 1 <= month <= 12:
             raise PeriodError(f"There is no month {month}. {PERIOD_HELP}")
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise PeriodError(f"Please choose a month between {FIRST_YEAR} and {LAST_YEAR}. {PERIOD_HELP}")
         first = date(year, month, 1)
         return Period(first, _next_month(first) - timedelta(days=1))
     if len(words) == 2:

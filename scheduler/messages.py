@@ -15,7 +15,7 @@ from scheduler.models import FollowUpKind
 Keyboard = Sequence[Sequence[tuple[str, str]]]  # rows of (label, callback data)
 
 CALLBACK_PREFIX = "fu"
-_CALLBACK = re.compile(r"^fu:(\d{1,18}):([a-z]{1,8})$")
+_CALLBACK = re.compile(r"^fu:([0-9]{1,9}):([a-z]{1,8})$")  # ids fit the INTEGER column
 
 SNOOZE = "later"
 ENGAGEMENT_ANSWERS: dict[str, tuple[str, Engagement | None]] = {

@@ -54,6 +54,9 @@ def test_month_in_january_is_last_december() -> None:
         ("yesterday", "did not understand"),
         ("2025-02-30 2025-03-01", "is not a date"),
         ("2025-01-01 2025-02-01 2025-03-01", "did not understand"),
+        ("0000-01", "between 2000 and 2100"),
+        ("9999-12", "between 2000 and 2100"),
+        ("0001-01-01 9999-12-31", "between 2000 and 2100"),
     ],
 )
 def test_unclear_periods_are_explained(typed: str, hint: str) -> None:

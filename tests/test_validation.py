@@ -65,3 +65,20 @@ def test_crisis_messages_are_spotted(text: str) -> None:
 @pytest.mark.parametrize("text", ["debt advice", "lonely since my wife died", "help with PIP form", "killing time"])
 def test_ordinary_needs_are_not_crisis(text: str) -> None:
     assert not suggests_crisis(text)
+
+
+def test_crisis_words_are_spotted_through_invisible_characters() -> None:
+    assert suggests_crisis("i want to d\u200bie")
+
+
+@pytest.mark.parametrize("raw", ["?!...", "---///", "👨‍👩‍👧", "*_[`"])
+def test_answers_without_letters_or_digits_are_asked_again(raw: str) -> None:
+    with pytest.raises(v.InputProblem, match="letters or numbers"):
+        v.short_text(raw, "The ward name")
+    with pytest.raises(v.InputProblem):
+        v.hospital_reference(raw)
+
+
+def test_leap_day_that_rolls_into_a_non_leap_year_is_asked_again() -> None:
+    with pytest.raises(v.InputProblem):
+        v.discharge_date("29/02", date(2028, 6, 1))
