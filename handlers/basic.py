@@ -1,4 +1,4 @@
-"""`/ping`: a liveness check that the bot is receiving and answering (placeholder until the real handlers)."""
+"""`/ping`: a liveness check for operators — the bot is receiving updates and can answer."""
 
 from __future__ import annotations
 
