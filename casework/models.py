@@ -101,6 +101,18 @@ class Engagement(StrEnum):
     DIED = "died"
 
 
+ENGAGEMENT_LABELS: dict[Engagement, str] = {  # what staff and reports call each state
+    Engagement.ENGAGED: "Engaged",
+    Engagement.WAITING: "Waiting list",
+    Engagement.COULDNT_GET_THROUGH: "Couldn't get through",
+    Engagement.DECLINED: "Declined",
+    Engagement.NOT_APPROPRIATE: "Not appropriate",
+    Engagement.UNABLE_TO_CONTACT: "Unable to contact",
+    Engagement.DIED: "Died",
+    Engagement.UNKNOWN: "Unknown (no answer yet)",
+}
+
+
 class StaffUser(SQLModel, table=True):
     """A member of staff known to the bot. Clients are never stored here."""
 

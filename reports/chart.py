@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from casework.models import Engagement
-from reports.data import ENGAGEMENT_LABELS, ReportData
+from casework.models import ENGAGEMENT_LABELS, Engagement
+from reports.data import ReportData
 
 if TYPE_CHECKING:  # matplotlib is imported only when a chart is drawn: it costs ~2 s at bot start-up
     from matplotlib.axes import Axes

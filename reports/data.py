@@ -16,16 +16,6 @@ STATUS_LABELS: dict[CaseStatus, str] = {
 }
 
 # Column order for engagement tables: the states link workers ask about first, "unknown" last.
-ENGAGEMENT_LABELS: dict[Engagement, str] = {
-    Engagement.ENGAGED: "Engaged",
-    Engagement.WAITING: "Waiting list",
-    Engagement.COULDNT_GET_THROUGH: "Couldn't get through",
-    Engagement.DECLINED: "Declined",
-    Engagement.NOT_APPROPRIATE: "Not appropriate",
-    Engagement.UNABLE_TO_CONTACT: "Unable to contact",
-    Engagement.DIED: "Died",
-    Engagement.UNKNOWN: "Unknown (no answer yet)",
-}
 
 NOT_RECORDED = "Not recorded"
 ALL_SERVICES = "All services"

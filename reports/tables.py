@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from reports.data import ENGAGEMENT_LABELS, Count, Durations, EngagementRow, ReportData
+from casework.models import ENGAGEMENT_LABELS
+from reports.data import Count, Durations, EngagementRow, ReportData
 from reports.suppress import SMALLEST_SHOWN, shown_count, shown_percent, shown_statistic
 
 Cell = int | float | str | date | None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from casework.models import CaseStatus, Engagement
-from reports.data import ENGAGEMENT_LABELS, STATUS_LABELS, Count, Durations, EngagementRow, ReportData
+from casework.models import ENGAGEMENT_LABELS, CaseStatus, Engagement
+from reports.data import STATUS_LABELS, Count, Durations, EngagementRow, ReportData
 
 TOP = 3
 MAX_TEXT_CHARS = 40

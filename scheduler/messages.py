@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from casework.models import Engagement
+from casework.models import ENGAGEMENT_LABELS, Engagement
 from scheduler.models import FollowUpKind
 
 Keyboard = Sequence[Sequence[tuple[str, str]]]  # rows of (label, callback data)
@@ -19,10 +19,10 @@ _CALLBACK = re.compile(r"^fu:([0-9]{1,9}):([a-z]{1,8})$")  # ids fit the INTEGER
 
 SNOOZE = "later"
 ENGAGEMENT_ANSWERS: dict[str, tuple[str, Engagement | None]] = {
-    "eng": ("Engaged", Engagement.ENGAGED),
-    "wait": ("Waiting list", Engagement.WAITING),
-    "cgt": ("Couldn't get through", Engagement.COULDNT_GET_THROUGH),
-    "dec": ("Declined", Engagement.DECLINED),
+    "eng": (ENGAGEMENT_LABELS[Engagement.ENGAGED], Engagement.ENGAGED),
+    "wait": (ENGAGEMENT_LABELS[Engagement.WAITING], Engagement.WAITING),
+    "cgt": (ENGAGEMENT_LABELS[Engagement.COULDNT_GET_THROUGH], Engagement.COULDNT_GET_THROUGH),
+    "dec": (ENGAGEMENT_LABELS[Engagement.DECLINED], Engagement.DECLINED),
     SNOOZE: ("Not yet", None),
 }
 CLIENT_ANSWERS: dict[str, str] = {"yes": "Yes", "notyet": "Not yet", "help": "I need help"}
