@@ -7,6 +7,7 @@ PTB appends the token. `TELEGRAM_API_FILE_URL` likewise, e.g. `http://127.0.0.1:
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import logging
 from collections.abc import Awaitable, Callable, Iterator
@@ -143,7 +144,17 @@ async def _post_init(application: Application) -> None:
     except TelegramError as error:
         logger.warning("Could not set the command menu: %s", error)
     await _run_hooks(application, POST_INIT_HOOKS)
-    mode = "webhook" if runtime.settings.webhook_url else "polling"
+    # kept in extras so the task is not garbage-collected before it logs
+    runtime.extras["ready_task"] = asyncio.get_running_loop().create_task(
+        _announce_when_running(application), name="signpost-ready"
+    )
+
+
+async def _announce_when_running(application: Application) -> None:
+    """Log READY_LOG only once updates are really flowing (polling started or the webhook port is open)."""
+    while not (application.running and (application.updater is None or application.updater.running)):
+        await asyncio.sleep(0.05)
+    mode = "webhook" if application.bot_data[RUNTIME_KEY].settings.webhook_url else "polling"
     logger.info("%s as @%s (%s)", READY_LOG, application.bot.username, mode)
 
 

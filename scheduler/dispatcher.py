@@ -19,14 +19,14 @@ from typing import Any
 from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import utcnow
 from bot.db import session_scope
 from scheduler.checkins import stop_client_checkins
 from scheduler.compose import Outgoing, compose, load_contexts
-from scheduler.messages import BLOCKED
+from scheduler.messages import BLOCKED, INTERRUPTED
 from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus
 from scheduler.notices import notify_failure
 from scheduler.policy import FollowUpPolicy
@@ -183,7 +183,9 @@ class Dispatcher:
                 return self._record_failure(followup_id, REJECTED)
             except RetryAfter as flood:
                 return self._record_retry(followup_id, "Telegram flood control", _seconds(flood))
-            except Exception as problem:  # TimedOut, NetworkError and anything unexpected: retry with backoff
+            except TimedOut:  # Telegram may have the message already: never send twice, tell admins instead
+                return self._record_failure(followup_id, INTERRUPTED)
+            except Exception as problem:  # NetworkError and anything unexpected: nothing was delivered, retry later
                 return self._record_retry(followup_id, type(problem).__name__)
             # Recorded straight away: the only window for a crash is between Telegram answering and this line.
             return self._mark_sent(followup_id, outgoing.chat_id, message_id)

@@ -21,6 +21,7 @@ import asyncio
 import dataclasses
 import json
 import os
+import random
 import secrets
 import signal
 import socket
@@ -44,6 +45,7 @@ from tests.fakebotapi import MESSAGE_METHODS, POLL_SECONDS, Call, FakeBotApi, Fa
 
 DEFAULT_TIMEOUT = 10
 TEST_TOKEN = "123456:TEST-TOKEN"
+LISTEN_PORTS_FROM = 20000  # webhook servers in tests listen on ports from here up to the ephemeral range
 # Run a test on SQLite only: `@sqlite_only` on a test using the `settings` / `database_url` fixtures.
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -132,22 +134,52 @@ class BotHarness:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_ports(1)[0]
 
 
-def as_webhook(settings: Settings) -> Settings:
-    """`settings` in webhook mode on a free local port (keeps a webhook URL/secret that is already set)."""
-    if settings.webhook_url and settings.webhook_secret:
+def free_ports(count: int) -> list[int]:
+    """`count` different local ports free right now, for servers to listen on.
+
+    Picked below the kernel's ephemeral range: a port from that range (as `bind(0)` gives) can be taken a moment
+    later as the local end of any outgoing connection, e.g. a bot process talking to the database.
+    """
+    probes: list[socket.socket] = []
+    try:
+        for candidate in random.sample(range(LISTEN_PORTS_FROM, _ephemeral_ports_from()), 500):
+            probe = socket.socket()
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                probe.close()
+                continue
+            probes.append(probe)
+            if len(probes) == count:
+                return [probe.getsockname()[1] for probe in probes]
+        raise RuntimeError("no free local ports")
+    finally:
+        for probe in probes:
+            probe.close()
+
+
+def _ephemeral_ports_from() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+def as_webhook(settings: Settings, port: int | None = None) -> Settings:
+    """`settings` in webhook mode on `port` (default: a free local port), keeping a secret that is already set.
+    Settings already in webhook mode are returned as they are unless a `port` is given."""
+    if settings.webhook_url and settings.webhook_secret and port is None:
         return settings
-    port = free_port()
+    port = port or free_port()
     return settings.model_copy(
         update={
             "webhook_url": f"http://127.0.0.1:{port}/telegram",
             "webhook_listen": "127.0.0.1",
             "webhook_port": port,
-            "webhook_secret": secrets.token_urlsafe(16),
+            "webhook_secret": settings.webhook_secret or secrets.token_urlsafe(16),
         }
     )
 
@@ -255,6 +287,10 @@ class BotProcess:
 
     def start(self, timeout: float = 60) -> BotProcess:
         """Start and wait until the bot logs that it is ready (raises with its output if it dies first)."""
+        return self.spawn().wait_ready(timeout)
+
+    def spawn(self) -> BotProcess:
+        """Start without waiting (e.g. to start several at once, then `wait_ready` for each)."""
         base = {key: os.environ[key] for key in ("PATH", "LANG", "LC_ALL", "TMPDIR") if key in os.environ}
         env = base | {"PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"} | self.env
         self._lines = []
@@ -268,6 +304,11 @@ class BotProcess:
         )
         self._reader = threading.Thread(target=self._read, args=(self._process,), daemon=True)
         self._reader.start()
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> BotProcess:
+        """Wait until the spawned bot logs that it is ready (raises with its output if it dies first)."""
+        assert self._process is not None, "not started"
         deadline = time.monotonic() + timeout
         while READY_LOG not in self.output:
             if self._process.poll() is not None or time.monotonic() > deadline:
@@ -302,10 +343,23 @@ class BotProcess:
         return code
 
     def __enter__(self) -> BotProcess:
-        return self.start()
+        """Start (unless `spawn` already did) and wait until ready."""
+        return self.wait_ready() if self._process else self.start()
 
     def __exit__(self, *exc: object) -> None:
         if self._process and self._process.poll() is None:
             self.stop()
         if self._tmp:
             self._tmp.cleanup()
+
+
+def act_sync(fake: FakeDriver, push: Callable[[], dict[str, Any]], expect: str, timeout: float = 30) -> Call:
+    """Push one update to a bot in another process and wait for its answer: the first message sent or edited in
+    that chat after the push whose text contains `expect`, once Telegram counts the update as taken."""
+    since = fake.mark()
+    update = push()
+    answer = fake.wait_for_sync(
+        None, _chat_of(update), lambda call: call.method in MESSAGE_METHODS, expect, since, timeout
+    )
+    fake.wait_acknowledged_sync(update["update_id"], timeout)
+    return answer

@@ -353,6 +353,9 @@ class BotApiState:
         self._open_callbacks: set[str] = set()
         self._blocked: set[int] = set()
         self._failures: list[_Failure] = []
+        self._holds: list[tuple[str, int | None]] = []  # (method, chat_id or None for any chat)
+        self._held = 0
+        self._deliveries: list[tuple[int, str]] = []  # (update_id, webhook URL that accepted it)
         self._commands: dict[str, list[dict[str, Any]]] = {}
         self._webhook_url = ""
         self._webhook_secret: str | None = None
@@ -376,6 +379,7 @@ class BotApiState:
         with self._cond:
             self._in_flight += counted
         try:
+            self._wait_while_held(name, params)
             return self._answer(name, handler, params, files)
         finally:
             with self._cond:
@@ -417,8 +421,24 @@ class BotApiState:
                         self._failures.remove(failure)
                     raise failure.error
 
+    def _wait_while_held(self, method: str, params: dict[str, Any]) -> None:
+        chat = params.get("chat_id")
+
+        def held() -> bool:
+            return not self._stopping and any(name == method and on in (None, chat) for name, on in self._holds)
+
+        with self._cond:
+            if not held():
+                return
+            self._held += 1
+            self._cond.notify_all()
+            try:
+                self._cond.wait_for(lambda: not held())
+            finally:
+                self._held -= 1
+
     def stop(self) -> None:
-        """Release long-polls and the webhook deliverer."""
+        """Release long-polls, held calls and the webhook deliverer."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
@@ -588,11 +608,13 @@ class BotApiState:
                 if self._stopping:
                     return
                 update, targets, secret = self._pending[0], list(self._delivery_targets), self._webhook_secret
-            if self._post_update(targets[next(turn) % len(targets)], update, secret):
+            target = targets[next(turn) % len(targets)]
+            if self._post_update(target, update, secret):
                 with self._cond:
                     if self._pending and self._pending[0] is update:
                         self._pending.pop(0)
                     self._acknowledged.add(update["update_id"])
+                    self._deliveries.append((update["update_id"], target))
                     self._cond.notify_all()
             else:
                 time.sleep(POLL_SECONDS)
@@ -814,6 +836,28 @@ class BotApiState:
         with self._cond:
             self._blocked.discard(chat_id)
 
+    def hold(self, method: str, chat_id: int | None = None) -> None:
+        """Calls of `method` (optionally only to `chat_id`) wait unanswered until `release()`: a request in flight
+        for as long as a test needs (e.g. to kill the bot mid-send). Released calls are then answered as usual."""
+        with self._cond:
+            self._holds.append((method, chat_id))
+
+    def release(self) -> None:
+        """Lift every hold; the calls waiting are answered now (recorded as if Telegram had been slow)."""
+        with self._cond:
+            self._holds.clear()
+            self._cond.notify_all()
+
+    def held(self) -> int:
+        """How many calls are waiting on a hold right now."""
+        with self._cond:
+            return self._held
+
+    def deliveries(self) -> list[tuple[int, str]]:
+        """Webhook deliveries so far: (update_id, the URL that accepted it), in order."""
+        with self._cond:
+            return list(self._deliveries)
+
     def calls_after(self, after: int = 0) -> list[Call]:
         """Recorded calls with `seq > after`."""
         with self._cond:
@@ -971,6 +1015,7 @@ class FakeDriver:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # answers go out in two writes; without TCP_NODELAY each waits ~40 ms for an ACK
     server: _Server
 
     def do_POST(self) -> None:
@@ -1026,7 +1071,8 @@ class FakeBotApi(BotApiState, FakeDriver):
 
     CONTROL_METHODS = frozenset(
         {"push_message", "push_callback", "push_update", "set_user", "fail_next", "block_chat", "unblock_chat",
-         "deliver_to", "stop_delivery", "calls_after", "messages", "is_acknowledged", "pending_count", "in_flight"}
+         "deliver_to", "stop_delivery", "calls_after", "messages", "is_acknowledged", "pending_count", "in_flight",
+         "hold", "release", "held", "deliveries"}
     )  # fmt: skip
 
     def __init__(self, port: int = 0) -> None:
@@ -1144,6 +1190,18 @@ class RemoteFakeBotApi(FakeDriver):
 
     def in_flight(self) -> int:
         return self._control("in_flight")
+
+    def hold(self, method: str, chat_id: int | None = None) -> None:
+        self._control("hold", method=method, chat_id=chat_id)
+
+    def release(self) -> None:
+        self._control("release")
+
+    def held(self) -> int:
+        return self._control("held")
+
+    def deliveries(self) -> list[tuple[int, str]]:
+        return [(update_id, url) for update_id, url in self._control("deliveries")]
 
 
 class FakeBotApiProcess:

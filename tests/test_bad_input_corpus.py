@@ -38,7 +38,7 @@ from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus
 from scheduler.policy import FollowUpPolicy
 from tests.e2e import TEST_TOKEN, BotHarness, Replies, running_bot
 from tests.factories import TEST_KEY, draft
-from tests.fakebotapi import SENDING_METHODS, FakeBotApi, _Handler
+from tests.fakebotapi import SENDING_METHODS, FakeBotApi
 from tests.hostile_inputs import (
     ADMIN,
     CLIENT,
@@ -175,9 +175,7 @@ async def open_world(database_url: str) -> AsyncIterator[World]:
     logging.getLogger().addHandler(raw)  # before the production handler, whose filter redacts records in place
     production = configure_logging(logging.DEBUG, io.StringIO())
     try:
-        with pytest.MonkeyPatch.context() as patch, FakeBotApi() as fake:
-            # The fake answers in two TCP writes; without TCP_NODELAY each answer waits ~40 ms for a delayed ACK.
-            patch.setattr(_Handler, "disable_nagle_algorithm", True, raising=False)
+        with FakeBotApi() as fake:
             async with running_bot(settings, fake) as bot:
                 world = World(bot, raw)
                 await populate(world)

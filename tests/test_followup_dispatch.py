@@ -161,7 +161,7 @@ async def test_nothing_is_sent_for_a_closed_case(engine) -> None:
 
 async def test_transient_errors_are_retried_with_growing_delays_then_sent_once(engine) -> None:
     followup_id = add_followup(engine, make_case(engine), ONE_WEEK_ON)
-    sender = FakeSender(failures=[TimedOut(), NetworkError("connection reset")])
+    sender = FakeSender(failures=[NetworkError("connection refused"), NetworkError("connection reset")])
     with FrozenClock(ONE_WEEK_ON) as clock:
         assert (await dispatcher(engine, sender).dispatch_once()).retried == 1
         first = get_followup(engine, followup_id)
@@ -190,7 +190,7 @@ async def test_flood_control_waits_at_least_as_long_as_telegram_asks(engine) -> 
 async def test_after_the_last_attempt_it_fails_visibly_and_admins_are_told(engine) -> None:
     case = make_case(engine)
     followup_id = add_followup(engine, case, ONE_WEEK_ON)
-    sender = FakeSender(failures=[TimedOut(), TimedOut()])
+    sender = FakeSender(failures=[NetworkError("down"), NetworkError("down")])
     with FrozenClock(ONE_WEEK_ON) as clock:
         await dispatcher(engine, sender, max_attempts=2).dispatch_once()
         clock.advance(minutes=2)
@@ -198,10 +198,24 @@ async def test_after_the_last_attempt_it_fails_visibly_and_admins_are_told(engin
         assert stats.failed == 1
         await dispatcher(engine, sender, max_attempts=2).dispatch_once()  # sends the notice
     failed = get_followup(engine, followup_id)
-    assert failed.status == FollowUpStatus.FAILED and failed.last_error == "gave up after 2 attempts: TimedOut"
+    assert failed.status == FollowUpStatus.FAILED and failed.last_error == "gave up after 2 attempts: NetworkError"
     [notice] = sender.to(ADMIN)
-    assert f"#{followup_id}" in notice.text and case.reference in notice.text and "TimedOut" in notice.text
+    assert f"#{followup_id}" in notice.text and case.reference in notice.text and "NetworkError" in notice.text
     assert sender.to(WORKER) == []
+
+
+async def test_a_timed_out_send_is_never_repeated_and_admins_are_told(engine) -> None:
+    """Telegram may have delivered a message whose answer timed out: re-sending could send it twice."""
+    case = make_case(engine)
+    followup_id = add_followup(engine, case, ONE_WEEK_ON)
+    sender = FakeSender(failures=[TimedOut()])
+    with FrozenClock(ONE_WEEK_ON) as clock:
+        assert (await dispatcher(engine, sender).dispatch_once()).failed == 1
+        clock.advance(hours=1)
+        await dispatcher(engine, sender).dispatch_once()  # sends the admin notice, not the prompt again
+    failed = get_followup(engine, followup_id)
+    assert failed.status == FollowUpStatus.FAILED and failed.last_error == INTERRUPTED
+    assert sender.to(WORKER) == [] and len(sender.to(ADMIN)) == 1
 
 
 async def test_a_worker_who_blocked_the_bot_is_reported_to_admins_without_retrying(engine) -> None:
