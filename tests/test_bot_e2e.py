@@ -51,7 +51,7 @@ async def refer_up_to_initials(bot: BotHarness) -> None:
 
 async def complete_referral(bot: BotHarness) -> str:
     await refer_up_to_initials(bot)
-    assert "Hospital number" in (await bot.say(NURSE, "J.S.")).texts[-1]
+    assert "Hospital number" in (await bot.say(NURSE, "I.L.")).texts[-1]  # I and L never occur in references
     assert "NHS number" in (await bot.say(NURSE, HOSPITAL_REF)).texts[-1]
     bad = await bot.say(NURSE, "1234567890")
     assert "valid NHS number" in bad.texts[-1]
@@ -134,7 +134,7 @@ async def test_full_referral_claim_signpost_close(
 
         team_post = fake_bot_api.last_message(TEAM_CHAT)
         assert reference in team_post["text"] and HOSPITAL_REF not in team_post["text"]
-        assert "JS" not in team_post["text"]
+        assert "IL" not in team_post["text"]
         claimed = await bot.click(WORKER, button([team_post], "Claim"), chat_id=TEAM_CHAT)
         assert "claimed" in claimed.texts[-1]
         assert any("picked it up" in text for text in fake_bot_api.sent_texts(NURSE))
@@ -165,7 +165,7 @@ async def test_full_referral_claim_signpost_close(
     assert (FollowUpKind.FIRST_CONTACT_REMINDER, FollowUpStatus.CANCELLED) in followups
     assert {"created", "claimed", "viewed", "first_contact", "signposted", "closed"} <= set(events)
     assert "referral" in production_logs.getvalue()  # the logs did record the work…
-    for secret in (HOSPITAL_REF, NHS_NUMBER, RISK_TEXT, "J.S.", "Ward 7 Elderly Care"):
+    for secret in (HOSPITAL_REF, NHS_NUMBER, RISK_TEXT, "I.L.", "Ward 7 Elderly Care"):
         assert secret not in production_logs.getvalue(), f"{secret} was written to the logs"
         assert secret not in caplog.text, f"{secret} was logged (before redaction)"
 
