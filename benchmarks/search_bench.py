@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.synthetic import expand  # noqa: E402
 from bot.config import DEFAULT_SEED_CSV  # noqa: E402
 from bot.db import make_engine, migrate  # noqa: E402
-from directory.search import SearchIndex, ServiceRecord  # noqa: E402
+from directory.records import ServiceRecord  # noqa: E402
+from directory.search import SearchIndex  # noqa: E402
 from directory.seed import ensure_seeded  # noqa: E402
 from directory.synonyms import STOPWORDS, content_words, phrase_table, words  # noqa: E402
 from directory.taxonomy import CATEGORIES  # noqa: E402

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from directory.search import ServiceRecord
+from directory.records import ServiceRecord
 
 KINDS = ("Hub", "Project", "Network", "Partnership", "Scheme", "Circle", "Collective", "Centre", "Trust")
 NEUTRAL_WORDS = (

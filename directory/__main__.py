@@ -20,9 +20,12 @@ from sqlmodel import select
 from bot.config import get_settings
 from bot.db import make_engine, migrate, session_scope
 from directory.models import Service, ServiceTaxonomy
-from directory.oruk import export_oruk_csv, export_oruk_json, import_oruk
+from directory.oruk import import_oruk
+from directory.oruk.csv_tables import export_oruk_csv
+from directory.oruk.json_file import export_oruk_json
 from directory.search_cli import add_search_parser, run_search
-from directory.seed import ImportReport, ensure_seeded, export_directory_csv, load_directory_csv
+from directory.seed import ensure_seeded, export_directory_csv, load_directory_csv
+from directory.store import ImportReport
 from directory.taxonomy import CATEGORIES
 
 EXIT_OK, EXIT_ROW_ERRORS, EXIT_USAGE = 0, 1, 2

@@ -1,152 +1,49 @@
-"""Fuzzy, explainable directory search over an in-memory snapshot of the services.
+"""Fuzzy, explainable directory search: the `SearchIndex` over a snapshot of the services, and its ranking.
 
-`SearchIndex.load(engine)` reads the directory once; `search()` never touches the database.
-Ranking: each query word (typos corrected against the index vocabulary, lay phrases translated by
-`directory.synonyms`) scores every service that contains it, weighted by field (name > tags > categories >
-description) and by rarity; lay phrases also lift services in the need category they mean. The best
-candidates are then re-ranked by how closely the whole query resembles the service name, and nudged
-towards services that are open or take self-referrals when the query asks for that.
+`SearchIndex.load(engine)` reads the directory once (`directory.records`); `search()` never touches the database.
+Ranking: each query word (read by `directory.query`: typos corrected against the index vocabulary, lay phrases
+translated by `directory.synonyms`) scores every service that contains it, weighted by field (name > tags >
+categories > description) and by rarity; lay phrases also lift services in the need category they mean. The best
+candidates are then re-ranked by how closely the whole query resembles the service name, and nudged towards
+services that are open or take self-referrals when the query asks for that.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import UTC, date, datetime
-from itertools import pairwise, takewhile
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz import fuzz
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
 from bot.clock import utcnow
 from bot.config import get_settings
-from bot.db import session_scope
 from directory.areas import service_covers
-from directory.models import (
-    Capacity,
-    Cost,
-    Location,
-    Organisation,
-    ReferralRoute,
-    Service,
-    ServiceAtLocation,
-    ServiceTaxonomy,
-)
+from directory.explain import match_reasons
+from directory.indexing import NAME_WEIGHT, name_keys, service_keys
+from directory.models import Capacity, Cost, ReferralRoute
 from directory.opening_hours import OpeningSlot, is_open_in, parse_opening_hours
-from directory.synonyms import (
-    STOPWORDS,
-    URGENT_WORDS,
-    LayMeaning,
-    asks_for_self_referral,
-    content_words,
-    lay_vocabulary,
-    normalise,
-    phrase_table,
-    stem,
-    term_keys,
-    word_pairs,
-)
-from directory.taxonomy import CATEGORIES
+from directory.query import IMPLIED, PAIR, WORD, ParsedQuery, QueryReader
+from directory.records import ServiceRecord, load_records
+from directory.synonyms import normalise
+from directory.taxonomy import category_label
 
 MAX_QUERY_CHARS = 200
-MAX_QUERY_WORDS = 40
 SELF_REFERRAL_ROUTES = frozenset({ReferralRoute.SELF.value, ReferralRoute.EITHER.value})
 
-# Field weights: how much a word found in each part of a service counts.
-NAME_WEIGHT = 3.0
-ORGANISATION_WEIGHT = 2.0
-TAG_WEIGHT = 2.5
-CATEGORY_WEIGHT = 2.0
-DETAIL_WEIGHT = 1.0  # description, eligibility, languages, town
-ACCESSIBILITY_WEIGHT = 0.5
-EXTRA_FIELD_WEIGHT = 0.15  # per further field holding the same word
-
-# Query-side weights.
-CORRECTED_WORD_WEIGHT = 0.85  # a typo we corrected is slightly less certain than a word typed right
-PHRASE_WORD_WEIGHT = 0.5  # a word that is part of a longer lay phrase ("lost my husband")
-EXPANSION_WEIGHT = 0.5  # a directory word a lay phrase stands for
+# Ranking weights (field weights are in directory.indexing, query-side weights in directory.query).
 MEANING_CATEGORY_BONUS = 4.0  # a service in the need category a lay phrase means
 SPECIALIST_SHARE = 0.5  # part of that lift that depends on how much of what a service does is the need asked for
-KNOWN_WORDS_MEANING = 0.5  # a lay phrase whose words services also use directly counts for less as a meaning
-PAIR_WEIGHT = 1.0  # two typed words found side by side ("pension credit"), on top of each word
 NAME_SIMILARITY_BONUS = 3.0  # at most, when the whole query is (nearly) the service name
 NAME_SIMILARITY_FLOOR = 80.0
 OPEN_NOW_BOOST = 1.3  # when the query says it is urgent ("today", "now")
 SELF_REFERRAL_BOOST = 1.2  # when the query asks to contact a service directly ("self refer", "drop in")
 CLOSED_FACTOR = 0.85  # services not taking people on sink a little
 RERANK_POOL = 60
-MAX_PHRASE_WORDS = 7
-
-
-@dataclass(frozen=True)
-class ServiceRecord:
-    """A read-only snapshot of one service with what a card needs (no database session required)."""
-
-    id: str
-    name: str
-    organisation_id: str = ""
-    organisation_name: str = ""
-    description: str = ""
-    url: str = ""
-    email: str = ""
-    phone: str = ""
-    categories: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    min_age: int | None = None
-    max_age: int | None = None
-    eligibility: str = ""
-    areas: tuple[str, ...] = ()
-    referral_route: str = ReferralRoute.EITHER.value
-    access_methods: tuple[str, ...] = ()
-    opening_hours: str = ""
-    cost: str = Cost.FREE.value
-    cost_detail: str = ""
-    languages: tuple[str, ...] = ()
-    accessibility: str = ""
-    accompany_allowed: bool = True
-    capacity_status: str = Capacity.OPEN.value
-    waiting_weeks: int | None = None
-    last_verified: date | None = None
-    active: bool = True
-    location_name: str = ""
-    address: str = ""
-    town: str = ""
-    postcode: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-
-    @classmethod
-    def from_models(
-        cls,
-        service: Service,
-        organisation_name: str = "",
-        categories: Sequence[str] = (),
-        location: Location | None = None,
-    ) -> ServiceRecord:
-        """Snapshot a Service row with its organisation name, category ids and main location."""
-        values: dict[str, Any] = {}
-        for spec in fields(cls):
-            if hasattr(service, spec.name):
-                value = getattr(service, spec.name)
-                values[spec.name] = tuple(value) if isinstance(value, list) else value
-        if location is not None:
-            values.update(
-                location_name=location.name,
-                address=location.address,
-                town=location.town,
-                postcode=location.postcode,
-                latitude=location.latitude,
-                longitude=location.longitude,
-            )
-        return cls(**values, organisation_name=organisation_name, categories=tuple(categories))
 
 
 @dataclass(frozen=True)
@@ -171,126 +68,32 @@ class SearchHit:
     why: tuple[str, ...]
 
 
-WORD, PAIR, IMPLIED = "word", "pair", "implied"
-
-
-@dataclass
-class _Concept:
-    """One index key the query looks for."""
-
-    key: str  # a stemmed word, or "word word" for an adjacent pair
-    weight: float
-    said: str  # the words as the person typed them (the corrected word for typos)
-    kind: str  # WORD or PAIR typed by the person, IMPLIED by a lay phrase
-    position: int
-    corrected_from: str | None = None
-
-
-@dataclass
-class _Meaning:
-    """A lay phrase found in the query and what it means."""
-
-    said: str
-    lay: LayMeaning
-    own_words: frozenset[str]  # the phrase's own (stemmed) words
-    keys: frozenset[str]  # index keys of the directory terms it stands for
-    strength: float  # 1 for pure lay language ("brassic"), less when services use the words themselves
-
-
-@dataclass
-class _Query:
-    concepts: dict[str, _Concept] = field(default_factory=dict)
-    meanings: list[_Meaning] = field(default_factory=list)
-    urgent: bool = False
-    wants_self_referral: bool = False
-    name_text: str = ""  # corrected words, for comparing with service names
-
-    def add(self, concept: _Concept) -> None:
-        known = self.concepts.get(concept.key)
-        if known is None or concept.weight > known.weight:
-            self.concepts[concept.key] = concept
-
-    def of_kind(self, *kinds: str) -> list[_Concept]:
-        return [concept for concept in self.concepts.values() if concept.kind in kinds]
-
-    @property
-    def empty(self) -> bool:
-        return not self.concepts and not self.meanings
-
-
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-
-
-def _typed_words(text: str) -> list[tuple[str, str]]:
-    """(as typed, normalised) pairs for each word of the query."""
-    pairs: list[tuple[str, str]] = []
-    for token in _WORD.findall(text):
-        parts = normalise(token).split()
-        pairs.extend((token if len(parts) == 1 else part, part) for part in parts)
-    return pairs[:MAX_QUERY_WORDS]
-
-
 class SearchIndex:
     """An immutable search index over a snapshot of the directory."""
 
     def __init__(self, records: Sequence[ServiceRecord]) -> None:
         self._by_id = {record.id: record for record in records}
         self._records = [record for record in records if record.active]
-        self._surface: dict[str, str] = {}  # stem -> a word as services write it, for showing corrections
-        self._spellings: dict[str, str] = dict(lay_vocabulary())  # every known written word -> its stem
+        surface: dict[str, str] = {}  # stem -> a word as services write it, for showing corrections
+        spellings: dict[str, str] = {}  # every word services write -> its stem
         postings: dict[str, dict[int, float]] = defaultdict(dict)
         self._name_keys: list[frozenset[str]] = []
         self._keys: list[frozenset[str]] = []
         for position, record in enumerate(self._records):
-            weights = self._service_keys(record)
+            weights = service_keys(record, surface, spellings)
             for key, weight in weights.items():
                 postings[key][position] = weight
             self._keys.append(frozenset(weights))
-            self._name_keys.append(_name_keys(record))
+            self._name_keys.append(name_keys(record))
         self._name_text = [normalise(record.name) for record in self._records]
         self._postings = {
             key: (np.fromiter(hits.keys(), np.int32, len(hits)), np.fromiter(hits.values(), np.float64, len(hits)))
             for key, hits in postings.items()
         }
         self._idf = {key: math.log(1 + len(self._records) / len(hits)) for key, hits in postings.items()}
-        self._build_vocabulary()
+        frequencies = {key: len(hits) for key, hits in postings.items()}
+        self._reader = QueryReader(frequencies, surface, spellings, len(self._records))
         self._build_filter_columns()
-
-    # --- building -------------------------------------------------------------------------------------------
-
-    def _service_keys(self, record: ServiceRecord) -> dict[str, float]:
-        """Each word and adjacent word pair of a service -> weight (best field, plus a little per further field)."""
-        fields_by_weight = (
-            (NAME_WEIGHT, (record.name,)),
-            (ORGANISATION_WEIGHT, (record.organisation_name,)),
-            (TAG_WEIGHT, record.tags),
-            (CATEGORY_WEIGHT, [f"{_category_label(cid)} {cid.replace('_', ' ')}" for cid in record.categories]),
-            (DETAIL_WEIGHT, (record.description, record.eligibility, *record.languages, record.town)),
-            (ACCESSIBILITY_WEIGHT, (record.accessibility,)),
-        )
-        found: dict[str, set[float]] = defaultdict(set)
-        for weight, texts in fields_by_weight:
-            for text in texts:
-                content = []
-                for word in normalise(text).split():
-                    term = stem(word)
-                    if term not in STOPWORDS:
-                        content.append(term)
-                        self._surface.setdefault(term, word)
-                        self._spellings.setdefault(word, term)
-                for key in (*content, *word_pairs(content)):
-                    found[key].add(weight)
-        return {key: max(weights) + EXTRA_FIELD_WEIGHT * (len(weights) - 1) for key, weights in found.items()}
-
-    def _build_vocabulary(self) -> None:
-        """Written words grouped by length (for typo correction) and sorted (for completing a word)."""
-        self._known = frozenset(self._postings) | frozenset(lay_vocabulary().values())
-        self._spellings.update((word, word) for word in STOPWORDS)  # so "hlep" is read as "help" and ignored
-        spellings = sorted(word for word in self._spellings if word.isalpha() and len(word) > 2)
-        self._by_length: dict[int, list[str]] = defaultdict(list)
-        for word in spellings:
-            self._by_length[len(word)].append(word)
-        self._sorted_spellings = spellings
 
     def _build_filter_columns(self) -> None:
         """Per-service columns the cheap filters test in one vectorised step."""
@@ -319,29 +122,7 @@ class SearchIndex:
     @classmethod
     def load(cls, engine: Engine) -> SearchIndex:
         """Read every service with its organisation name, categories and first location, and index them."""
-        with session_scope(engine) as session:
-            organisations = {org.id: org.name for org in session.exec(select(Organisation))}
-            categories: dict[str, list[str]] = defaultdict(list)
-            for link in session.exec(select(ServiceTaxonomy).order_by(ServiceTaxonomy.taxonomy_id)):
-                categories[link.service_id].append(link.taxonomy_id)
-            locations: dict[str, Location] = {}
-            rows = session.exec(
-                select(ServiceAtLocation.service_id, Location)
-                .join(Location, Location.id == ServiceAtLocation.location_id)
-                .order_by(ServiceAtLocation.location_id)
-            )
-            for service_id, location in rows:
-                locations.setdefault(service_id, location)
-            records = [
-                ServiceRecord.from_models(
-                    service,
-                    organisations.get(service.organisation_id, ""),
-                    categories[service.id],
-                    locations.get(service.id),
-                )
-                for service in session.exec(select(Service).order_by(Service.id))
-            ]
-        return cls(records)
+        return cls(load_records(engine))
 
     # --- public API -----------------------------------------------------------------------------------------
 
@@ -365,7 +146,7 @@ class SearchIndex:
         `now` is the local (Europe/London) time used for `open_now` and for ranking open services higher
         when the query says it is urgent; it defaults to the current local time.
         """
-        parsed = self._parse((query or "")[:MAX_QUERY_CHARS])
+        parsed = self._reader.read((query or "")[:MAX_QUERY_CHARS])
         if parsed.empty or limit <= 0:
             return []
         scores = self._score(parsed)
@@ -397,139 +178,21 @@ class SearchIndex:
         ordered = sorted(
             members.tolist(), key=lambda i: (capacity_rank.get(self._records[i].capacity_status, 2), self._tiebreak[i])
         )
-        label = _category_label(category)
+        label = category_label(category)
         local_now = _local_now(None) if filters.open_now else None
         hits: list[SearchHit] = []
         for position in ordered:
             if self._passes_costly_filters(position, filters, local_now):
                 record = self._records[position]
-                why = (f"in {label}", *self._filter_reasons(position, filters, local_now, _Query()))
+                why = (f"in {label}", *self._filter_reasons(position, filters, local_now, ParsedQuery()))
                 hits.append(SearchHit(record.id, record.name, 100.0, why))
                 if len(hits) == limit:
                     break
         return hits
 
-    # --- query understanding --------------------------------------------------------------------------------
-
-    def _parse(self, text: str) -> _Query:
-        """Typed words -> corrected index keys, lay meanings and intents."""
-        parsed = _Query(wants_self_referral=asks_for_self_referral(text))
-        typed = _typed_words(text)
-        resolved = [self._resolve(word) for _, word in typed]
-        in_phrase = self._find_phrases([keys[0][0] if len(keys) == 1 else "" for keys in resolved], typed, parsed)
-        content: list[tuple[int, str]] = []  # (position, stem) of each meaningful word, in order
-        for position, ((said, word), keys) in enumerate(zip(typed, resolved, strict=True)):
-            term = stem(word)
-            parsed.urgent |= term in URGENT_WORDS
-            if term in STOPWORDS:
-                continue
-            for key, spelling in keys:
-                if key in STOPWORDS:
-                    continue
-                content.append((position, key))
-                if key in self._postings:
-                    weight = (PHRASE_WORD_WEIGHT if position in in_phrase else 1.0) * (
-                        CORRECTED_WORD_WEIGHT if spelling else 1.0
-                    )
-                    parsed.add(_Concept(key, weight, spelling or said, WORD, position, said if spelling else None))
-        for (first, left), (last, right) in pairwise(content):
-            pair = f"{left} {right}"
-            if pair in self._postings:
-                said = " ".join(shown for shown, _ in typed[first : last + 1])
-                parsed.add(_Concept(pair, PAIR_WEIGHT, said, PAIR, first))
-        for meaning in parsed.meanings:
-            for key in sorted(meaning.keys - parsed.concepts.keys()):
-                weight = EXPANSION_WEIGHT * meaning.strength
-                parsed.add(_Concept(key, weight, meaning.said, IMPLIED, MAX_QUERY_WORDS))
-        words = sorted(parsed.of_kind(WORD), key=_by_position)
-        parsed.name_text = " ".join(self._surface.get(concept.key, concept.said) for concept in words)
-        return parsed
-
-    def _resolve(self, word: str) -> tuple[tuple[str, str | None], ...]:
-        """(index key, corrected spelling or None) for what a typed word stands for: itself when known,
-        else its most likely correction."""
-        term = stem(word)
-        if term in STOPWORDS or term in self._known or not word.isalpha():
-            return ((term, None),)
-        corrected = self._correct(word)
-        if corrected is None:
-            return ((term, None),)
-        return tuple((self._spellings.get(spelling) or stem(spelling), spelling) for spelling in corrected)
-
-    def _find_phrases(self, terms: list[str], typed: list[tuple[str, str]], parsed: _Query) -> set[int]:
-        """Record lay phrases found in the (corrected) words; return positions inside multi-word phrases.
-
-        A phrase lying wholly inside a longer one found ("pip" in "pip form") is not counted separately.
-        """
-        table = phrase_table()
-        content = [i for i, term in enumerate(terms) if term and term not in STOPWORDS]
-        spans: dict[tuple[int, int], tuple[str, ...]] = {}
-        for sequence in (list(range(len(terms))), content):
-            for start in range(len(sequence)):
-                for end in range(start + 1, min(start + MAX_PHRASE_WORDS, len(sequence)) + 1):
-                    key = tuple(terms[i] for i in sequence[start:end])
-                    if key in table:
-                        spans.setdefault((sequence[start], sequence[end - 1]), key)
-        in_long_phrase: set[int] = set()
-        for (first, last), key in sorted(spans.items()):
-            if any(a <= first and last <= b and (a, b) != (first, last) for a, b in spans):
-                continue
-            if len(key) > 1:
-                in_long_phrase.update(range(first, last + 1))
-            said = " ".join(shown for shown, _ in typed[first : last + 1])
-            for lay in table[key]:
-                keys = frozenset(k for term in lay.terms for k in term_keys(term) if k in self._postings)
-                own_words = frozenset(key) - STOPWORDS
-                strength = KNOWN_WORDS_MEANING if own_words <= self._postings.keys() else 1.0
-                parsed.meanings.append(_Meaning(said, lay, own_words, keys, strength))
-        return in_long_phrase
-
-    def _correct(self, word: str) -> tuple[str, ...] | None:
-        """The known word(s) a misspelt, shortened or run-together word most likely stands for."""
-        max_edits = 0 if len(word) < 3 else 1 if len(word) < 10 else 2
-        if max_edits:
-            pool = [
-                spelling
-                for size in range(len(word) - max_edits, len(word) + max_edits + 1)
-                for spelling in self._by_length.get(size, ())
-            ]
-            matches = [  # two slips only in long words, and not in the first letter ("knitting" is not "fitting")
-                match
-                for match in process.extract(word, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=20)
-                if match[1] < 2 or match[0][0] == word[0]
-            ]
-            if matches:
-                best = min(
-                    matches,
-                    key=lambda m: (
-                        m[1],
-                        not _letters_dropped(word, m[0]),
-                        -self._frequency(self._spellings[m[0]]),
-                        m[0],
-                    ),
-                )
-                return (best[0],)
-        if len(word) >= 4:
-            start = bisect.bisect_left(self._sorted_spellings, word)
-            completions = list(takewhile(lambda s: s.startswith(word), self._sorted_spellings[start : start + 50]))
-            if completions:
-                return (max(completions, key=lambda s: (self._frequency(self._spellings[s]), s)),)
-        for cut in range(3, len(word) - 2):  # "foodbank" -> "food" + "bank"
-            head, tail = word[:cut], word[cut:]
-            if stem(head) in self._postings and stem(tail) in self._postings:
-                return head, tail
-        return None
-
-    def _frequency(self, key: str) -> int:
-        """How many services hold an index key (0 for lay words no service uses; stopwords count as everywhere)."""
-        if key in STOPWORDS:
-            return len(self._records) + 1
-        hits = self._postings.get(key)
-        return 0 if hits is None else len(hits[0])
-
     # --- ranking --------------------------------------------------------------------------------------------
 
-    def _score(self, parsed: _Query) -> np.ndarray:
+    def _score(self, parsed: ParsedQuery) -> np.ndarray:
         scores = np.zeros(len(self._records))
         for concept in parsed.concepts.values():
             positions, weights = self._postings[concept.key]
@@ -544,14 +207,16 @@ class SearchIndex:
             scores[members] += bonus * focus[members]
         return scores
 
-    def _ideal_score(self, parsed: _Query) -> float:
+    def _ideal_score(self, parsed: ParsedQuery) -> float:
         """The raw score of a service matching every typed word in its name and the query's main need category."""
         typed = sum(c.weight * self._idf[c.key] for c in parsed.of_kind(WORD, PAIR)) * NAME_WEIGHT
         implied = sum(c.weight * self._idf[c.key] for c in parsed.of_kind(IMPLIED))
         bonuses = sorted(_category_bonuses(parsed).values(), reverse=True)
         return typed + implied + sum(bonuses[:2]) + NAME_SIMILARITY_BONUS
 
-    def _reranked(self, scores: np.ndarray, parsed: _Query, local_now: datetime | None) -> Iterator[tuple[int, float]]:
+    def _reranked(
+        self, scores: np.ndarray, parsed: ParsedQuery, local_now: datetime | None
+    ) -> Iterator[tuple[int, float]]:
         """Services with a positive score, best first, in pools re-ranked by name likeness and intent."""
         remaining = np.flatnonzero(scores > 0)
         while remaining.size:
@@ -564,7 +229,7 @@ class SearchIndex:
             for index in np.lexsort((self._tiebreak[pool], -adjusted)):
                 yield int(pool[index]), float(adjusted[index])
 
-    def _adjusted(self, position: int, score: float, parsed: _Query, local_now: datetime | None) -> float:
+    def _adjusted(self, position: int, score: float, parsed: ParsedQuery, local_now: datetime | None) -> float:
         if parsed.name_text:
             likeness = fuzz.token_set_ratio(parsed.name_text, self._name_text[position])
             if likeness > NAME_SIMILARITY_FLOOR:
@@ -604,37 +269,16 @@ class SearchIndex:
     # --- explanations ---------------------------------------------------------------------------------------
 
     def _why(
-        self, position: int, parsed: _Query, filters: SearchFilters, local_now: datetime | None
+        self, position: int, parsed: ParsedQuery, filters: SearchFilters, local_now: datetime | None
     ) -> tuple[str, ...]:
         """Plain-language reasons this service was found, only ones that really counted for it."""
-        keys, name_keys = self._keys[position], self._name_keys[position]
-        typed = sorted((c for c in parsed.of_kind(WORD) if c.key in keys), key=_by_position)
-        in_name = [c for c in typed if c.key in name_keys]
-        elsewhere = [c for c in typed if c.key not in name_keys]
-        reasons: list[str] = []
-        if in_name:
-            reasons.append(f'name matches "{_join_said(in_name)}"')
-        if elsewhere:
-            reasons.append("matches " + ", ".join(f'"{c.said}"' for c in elsewhere))
-        categories = self._records[position].categories
-        for meaning in parsed.meanings:
-            if meaning.own_words <= keys:
-                continue  # the service says it in the person's own words: "matches" covers it
-            names_it = meaning.keys <= name_keys
-            if meaning.keys & keys and (names_it or not meaning.lay.names_organisation):
-                reasons.append(f'"{meaning.said}" means {meaning.lay.meaning}')
-            elif shared := [c for c in meaning.lay.categories if c in categories]:
-                reasons.append(f'"{meaning.said}" is about {_category_label(shared[0]).lower()}')
-        corrections: dict[str, list[str]] = defaultdict(list)
-        for concept in typed:
-            if concept.corrected_from:
-                corrections[concept.corrected_from].append(concept.said)
-        reasons.extend(f'read "{typo}" as "{" ".join(fixes)}"' for typo, fixes in corrections.items())
+        record_categories = self._records[position].categories
+        reasons = match_reasons(parsed, self._keys[position], self._name_keys[position], record_categories)
         reasons.extend(self._filter_reasons(position, filters, local_now, parsed))
         return tuple(dict.fromkeys(reasons))
 
     def _filter_reasons(
-        self, position: int, filters: SearchFilters, local_now: datetime | None, parsed: _Query
+        self, position: int, filters: SearchFilters, local_now: datetime | None, parsed: ParsedQuery
     ) -> list[str]:
         reasons = []
         if (filters.open_now or parsed.urgent) and local_now and is_open_in(self._slots[position], local_now):
@@ -646,13 +290,7 @@ class SearchIndex:
         return reasons
 
 
-def _letters_dropped(typed: str, word: str) -> bool:
-    """Whether `typed` is `word` with some letters left out ("fod" for "food"), the commonest kind of typo."""
-    letters = iter(word)
-    return all(letter in letters for letter in typed)
-
-
-def _category_bonuses(parsed: _Query) -> dict[str, float]:
+def _category_bonuses(parsed: ParsedQuery) -> dict[str, float]:
     """Need category -> score lift for services in it, from the lay phrases in the query."""
     bonuses: dict[str, float] = {}
     for meaning in parsed.meanings:
@@ -661,30 +299,10 @@ def _category_bonuses(parsed: _Query) -> dict[str, float]:
     return bonuses
 
 
-def _name_keys(record: ServiceRecord) -> frozenset[str]:
-    """Index keys of a service's own name and its organisation's name."""
-    keys: set[str] = set()
-    for name in (record.name, record.organisation_name):
-        content = content_words(name)
-        keys.update(content, word_pairs(content))
-    return frozenset(keys)
-
-
-def _category_label(category: str) -> str:
-    return CATEGORIES[category].label if category in CATEGORIES else category.replace("_", " ")
-
-
-def _by_position(concept: _Concept) -> int:
-    return concept.position
-
-
-def _join_said(concepts: list[_Concept]) -> str:
-    return " ".join(dict.fromkeys(c.said for c in concepts))
-
-
 def _local_now(now: datetime | None) -> datetime:
     """`now` as local wall-clock time (aware datetimes are converted; naive ones are taken as local)."""
     tz = get_settings().tz
     if now is None:
         return utcnow().replace(tzinfo=UTC).astimezone(tz)
     return now.astimezone(tz) if now.tzinfo is not None else now
+

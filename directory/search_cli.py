@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from directory.areas import normalise_area
-from directory.search import SearchFilters, SearchHit, SearchIndex, ServiceRecord
+from directory.records import ServiceRecord
+from directory.search import SearchFilters, SearchHit, SearchIndex
 from directory.taxonomy import CATEGORIES
 from directory.unmet import record_unmet_search, unmet_filters
 

@@ -50,6 +50,12 @@ _CATEGORY_LIST = (
 
 CATEGORIES: dict[str, Category] = {category.id: category for category in _CATEGORY_LIST}
 
+
+def category_label(category: str) -> str:
+    """A category's plain-language label; an id we do not know is shown in words ("food_fuel" -> "food fuel")."""
+    return CATEGORIES[category].label if category in CATEGORIES else category.replace("_", " ")
+
+
 REASON_TO_CATEGORIES: dict[str, list[str]] = {
     ReferralReason.LONELINESS.value: ["loneliness", "older_people"],
     ReferralReason.MONEY.value: ["money"],

@@ -23,7 +23,10 @@ from directory.models import (
     ServiceTaxonomy,
     Taxonomy,
 )
-from directory.oruk import export_oruk_csv, export_oruk_json, import_oruk, service_documents
+from directory.oruk import import_oruk
+from directory.oruk.csv_tables import export_oruk_csv
+from directory.oruk.documents import service_documents
+from directory.oruk.json_file import export_oruk_json
 from directory.seed import load_directory_csv
 from directory.taxonomy import ensure_taxonomy
 from tests.test_seed import directory_rows, seed_sample

@@ -21,7 +21,8 @@ from directory.models import (
     Taxonomy,
     UnmetSearch,
 )
-from directory.search import SearchFilters, SearchIndex, ServiceRecord
+from directory.records import ServiceRecord
+from directory.search import SearchFilters, SearchIndex
 from directory.search_cli import add_search_parser, run_search
 from directory.synonyms import LAY_MEANINGS, phrase_keys, phrase_table
 from directory.taxonomy import CATEGORIES

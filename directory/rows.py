@@ -1,0 +1,177 @@
+"""The value rules every directory import shares: reading cells into checked values, and the checks every stored
+service meets. A value that breaks a rule raises `RowProblem`, worded for a directory editor."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from enum import StrEnum
+from typing import TypeVar
+
+from bot.clock import utcnow
+from bot.csvsafe import safe_cell
+from directory.areas import normalise_area
+from directory.models import ACCESS_METHODS, Capacity, Service
+from directory.opening_hours import parse_opening_hours
+
+LIST_SEPARATOR = "|"
+MAX_ID_LENGTH = 64
+E = TypeVar("E", bound=StrEnum)
+
+
+class RowProblem(ValueError):
+    """A row cannot be loaded; the message says why in words a directory editor understands.
+
+    `row` is set when the problem lies in another row than the one being loaded (e.g. a child table row).
+    """
+
+    def __init__(self, reason: str, row: int | None = None) -> None:
+        super().__init__(reason)
+        self.row = row
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})$")
+
+
+def check_opening_hours(text: str) -> str:
+    """Opening hours trimmed, once every `;`-separated part is understood by the search (raises RowProblem).
+
+    Grammar: "24/7", or groups like "Mon-Fri 09:00-17:00; Sat 10:00-13:00" or "Tue,Thu 10:00-12:00";
+    empty means unknown.
+    """
+    text = " ".join(text.split())
+    for part in text.split(";") if text else []:
+        if not parse_opening_hours(part):
+            raise RowProblem(
+                f"opening hours '{part.strip()}' not understood; write them like 'Mon-Fri 09:00-17:00' or "
+                "'Tue,Thu 10:00-12:00'"
+            )
+    return text
+
+
+def normalise_postcode(text: str) -> str:
+    """A UK postcode in upper case with one space ("nr2 1tf" -> "NR2 1TF"); "" stays ""."""
+    cleaned = "".join(text.split()).upper()
+    if not cleaned:
+        return ""
+    match = _POSTCODE.match(cleaned)
+    if match is None:
+        raise RowProblem(f"'{text}' is not a UK postcode")
+    return f"{match[1]} {match[2]}"
+
+
+def parse_int(text: str, column: str, low: int = 0, high: int = 120) -> int | None:
+    """A whole number between `low` and `high`, or None for an empty cell."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        number = int(text)
+    except ValueError:
+        raise RowProblem(f"{column} '{text}' must be a whole number") from None
+    if not low <= number <= high:
+        raise RowProblem(f"{column} {number} must be between {low} and {high}")
+    return number
+
+
+def parse_date(text: str, column: str) -> date | None:
+    """A YYYY-MM-DD date, not in the future, or None for an empty cell."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        raise RowProblem(f"{column} '{text}' must be a date written YYYY-MM-DD") from None
+    if value > utcnow().date():
+        raise RowProblem(f"{column} {text} is in the future")
+    return value
+
+
+def parse_yes_no(text: str, column: str, default: bool | None = None) -> bool:
+    """yes/no (also true/false, y/n, 1/0); an empty cell gives `default` when there is one."""
+    lowered = text.strip().lower()
+    if lowered in ("yes", "y", "true", "1"):
+        return True
+    if lowered in ("no", "n", "false", "0"):
+        return False
+    if not lowered and default is not None:
+        return default
+    raise RowProblem(f"{column} must be yes or no, not '{text}'")
+
+
+def parse_choice(text: str, column: str, choices: type[E]) -> E:
+    """One value of an enumeration, case-insensitive."""
+    try:
+        return choices(text.strip().lower())
+    except ValueError:
+        allowed = "|".join(choice.value for choice in choices)
+        raise RowProblem(f"{column} must be one of {allowed}, not '{text}'") from None
+
+
+def split_list(text: str) -> list[str]:
+    """The items of a `|`-separated cell, trimmed, empties dropped."""
+    return [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
+
+
+def normalise_areas(areas: Iterable[str], strict: bool = True) -> list[str]:
+    """Area tokens in canonical form; an unknown area is an error when `strict`, kept as written otherwise."""
+    result: list[str] = []
+    for area in areas:
+        token = normalise_area(area)
+        if token is None and strict:
+            raise RowProblem(
+                f"unknown area '{area}' (use a postcode district like NR3, a council area like Breckland, "
+                "Norfolk, Suffolk or national)"
+            )
+        token = token or area.strip()
+        if token not in result:
+            result.append(token)
+    return result
+
+
+def unquote_cell(text: str) -> str:
+    """Undo the quote `bot.csvsafe.safe_cell` puts before formula-like cells, so export -> import round-trips."""
+    if text.startswith("'") and safe_cell(text[1:]) == text:
+        return text[1:]
+    return text
+
+
+def clean_service(service: Service) -> None:
+    """Check the rules every stored service meets, whatever file it came from, and tidy its opening hours
+    (raises RowProblem)."""
+    if not service.id or len(service.id) > MAX_ID_LENGTH:
+        raise RowProblem(f"id must be 1 to {MAX_ID_LENGTH} characters")
+    if not service.name.strip():
+        raise RowProblem("name is empty")
+    if len(service.name) > 200:
+        raise RowProblem("name is longer than 200 characters")
+    if service.min_age is not None and service.max_age is not None and service.min_age > service.max_age:
+        raise RowProblem(f"min_age {service.min_age} is above max_age {service.max_age}")
+    unknown = [method for method in service.access_methods if method not in ACCESS_METHODS]
+    if unknown:
+        raise RowProblem(f"unknown access method '{unknown[0]}' (use {'|'.join(ACCESS_METHODS)})")
+    _check_contact_for_access(service)
+    if service.email and not _EMAIL.match(service.email):
+        raise RowProblem(f"email '{service.email}' is not an email address")
+    if service.url and not service.url.startswith(("https://", "http://")):
+        raise RowProblem(f"url '{service.url}' must start with https://")
+    if service.waiting_weeks is not None and service.capacity_status != Capacity.WAITING_LIST:
+        raise RowProblem("waiting_weeks is only for services with capacity_status waiting_list")
+    for column in ("tags", "areas", "access_methods", "languages"):
+        if any(not item.strip() or LIST_SEPARATOR in item for item in getattr(service, column)):
+            raise RowProblem(f"{column} items must be non-empty and must not contain '{LIST_SEPARATOR}'")
+    service.opening_hours = check_opening_hours(service.opening_hours)
+
+
+_CONTACT_WORDS = {"phone": "a phone number", "text": "a phone number", "email": "an email address", "web": "a url"}
+
+
+def _check_contact_for_access(service: Service) -> None:
+    needs = {"phone": service.phone, "text": service.phone, "email": service.email, "web": service.url}
+    for method, contact in needs.items():
+        if method in service.access_methods and not contact.strip():
+            raise RowProblem(f"access method '{method}' needs {_CONTACT_WORDS[method]}")
+
