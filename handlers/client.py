@@ -105,12 +105,8 @@ async def menu(update: Update, context: Context) -> None:
 
 
 async def show_topics(update: Update) -> None:
-    rows = chunk([(label, f"cat:{cat_id}") for cat_id, label in _category_labels()], 2)
+    rows = chunk([(category.label, f"cat:{category.id}") for category in CATEGORIES.values()], 2)
     await reply(update, "Choose a topic:", rows)
-
-
-def _category_labels() -> list[tuple[str, str]]:
-    return [(cat_id, getattr(cat, "label", str(cat))) for cat_id, cat in CATEGORIES.items()]
 
 
 async def browse_topic(update: Update, context: Context) -> None:

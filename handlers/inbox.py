@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from sqlmodel import Session
 from telegram import Update
@@ -29,7 +30,8 @@ from casework.referrals import (
     view_case,
 )
 from casework.validation import InputProblem, clean_text
-from directory.search import SearchFilters
+from directory.search import SearchFilters, SearchHit
+from directory.taxonomy import REASON_TO_CATEGORIES, category_label
 from handlers.common import (
     DIALOG_TEXT_HANDLERS,
     STALE_BUTTON,
@@ -59,6 +61,8 @@ SIGNPOST = "signpost"
 PRIVATE_ONLY = "For privacy, cases can only be opened in a private chat with me."
 NOT_FOUND = "I couldn't find that case. References look like SP-7K3Q9X."
 CaseCheck = Callable[[Referral, int, Role | None], str | None]
+SUGGESTIONS_PER_CATEGORY = 2
+MAX_CHOICES = 6
 
 
 def _team_text(referral: Referral) -> str:
@@ -263,8 +267,10 @@ async def _claimed_from_team_chat(update: Update, context: Context, outcome: Cas
         log.info("link worker has not started a private chat yet")
 
 
-async def _checked_case(update: Update, context: Context, role: Role, reference: str, check: CaseCheck) -> str | None:
-    """The case's reference if it exists and `check` finds no problem for this user; otherwise says why."""
+async def _checked_case(
+    update: Update, context: Context, role: Role, reference: str, check: CaseCheck
+) -> Referral | None:
+    """The case if it exists and `check` finds no problem for this user; otherwise says why."""
     _, user_id = ids(update)
     with db(context) as session:
         referral = get_referral(session, reference)
@@ -272,31 +278,54 @@ async def _checked_case(update: Update, context: Context, role: Role, reference:
     if problem:
         await reply(update, problem)
         return None
-    return referral.reference
+    return referral
 
 
 async def _ask_closure_reason(update: Update, context: Context, role: Role, reference: str) -> None:
-    checked = await _checked_case(update, context, role, reference, close_problem)
-    if checked:
-        rows = [[(label, f"c:cl:{checked}:{reason.value}")] for reason, label in CLOSURE_LABELS.items()]
-        await reply(update, f"Why is {checked} closing?", rows)
+    case = await _checked_case(update, context, role, reference, close_problem)
+    if case:
+        rows = [[(label, f"c:cl:{case.reference}:{reason.value}")] for reason, label in CLOSURE_LABELS.items()]
+        await reply(update, f"Why is {case.reference} closing?", rows)
+
+
+def _suggestions(index: Any, reasons: list[str]) -> list[SearchHit]:
+    """A few services from the categories that match the case's reasons for referral."""
+    found: dict[str, SearchHit] = {}
+    for reason in reasons:
+        for category in REASON_TO_CATEGORIES.get(reason, []):
+            hits = index.search(category_label(category), SearchFilters(category=category), SUGGESTIONS_PER_CATEGORY)
+            for hit in hits:
+                found.setdefault(hit.service_id, hit)
+    return list(found.values())[:MAX_CHOICES]
 
 
 async def _start_signposting(update: Update, context: Context, role: Role, reference: str) -> None:
+    """Open signposting for a case with suggestions from its reasons; the worker can also type a search."""
     if not is_private(update):
         await reply(update, PRIVATE_ONLY)
         return
-    checked = await _checked_case(update, context, role, reference, change_problem)
-    if not checked:
+    case = await _checked_case(update, context, role, reference, change_problem)
+    if not case:
         return
+    hits = _suggestions(search_index(context), case.reasons)
     chat_id, user_id = ids(update)
     with db(context) as session:
-        start_dialog(session, chat_id, user_id, SIGNPOST, "query", {"ref": checked, "ids": []})
-    await reply(
+        dialog = start_dialog(
+            session, chat_id, user_id, SIGNPOST, "pick", {"ref": case.reference, "ids": [h.service_id for h in hits]}
+        )
+    await _offer_choices(
         update,
-        f"Signposting {reference}. What does the client need? Type a few words, e.g. 'debt advice'. "
-        "Send /cancel to stop.",
+        dialog,
+        hits,
+        f"Signposting {case.reference}. Suggestions for its reasons are below — or type what "
+        "the client needs, e.g. 'debt advice'. Send /cancel to stop.",
     )
+
+
+async def _offer_choices(update: Update, dialog: Dialog, hits: list[SearchHit], intro: str) -> None:
+    rows = [[(f"{i + 1}. {hit.name}"[:60], f"p:{dialog.version}:{i}")] for i, hit in enumerate(hits)]
+    rows.append([("Done", f"p:{dialog.version}:done")])
+    await reply(update, intro, rows)
 
 
 async def on_signpost_typed(update: Update, context: Context, dialog: Dialog) -> bool:
@@ -306,7 +335,7 @@ async def on_signpost_typed(update: Update, context: Context, dialog: Dialog) ->
     except InputProblem as problem:
         await reply(update, str(problem))
         return True
-    hits = search_index(context).search(query, SearchFilters(), limit=6)
+    hits = search_index(context).search(query, SearchFilters(), limit=MAX_CHOICES)
     with db(context) as session:
         try:
             dialog = advance_dialog(session, dialog, "pick", {**dialog.data, "ids": [h.service_id for h in hits]})
@@ -316,9 +345,7 @@ async def on_signpost_typed(update: Update, context: Context, dialog: Dialog) ->
     if not hits:
         await reply(update, "Nothing found for that. Try other words, or /cancel.")
         return True
-    rows = [[(f"{i + 1}. {hit.name}"[:60], f"p:{dialog.version}:{i}")] for i, hit in enumerate(hits)]
-    rows.append([("Done", f"p:{dialog.version}:done")])
-    await reply(update, f"Pick a service for {dialog.data['ref']} (or type another search):", rows)
+    await _offer_choices(update, dialog, hits, f"Pick a service for {dialog.data['ref']} (or type another search):")
     return True
 
 

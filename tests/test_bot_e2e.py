@@ -145,7 +145,10 @@ async def test_full_referral_claim_signpost_close(
         assert HOSPITAL_REF in case.texts[0] and RISK_TEXT in case.texts[0]
         contacted = await bot.click(WORKER, button(case, "First contact"))
         assert "First contact recorded" in contacted.texts[0]
-        await bot.click(WORKER, button(contacted, "Signpost"))
+        suggested = await bot.click(WORKER, button(contacted, "Signpost"))
+        assert "Suggestions for its reasons" in suggested.texts[-1]
+        suggestions = [label for label, _ in FakeBotApi.buttons(suggested[-1])]
+        assert any("Citizens Advice" in label or "debt" in label.lower() for label in suggestions), suggestions
         picks = await bot.say(WORKER, "citizens advice")
         picked = await bot.click(WORKER, button(picks, "1."))
         assert "Signposting recorded" in picked.texts[-1]
