@@ -39,7 +39,7 @@ from directory.rows import (
     split_list,
     unquote_cell,
 )
-from directory.store import ImportReport, RowError, load_each, store_service
+from directory.store import ImportReport, RowError, links_by_service, load_each, store_service
 from directory.taxonomy import CATEGORIES, ensure_taxonomy
 
 log = logging.getLogger(__name__)
@@ -237,9 +237,9 @@ def ensure_seeded(engine: Engine, path: Path | str) -> int:
 def export_directory_csv(session: Session, path: Path | str) -> int:
     """Write every service in the seed format (plus `active`), formula-safe; returns how many were written."""
     organisations = {org.id: org.name for org in session.exec(select(Organisation)).all()}
-    categories = _links_by_service(session, ServiceTaxonomy, "taxonomy_id")
+    categories = links_by_service(session, ServiceTaxonomy, "taxonomy_id")
     locations = {place.id: place for place in session.exec(select(Location)).all()}
-    places = _links_by_service(session, ServiceAtLocation, "location_id")
+    places = links_by_service(session, ServiceAtLocation, "location_id")
     category_order = {category: index for index, category in enumerate(CATEGORIES)}
     rows = []
     for service in session.exec(select(Service).order_by(Service.id)).all():
@@ -250,15 +250,6 @@ def export_directory_csv(session: Session, path: Path | str) -> int:
     with open(path, "w", newline="", encoding="utf-8") as handle:
         write_safe_csv(handle, SEED_COLUMNS + OPTIONAL_COLUMNS, rows)
     return len(rows)
-
-
-def _links_by_service(
-    session: Session, link: type[ServiceTaxonomy] | type[ServiceAtLocation], column: str
-) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = {}
-    for row in session.exec(select(link)).all():
-        grouped.setdefault(row.service_id, []).append(getattr(row, column))
-    return grouped
 
 
 def _seed_cells(service: Service, organisation: str, categories: list[str], place: Location) -> list[object]:

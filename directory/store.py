@@ -85,3 +85,13 @@ def load_each(
             report.errors.append(RowError(row_number, f"the database refused it: {reason}"))
         else:
             report.loaded += 1
+
+
+def links_by_service(
+    session: Session, link: type[ServiceTaxonomy] | type[ServiceAtLocation], column: str
+) -> dict[str, list[str]]:
+    """Service id -> the ids in `column` of its `link` rows (its categories, or its locations)."""
+    grouped: dict[str, list[str]] = {}
+    for row in session.exec(select(link)).all():
+        grouped.setdefault(row.service_id, []).append(getattr(row, column))
+    return grouped

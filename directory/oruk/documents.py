@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from directory.models import Capacity, Location, Organisation, Service, ServiceAtLocation, ServiceTaxonomy, Taxonomy
 from directory.opening_hours import DAY_NAMES, parse_opening_hours
+from directory.store import links_by_service
 
 Document = dict[str, Any]
 X = "x_signpost_"  # prefix of the fields Signpost holds that ORUK has no place for
@@ -20,8 +21,8 @@ def service_documents(session: Session) -> list[Document]:
     organisations = {org.id: org for org in session.exec(select(Organisation)).all()}
     locations = {place.id: place for place in session.exec(select(Location)).all()}
     taxonomies = {term.id: term for term in session.exec(select(Taxonomy)).all()}
-    place_links = _group(session.exec(select(ServiceAtLocation)).all(), "location_id")
-    term_links = _group(session.exec(select(ServiceTaxonomy)).all(), "taxonomy_id")
+    place_links = links_by_service(session, ServiceAtLocation, "location_id")
+    term_links = links_by_service(session, ServiceTaxonomy, "taxonomy_id")
     return [
         _service_document(
             service,
@@ -31,13 +32,6 @@ def service_documents(session: Session) -> list[Document]:
         )
         for service in session.exec(select(Service).order_by(Service.id)).all()
     ]
-
-
-def _group(links: Any, column: str) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = {}
-    for link in links:
-        grouped.setdefault(link.service_id, []).append(getattr(link, column))
-    return grouped
 
 
 def _service_document(
