@@ -6,7 +6,7 @@ All inputs and outputs are aware UTC datetimes (a naive input is read as UTC); l
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -15,7 +15,7 @@ from bot.config import Settings
 from scheduler.holidays import is_bank_holiday
 
 MIN_GAP_BETWEEN_CHECKS = timedelta(days=7)
-# Tuning knobs read from Settings when the deployment defines them as `followup_<name>` (else the defaults below).
+# Tuning knobs read from Settings as `followup_<name>`.
 TUNABLE = (
     "snooze_days",
     "unanswered_after_days",
@@ -70,8 +70,7 @@ class FollowUpPolicy:
             "team_chat_id": settings.link_worker_chat_id,
             "admin_chat_ids": tuple(settings.admin_user_ids),
         }
-        defaults = {item.name: item.default for item in fields(cls)}
-        values |= {name: getattr(settings, f"followup_{name}", defaults[name]) for name in TUNABLE}
+        values |= {name: getattr(settings, f"followup_{name}") for name in TUNABLE}
         return cls(**(values | overrides))  # type: ignore[arg-type]
 
     @cached_property
