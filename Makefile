@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    installs into .venv (first time) and runs Signpost on the embedded SQLite default
-#   make test   installs into .venv (first time) and runs lint + the whole test suite (SQLite and PostgreSQL)
+#   make test   installs into .venv (first time) and runs lint, the import contracts and the whole test suite
 PYTHON ?= python3.11
 VENV := .venv
 STAMP := $(VENV)/.installed
@@ -19,6 +19,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

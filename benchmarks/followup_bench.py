@@ -31,8 +31,8 @@ from sqlalchemy.engine import Engine, make_url  # noqa: E402
 from telegram import Bot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
-from bot.db import make_engine, migrate, session_scope  # noqa: E402
 from casework.models import CaseStatus, Referral, Signposting  # noqa: E402
+from core.db import make_engine, migrate, session_scope  # noqa: E402
 from directory.models import Organisation, Service  # noqa: E402
 from scheduler.dispatcher import Dispatcher  # noqa: E402
 from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus  # noqa: E402

@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.synthetic import expand  # noqa: E402
-from bot.config import DEFAULT_SEED_CSV  # noqa: E402
-from bot.db import make_engine, migrate  # noqa: E402
+from core.db import make_engine, migrate  # noqa: E402
+from core.settings import DEFAULT_SEED_CSV  # noqa: E402
 from directory.records import ServiceRecord  # noqa: E402
 from directory.search import SearchIndex  # noqa: E402
 from directory.seed import ensure_seeded  # noqa: E402

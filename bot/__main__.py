@@ -7,8 +7,12 @@ import shlex
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 
-from bot.config import Settings, get_settings
-from bot.logging_setup import configure_logging
+from bot.app import ConfigurationError, build_application, make_runtime, prepare_database, run, startup_lock
+from core.db import make_engine, migrate
+from core.logging_setup import configure_logging
+from core.settings import Settings, get_settings
+from directory.search_cli import add_search_parser, run_search
+from reports.cli import add_report_parser, run_report
 
 QUIT_WORDS = frozenset({"quit", "exit", "q"})
 OFFLINE_NOTE = (
@@ -24,10 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the Telegram bot (the default; offline search when no token is set)")
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("demo", help="search the service directory from this terminal")
-    # --- `report` is owned by reports/cli.py ---
-    from reports.cli import add_report_parser
-
-    add_report_parser(commands)
+    add_report_parser(commands)  # `report` is owned by reports/cli.py
     return parser
 
 
@@ -42,9 +43,6 @@ def _typed_lines() -> Iterator[str]:
 
 def offline_search(settings: Settings, lines: Iterable[str]) -> None:
     """Answer each line as a directory search (filters as in `python -m directory search --help`) until quit/EOF."""
-    from bot.app import prepare_database
-    from directory.search_cli import add_search_parser, run_search
-
     engine = prepare_database(settings)
     parser = argparse.ArgumentParser(prog="", add_help=False)
     add_search_parser(parser.add_subparsers(dest="command"))
@@ -71,8 +69,6 @@ def offline_search(settings: Settings, lines: Iterable[str]) -> None:
 
 
 def run_bot(settings: Settings) -> None:
-    from bot.app import ConfigurationError, build_application, make_runtime, run
-
     runtime = make_runtime(settings)
     try:
         run(build_application(runtime), settings)
@@ -83,9 +79,6 @@ def run_bot(settings: Settings) -> None:
 
 
 def migrate_database(settings: Settings) -> None:
-    from bot.app import startup_lock
-    from bot.db import make_engine, migrate
-
     engine = make_engine(settings.database_url)
     try:
         with startup_lock(engine, settings):
@@ -99,8 +92,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.log_level.upper())
     if args.command == "report":
-        from reports.cli import run_report
-
         return run_report(args)
     settings = get_settings()
     if args.command == "migrate":

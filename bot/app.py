@@ -7,10 +7,9 @@ PTB appends the token. `TELEGRAM_API_FILE_URL` likewise, e.g. `http://127.0.0.1:
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,15 +19,20 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BasePersistence
+from telegram.ext import AIORateLimiter, ApplicationBuilder
 
-from bot.config import PROJECT_ROOT, Settings
-from bot.db import make_engine, migrate, sqlite_path
-from bot.runtime import RUNTIME_KEY, Runtime
-from casework.crypto import FieldCipher, load_or_create_key
+from core.crypto import FieldCipher, load_or_create_key
+from core.db import make_engine, migrate, sqlite_path
+from core.flood import SlidingWindow
+from core.runtime import Runtime
+from core.settings import PROJECT_ROOT, Settings
+from directory.live import LiveDirectory
 from directory.seed import ensure_seeded
 from handlers import register_all
-from scheduler.engine import install as install_followups
+from handlers.context import CONTEXT_TYPES, Services, SignpostApplication, SignpostContext
+from scheduler.engine import FollowUpEngine
+from scheduler.hooks import FollowUpPlanner
+from scheduler.policy import FollowUpPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -44,16 +48,11 @@ STAFF_COMMANDS = (
     ("invite", "Create a one-time staff invite code (admins)"),
     ("cancel", "Stop what you are doing"),
 )
-POST_INIT_HOOKS = "post_init_hooks"
-POST_STOP_HOOKS = "post_stop_hooks"  # after updates stop, while the bot can still send (finish in-flight work)
-POST_SHUTDOWN_HOOKS = "post_shutdown_hooks"
 # Updates must survive restarts: never drop what Telegram is holding for us.
 UPDATE_OPTIONS: dict[str, Any] = {"allowed_updates": Update.ALL_TYPES, "drop_pending_updates": False}
 RETRY_FOREVER = -1
 READY_LOG = "Signpost ready"  # logged once start-up is done; process supervisors and tests wait for it
 _STARTUP_LOCK_ID = 0x5167_9057  # pg_advisory_lock key shared by every Signpost process
-
-Hook = Callable[[Application], Awaitable[Any]]
 
 
 class ConfigurationError(ValueError):
@@ -97,15 +96,13 @@ def prepare_database(settings: Settings) -> Engine:
 
 
 def make_runtime(settings: Settings) -> Runtime:
-    """Everything handlers need: the prepared database and the field cipher for `settings`."""
+    """The ground services for `settings`: the prepared database and the field cipher."""
     engine = prepare_database(settings)
     with startup_lock(engine, settings):
         key = load_or_create_key(settings.notes_encryption_key, data_dir(settings) / "signpost.key")
     if not settings.notes_encryption_key:
         logger.warning("NOTES_ENCRYPTION_KEY is not set: using a local key file (fine for a demo, not for a service)")
-    runtime = Runtime(settings=settings, engine=engine, cipher=FieldCipher(key))
-    install_followups(runtime)
-    return runtime
+    return Runtime(settings=settings, engine=engine, cipher=FieldCipher(key))
 
 
 def bot_commands(*groups: tuple[tuple[str, str], ...]) -> list[BotCommand]:
@@ -131,48 +128,33 @@ async def publish_commands(bot: Bot, settings: Settings) -> None:
             logger.warning("Could not set the staff command menu for chat %s: %s", chat_id, error)
 
 
-async def _run_hooks(application: Application, key: str) -> None:
-    hooks: list[Hook] = application.bot_data[RUNTIME_KEY].extras.get(key, [])
-    for hook in hooks:
-        await hook(application)
-
-
-async def _post_init(application: Application) -> None:
-    runtime: Runtime = application.bot_data[RUNTIME_KEY]
+async def _post_init(application: SignpostApplication) -> None:
+    """Before updates flow: the command menu; the jobs start with the application (see `_started`)."""
     try:
-        await publish_commands(application.bot, runtime.settings)
+        await publish_commands(application.bot, application.bot_data.services.runtime.settings)
     except TelegramError as error:
         logger.warning("Could not set the command menu: %s", error)
-    await _run_hooks(application, POST_INIT_HOOKS)
-    # kept in extras so the task is not garbage-collected before it logs
-    runtime.extras["ready_task"] = asyncio.get_running_loop().create_task(
-        _announce_when_running(application), name="signpost-ready"
+    job_queue = application.job_queue
+    assert job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+    # A job queue fires jobs only once the application has started, i.e. once polling began or the webhook opened.
+    job_queue.run_once(_started, when=0, name="signpost-started", job_kwargs={"misfire_grace_time": None})
+
+
+async def _started(context: SignpostContext) -> None:
+    """Once updates are flowing: start the follow-up engine (its first pass, crash recovery, runs at once) and
+    log READY_LOG."""
+    application, runtime = context.application, context.runtime
+    job_queue = context.job_queue
+    assert job_queue is not None
+    FollowUpEngine(runtime.engine, runtime.settings, context.bot, running=lambda: application.running).schedule(
+        job_queue
     )
+    mode = "webhook" if runtime.settings.webhook_url else "polling"
+    logger.info("%s as @%s (%s)", READY_LOG, context.bot.username, mode)
 
 
-async def _announce_when_running(application: Application) -> None:
-    """Log READY_LOG only once updates are really flowing (polling started or the webhook port is open)."""
-    while not (application.running and (application.updater is None or application.updater.running)):
-        await asyncio.sleep(0.05)
-    mode = "webhook" if application.bot_data[RUNTIME_KEY].settings.webhook_url else "polling"
-    logger.info("%s as @%s (%s)", READY_LOG, application.bot.username, mode)
-
-
-async def _post_stop(application: Application) -> None:
-    await _run_hooks(application, POST_STOP_HOOKS)
-
-
-async def _post_shutdown(application: Application) -> None:
-    await _run_hooks(application, POST_SHUTDOWN_HOOKS)
-
-
-def build_application(runtime: Runtime, *, persistence: BasePersistence | None = None) -> Application:
-    """The PTB Application for `runtime`: API endpoint, rate limits, timeouts, handlers and lifecycle hooks.
-
-    `runtime.extras["post_init_hooks"]` / `["post_stop_hooks"]` / `["post_shutdown_hooks"]`: async
-    callables(application) run after start-up (command menu set), after stop (bot still usable) and after
-    shutdown. A `persistence` must not store bot_data (it holds the runtime).
-    """
+def build_application(runtime: Runtime) -> SignpostApplication:
+    """The PTB Application for `runtime`: API endpoint, rate limits, timeouts, typed context, handlers and jobs."""
     settings = runtime.settings
     if not settings.telegram_bot_token:
         raise ConfigurationError("TELEGRAM_BOT_TOKEN is not set")
@@ -180,6 +162,7 @@ def build_application(runtime: Runtime, *, persistence: BasePersistence | None =
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
+        .context_types(CONTEXT_TYPES)
         # Telegram's limits: ~30 messages/s overall, 20/minute per group; a 429 is retried after its retry_after.
         .rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, group_time_period=60, max_retries=3))
         .connect_timeout(5)
@@ -189,15 +172,16 @@ def build_application(runtime: Runtime, *, persistence: BasePersistence | None =
         .get_updates_connect_timeout(5)
         .get_updates_read_timeout(15)  # PTB adds the long-poll timeout on top
         .post_init(_post_init)
-        .post_stop(_post_stop)
-        .post_shutdown(_post_shutdown)
     )
     if settings.telegram_api_file_url:
         builder = builder.base_file_url(settings.telegram_api_file_url)
-    if persistence is not None:
-        builder = builder.persistence(persistence)
-    application = builder.build()
-    application.bot_data[RUNTIME_KEY] = runtime
+    application: SignpostApplication = builder.build()
+    application.bot_data.services = Services(
+        runtime=runtime,
+        directory=LiveDirectory(runtime.engine),
+        followups=FollowUpPlanner(FollowUpPolicy.from_settings(settings)),
+        flood=SlidingWindow(settings.user_rate_limit_per_minute),
+    )
     register_all(application)
     return application
 
@@ -218,17 +202,17 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def run_polling(application: Application) -> None:
+def run_polling(application: SignpostApplication) -> None:
     """Serve by long polling until SIGINT/SIGTERM; updates that arrived while down are handled, none dropped."""
     application.run_polling(bootstrap_retries=RETRY_FOREVER, **UPDATE_OPTIONS)
 
 
-def run_webhook(application: Application, settings: Settings) -> None:
+def run_webhook(application: SignpostApplication, settings: Settings) -> None:
     """Serve with PTB's webhook server (several processes may share one token behind a load balancer)."""
     application.run_webhook(bootstrap_retries=RETRY_FOREVER, **webhook_options(settings))
 
 
-def run(application: Application, settings: Settings) -> None:
+def run(application: SignpostApplication, settings: Settings) -> None:
     """Webhook mode when `WEBHOOK_URL` is set, polling otherwise."""
     if settings.webhook_url:
         run_webhook(application, settings)

@@ -3,9 +3,10 @@
 from sqlmodel import SQLModel
 
 import casework.models
+import core.dialogs
 import directory.models
 import scheduler.models
 
 metadata = SQLModel.metadata
 
-__all__ = ["casework", "directory", "metadata", "scheduler"]
+__all__ = ["casework", "core", "directory", "metadata", "scheduler"]

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from bot.clock import utcnow
 from casework.models import Invite, Role, StaffUser
+from core.clock import utcnow
 
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 

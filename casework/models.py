@@ -1,4 +1,4 @@
-"""Casework data model: staff, invites, referrals, case events (audit), signpostings, dialog state."""
+"""Casework data model: staff, invites, referrals, case events (audit), signpostings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.clock import utcnow
+from core.clock import utcnow
 
 
 class Role(StrEnum):
@@ -56,12 +56,28 @@ class Urgency(StrEnum):
     URGENT = "urgent"  # within 1 working day
 
 
+URGENCY_LABELS: dict[Urgency, str] = {
+    Urgency.ROUTINE: "Routine",
+    Urgency.SOON: "Before discharge",
+    Urgency.URGENT: "Urgent (1 working day)",
+}
+
+
 class ContactRoute(StrEnum):
     WARD_VISIT = "ward_visit"
     PHONE = "phone"
     TEXT = "text"
     CARER = "carer"
     POST_DISCHARGE_HOME = "home_visit"
+
+
+ROUTE_LABELS: dict[ContactRoute, str] = {
+    ContactRoute.WARD_VISIT: "Visit on the ward",
+    ContactRoute.PHONE: "Phone call",
+    ContactRoute.TEXT: "Text message",
+    ContactRoute.CARER: "Via carer / family",
+    ContactRoute.POST_DISCHARGE_HOME: "Home visit after discharge",
+}
 
 
 class CaseStatus(StrEnum):
@@ -197,32 +213,3 @@ class Signposting(SQLModel, table=True):
     engagement: Engagement = Field(default=Engagement.UNKNOWN, max_length=32)
     engagement_at: datetime | None = None
     client_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-
-
-class DialogState(SQLModel, table=True):
-    """Where a user is in a multi-step conversation, stored per step so restarts and crashes lose nothing.
-
-    `version` gives optimistic locking, so two bot processes cannot both advance the same step.
-    """
-
-    __tablename__ = "dialog_state"
-
-    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
-    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
-    name: str = Field(primary_key=True, max_length=32)
-    step: str = Field(max_length=32)
-    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    version: int = 0
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
-class RetentionRun(SQLModel, table=True):
-    """Evidence for the Data Protection Officer: each retention pass and what it did."""
-
-    __tablename__ = "retention_run"
-
-    id: int | None = Field(default=None, primary_key=True)
-    ran_at: datetime = Field(default_factory=utcnow, index=True)
-    retention_months: int
-    anonymised_cases: int = 0
-    purged_drafts: int = 0

@@ -11,8 +11,6 @@ from typing import Protocol
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from bot.clock import utcnow
-from casework.crypto import FieldCipher
 from casework.models import (
     CLOSURE_LABELS,
     REASON_LABELS,
@@ -26,6 +24,8 @@ from casework.models import (
     Signposting,
     Urgency,
 )
+from core.clock import utcnow
+from core.crypto import FieldCipher
 
 _REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _REF_PATTERN = re.compile(r"^SP-?([A-Z0-9]{6})$")

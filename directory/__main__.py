@@ -17,8 +17,8 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.config import get_settings
-from bot.db import make_engine, migrate, session_scope
+from core.db import make_engine, migrate, session_scope
+from core.settings import get_settings
 from directory.models import Service, ServiceTaxonomy
 from directory.oruk import import_oruk
 from directory.oruk.csv_tables import export_oruk_csv

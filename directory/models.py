@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from bot.clock import utcnow
+from core.clock import utcnow
 
 
 class ReferralRoute(StrEnum):

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.db import session_scope
+from core.db import session_scope
 from directory.models import (
     Capacity,
     Cost,

@@ -9,8 +9,8 @@ from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
-from bot.clock import utcnow
-from bot.csvsafe import safe_cell
+from core.clock import utcnow
+from core.csvsafe import safe_cell
 from directory.areas import normalise_area
 from directory.models import ACCESS_METHODS, Capacity, Service
 from directory.opening_hours import parse_opening_hours
@@ -133,7 +133,7 @@ def normalise_areas(areas: Iterable[str], strict: bool = True) -> list[str]:
 
 
 def unquote_cell(text: str) -> str:
-    """Undo the quote `bot.csvsafe.safe_cell` puts before formula-like cells, so export -> import round-trips."""
+    """Undo the quote `core.csvsafe.safe_cell` puts before formula-like cells, so export -> import round-trips."""
     if text.startswith("'") and safe_cell(text[1:]) == text:
         return text[1:]
     return text

@@ -20,8 +20,8 @@ import numpy as np
 from rapidfuzz import fuzz
 from sqlalchemy.engine import Engine
 
-from bot.clock import utcnow
-from bot.config import get_settings
+from core.clock import utcnow
+from core.settings import get_settings
 from directory.areas import service_covers
 from directory.explain import match_reasons
 from directory.indexing import NAME_WEIGHT, name_keys, service_keys

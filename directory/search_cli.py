@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from directory.areas import normalise_area
+from directory.cards import how_to_access
 from directory.records import ServiceRecord
 from directory.search import SearchFilters, SearchHit, SearchIndex
 from directory.taxonomy import CATEGORIES
 from directory.unmet import record_unmet_search, unmet_filters
 
 EXIT_FOUND, EXIT_NOTHING_FOUND, EXIT_BAD_ARGUMENTS = 0, 1, 2
-_ACCESS_WORDS = {"walk-in": "drop in", "web": "website", "form": "online form", "home-visit": "home visit"}
 
 
 def add_search_parser(subparsers: Any) -> None:
@@ -63,15 +63,6 @@ def run_search(args: argparse.Namespace, engine: Engine) -> int:
     else:
         print(f'Nothing in the directory matched "{query}". It has been noted as unmet need (no personal details).')
     return EXIT_FOUND if hits else EXIT_NOTHING_FOUND
-
-
-def how_to_access(record: ServiceRecord) -> str:
-    """'Self-referral by phone, drop in' or 'Professional referral only'."""
-    if record.referral_route == "professional":
-        return "Professional referral only"
-    methods = ", ".join(_ACCESS_WORDS.get(method, method) for method in record.access_methods)
-    route = "Self-referral or professional referral" if record.referral_route == "either" else "Self-referral"
-    return f"{route} by {methods}" if methods else route
 
 
 def _as_text(rank: int, hit: SearchHit, record: ServiceRecord | None) -> str:

@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.csvsafe import write_safe_csv
-from bot.db import session_scope
+from core.csvsafe import write_safe_csv
+from core.db import session_scope
 from directory.models import (
     Capacity,
     Cost,

@@ -1,4 +1,4 @@
-"""The directory's category vocabulary (the social-prescribing support areas) and how referral reasons map to it."""
+"""The directory's category vocabulary: the social-prescribing support areas."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from casework.models import ReferralReason
 from directory.models import Taxonomy
 
 VOCABULARY = "signpost"
@@ -56,21 +55,6 @@ def category_label(category: str) -> str:
     return CATEGORIES[category].label if category in CATEGORIES else category.replace("_", " ")
 
 
-REASON_TO_CATEGORIES: dict[str, list[str]] = {
-    ReferralReason.LONELINESS.value: ["loneliness", "older_people"],
-    ReferralReason.MONEY.value: ["money"],
-    ReferralReason.HOUSING.value: ["housing"],
-    ReferralReason.CARER.value: ["carers"],
-    ReferralReason.MENTAL_WELLBEING.value: ["mental_wellbeing", "bereavement"],
-    ReferralReason.PHYSICAL_ACTIVITY.value: ["physical_activity"],
-    ReferralReason.HOME_SAFETY.value: ["home_safety", "disability", "older_people"],
-    ReferralReason.LONG_TERM_CONDITION.value: ["long_term_conditions"],
-    ReferralReason.FOOD_FUEL.value: ["food_fuel"],
-    ReferralReason.EMPLOYMENT_LEARNING.value: ["employment_learning", "digital_inclusion"],
-    ReferralReason.SUBSTANCE_USE.value: ["substance_use"],
-    # needs without a reason of their own
-    ReferralReason.OTHER.value: ["domestic_abuse", "bereavement", "transport", "disability", "digital_inclusion"],
-}
 
 
 def ensure_taxonomy(session: Session) -> None:

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.db import session_scope
+from core.db import session_scope
 from directory.models import UnmetSearch
 from directory.search import SearchFilters
 

@@ -1,28 +1,30 @@
-"""Signpost - Telegram handlers, one module per conversation; thin wrappers over domain functions."""
+"""Signpost - Telegram handlers, one module per conversation; thin: parse -> call a domain function -> reply."""
 
 from __future__ import annotations
 
-import importlib
-
 from telegram.ext import Application
 
-# Each module exposes `register(application) -> None`. Order matters where handlers could match the same update.
-HANDLER_MODULES = [
-    "handlers.ratelimit",
-    "handlers.basic",
-    "handlers.client",
-    "handlers.staff",
-    "handlers.referral",
-    "handlers.inbox",
-    "handlers.followup",
-    "handlers.report",
-    "handlers.privacy",
-    "handlers.router",
-    "handlers.errors",  # last: catches unknown commands and buttons
-]
+from handlers import (
+    basic,
+    client,
+    errors,
+    followup,
+    inbox,
+    privacy,
+    ratelimit,
+    referral,
+    report,
+    router,
+    signposting,
+    staff,
+)
+
+# Order matters where handlers could match the same update: errors last (it catches what nothing else took).
+HANDLER_MODULES = (ratelimit, basic, client, staff, referral, inbox, signposting, followup, report, privacy, router,
+                   errors)
 
 
 def register_all(application: Application) -> None:
     """Register every handler module's handlers on `application`."""
-    for module_name in HANDLER_MODULES:
-        importlib.import_module(module_name).register(application)
+    for module in HANDLER_MODULES:
+        module.register(application)

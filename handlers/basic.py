@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler
+
+from handlers.context import SignpostContext
 
 
-async def ping(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ping(update: Update, _context: SignpostContext) -> None:
+    """Answered straight away, without the database: it shows the bot itself is alive."""
     if update.effective_message:
         await update.effective_message.reply_text("pong")
 

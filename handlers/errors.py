@@ -7,25 +7,27 @@ import logging
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from handlers.common import STALE_BUTTON, Context, answer_callback, reply
+from handlers.context import SignpostContext
+from handlers.kit import STALE_BUTTON, Turn, on_update
 
 log = logging.getLogger(__name__)
 SORRY = "Sorry, something went wrong on our side. Nothing you sent has been shared. Please try again in a moment."
 
 
-async def unknown_command(update: Update, context: Context) -> None:
-    if update.effective_chat is not None and update.effective_chat.type == "private":
-        await reply(update, "Sorry, I don't know that command. Send /help to see what I can do.")
+@on_update()
+def unknown_command(turn: Turn) -> None:
+    if turn.is_private:
+        turn.say("Sorry, I don't know that command. Send /help to see what I can do.")
 
 
-async def unknown_button(update: Update, context: Context) -> None:
-    assert update.callback_query is not None
-    await answer_callback(update.callback_query, "That button has expired.")
-    await reply(update, STALE_BUTTON)
+@on_update()
+def unknown_button(turn: Turn) -> None:
+    turn.toast("That button has expired.")
+    turn.say(STALE_BUTTON)
 
 
-async def on_error(update: object, context: Context) -> None:
-    """Log the failure by type and update id only, and tell the user kindly."""
+async def on_error(update: object, context: SignpostContext) -> None:
+    """Log the failure by type and update id only, and tell the person kindly."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("error handling update %s: %s", update_id, type(error).__name__, exc_info=_safe_exc_info(error))
@@ -33,7 +35,7 @@ async def on_error(update: object, context: Context) -> None:
         try:
             await update.effective_chat.send_message(SORRY)
         except Exception:
-            log.warning("could not tell the user about the error")
+            log.warning("could not tell the person about the error")
 
 
 def _safe_exc_info(error: BaseException | None) -> tuple | None:

@@ -1,46 +1,23 @@
-"""Per-user rate limiting: a flood of messages or taps from one person is politely slowed down."""
+"""Per-person rate limiting: a flood of messages or taps from one person is politely slowed down."""
 
 from __future__ import annotations
-
-import time
-from collections import defaultdict, deque
 
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from handlers.common import Context, runtime
+from core.flood import WINDOW_SECONDS, SlidingWindow
+from handlers.context import SignpostContext
 
-WINDOW_SECONDS = 60.0
 SLOW_DOWN = "You're sending messages very quickly. Please wait a minute, then try again."
+__all__ = ["SLOW_DOWN", "WINDOW_SECONDS", "SlidingWindow", "register"]
 
 
-class SlidingWindow:
-    """At most `limit` events per user in any `WINDOW_SECONDS`; remembers whether we already said 'slow down'."""
-
-    def __init__(self, limit: int, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
-        self.limit, self.clock = limit, clock
-        self.events: dict[int, deque[float]] = defaultdict(deque)
-        self.warned: set[int] = set()
-
-    def allow(self, user_id: int) -> bool:
-        now, events = self.clock(), self.events[user_id]
-        while events and now - events[0] > WINDOW_SECONDS:
-            events.popleft()
-        if len(events) >= self.limit:
-            return False
-        events.append(now)
-        self.warned.discard(user_id)
-        return True
-
-
-async def check_rate(update: Update, context: Context) -> None:
+async def check_rate(update: Update, context: SignpostContext) -> None:
+    """Runs before every other handler (in memory, no database): stops the update when the person floods."""
     user = update.effective_user
     if user is None:
         return
-    extras = runtime(context).extras
-    window: SlidingWindow = extras.setdefault(
-        "rate_window", SlidingWindow(runtime(context).settings.user_rate_limit_per_minute)
-    )
+    window = context.services.flood
     if window.allow(user.id):
         return
     if user.id not in window.warned:

@@ -1,45 +1,59 @@
-"""Routes typed text: to the conversation the user is in (resumable after restarts), otherwise to search."""
+"""Typed text and /cancel: text goes to the conversation the person is in (resumable after restarts), else search."""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from casework.dialogs import active_dialog
-from handlers.common import DIALOG_TEXT_HANDLERS, MAX_MESSAGE_CHARS, TEXT_ONLY, Context, db, ids, message_text, reply
+from core.dialogs import active_dialog
+from handlers import client, referral, signposting
+from handlers.kit import TEXT_ONLY, Conversation, TextStep, Turn, on_update
 
+MAX_MESSAGE_CHARS = 1000
 NOT_TEXT_CLIENT = 'I can only read typed words. Type what you need help with — for example "help with bills".'
+# Conversations that take typed answers, and what reads them.
+TEXT_STEPS: dict[str, tuple[Conversation, TextStep]] = {
+    conversation.name: (conversation, read)
+    for conversation, read in (
+        (client.SEARCH, client.on_area_typed),
+        (referral.REFER, referral.on_typed),
+        (signposting.SIGNPOST, signposting.on_typed),
+    )
+}
+STAFF_CONVERSATIONS = (referral.REFER, signposting.SIGNPOST)  # what /cancel ends
 
 
-async def on_text(update: Update, context: Context) -> None:
-    text = message_text(update) or ""
+@on_update()
+def on_text(turn: Turn) -> None:
+    text = turn.text or ""
     if len(text) > MAX_MESSAGE_CHARS:
-        await reply(
-            update,
+        turn.say(
             f"That message is very long. Could you say it in a few words (under {MAX_MESSAGE_CHARS} "
-            "characters)? Nothing has been saved.",
+            "characters)? Nothing has been saved."
         )
         return
-    chat_id, user_id = ids(update)
-    with db(context) as session:
-        dialog = active_dialog(session, chat_id, user_id, tuple(DIALOG_TEXT_HANDLERS))
-    if dialog is not None and await DIALOG_TEXT_HANDLERS[dialog.name](update, context, dialog):
+    dialog = active_dialog(turn.session, turn.chat_id, turn.user_id, tuple(TEXT_STEPS))
+    if dialog is not None and TEXT_STEPS[dialog.name][1](turn, dialog):
         return
-    from handlers.client import on_crisis_or_search
-
-    await on_crisis_or_search(update, context, text)
+    client.search_and_show(turn, text)
 
 
-async def on_not_text(update: Update, context: Context) -> None:
+@on_update()
+def on_not_text(turn: Turn) -> None:
     """Stickers, photos, voice notes, files: explain kindly; nothing changes."""
-    chat_id, user_id = ids(update)
-    with db(context) as session:
-        dialog = active_dialog(session, chat_id, user_id, tuple(DIALOG_TEXT_HANDLERS))
-    in_conversation = dialog is not None and dialog.name != "search"
-    await reply(update, TEXT_ONLY if in_conversation else NOT_TEXT_CLIENT)
+    dialog = active_dialog(turn.session, turn.chat_id, turn.user_id, tuple(TEXT_STEPS))
+    in_conversation = dialog is not None and dialog.name != client.SEARCH.name
+    turn.say(TEXT_ONLY if in_conversation else NOT_TEXT_CLIENT)
+
+
+@on_update()
+def cancel(turn: Turn) -> None:
+    """/cancel: leave whatever staff conversation is open. Nothing is saved."""
+    ended = [conversation.name for conversation in STAFF_CONVERSATIONS if conversation.end(turn)]
+    turn.say(referral.CANCELLED if ended else "There's nothing to cancel.")
 
 
 def register(application: Application) -> None:
+    application.add_handler(CommandHandler("cancel", cancel))
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text), group=1)
     not_text = private & ~filters.TEXT & ~filters.StatusUpdate.ALL

@@ -1,4 +1,4 @@
-"""Alembic environment: runs against the engine handed in by `bot.db.migrate`, or DATABASE_URL."""
+"""Alembic environment: runs against the engine handed in by `core.db.migrate`, or DATABASE_URL."""
 
 from alembic import context
 
@@ -8,8 +8,8 @@ from bot.schema import metadata
 def _engine():  # type: ignore[no-untyped-def]
     engine = context.config.attributes.get("engine")
     if engine is None:
-        from bot.config import get_settings
-        from bot.db import make_engine
+        from core.db import make_engine
+        from core.settings import get_settings
 
         engine = make_engine(get_settings().database_url)
     return engine

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from bot.config import get_settings
-from bot.db import make_engine, session_scope
+from core.db import make_engine, session_scope
+from core.settings import get_settings
 from reports.chart import render_chart
 from reports.export import write_csv, write_xlsx
 from reports.figures import build_report

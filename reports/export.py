@@ -11,7 +11,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from bot.csvsafe import safe_cell, write_safe_csv
+from core.csvsafe import safe_cell, write_safe_csv
 from reports.tables import Cell as TableCell
 from reports.tables import Table
 

@@ -10,7 +10,6 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.db import session_scope
 from casework.models import (
     CLOSURE_LABELS,
     REASON_LABELS,
@@ -21,6 +20,7 @@ from casework.models import (
     ReferralReason,
     Signposting,
 )
+from core.db import session_scope
 from directory.models import Organisation, Service, ServiceTaxonomy, Taxonomy, UnmetSearch
 from reports.data import (
     ALL_SERVICES,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.clock import utcnow
+from core.clock import utcnow
 
 DEFAULT_DAYS = 30
 PERIOD_HELP = (

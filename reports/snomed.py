@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, or_, select
 
-from bot.csvsafe import write_safe_csv
 from casework.models import ClosureReason, Referral, Signposting
+from core.csvsafe import write_safe_csv
 from directory.models import Service, ServiceTaxonomy, Taxonomy
 from reports.period import Period, local_time
 

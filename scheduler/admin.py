@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.clock import utcnow
 from casework.models import Referral
+from core.clock import utcnow
 from scheduler.messages import KIND_LABELS, day_label
 from scheduler.models import FollowUp, FollowUpStatus
 from scheduler.policy import FollowUpPolicy

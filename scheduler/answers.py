@@ -9,8 +9,8 @@ from enum import StrEnum
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from bot.clock import utcnow
 from casework.models import CaseEvent, Signposting
+from core.clock import utcnow
 from scheduler import messages
 from scheduler.models import PROMPT_KINDS, FollowUp, FollowUpKind, FollowUpStatus
 from scheduler.notices import relay_client_answer

@@ -10,8 +10,8 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.clock import utcnow
 from casework.models import CaseEvent, CaseStatus, Referral, Role, Signposting
+from core.clock import utcnow
 from scheduler.models import ClientCheckin, FollowUp, FollowUpKind
 from scheduler.planning import cancel_where, plan_client_checks
 from scheduler.policy import FollowUpPolicy

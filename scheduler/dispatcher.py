@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,8 +23,8 @@ from sqlmodel import Session, col, select
 from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.clock import utcnow
-from bot.db import session_scope
+from core.clock import utcnow
+from core.db import session_scope
 from scheduler.checkins import stop_client_checkins
 from scheduler.compose import Outgoing, compose, load_contexts
 from scheduler.messages import BLOCKED, INTERRUPTED
@@ -74,14 +75,22 @@ class Dispatcher:
         *,
         batch_size: int = 50,
         concurrency: int = 8,
+        running: Callable[[], bool] = lambda: True,
     ) -> None:
+        """Once `running()` is False (the application is stopping), or after `stop()`, the sends already started
+        finish, the rest of the batch is handed back and nothing more is claimed."""
         self.engine, self.sender, self.policy, self.worker_id = engine, sender, policy, worker_id[:64]
         self.batch_size, self.concurrency = batch_size, concurrency
-        self._stopping = False
+        self._running = running
+        self._stop_requested = False
 
     def stop(self) -> None:
         """Finish the sends already started, hand the rest of the batch back and claim nothing more."""
-        self._stopping = True
+        self._stop_requested = True
+
+    @property
+    def _stopping(self) -> bool:
+        return self._stop_requested or not self._running()
 
     def claim_due(self, limit: int) -> list[int]:
         """Reserve up to `limit` due rows for this worker; no other worker can claim them until the lease ends."""

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.clock import utcnow
+from core.clock import utcnow
 
 
 class FollowUpKind(StrEnum):
@@ -84,3 +84,15 @@ class ClientCheckin(SQLModel, table=True):
     redeemed_at: datetime | None = None
     client_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True, index=True))
     withdrawn_at: datetime | None = None
+
+
+class RetentionRun(SQLModel, table=True):
+    """Evidence for the Data Protection Officer: each retention pass and what it did."""
+
+    __tablename__ = "retention_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ran_at: datetime = Field(default_factory=utcnow, index=True)
+    retention_months: int
+    anonymised_cases: int = 0
+    purged_drafts: int = 0

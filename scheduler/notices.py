@@ -9,8 +9,8 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
-from bot.clock import utcnow
 from casework.models import Referral, Signposting
+from core.clock import utcnow
 from scheduler.messages import BLOCKED
 from scheduler.models import NOTICE_KINDS, FollowUp, FollowUpKind
 from scheduler.planning import ensure_followups

@@ -13,8 +13,8 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot.clock import utcnow
 from casework.models import CaseStatus, Referral, Signposting
+from core.clock import utcnow
 from scheduler.models import ClientCheckin, FollowUp, FollowUpKind, FollowUpStatus
 from scheduler.policy import FollowUpPolicy
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from bot.config import Settings
+from core.settings import Settings
 from scheduler.holidays import is_bank_holiday
 
 MIN_GAP_BETWEEN_CHECKS = timedelta(days=7)

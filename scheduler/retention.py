@@ -7,8 +7,8 @@ import logging
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.engine import Engine
 
-from bot.db import session_scope
-from casework.privacy import RetentionResult, apply_retention
+from core.db import session_scope
+from scheduler.privacy import RetentionResult, apply_retention
 
 log = logging.getLogger(__name__)
 JOB_ID = "data-retention"

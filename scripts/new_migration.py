@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from bot.db import alembic_config, make_engine
+from core.db import alembic_config, make_engine
 
 if len(sys.argv) != 2:
     sys.exit(__doc__)

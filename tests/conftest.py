@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.config import Settings
-from bot.db import make_engine, migrate
+from core.db import make_engine, migrate
+from core.settings import Settings
 from tests.pgcluster import ThrowawayCluster
 
 BACKENDS = ["sqlite", "postgresql"]

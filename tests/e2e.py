@@ -39,8 +39,8 @@ import pytest
 from telegram.ext import Application
 
 from bot.app import READY_LOG, UPDATE_OPTIONS, build_application, make_runtime, webhook_options
-from bot.config import PROJECT_ROOT, Settings
-from bot.runtime import Runtime
+from core.runtime import Runtime
+from core.settings import PROJECT_ROOT, Settings
 from tests.fakebotapi import MESSAGE_METHODS, POLL_SECONDS, Call, FakeBotApi, FakeDriver, poll_until
 
 DEFAULT_TIMEOUT = 10

@@ -6,10 +6,10 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
-from bot.db import session_scope
-from casework.crypto import FieldCipher
 from casework.models import ContactRoute, Referral, Role, Urgency
 from casework.referrals import ReferralDraft, create_referral
+from core.crypto import FieldCipher
+from core.db import session_scope
 
 TEST_KEY = "q2pC0mFhV3mI8Yt0uX6VJm3gQeQb7mXk0L2p1jZ6s9E="
 WARD_NURSE = 2001

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import inspect
 
 from bot.__main__ import main
-from bot.config import Settings, get_settings
-from bot.db import make_engine, session_scope
+from core.db import make_engine, session_scope
+from core.settings import Settings, get_settings
 from directory.models import Organisation, Service
 from tests.e2e import TEST_TOKEN, BotProcess, running_bot, settings_env, sqlite_only
 from tests.fakebotapi import FakeBotApi

@@ -24,14 +24,14 @@ from sqlalchemy import delete, select, text
 from sqlmodel import SQLModel
 
 import bot.schema  # noqa: F401  (registers every table)
-from bot.clock import FrozenClock, utcnow
-from bot.config import Settings
-from bot.db import make_engine, session_scope
-from bot.logging_setup import configure_logging
-from casework.dialogs import load_dialog, start_dialog
 from casework.invites import create_invite, redeem_invite
-from casework.models import ClosureReason, DialogState, Role
+from casework.models import ClosureReason, Role
 from casework.referrals import claim_case, close_case, create_referral, get_referral
+from core.clock import FrozenClock, utcnow
+from core.db import make_engine, session_scope
+from core.dialogs import DialogState, load_dialog, start_dialog
+from core.logging_setup import configure_logging
+from core.settings import Settings
 from handlers.errors import SORRY
 from scheduler.checkins import create_client_checkin_code, redeem_client_checkin
 from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus

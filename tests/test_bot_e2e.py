@@ -10,10 +10,11 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import select
 
-from bot.config import Settings
-from bot.db import session_scope
-from bot.logging_setup import configure_logging
-from casework.models import CaseEvent, CaseStatus, DialogState, Referral, Signposting
+from casework.models import CaseEvent, CaseStatus, Referral, Signposting
+from core.db import session_scope
+from core.dialogs import DialogState
+from core.logging_setup import configure_logging
+from core.settings import Settings
 from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus
 from tests.e2e import BotHarness, Replies, running_bot, sqlite_only
 from tests.fakebotapi import FakeBotApi

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.db import session_scope
 from casework.models import CaseEvent, CaseStatus, ClosureReason, Referral, Role
 from casework.referrals import (
     claim_case,
@@ -18,6 +17,7 @@ from casework.referrals import (
     signpost_case,
     view_case,
 )
+from core.db import session_scope
 from directory.models import Organisation, Service
 from tests.factories import LINK_WORKER, OTHER_LINK_WORKER, WARD_NURSE, cipher, draft, make_referral
 

@@ -20,12 +20,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot.app import make_runtime
-from bot.clock import utcnow
-from bot.config import Settings
-from bot.db import make_engine, session_scope
-from casework.crypto import FieldCipher
-from casework.models import ContactRoute, DialogState, Referral, Role, StaffUser, Urgency
+from casework.models import ContactRoute, Referral, Role, StaffUser, Urgency
 from casework.referrals import view_case
+from core.clock import utcnow
+from core.crypto import FieldCipher
+from core.db import make_engine, session_scope
+from core.dialogs import DialogState
+from core.settings import Settings
 from scheduler.messages import INTERRUPTED, parse_callback
 from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus
 from tests.e2e import BotProcess, act_sync, pointed_at, running_bot, settings_env, sqlite_only

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from bot.csvsafe import safe_cell, write_safe_csv
+from core.csvsafe import safe_cell, write_safe_csv
 
 
 @pytest.mark.parametrize(

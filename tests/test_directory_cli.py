@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import PROJECT_ROOT, get_settings
+from core.settings import PROJECT_ROOT, get_settings
 from directory.__main__ import main
 from directory.taxonomy import CATEGORIES
 from tests.test_seed import GOOD_ROW, SEED_ROWS, seed_sample, write_csv

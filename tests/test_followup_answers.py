@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from bot.clock import FrozenClock
-from bot.db import session_scope
 from casework.models import CaseEvent, Engagement, Referral, Signposting
+from core.clock import FrozenClock
+from core.db import session_scope
 from scheduler.answers import AnswerOutcome, record_answer
 from scheduler.dispatcher import Dispatcher
 from scheduler.models import FollowUpKind, FollowUpStatus

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.clock import FrozenClock
-from bot.db import session_scope
 from casework.models import CaseStatus, Referral, Role, Signposting
+from core.clock import FrozenClock
+from core.db import session_scope
 from scheduler.checkins import (
     create_client_checkin_code,
     issue_client_checkin_code,

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import insert
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from bot.clock import FrozenClock
-from bot.db import make_engine, session_scope
 from casework.models import CaseStatus, Engagement, Referral, Signposting
+from core.clock import FrozenClock
+from core.db import make_engine, session_scope
 from scheduler.admin import describe_failed, failed_followups, retry_failed_followup
 from scheduler.checkins import create_client_checkin_code, redeem_client_checkin
 from scheduler.dispatcher import Dispatcher

@@ -6,14 +6,11 @@ import re
 from datetime import timedelta
 
 from bot.app import make_runtime
-from bot.clock import utcnow
-from bot.config import Settings
-from bot.db import session_scope
-from bot.runtime import Runtime
 from casework.models import Engagement, Role, Signposting, StaffUser
-from handlers import HANDLER_MODULES
-from handlers import followup as followup_handlers
-from scheduler.engine import install
+from core.clock import utcnow
+from core.db import session_scope
+from core.runtime import Runtime
+from core.settings import Settings
 from scheduler.models import FollowUpStatus
 from tests.e2e import pointed_at, running_bot, sqlite_only
 from tests.fakebotapi import FakeBotApi
@@ -30,16 +27,8 @@ from tests.test_followup_support import (
 
 
 def _runtime_with_followups(settings: Settings, fake: FakeBotApi) -> Runtime:
-    """A runtime whose bot runs the follow-up engine (and its handlers, until the app registers them itself)."""
-    runtime = make_runtime(pointed_at(settings, fake))
-    install(runtime)
-    if "handlers.followup" not in HANDLER_MODULES:
-
-        async def register_followup_handlers(application) -> None:  # type: ignore[no-untyped-def]
-            followup_handlers.register(application)
-
-        runtime.extras["post_init_hooks"].insert(0, register_followup_handlers)
-    return runtime
+    """A runtime pointed at the fake (every bot runs the follow-up engine and its handlers)."""
+    return make_runtime(pointed_at(settings, fake))
 
 
 @sqlite_only

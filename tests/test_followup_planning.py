@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.clock import FrozenClock
-from bot.db import session_scope
 from casework.models import ClosureReason, Referral, Role, Signposting
 from casework.referrals import claim_case, close_case, create_referral, signpost_case
+from core.clock import FrozenClock
+from core.db import session_scope
 from scheduler.hooks import FollowUpPlanner
 from scheduler.models import FollowUpKind, FollowUpStatus
 from scheduler.planning import (

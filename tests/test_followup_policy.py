@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.config import Settings
+from core.settings import Settings
 from scheduler.holidays import PUBLISHED, bank_holidays, standard_rules
 from scheduler.policy import FollowUpPolicy
 

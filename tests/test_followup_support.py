@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 from telegram.error import Forbidden
 
-from bot.db import session_scope
 from casework.models import CaseStatus, Referral, Signposting
+from core.db import session_scope
 from directory.models import Organisation, Service
 from scheduler.messages import Keyboard
 from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logging_setup import CAPPED_LOGGERS, QUIET_LOGGERS, configure_logging, is_nhs_number, redact
+from core.logging_setup import CAPPED_LOGGERS, QUIET_LOGGERS, configure_logging, is_nhs_number, redact
 
 VALID_NHS = "9434765919"  # a published test NHS number (valid check digit)
 

@@ -14,9 +14,9 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.db import alembic_config, make_engine, migrate, session_scope
 from bot.schema import metadata
 from casework.models import Referral
+from core.db import alembic_config, make_engine, migrate, session_scope
 from tests.factories import make_referral
 from tests.pgcluster import ThrowawayCluster
 

@@ -14,7 +14,7 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import text
 
-from bot.config import Settings
+from core.settings import Settings
 from scheduler.models import FollowUpKind, FollowUpStatus
 from tests.e2e import BotProcess, as_webhook, free_ports, settings_env
 from tests.fakebotapi import MESSAGE_METHODS, Call, FakeBotApi, poll_until_sync

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete
 from sqlmodel import select
 
-from bot.db import session_scope
+from core.db import session_scope
 from directory.models import (
     Capacity,
     Cost,

@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from bot.clock import FrozenClock
-from bot.db import session_scope
-from casework.dialogs import load_dialog, start_dialog
 from casework.models import CaseEvent, ClosureReason, Referral, Role, Signposting
-from casework.privacy import apply_retention, forget_client
 from casework.referrals import claim_case, close_case, get_referral, record_first_contact, signpost_case
+from core.clock import FrozenClock
+from core.db import session_scope
+from core.dialogs import load_dialog, start_dialog
 from directory.models import Organisation, Service
 from handlers.ratelimit import WINDOW_SECONDS, SlidingWindow
+from scheduler.privacy import apply_retention, forget_client
 from tests.factories import LINK_WORKER, make_referral
 
 CLIENT = 777

@@ -14,9 +14,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
-from bot.config import get_settings
-from bot.db import session_scope
 from casework.models import CaseStatus, ClosureReason, Engagement, Referral, Signposting
+from core.db import session_scope
+from core.settings import get_settings
 from directory.models import Organisation, Service, ServiceTaxonomy, Taxonomy, UnmetSearch
 from reports.cli import add_report_parser, run_report
 from reports.data import ReportData

@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.db import session_scope
+from core.db import session_scope
 from directory.models import (
     Location,
     Organisation,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_SEED_CSV
-from bot.db import make_engine
+from core.db import make_engine
+from core.settings import DEFAULT_SEED_CSV
 from directory.search import SearchIndex
 from directory.seed import ensure_seeded
 from tests.search_queries import K, LabelledQuery, load_labelled_queries, query_recall, recall_at_k

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.config import DEFAULT_SEED_CSV
-from bot.db import session_scope
 from casework.models import ReferralReason
+from casework.signposting import REASON_TO_CATEGORIES
+from core.db import session_scope
+from core.settings import DEFAULT_SEED_CSV
 from directory.areas import normalise_area, service_covers
 from directory.models import (
     Location,
@@ -23,7 +24,7 @@ from directory.models import (
     Taxonomy,
 )
 from directory.seed import SEED_COLUMNS, ensure_seeded, export_directory_csv, load_directory_csv
-from directory.taxonomy import CATEGORIES, REASON_TO_CATEGORIES, ensure_taxonomy
+from directory.taxonomy import CATEGORIES, ensure_taxonomy
 
 SEED_ROWS = list(csv.DictReader(DEFAULT_SEED_CSV.open(encoding="utf-8")))
 GOOD_ROW = {

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.csvsafe import write_safe_csv
+from core.csvsafe import write_safe_csv
 from directory.models import Location, Organisation, Taxonomy
 from directory.oruk.documents import (
     Document,

@@ -7,13 +7,30 @@ and `version` (optimistic locking) stops two bot processes advancing the same st
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, delete, select
+from sqlalchemy import JSON, BigInteger, Column, update
+from sqlmodel import Field, Session, SQLModel, delete, select
 
-from bot.clock import utcnow
-from casework.models import DialogState
+from core.clock import utcnow
+
+
+class DialogState(SQLModel, table=True):
+    """Where a user is in a multi-step conversation, stored per step so restarts and crashes lose nothing.
+
+    `version` gives optimistic locking, so two bot processes cannot both advance the same step.
+    """
+
+    __tablename__ = "dialog_state"
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    name: str = Field(primary_key=True, max_length=32)
+    step: str = Field(max_length=32)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 @dataclass

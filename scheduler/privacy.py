@@ -9,10 +9,11 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import Session, delete, select
 
-from bot.clock import utcnow
-from casework.models import CaseEvent, CaseStatus, DialogState, Referral, RetentionRun, Signposting
+from casework.models import CaseEvent, CaseStatus, Referral, Signposting
+from core.clock import utcnow
+from core.dialogs import DialogState
 from scheduler.checkins import stop_client_checkins
-from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus
+from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus, RetentionRun
 
 log = logging.getLogger(__name__)
 DAYS_PER_MONTH = 30.44

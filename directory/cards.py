@@ -1,11 +1,16 @@
-"""Plain-language text for directory services: short result cards and a full details card."""
+"""Plain-language text for directory services: how to reach one, short result cards and a full details card.
+
+The chat cards and the command-line search both use these, so a service is described the same way everywhere.
+"""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-_ACCESS_WORDS = {
+from directory.models import ReferralRoute
+from directory.records import ServiceRecord
+
+ACCESS_WORDS = {
     "phone": "phone",
     "email": "email",
     "web": "website",
@@ -16,14 +21,31 @@ _ACCESS_WORDS = {
 }
 
 
-def _how_to_reach(record: Any) -> str:
-    if record.referral_route == "professional":
+def access_methods(record: ServiceRecord) -> list[str]:
+    """How the service can be contacted, in plain words ("phone", "drop in", ...)."""
+    return [ACCESS_WORDS.get(method, method) for method in record.access_methods]
+
+
+def how_to_access(record: ServiceRecord) -> str:
+    """For staff: 'Self-referral or professional referral by phone, drop in' or 'Professional referral only'."""
+    if record.referral_route == ReferralRoute.PROFESSIONAL.value:
+        return "Professional referral only"
+    methods = ", ".join(access_methods(record))
+    route = "Self-referral or professional referral" if record.referral_route == ReferralRoute.EITHER.value else (
+        "Self-referral"
+    )
+    return f"{route} by {methods}" if methods else route
+
+
+def how_to_reach(record: ServiceRecord) -> str:
+    """For clients, the same facts as `how_to_access` in a sentence."""
+    if record.referral_route == ReferralRoute.PROFESSIONAL.value:
         return "Needs a referral from a professional (for example your GP or link worker)."
-    methods = [_ACCESS_WORDS.get(method, method) for method in record.access_methods]
+    methods = access_methods(record)
     return "You can contact them yourself" + (f" by {', '.join(methods)}." if methods else ".")
 
 
-def _capacity(record: Any) -> str:
+def _capacity(record: ServiceRecord) -> str:
     if record.capacity_status == "closed":
         return "Not taking new people at the moment."
     if record.capacity_status == "waiting_list":
@@ -32,12 +54,12 @@ def _capacity(record: Any) -> str:
     return ""
 
 
-def _cost(record: Any) -> str:
+def _cost(record: ServiceRecord) -> str:
     words = {"free": "Free", "low_cost": "Low cost", "paid": "There is a charge"}.get(str(record.cost), "")
     return f"{words}: {record.cost_detail}" if record.cost_detail and words else words
 
 
-def short_card(number: int, record: Any) -> str:
+def short_card(number: int, record: ServiceRecord) -> str:
     """One search result in two or three short lines."""
     lines = [f"{number}. {record.name}"]
     summary = record.description.split(". ")[0].strip().rstrip(".")
@@ -50,18 +72,14 @@ def short_card(number: int, record: Any) -> str:
     return "\n".join(lines)
 
 
-def details_card(record: Any, why: tuple[str, ...] = ()) -> str:
+def details_card(record: ServiceRecord, why: tuple[str, ...] = ()) -> str:
     """Everything someone needs to decide and get in touch, in short plain sentences."""
-    address = ", ".join(
-        part
-        for part in (getattr(record, "address", ""), getattr(record, "town", ""), getattr(record, "postcode", ""))
-        if part
-    )
-    head = [record.name, f"Run by {record.organisation_name}" if getattr(record, "organisation_name", "") else ""]
+    address = ", ".join(part for part in (record.address, record.town, record.postcode) if part)
+    head = [record.name, f"Run by {record.organisation_name}" if record.organisation_name else ""]
     body = [
         record.description,
         f"Who it's for: {record.eligibility}" if record.eligibility else "",
-        _how_to_reach(record),
+        how_to_reach(record),
         f"Phone: {record.phone}" if record.phone else "",
         f"Website: {record.url}" if record.url else "",
         f"Email: {record.email}" if record.email else "",

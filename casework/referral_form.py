@@ -1,0 +1,214 @@
+"""The ward referral form: its questions in order, checking each answer, the summary, and submitting it.
+
+Pure form logic over plain dicts (what the dialog store keeps); no Telegram. Identifiers are encrypted as soon as
+they are answered, so the dialog store never holds them in clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from casework import validation
+from casework.models import (
+    ROUTE_LABELS,
+    URGENCY_LABELS,
+    ContactRoute,
+    Referral,
+    ReferralReason,
+    StaffUser,
+    Urgency,
+)
+from casework.referrals import FollowUpHooks, ReferralDraft, create_referral, reason_labels
+from core.crypto import FieldCipher
+
+FormData = dict[str, Any]
+YES_NO = (("Yes", "yes"), ("No", "no"))
+REASONS, CONFIRM, CONSENT, WARD = "reasons", "confirm", "consent", "ward"
+REMEMBERED_WARD_CHARS = 40  # a button label and its callback data must stay short
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question. Buttons give `choices`; typed answers (and button values) go through `parse` if set."""
+
+    key: str
+    prompt: str
+    choices: tuple[tuple[str, str], ...] = ()
+    parse: Callable[[str, date], Any] | None = None
+    secret: bool = False  # stored encrypted while the conversation is open
+
+    @property
+    def takes_typing(self) -> bool:
+        return self.parse is not None
+
+
+class NoConsent(Exception):
+    """The patient has not agreed: nothing about them may be recorded."""
+
+
+class NotAChoice(Exception):
+    """A button value this step does not offer (forged, or from another step)."""
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        CONSENT,
+        "Has the patient agreed to this referral, and to their details being shared with the social "
+        "prescribing service?",
+        (("Yes, they agree", "yes"), ("No", "no")),
+    ),
+    Step("consent_gp", "May the service share updates with the patient's GP?", YES_NO),
+    Step("initials", "Patient's initials only (for example JS):", parse=lambda text, _: validation.initials(text)),
+    Step(
+        "hospital_ref",
+        "Hospital number or ward reference:",
+        parse=lambda text, _: validation.hospital_reference(text),
+        secret=True,
+    ),
+    Step(
+        "nhs_number",
+        "NHS number (optional) — type it or tap Skip:",
+        (("Skip", "skip"),),
+        parse=lambda text, _: "" if text.strip().lower() == "skip" else validation.nhs_number(text),
+        secret=True,
+    ),
+    Step(WARD, "Which ward or area are you referring from?",
+         parse=lambda text, _: validation.short_text(text, "The ward name")),
+    Step(REASONS, "Reasons for referral — tap all that apply, then Done:"),
+    Step(
+        "urgency",
+        "How soon should the link worker make contact?",
+        tuple((label, value.value) for value, label in URGENCY_LABELS.items()),
+    ),
+    Step(
+        "risks",
+        "Any risks the link worker should know about (to the patient or others)? Type them, or tap None known.",
+        (("None known", "None known"),),
+        parse=lambda text, _: validation.free_text(text, "That"),
+        secret=True,
+    ),
+    Step(
+        "contact_route",
+        "Best way for the link worker to make contact?",
+        tuple((label, value.value) for value, label in ROUTE_LABELS.items()),
+    ),
+    Step(
+        "discharge",
+        "Expected discharge date? Type it (for example 28/11) or tap a button:",
+        (("Today", "today"), ("Tomorrow", "tomorrow"), ("Not known", "not known")),
+        parse=lambda text, today: _iso(validation.discharge_date(text, today)),
+    ),
+    Step(CONFIRM, ""),
+)
+STEP_BY_KEY = {step.key: step for step in STEPS}
+FIRST_STEP = STEPS[0].key
+_ORDER = [step.key for step in STEPS]
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def next_step(key: str) -> str:
+    return _ORDER[_ORDER.index(key) + 1]
+
+
+def answer(key: str, raw: str, data: FormData, today: date, cipher: FieldCipher, *, typed: bool) -> FormData:
+    """The form data once `raw` (typed, or a button's value) answers step `key`.
+
+    Raises `validation.InputProblem` (with a kind message) for an answer we cannot use, `NotAChoice` for a button
+    this step does not offer, and `NoConsent` when the patient has not agreed.
+    """
+    step = STEP_BY_KEY[key]
+    if not typed and raw not in {value for _, value in step.choices} and not (key == WARD and step.parse):
+        raise NotAChoice(raw)
+    value = step.parse(raw, today) if step.parse else raw
+    if key == CONSENT and value == "no":
+        raise NoConsent
+    return {**data, key: cipher.encrypt(value) if step.secret else value}
+
+
+def toggle_reason(data: FormData, reason: str) -> FormData:
+    """Tick or untick one reason for referral."""
+    if reason not in {r.value for r in ReferralReason}:
+        raise NotAChoice(reason)
+    chosen = list(data.get(REASONS, []))
+    chosen = [r for r in chosen if r != reason] if reason in chosen else [*chosen, reason]
+    return {**data, REASONS: chosen}
+
+
+def check_reasons(data: FormData) -> None:
+    """At least one reason must be ticked before moving on."""
+    if not data.get(REASONS):
+        raise validation.InputProblem("Please choose at least one reason, then tap Done.")
+
+
+def summary(data: FormData, cipher: FieldCipher) -> str:
+    """What the nurse checks before sending (identifiers decrypted for her eyes only)."""
+    discharge = date.fromisoformat(data["discharge"]).strftime("%d/%m/%Y") if data.get("discharge") else "Not known"
+    lines = [
+        "Please check the referral:",
+        f"• Consent to share with GP: {'Yes' if data['consent_gp'] == 'yes' else 'No'}",
+        f"• Patient initials: {data['initials']}",
+        f"• Hospital / ward ref: {cipher.decrypt(data['hospital_ref'])}",
+        f"• NHS number: {cipher.decrypt(data['nhs_number']) or 'Not given'}",
+        f"• Ward / area: {data['ward']}",
+        f"• Reasons: {reason_labels(data['reasons'])}",
+        f"• Urgency: {URGENCY_LABELS[Urgency(data['urgency'])]}",
+        f"• Risks: {cipher.decrypt(data['risks'])}",
+        f"• Contact by: {ROUTE_LABELS[ContactRoute(data['contact_route'])]}",
+        f"• Expected discharge: {discharge}",
+    ]
+    return "\n".join(lines)
+
+
+def draft(data: FormData, cipher: FieldCipher) -> ReferralDraft:
+    """The completed form as a referral draft (identifiers in clear, to be encrypted again on save)."""
+    return ReferralDraft(
+        consent_share=True,
+        consent_gp=data["consent_gp"] == "yes",
+        client_initials=data["initials"],
+        hospital_ref=cipher.decrypt(data["hospital_ref"]),
+        nhs_number=cipher.decrypt(data["nhs_number"]),
+        ward=data["ward"],
+        reasons=tuple(data["reasons"]),
+        urgency=Urgency(data["urgency"]),
+        risks=cipher.decrypt(data["risks"]),
+        contact_route=ContactRoute(data["contact_route"]),
+        expected_discharge=date.fromisoformat(data["discharge"]) if data.get("discharge") else None,
+    )
+
+
+def remembered_ward(session: Session, user_id: int) -> str:
+    """The ward this member of staff referred from last time (offered as a button), or ''."""
+    staff = _staff(session, user_id)
+    return staff.ward[:REMEMBERED_WARD_CHARS] if staff and staff.ward else ""
+
+
+def submit(
+    session: Session,
+    data: FormData,
+    user_id: int,
+    chat_id: int,
+    role: str,
+    cipher: FieldCipher,
+    followups: FollowUpHooks | None,
+) -> Referral:
+    """Create the referral from a completed form and remember the referrer's ward for next time."""
+    completed = draft(data, cipher)
+    referral = create_referral(session, completed, user_id, chat_id, role, cipher, followups)
+    staff = _staff(session, user_id)
+    if staff is not None:
+        staff.ward = completed.ward
+        session.add(staff)
+    return referral
+
+
+def _staff(session: Session, user_id: int) -> StaffUser | None:
+    return session.exec(select(StaffUser).where(StaffUser.telegram_user_id == user_id)).first()
+

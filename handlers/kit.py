@@ -1,0 +1,395 @@
+"""The one shape of every handler: read the update, do the work in one transaction, reply once it has committed.
+
+A handler is a plain function `(turn) -> None` under `@on_update(guard, ...)`. The decorator opens one database
+transaction for the whole update — guards, dialog loading and the domain call all share it — and runs it off the
+event loop. The replies the handler queued on the `Turn` are sent only after the transaction has committed, so a
+reply never announces a change that was rolled back, and no transaction stays open while Telegram is called.
+
+Conversations (`Conversation`) keep their place in the dialog store with optimistic locking; when a tap or a typed
+answer finds that its dialog has moved on (a double tap, another bot process, an old button), the whole update is
+rolled back and answered the same way for every conversation: `STALE_DIALOG`, then where the person is now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+from typing import Any
+
+from sqlmodel import Session
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, TelegramError
+
+from casework.models import Role
+from casework.roles import may, role_of
+from core.clock import utcnow
+from core.db import session_scope
+from core.dialogs import Dialog, StaleDialog, advance_dialog, end_dialog, load_dialog, start_dialog
+from core.runtime import Runtime
+from core.settings import Settings
+from directory.search import SearchIndex
+from handlers.context import Services, SignpostContext
+
+log = logging.getLogger(__name__)
+
+Buttons = Sequence[Sequence[tuple[str, str]]]  # rows of (label, callback data)
+TOAST_CHARS = 190  # Telegram shows at most 200 characters in a button answer
+STALE_BUTTON = "Sorry, that button has expired. Please start again — nothing has been changed."
+STALE_DIALOG = "That button has expired: it's from an earlier question, so nothing has been changed."
+NOT_ALLOWED = (
+    "Sorry, that's only for registered staff, so I haven't changed anything. "
+    "If you're looking for support, type what you need help with — for example 'debt advice'."
+)
+NOT_ALLOWED_TOAST = "Sorry, that's only for registered staff."
+TEXT_ONLY = "I can only read typed words here. Please type your answer, or tap one of the buttons."
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message owed to someone once the update's transaction has committed."""
+
+    text: str
+    buttons: Buttons = ()
+    chat_id: int | None = None  # None: the chat the update came from
+    edit: bool = False  # replace the message the tapped button was on
+    send_if_not_edited: bool = True  # when that message can't be edited (too old, unchanged), send a new one
+    best_effort: bool = False  # a refusal from Telegram is logged, not raised (e.g. a chat not opened yet)
+    photo: bytes | None = None  # send a picture with `text` as its caption
+    remember: Callable[[Session, Message], None] | None = None  # record the sent message, in its own transaction
+
+
+class Turn:
+    """One update being handled: who and where, its transaction, and the replies owed once it commits."""
+
+    def __init__(self, update: Update, context: SignpostContext, session: Session) -> None:
+        self.update, self.context, self.session = update, context, session
+        self.replies: list[Reply] = []
+        self.toast_text: str | None = None
+
+    # --- who, where, what --------------------------------------------------------------------------------
+
+    @property
+    def services(self) -> Services:
+        return self.context.services
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.context.runtime
+
+    @property
+    def settings(self) -> Settings:
+        return self.context.settings
+
+    @property
+    def index(self) -> SearchIndex:
+        """The directory search index this process answers from."""
+        return self.services.directory.index
+
+    @property
+    def chat_id(self) -> int:
+        chat = self.update.effective_chat
+        assert chat is not None, "handlers are registered for updates from a chat"
+        return chat.id
+
+    @property
+    def user_id(self) -> int:
+        user = self.update.effective_user
+        assert user is not None, "handlers are registered for updates from a person"
+        return user.id
+
+    @property
+    def has_person(self) -> bool:
+        return self.update.effective_user is not None and self.update.effective_chat is not None
+
+    @cached_property
+    def role(self) -> Role | None:
+        """The person's staff role (None for clients), read in this update's transaction."""
+        user = self.update.effective_user
+        return role_of(self.session, user.id, self.settings.admin_user_ids) if user else None
+
+    @property
+    def is_private(self) -> bool:
+        chat = self.update.effective_chat
+        return chat is not None and chat.type == "private"
+
+    @property
+    def in_team_chat(self) -> bool:
+        chat = self.update.effective_chat
+        return chat is not None and chat.id == self.settings.link_worker_chat_id
+
+    @property
+    def args(self) -> str:
+        """The words after a command (`/find debt advice` -> 'debt advice')."""
+        return " ".join(self.context.args or [])
+
+    @property
+    def text(self) -> str | None:
+        """The typed text of a message, or None for stickers, photos and other non-text messages."""
+        message = self.update.effective_message
+        return message.text if message is not None and isinstance(message.text, str) else None
+
+    @property
+    def callback_data(self) -> str | None:
+        query = self.update.callback_query
+        return query.data if query is not None and isinstance(query.data, str) else None
+
+    @property
+    def display_name(self) -> str:
+        user = self.update.effective_user
+        return (user.full_name if user else "")[:100]
+
+    def now_local(self) -> datetime:
+        return utcnow().astimezone(self.settings.tz)
+
+    def today(self) -> date:
+        return self.now_local().date()
+
+    # --- what to send back -------------------------------------------------------------------------------
+
+    def say(self, text: str, buttons: Buttons = ()) -> None:
+        """A plain-text message in this chat (never Markdown/HTML, so odd input can't break formatting)."""
+        self.replies.append(Reply(text, buttons))
+
+    def edit(self, text: str, buttons: Buttons = (), *, or_send: bool = True) -> None:
+        """Replace the message the tapped button was on; when it can't be (none, too old, unchanged), send `text`
+        as a new message, unless `or_send` is False."""
+        tapped = self.update.callback_query is not None
+        if tapped or or_send:
+            self.replies.append(Reply(text, buttons, edit=tapped, send_if_not_edited=or_send))
+
+    def send(
+        self,
+        chat_id: int,
+        text: str,
+        buttons: Buttons = (),
+        *,
+        best_effort: bool = False,
+        remember: Callable[[Session, Message], None] | None = None,
+    ) -> None:
+        """A message to another chat (a team chat, a worker's private chat)."""
+        self.replies.append(Reply(text, buttons, chat_id=chat_id, best_effort=best_effort, remember=remember))
+
+    def photo(self, image: bytes, caption: str) -> None:
+        self.replies.append(Reply(caption, photo=image))
+
+    def toast(self, text: str) -> None:
+        """The short note shown when a button tap is answered."""
+        self.toast_text = text[:TOAST_CHARS]
+
+
+Step = Callable[[Turn], None]
+Guard = Callable[[Turn], bool]  # True to go on; False after queuing the refusal
+Callback = Callable[[Update, SignpostContext], Awaitable[None]]
+
+
+class DialogMoved(Exception):
+    """The update answers a step its conversation has already left: undo it all and say so."""
+
+    def __init__(self, conversation: Conversation) -> None:
+        super().__init__(conversation.name)
+        self.conversation = conversation
+
+
+def on_update(*guards: Guard) -> Callable[[Step], Callback]:
+    """Make `step(turn)` a PTB callback: guards then step in one transaction, off the event loop; replies after."""
+
+    def decorate(step: Step) -> Callback:
+        @functools.wraps(step)
+        async def callback(update: Update, context: SignpostContext) -> None:
+            turn = await asyncio.to_thread(_run, step, guards, update, context)
+            await deliver(turn)
+
+        return callback
+
+    return decorate
+
+
+def _run(step: Step, guards: tuple[Guard, ...], update: Update, context: SignpostContext) -> Turn:
+    engine = context.runtime.engine
+    try:
+        with session_scope(engine) as session:
+            turn = Turn(update, context, session)
+            if all(guard(turn) for guard in guards):
+                step(turn)
+            return turn
+    except DialogMoved as moved:  # rolled back; answered in a fresh transaction
+        with session_scope(engine) as session:
+            turn = Turn(update, context, session)
+            moved.conversation.answer_moved(turn)
+            return turn
+
+
+async def deliver(turn: Turn) -> None:
+    """Answer the button tap (if any), then send the replies in order."""
+    query = turn.update.callback_query
+    if query is not None:
+        await answer_callback(query, turn.toast_text)
+    for reply in turn.replies:
+        await _send(turn, reply)
+
+
+async def _send(turn: Turn, reply: Reply) -> None:
+    bot = turn.context.bot
+    chat_id = turn.chat_id if reply.chat_id is None else reply.chat_id
+    markup = keyboard(reply.buttons)
+    try:
+        message = await _edited(turn, reply, markup) if reply.edit else None
+        if message is None and reply.edit and not reply.send_if_not_edited:
+            return
+        if message is None and reply.photo is not None:
+            message = await bot.send_photo(chat_id, photo=reply.photo, caption=reply.text)
+        elif message is None:
+            message = await bot.send_message(chat_id, reply.text, reply_markup=markup)
+    except TelegramError as problem:
+        if not reply.best_effort:
+            raise
+        log.info("message to chat %s not delivered: %s", chat_id, type(problem).__name__)
+        return
+    if reply.remember is not None:
+        await asyncio.to_thread(_remember, turn.runtime, reply.remember, message)
+
+
+async def _edited(turn: Turn, reply: Reply, markup: InlineKeyboardMarkup | None) -> Message | None:
+    query = turn.update.callback_query
+    if query is None or query.message is None:
+        return None
+    try:
+        edited = await query.edit_message_text(reply.text, reply_markup=markup)
+    except BadRequest as problem:  # too old to edit, or unchanged: a fresh message instead
+        log.debug("edit failed (%s); sending a new message", type(problem).__name__)
+        return None
+    return edited if isinstance(edited, Message) else None
+
+
+def _remember(runtime: Runtime, remember: Callable[[Session, Message], None], message: Message) -> None:
+    with session_scope(runtime.engine) as session:
+        remember(session, message)
+
+
+async def answer_callback(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner; a short toast when `text` is given."""
+    try:
+        await query.answer(text[:TOAST_CHARS] if text else None)
+    except BadRequest:  # an old query id can't be answered; nothing else to do
+        log.debug("callback query too old to answer")
+
+
+# --- guards --------------------------------------------------------------------------------------------------
+
+
+def staff_only(action: str, refusal: str = NOT_ALLOWED) -> Guard:
+    """Only people whose role may do `action` (casework.roles.PERMISSIONS) go on; others are refused kindly."""
+
+    def guard(turn: Turn) -> bool:
+        if may(turn.role, action):
+            return True
+        if turn.update.callback_query is not None:
+            turn.toast(NOT_ALLOWED_TOAST)
+        turn.say(NOT_ALLOWED if turn.role is None else refusal)
+        return False
+
+    return guard
+
+
+def private_only(refusal: str) -> Guard:
+    """Only in a private chat with the bot (patient details never go to groups)."""
+
+    def guard(turn: Turn) -> bool:
+        if turn.is_private:
+            return True
+        turn.say(refusal)
+        return False
+
+    return guard
+
+
+# --- conversations -------------------------------------------------------------------------------------------
+
+TextStep = Callable[[Turn, Dialog], bool]  # True when it used the typed text
+Resume = Callable[[Turn, Dialog], None]
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A multi-step conversation kept in the dialog store, with versioned buttons `<prefix>:<version>:<value...>`.
+
+    `resume` shows where the person is now (after a stale tap); `gone` answers a tap when no dialog is open.
+    """
+
+    name: str
+    prefix: str
+    resume: Resume | None = None
+    gone: str = STALE_BUTTON
+    moved_hint: str = ""
+
+    def load(self, turn: Turn) -> Dialog | None:
+        return load_dialog(turn.session, turn.chat_id, turn.user_id, self.name)
+
+    def start(self, turn: Turn, step: str, data: dict[str, Any]) -> Dialog:
+        """Begin (or begin again) at `step`."""
+        return start_dialog(turn.session, turn.chat_id, turn.user_id, self.name, step, data)
+
+    def advance(self, turn: Turn, dialog: Dialog, step: str, data: dict[str, Any]) -> Dialog:
+        """Move on from `dialog` — only if nobody moved it since it was read (else the update is undone)."""
+        try:
+            return advance_dialog(turn.session, dialog, step, data)
+        except StaleDialog:
+            raise DialogMoved(self) from None
+
+    def end(self, turn: Turn) -> bool:
+        return end_dialog(turn.session, turn.chat_id, turn.user_id, self.name)
+
+    def tapped(self, turn: Turn) -> tuple[Dialog, list[str]] | None:
+        """The open dialog and the tapped button's values after its version.
+
+        None (after saying `gone`) when no dialog is open; `DialogMoved` when the button is from an earlier step or
+        malformed.
+        """
+        dialog = self.load(turn)
+        if dialog is None:
+            turn.say(self.gone)
+            return None
+        parts = callback_parts(turn, self.prefix, 2)
+        if parts is None or parts[0] != str(dialog.version):
+            raise DialogMoved(self)
+        return dialog, parts[1:]
+
+    def answer_moved(self, turn: Turn) -> None:
+        """The one answer to a stale tap or answer, for every conversation: say so, then show where things are."""
+        turn.say(f"{STALE_DIALOG} {self.moved_hint}".strip())
+        dialog = self.load(turn)
+        if dialog is not None and self.resume is not None:
+            self.resume(turn, dialog)
+
+
+# --- small helpers -------------------------------------------------------------------------------------------
+
+
+def keyboard(rows: Buttons) -> InlineKeyboardMarkup | None:
+    """An inline keyboard from rows of (label, callback data); None when there are no buttons."""
+    built = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows if row]
+    return InlineKeyboardMarkup(built) if built else None
+
+
+def callback_parts(turn: Turn, prefix: str, min_parts: int) -> list[str] | None:
+    """Split `prefix:a:b` callback data; None when it's malformed (forged or from an old version)."""
+    data = turn.callback_data
+    if data is None or not data.startswith(prefix + ":"):
+        return None
+    parts = data.split(":")[1:]
+    return parts if len(parts) >= min_parts and all(parts[:min_parts]) else None
+
+
+def small_number(text: str, max_digits: int = 9) -> int | None:
+    """A whole number written in plain digits 0-9 (not '²', not 20 digits long), else None."""
+    return int(text) if re.fullmatch(rf"[0-9]{{1,{max_digits}}}", text) else None
+
+
+def chunk(items: Sequence[Any], size: int) -> list[list[Any]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]

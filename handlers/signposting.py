@@ -1,0 +1,94 @@
+"""Signposting from inside a case: suggestions from its reasons for referral, or a search the link worker types."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler
+
+from casework.referrals import change_problem, get_referral, signpost_case
+from casework.signposting import MAX_SUGGESTIONS, suggest_services
+from casework.validation import InputProblem, clean_text
+from core.dialogs import Dialog
+from directory.search import SearchFilters
+from handlers.cases import NOT_FOUND, PRIVATE_ONLY, checked_case, show_case
+from handlers.kit import STALE_BUTTON, Conversation, Turn, on_update, small_number, staff_only
+
+PICK = "pick"
+
+
+def offer_choices(turn: Turn, dialog: Dialog, intro: str) -> None:
+    """The dialog's services as numbered buttons to pick, and Done."""
+    names = [record.name if (record := turn.index.get(sid)) else sid for sid in dialog.data["ids"]]
+    rows = [[(f"{i + 1}. {name}"[:60], f"p:{dialog.version}:{i}")] for i, name in enumerate(names)]
+    rows.append([("Done", f"p:{dialog.version}:done")])
+    turn.say(intro, rows)
+
+
+def _offer_again(turn: Turn, dialog: Dialog) -> None:
+    offer_choices(turn, dialog, f"Pick a service for {dialog.data['ref']} (or type another search):")
+
+
+SIGNPOST = Conversation("signpost", "p", resume=_offer_again)
+
+
+def start_signposting(turn: Turn, reference: str) -> None:
+    """Open signposting for a case with suggestions from its reasons; the worker can also type a search."""
+    if not turn.is_private:
+        turn.say(PRIVATE_ONLY)
+        return
+    case = checked_case(turn, reference, change_problem)
+    if case is None:
+        return
+    hits = suggest_services(turn.index, case.reasons)
+    dialog = SIGNPOST.start(turn, PICK, {"ref": case.reference, "ids": [hit.service_id for hit in hits]})
+    offer_choices(
+        turn,
+        dialog,
+        f"Signposting {case.reference}. Suggestions for its reasons are below — or type what "
+        "the client needs, e.g. 'debt advice'. Send /cancel to stop.",
+    )
+
+
+def on_typed(turn: Turn, dialog: Dialog) -> bool:
+    """A search typed from inside a case: show the top services as buttons to pick."""
+    try:
+        query = clean_text(turn.text, 200, "That search")
+    except InputProblem as problem:
+        turn.say(str(problem))
+        return True
+    hits = turn.index.search(query, SearchFilters(), limit=MAX_SUGGESTIONS)
+    dialog = SIGNPOST.advance(turn, dialog, PICK, {**dialog.data, "ids": [hit.service_id for hit in hits]})
+    if not hits:
+        turn.say("Nothing found for that. Try other words, or /cancel.")
+        return True
+    _offer_again(turn, dialog)
+    return True
+
+
+@on_update(staff_only("casework"))
+def on_pick(turn: Turn) -> None:
+    """`p:<dialog version>:<index>|done` — record the chosen service against the case."""
+    tapped = SIGNPOST.tapped(turn)
+    if tapped is None:
+        return
+    dialog, parts = tapped
+    reference = dialog.data["ref"]
+    if parts[0] == "done":
+        SIGNPOST.end(turn)
+        show_case(turn, reference)
+        return
+    choice = small_number(parts[0])
+    if choice is None or choice >= len(dialog.data["ids"]):
+        turn.say(STALE_BUTTON)
+        return
+    referral = get_referral(turn.session, reference)
+    if referral is None:
+        turn.say(NOT_FOUND)
+        return
+    outcome = signpost_case(
+        turn.session, referral, dialog.data["ids"][choice], turn.user_id, turn.role, turn.services.followups
+    )
+    turn.say(outcome.message + " Pick another, type a new search, or tap Done.")
+
+
+def register(application: Application) -> None:
+    application.add_handler(CallbackQueryHandler(on_pick, pattern=r"^p:"))
