@@ -13,6 +13,7 @@ from sqlmodel import Session, create_engine
 from core.settings import PROJECT_ROOT
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+READ_ONLY = "signpost_read_only"  # execution option: a transaction that only reads (see `reading`)
 
 
 def make_engine(database_url: str) -> Engine:
@@ -34,7 +35,11 @@ def make_engine(database_url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
-            connection.exec_driver_sql("BEGIN")
+            # Writers take the write lock up front. A deferred transaction that reads and then writes fails at once
+            # with "database is locked" when another connection wrote in between (the busy timeout cannot help a
+            # lock upgrade); BEGIN IMMEDIATE waits its turn for up to the busy timeout instead.
+            read_only = connection.get_execution_options().get(READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(database_url, pool_pre_ping=True)
@@ -50,6 +55,12 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def reading(engine: Engine) -> Engine:
+    """The same database for transactions that only read (e.g. a report, loading the search index): on SQLite they
+    don't take the write lock, so a long read never holds up the bot's writes."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]

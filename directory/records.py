@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from core.db import session_scope
+from core.db import reading, session_scope
 from directory.models import (
     Capacity,
     Cost,
@@ -89,7 +89,7 @@ class ServiceRecord:
 
 def load_records(engine: Engine) -> list[ServiceRecord]:
     """Every service (by id) with its organisation name, categories and first location."""
-    with session_scope(engine) as session:
+    with session_scope(reading(engine)) as session:
         organisations = {org.id: org.name for org in session.exec(select(Organisation))}
         categories: dict[str, list[str]] = defaultdict(list)
         for link in session.exec(select(ServiceTaxonomy).order_by(ServiceTaxonomy.taxonomy_id)):

@@ -14,13 +14,13 @@ import math
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 from rapidfuzz import fuzz
 from sqlalchemy.engine import Engine
 
-from core.clock import utcnow
+from core.clock import local_now
 from core.settings import get_settings
 from directory.areas import service_covers
 from directory.explain import match_reasons
@@ -303,6 +303,6 @@ def _local_now(now: datetime | None) -> datetime:
     """`now` as local wall-clock time (aware datetimes are converted; naive ones are taken as local)."""
     tz = get_settings().tz
     if now is None:
-        return utcnow().replace(tzinfo=UTC).astimezone(tz)
+        return local_now(tz)
     return now.astimezone(tz) if now.tzinfo is not None else now
 

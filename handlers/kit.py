@@ -28,7 +28,7 @@ from telegram.error import BadRequest, TelegramError
 
 from casework.models import Role
 from casework.roles import may, role_of
-from core.clock import utcnow
+from core.clock import local_now
 from core.db import session_scope
 from core.dialogs import Dialog, StaleDialog, advance_dialog, end_dialog, load_dialog, start_dialog
 from core.runtime import Runtime
@@ -145,7 +145,7 @@ class Turn:
         return (user.full_name if user else "")[:100]
 
     def now_local(self) -> datetime:
-        return utcnow().astimezone(self.settings.tz)
+        return local_now(self.settings.tz)
 
     def today(self) -> date:
         return self.now_local().date()

@@ -20,7 +20,8 @@ from casework.models import (
     ReferralReason,
     Signposting,
 )
-from core.db import session_scope
+from core.clock import local_time, local_today
+from core.db import reading, session_scope
 from directory.models import Organisation, Service, ServiceTaxonomy, Taxonomy, UnmetSearch
 from reports.data import (
     ALL_SERVICES,
@@ -33,7 +34,7 @@ from reports.data import (
     ServiceDemand,
     StaleService,
 )
-from reports.period import Period, local_time, local_today
+from reports.period import Period
 from reports.stats import durations, ranked_counts
 from reports.unmet import group_unmet
 
@@ -83,7 +84,7 @@ def compute_report(session: Session, period: Period, tz: ZoneInfo = UTC_ZONE, to
 
 def build_report(engine: Engine, period: Period, tz: ZoneInfo = UTC_ZONE) -> ReportData:
     """`compute_report` in its own read transaction (safe to run in a worker thread)."""
-    with session_scope(engine) as session:
+    with session_scope(reading(engine)) as session:
         return compute_report(session, period, tz)
 
 

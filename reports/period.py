@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from core.clock import utcnow
-
 DEFAULT_DAYS = 30
 PERIOD_HELP = (
     "Say which period you want: nothing (last 30 days), 'month' (last full month), "
@@ -54,16 +52,6 @@ class Period:
             labels.append(f"{cursor:%Y-%m}")
             cursor = _next_month(cursor)
         return labels
-
-
-def local_today(tz: ZoneInfo) -> date:
-    """Today's date where the service runs."""
-    return local_time(utcnow(), tz).date()
-
-
-def local_time(moment: datetime, tz: ZoneInfo) -> datetime:
-    """A stored UTC timestamp as local time in `tz` (a naive one is read as UTC)."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tz)
 
 
 def parse_period(text: str | None, today: date) -> Period:

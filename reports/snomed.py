@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, or_, select
 
 from casework.models import ClosureReason, Referral, Signposting
+from core.clock import local_time
 from core.csvsafe import write_safe_csv
 from directory.models import Service, ServiceTaxonomy, Taxonomy
-from reports.period import Period, local_time
+from reports.period import Period
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def _referral_events(session: Session, since: datetime, until: datetime, tz: Zon
         else:
             concept, moment = REFERRAL_TO_SOCIAL_PRESCRIBING, first_contact_at
         if moment and since <= moment < until:
-            events.append(CodedEvent(reference, _local_date(moment, tz), "referral", concept))
+            events.append(CodedEvent(reference, local_time(moment, tz).date(), "referral", concept))
     return events
 
 
@@ -110,7 +111,7 @@ def _signposting_events(session: Session, since: datetime, until: datetime, tz: 
     events = []
     for reference, created_at, service_id, service_name in rows:
         ids, names = categories.get(service_id, ([], []))
-        events.append(CodedEvent(reference, _local_date(created_at, tz), "signposting", signposting_concept(ids),
+        events.append(CodedEvent(reference, local_time(created_at, tz).date(), "signposting", signposting_concept(ids),
                                  service_name, "; ".join(names)))
     return events
 
@@ -128,7 +129,3 @@ def _categories(session: Session) -> dict[str, tuple[list[str], list[str]]]:
         ids.append(taxonomy_id)
         names.append(name)
     return found
-
-
-def _local_date(moment: datetime, tz: ZoneInfo) -> date:
-    return local_time(moment, tz).date()

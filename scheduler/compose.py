@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from casework.models import CaseStatus, Engagement, Referral, Signposting
 from directory.models import Service
 from scheduler import messages
-from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus
+from scheduler.models import ENDS_WITH_CASE, FollowUp, FollowUpKind, FollowUpStatus
 from scheduler.policy import FollowUpPolicy
 from scheduler.recipients import case_owner, team_chat
 
@@ -67,12 +67,9 @@ def compose(context: FollowUpContext, policy: FollowUpPolicy) -> Outgoing | Skip
     referral = context.referral
     if referral is None:
         return Skip("case not found")
-    if referral.status == CaseStatus.CLOSED and context.followup.kind in _CLOSED_CASE_SKIPS:
+    if referral.status == CaseStatus.CLOSED and context.followup.kind in ENDS_WITH_CASE:
         return Skip("case closed")
     return _COMPOSERS[context.followup.kind](context, referral, policy)
-
-
-_CLOSED_CASE_SKIPS = frozenset(FollowUpKind) - {FollowUpKind.CLIENT_REPLY, FollowUpKind.FAILURE_NOTICE}
 
 
 def _engagement_check(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:

@@ -67,8 +67,7 @@ class FollowUpEngine:
             job_kwargs={"next_run_time": datetime.now(UTC), "max_instances": 1, "coalesce": True,
                         "misfire_grace_time": None},
         )
-        # Retention jobs go straight onto the queue's APScheduler (`schedule_retention` takes any scheduler).
-        schedule_retention(job_queue.scheduler, self.engine, self.settings.retention_months, self.settings.timezone)
+        schedule_retention(job_queue, self.engine, self.settings.retention_months, self.settings.timezone)
 
     async def tick(self, _context: object = None) -> DispatchStats:
         """One scheduled pass: upkeep and every batch that is due. Errors are logged and retried next tick."""

@@ -23,6 +23,9 @@ class FollowUpKind(StrEnum):
 
 # Kinds that carry answer buttons; only these are re-sent and escalated when unanswered.
 PROMPT_KINDS = frozenset({FollowUpKind.ENGAGEMENT_CHECK, FollowUpKind.CLIENT_CHECK})
+# Kinds that stop mattering once their case closes: cancelled unsent, and skipped if already claimed. Notices that
+# report something already done (a client's answer, a failed delivery) still go out.
+ENDS_WITH_CASE = frozenset(FollowUpKind) - {FollowUpKind.CLIENT_REPLY, FollowUpKind.FAILURE_NOTICE}
 # Kinds that report on another follow-up; their own failures never raise further notices.
 NOTICE_KINDS = frozenset(
     {FollowUpKind.UNANSWERED_ESCALATION, FollowUpKind.CLIENT_REPLY, FollowUpKind.FAILURE_NOTICE}

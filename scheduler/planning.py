@@ -15,11 +15,9 @@ from sqlmodel import Session, col, select
 
 from casework.models import CaseStatus, Referral, Signposting
 from core.clock import utcnow
-from scheduler.models import ClientCheckin, FollowUp, FollowUpKind, FollowUpStatus
+from scheduler.models import ENDS_WITH_CASE, ClientCheckin, FollowUp, FollowUpKind, FollowUpStatus
 from scheduler.policy import FollowUpPolicy
 
-# Notices already reporting something (a client's answer, a failed delivery) still matter after a case closes.
-CANCELLABLE_KINDS = frozenset(FollowUpKind) - {FollowUpKind.CLIENT_REPLY, FollowUpKind.FAILURE_NOTICE}
 CLIENT_CHECK_MIN_NOTICE = timedelta(days=1)
 
 
@@ -103,7 +101,7 @@ def cancel_open_followups(
 
 def cancel_where(session: Session, reason: str, kinds: Iterable[FollowUpKind] | None, *criteria: object) -> int:
     """Cancel pending follow-ups of `kinds` matching `criteria`; returns how many."""
-    chosen = [kind.value for kind in (kinds if kinds is not None else CANCELLABLE_KINDS)]
+    chosen = [kind.value for kind in (kinds if kinds is not None else ENDS_WITH_CASE)]
     result = session.execute(
         update(FollowUp)
         .where(FollowUp.status == FollowUpStatus.PENDING, col(FollowUp.kind).in_(chosen), *criteria)  # type: ignore[arg-type]

@@ -11,66 +11,62 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from core.clock import local_time
 from core.settings import Settings
 from scheduler.holidays import is_bank_holiday
 
 MIN_GAP_BETWEEN_CHECKS = timedelta(days=7)
-# Tuning knobs read from Settings as `followup_<name>`.
-TUNABLE = (
-    "snooze_days",
-    "unanswered_after_days",
-    "max_attempts",
-    "retry_base_seconds",
-    "retry_max_seconds",
-    "lease_seconds",
-)
+# Each policy field a deployment can set, and the Settings field (environment variable) it comes from.
+SETTING_OF: dict[str, str] = {
+    "first_check_days": "followup_first_days",
+    "second_check_days": "followup_second_days",
+    "case_length_weeks": "case_length_weeks",
+    "first_contact_reminder_working_days": "first_contact_reminder_working_days",
+    "first_contact_escalation_working_days": "first_contact_escalation_working_days",
+    "quiet_hours_start": "quiet_hours_start",
+    "quiet_hours_end": "quiet_hours_end",
+    "allow_weekend_prompts": "allow_weekend_prompts",
+    "timezone": "timezone",
+    **{name: f"followup_{name}" for name in (
+        "snooze_days", "unanswered_after_days", "max_attempts", "retry_base_seconds", "retry_max_seconds",
+        "lease_seconds",
+    )},
+}
 
 
-def as_utc(moment: datetime) -> datetime:
-    """`moment` as aware UTC; naive values are taken to be UTC already."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+def _default(field: str):  # type: ignore[no-untyped-def]
+    """A policy default is the deployment default declared once, in Settings."""
+    return Settings.model_fields[SETTING_OF[field]].default
 
 
 @dataclass(frozen=True)
 class FollowUpPolicy:
-    """A deployment's follow-up rules. Pure: no database, no clock."""
+    """A deployment's follow-up rules. Pure: no database, no clock. Defaults are Settings' defaults."""
 
-    first_check_days: int = 7
-    second_check_days: int = 28
-    case_length_weeks: int = 12
+    first_check_days: int = _default("first_check_days")
+    second_check_days: int = _default("second_check_days")
+    case_length_weeks: int = _default("case_length_weeks")
     final_check_days_before_end: int = 7
-    first_contact_reminder_working_days: int = 2
-    first_contact_escalation_working_days: int = 4
-    quiet_hours_start: int = 20  # local hour when prompts stop
-    quiet_hours_end: int = 8  # local hour when prompts may start again
-    allow_weekend_prompts: bool = False  # False: no prompts on Saturdays, Sundays or bank holidays
-    timezone: str = "Europe/London"
-    snooze_days: int = 7  # "Not yet – remind me in N days"
-    unanswered_after_days: int = 3  # an unanswered prompt is re-sent once after this, then escalated
-    max_attempts: int = 5  # delivery attempts before a follow-up is marked failed
-    retry_base_seconds: int = 60  # first retry delay; doubles each attempt
-    retry_max_seconds: int = 3600
-    lease_seconds: int = 300  # how long a claimed row stays reserved for its dispatcher
+    first_contact_reminder_working_days: int = _default("first_contact_reminder_working_days")
+    first_contact_escalation_working_days: int = _default("first_contact_escalation_working_days")
+    quiet_hours_start: int = _default("quiet_hours_start")  # local hour when prompts stop
+    quiet_hours_end: int = _default("quiet_hours_end")  # local hour when prompts may start again
+    allow_weekend_prompts: bool = _default("allow_weekend_prompts")  # False: none on weekends or bank holidays
+    timezone: str = _default("timezone")
+    snooze_days: int = _default("snooze_days")  # "Not yet – remind me in N days"
+    unanswered_after_days: int = _default("unanswered_after_days")  # re-sent once after this, then escalated
+    max_attempts: int = _default("max_attempts")  # delivery attempts before a follow-up is marked failed
+    retry_base_seconds: int = _default("retry_base_seconds")  # first retry delay; doubles each attempt
+    retry_max_seconds: int = _default("retry_max_seconds")
+    lease_seconds: int = _default("lease_seconds")  # how long a claimed row stays reserved for its dispatcher
     team_chat_id: int | None = None  # escalations go here (the link-worker team chat)
     admin_chat_ids: tuple[int, ...] = ()  # delivery failures are reported here
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: object) -> FollowUpPolicy:
         """The policy for a deployment; `overrides` win over settings (handy in tests and benchmarks)."""
-        values: dict[str, object] = {
-            "first_check_days": settings.followup_first_days,
-            "second_check_days": settings.followup_second_days,
-            "case_length_weeks": settings.case_length_weeks,
-            "first_contact_reminder_working_days": settings.first_contact_reminder_working_days,
-            "first_contact_escalation_working_days": settings.first_contact_escalation_working_days,
-            "quiet_hours_start": settings.quiet_hours_start,
-            "quiet_hours_end": settings.quiet_hours_end,
-            "allow_weekend_prompts": settings.allow_weekend_prompts,
-            "timezone": settings.timezone,
-            "team_chat_id": settings.link_worker_chat_id,
-            "admin_chat_ids": tuple(settings.admin_user_ids),
-        }
-        values |= {name: getattr(settings, f"followup_{name}") for name in TUNABLE}
+        values: dict[str, object] = {field: getattr(settings, name) for field, name in SETTING_OF.items()}
+        values |= {"team_chat_id": settings.link_worker_chat_id, "admin_chat_ids": tuple(settings.admin_user_ids)}
         return cls(**(values | overrides))  # type: ignore[arg-type]
 
     @cached_property
@@ -153,7 +149,7 @@ class FollowUpPolicy:
     # --- helpers --------------------------------------------------------------------------------------------
 
     def _local(self, moment: datetime) -> datetime:
-        return as_utc(moment).astimezone(self.tz)
+        return local_time(moment, self.tz)
 
     def _end_of_quiet(self, local: datetime) -> datetime:
         end = datetime.combine(local.date(), time(self.quiet_hours_end), tzinfo=self.tz)

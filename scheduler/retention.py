@@ -1,11 +1,13 @@
-"""The nightly data-retention job (anonymise old closed cases, purge abandoned drafts), scheduled by APScheduler."""
+"""The nightly data-retention job (anonymise old closed cases, purge abandoned drafts), on PTB's JobQueue."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 
-from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.engine import Engine
+from telegram.ext import CallbackContext, JobQueue
 
 from core.db import session_scope
 from scheduler.privacy import RetentionResult, apply_retention
@@ -20,21 +22,23 @@ def run_retention(engine: Engine, retention_months: int) -> RetentionResult:
         return apply_retention(session, retention_months)
 
 
-def schedule_retention(scheduler: BaseScheduler, engine: Engine, retention_months: int, timezone: str) -> None:
+async def _retention_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """The job: one pass, off the event loop (it can touch many rows)."""
+    assert context.job is not None
+    engine, retention_months = context.job.data  # type: ignore[misc]
+    await asyncio.to_thread(run_retention, engine, retention_months)
+
+
+def schedule_retention(job_queue: JobQueue[Any], engine: Engine, retention_months: int, timezone: str) -> None:
     """Run retention every night at 02:30 local time, and once at start in case a night was missed."""
-    scheduler.add_job(
-        run_retention, "date", id=f"{JOB_ID}-at-start", replace_existing=True, args=(engine, retention_months)
-    )
-    scheduler.add_job(
-        run_retention,
-        "cron",
-        hour=2,
-        minute=30,
-        timezone=timezone,
-        id=JOB_ID,
-        replace_existing=True,
-        args=(engine, retention_months),
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=6 * 3600,
-    )
+    data = (engine, retention_months)
+    job_queue.run_custom(
+        _retention_job, name=f"{JOB_ID}-at-start", data=data,
+        job_kwargs={"trigger": "date", "id": f"{JOB_ID}-at-start", "replace_existing": True,
+                    "misfire_grace_time": None},
+    )  # fmt: skip
+    job_queue.run_custom(
+        _retention_job, name=JOB_ID, data=data,
+        job_kwargs={"trigger": "cron", "hour": 2, "minute": 30, "timezone": timezone, "id": JOB_ID,
+                    "replace_existing": True, "coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
+    )  # fmt: skip

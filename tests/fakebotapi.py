@@ -1,38 +1,33 @@
 """A fake Telegram Bot API server on 127.0.0.1 for end-to-end tests.
 
 It speaks enough of https://core.telegram.org/bots/api for python-telegram-bot: long-polling `getUpdates` with
-offset confirmation, webhook delivery, sending/editing messages with Telegram's own validation (length, parse
-mode, button data/URLs, "message is not modified"), uploads, commands, and injected failures (429, 403 ...).
+offset confirmation, webhook delivery, sending/editing messages with Telegram's own validation (length, button
+data/URLs, "message is not modified"), uploads, commands, and injected failures (429, 403 ...).
 Every call is recorded so tests can assert what a user would have seen.
 
-In-process:  `with FakeBotApi() as fake: Settings(telegram_api_base_url=fake.base_url, ...)`
-Subprocess:  `python -m tests.fakebotapi --port 0 --ready-file PATH` (driven with `RemoteFakeBotApi`,
-             or `with FakeBotApiProcess() as fake:` which starts one and returns a `RemoteFakeBotApi`).
+Signpost sends plain text only (odd input can't break formatting), so a message with any `parse_mode` is refused
+here: a change that starts formatting messages fails the tests until the fake is taught to render it.
+
+`with FakeBotApi() as fake: Settings(telegram_api_base_url=fake.base_url, ...)`; bot processes started by a test
+(tests/e2e.py `BotProcess`) talk to the same in-process server over HTTP.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
 import itertools
 import json
 import re
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import traceback
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -60,7 +55,6 @@ STRING_PARAMS = frozenset(
     }
 )  # fmt: skip
 _TOKEN = re.compile(r"^/bot(?P<token>\d+:[\w-]+)/(?P<method>\w+)$")
-_CONTROL = re.compile(r"^/_fake/(?P<name>\w+)$")
 _BOT_COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@\w+)?")
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _BUTTON_URL = re.compile(r"^(https?|tg)://\S+$")
@@ -119,20 +113,12 @@ class Call:
 
     @property
     def text(self) -> str | None:
-        """The plain text a user sees (parse mode applied), else the raw text/caption parameter."""
+        """The text a user sees (as stored by the fake), else the raw text/caption parameter."""
         if isinstance(self.result, dict):
             shown = self.result.get("text", self.result.get("caption"))
             if shown is not None:
                 return shown
         return self.params.get("text", self.params.get("caption"))
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Call:
-        files = tuple(UploadedFile(**item) for item in data.pop("files", ()))
-        return cls(**data, files=files)
 
 
 @dataclass
@@ -151,112 +137,10 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-_HTML_TAGS = frozenset(
-    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
-     "blockquote", "tg-emoji"}
-)  # fmt: skip
-_HTML_TOKEN = re.compile(r"<(/?)([a-zA-Z][\w-]*)([^<>]*)>|&(#x[0-9a-fA-F]+|#\d+|lt|gt|amp|quot);|<")
-_HTML_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-
-
-def _plain_from_html(text: str) -> str:
-    """Telegram's HTML parse mode: supported tags only, balanced, `<` must be escaped."""
-    out: list[str] = []
-    open_tags: list[str] = []
-    position = 0
-    for match in _HTML_TOKEN.finditer(text):
-        out.append(text[position : match.start()])
-        position = match.end()
-        closing, tag, entity = match.group(1), (match.group(2) or "").lower(), match.group(4)
-        if entity:
-            out.append(_HTML_ENTITIES.get(entity) or chr(int(entity[2:], 16) if entity[1] == "x" else int(entity[1:])))
-        elif not tag:
-            raise bad_request(f"can't parse entities: Unexpected character '<' at byte offset {match.start()}")
-        elif tag not in _HTML_TAGS:
-            raise bad_request(f'can\'t parse entities: Unsupported start tag "{tag}" at byte offset {match.start()}')
-        elif not closing:
-            open_tags.append(tag)
-        elif not open_tags or open_tags.pop() != tag:
-            raise bad_request(f'can\'t parse entities: Unmatched end tag at byte offset {match.start()}: "{tag}"')
-    if open_tags:
-        raise bad_request(f'can\'t parse entities: Can\'t find end tag corresponding to start tag "{open_tags[-1]}"')
-    out.append(text[position:])
-    return "".join(out)
-
-
-_MDV2_RESERVED = frozenset("_*[]()~`>#+-=|{}.!")
-
-
-def _plain_from_markdown_v2(text: str) -> str:
-    """Telegram's MarkdownV2: every reserved character outside an entity marker must be escaped."""
-    out: list[str] = []
-    open_markers: list[str] = []
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char == "\\" and index + 1 < len(text):
-            out.append(text[index + 1])
-            index += 2
-            continue
-        if char == "`":
-            fence = "```" if text.startswith("```", index) else "`"
-            end = text.find(fence, index + len(fence))
-            if end < 0:
-                raise bad_request(f"can't parse entities: Can't find end of Code entity at byte offset {index}")
-            out.append(text[index + len(fence) : end])
-            index = end + len(fence)
-            continue
-        marker = next((m for m in ("__", "||", "*", "_", "~") if text.startswith(m, index)), None)
-        if marker:
-            if open_markers and open_markers[-1] == marker:
-                open_markers.pop()
-            else:
-                open_markers.append(marker)
-            index += len(marker)
-            continue
-        if char == "[":
-            open_markers.append("[")
-        elif char == "]" and open_markers and open_markers[-1] == "[":
-            open_markers.pop()
-            link = re.match(r"\]\(([^)]*)\)", text[index:])
-            if link:
-                index += link.end()
-                continue
-        elif char == ">" and (index == 0 or text[index - 1] == "\n"):
-            pass  # block quotation
-        elif char in _MDV2_RESERVED:
-            raise bad_request(
-                f"can't parse entities: Character '{char}' is reserved and must be escaped with the preceding '\\'"
-            )
-        else:
-            out.append(char)
-        index += 1
-    if open_markers:
-        raise bad_request(f"can't parse entities: Can't find end of the entity starting with '{open_markers[-1]}'")
-    return "".join(out)
-
-
-def _plain_from_markdown(text: str) -> str:
-    """Telegram's legacy Markdown: `*bold*`, `_italic_`, `` `code` ``, `[text](url)`; markers must close."""
-    for marker in "*_`":
-        if (text.count(marker) - text.count("\\" + marker)) % 2:
-            raise bad_request("can't parse entities: Can't find end of the entity starting at byte offset 0")
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    return re.sub(r"\\?([*_`])", lambda m: m.group(1) if m.group(0).startswith("\\") else "", text)
-
-
-def plain_text(text: str, parse_mode: str | None) -> str:
-    """What the user sees for `text` sent with `parse_mode`, or the Bad Request Telegram would return."""
-    mode = (parse_mode or "").lower()
-    if mode == "html":
-        return _plain_from_html(text)
-    if mode == "markdownv2":
-        return _plain_from_markdown_v2(text)
-    if mode == "markdown":
-        return _plain_from_markdown(text)
-    if mode:
-        raise bad_request(f"unsupported parse_mode {parse_mode}")
-    return text
+def refuse_formatting(params: dict[str, Any]) -> None:
+    """Signpost never formats messages; a `parse_mode` means a change this fake does not emulate."""
+    if params.get("parse_mode"):
+        raise bad_request(f"this fake renders plain text only, not parse_mode {params['parse_mode']}")
 
 
 def command_entities(text: str) -> list[dict[str, Any]]:
@@ -671,7 +555,8 @@ class BotApiState:
             if required:
                 raise bad_request("message text is empty")
             return None
-        shown = plain_text(str(raw), params.get("parse_mode"))
+        refuse_formatting(params)
+        shown = str(raw)
         if required and not shown.strip():
             raise bad_request("message text is empty")
         if utf16_len(shown) > limit:
@@ -895,20 +780,8 @@ def poll_until_sync(check: Callable[[], T | None], timeout: float, describe: Cal
 
 
 
-class FakeDriver:
-    """Test-side helpers shared by the in-process and subprocess fakes (built on a few primitives)."""
-
-    def calls_after(self, after: int = 0) -> list[Call]:
-        raise NotImplementedError
-
-    def push_message(self, user_id: int, content: dict[str, Any], chat_id: int | None = None) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def messages(self, chat_id: int) -> list[dict[str, Any]]:
-        raise NotImplementedError
-
-    def is_acknowledged(self, update_id: int) -> bool:
-        raise NotImplementedError
+class FakeDriver(BotApiState):
+    """Test-side helpers over the fake's state: push what a user does, wait for and read what the bot did."""
 
     def mark(self) -> int:
         """A position in the call record: pass it as `after=` to look only at later calls."""
@@ -1030,12 +903,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         split = urlsplit(self.path)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        api, control = _TOKEN.match(split.path), _CONTROL.match(split.path)
+        api = _TOKEN.match(split.path)
         if api:
             params, files = self._params(split.query, body)
             self._reply(self.server.fake.handle(api["token"], api["method"], params, files))
-        elif control:
-            self._reply(self.server.fake.control(control["name"], json.loads(body or b"{}")))
         else:
             self._reply({"ok": False, "error_code": 404, "description": "Not Found"})
 
@@ -1066,14 +937,8 @@ class _Server(ThreadingHTTPServer):
     fake: FakeBotApi
 
 
-class FakeBotApi(BotApiState, FakeDriver):
+class FakeBotApi(FakeDriver):
     """The fake server running in background threads of this process. Use as a context manager."""
-
-    CONTROL_METHODS = frozenset(
-        {"push_message", "push_callback", "push_update", "set_user", "fail_next", "block_chat", "unblock_chat",
-         "deliver_to", "stop_delivery", "calls_after", "messages", "is_acknowledged", "pending_count", "in_flight",
-         "hold", "release", "held", "deliveries"}
-    )  # fmt: skip
 
     def __init__(self, port: int = 0) -> None:
         super().__init__()
@@ -1118,135 +983,3 @@ class FakeBotApi(BotApiState, FakeDriver):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def control(self, name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """Serve `POST /_fake/<name>` for a `RemoteFakeBotApi` in another process."""
-        if name not in self.CONTROL_METHODS:
-            return {"ok": False, "error_code": 404, "description": f"no control {name}"}
-        try:
-            result = getattr(self, name)(**kwargs)
-        except (ValueError, LookupError) as error:
-            return {"ok": False, "error_code": 400, "description": str(error)}
-        if name == "calls_after":
-            result = [call.to_json() for call in result]
-        return {"ok": True, "result": result}
-
-
-class RemoteFakeBotApi(FakeDriver):
-    """Drives a fake server running in another process (`python -m tests.fakebotapi`)."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url.rstrip("/")
-        self.base_url = f"{self.url}/bot"
-        self.file_url = f"{self.url}/file/bot"
-
-    def _control(self, name: str, **kwargs: Any) -> Any:
-        request = urllib.request.Request(f"{self.url}/_fake/{name}", json.dumps(kwargs).encode(), method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return json.loads(response.read())["result"]
-        except urllib.error.HTTPError as error:
-            raise ValueError(json.loads(error.read()).get("description")) from error
-
-    def calls_after(self, after: int = 0) -> list[Call]:
-        return [Call.from_json(item) for item in self._control("calls_after", after=after)]
-
-    def push_message(self, user_id: int, content: dict[str, Any], chat_id: int | None = None) -> dict[str, Any]:
-        return self._control("push_message", user_id=user_id, content=content, chat_id=chat_id)
-
-    def push_callback(
-        self, user_id: int, data: str, message_id: int | None = None, chat_id: int | None = None
-    ) -> dict[str, Any]:
-        return self._control("push_callback", user_id=user_id, data=data, message_id=message_id, chat_id=chat_id)
-
-    def push_update(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self._control("push_update", body=body)
-
-    def messages(self, chat_id: int) -> list[dict[str, Any]]:
-        return self._control("messages", chat_id=chat_id)
-
-    def is_acknowledged(self, update_id: int) -> bool:
-        return self._control("is_acknowledged", update_id=update_id)
-
-    def set_user(self, user_id: int, **fields: Any) -> dict[str, Any]:
-        return self._control("set_user", user_id=user_id, **fields)
-
-    def fail_next(self, method: str, times: int = 1, error_code: int = 429, retry_after: int = 1,
-                  description: str | None = None, chat_id: int | None = None) -> None:  # fmt: skip
-        self._control("fail_next", method=method, times=times, error_code=error_code, retry_after=retry_after,
-                      description=description, chat_id=chat_id)  # fmt: skip
-
-    def block_chat(self, chat_id: int) -> None:
-        self._control("block_chat", chat_id=chat_id)
-
-    def unblock_chat(self, chat_id: int) -> None:
-        self._control("unblock_chat", chat_id=chat_id)
-
-    def deliver_to(self, urls: str | Sequence[str], secret_token: str | None = None) -> None:
-        self._control("deliver_to", urls=urls, secret_token=secret_token)
-
-    def stop_delivery(self) -> None:
-        self._control("stop_delivery")
-
-    def in_flight(self) -> int:
-        return self._control("in_flight")
-
-    def hold(self, method: str, chat_id: int | None = None) -> None:
-        self._control("hold", method=method, chat_id=chat_id)
-
-    def release(self) -> None:
-        self._control("release")
-
-    def held(self) -> int:
-        return self._control("held")
-
-    def deliveries(self) -> list[tuple[int, str]]:
-        return [(update_id, url) for update_id, url in self._control("deliveries")]
-
-
-class FakeBotApiProcess:
-    """Runs the fake server as a separate process: `with FakeBotApiProcess() as fake:` gives a `RemoteFakeBotApi`."""
-
-    def __init__(self, port: int = 0) -> None:
-        self._port = port
-        self._process: subprocess.Popen[bytes] | None = None
-        self._workdir = tempfile.TemporaryDirectory(prefix="fakebotapi-")
-
-    def __enter__(self) -> RemoteFakeBotApi:
-        ready = Path(self._workdir.name) / "ready"
-        command = [sys.executable, "-m", "tests.fakebotapi", "--port", str(self._port), "--ready-file", str(ready)]
-        self._process = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent)
-        deadline = time.monotonic() + 30
-        while not ready.exists() or not ready.read_text():
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the fake Bot API process did not start")
-            time.sleep(POLL_SECONDS)
-        return RemoteFakeBotApi(ready.read_text().strip())
-
-    def __exit__(self, *exc: object) -> None:
-        if self._process and self._process.poll() is None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
-        self._workdir.cleanup()
-
-
-def main(argv: Iterable[str] | None = None) -> None:
-    """`python -m tests.fakebotapi --port N --ready-file PATH`: serve until SIGTERM/SIGINT."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--ready-file", type=Path, help="written with the server URL once it is listening")
-    args = parser.parse_args(list(argv) if argv is not None else None)
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    with FakeBotApi(args.port) as fake:
-        if args.ready_file:
-            partial = args.ready_file.with_suffix(".tmp")
-            partial.write_text(fake.url)
-            partial.replace(args.ready_file)
-        print(f"fake Bot API listening on {fake.url}", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            stopped.wait()
-
-
-if __name__ == "__main__":
-    main()

@@ -83,13 +83,13 @@ def test_rate_limit_blocks_a_flood_then_recovers() -> None:
 
 
 def test_retention_job_is_scheduled_nightly_and_at_start(sqlite_engine) -> None:
-    from apscheduler.schedulers.background import BackgroundScheduler
+    from telegram.ext import JobQueue
 
     from scheduler.retention import JOB_ID, run_retention, schedule_retention
 
-    scheduler = BackgroundScheduler()
-    schedule_retention(scheduler, sqlite_engine, 24, "Europe/London")
-    jobs = {job.id: job for job in scheduler.get_jobs()}
+    job_queue = JobQueue()  # type: ignore[var-annotated]
+    schedule_retention(job_queue, sqlite_engine, 24, "Europe/London")
+    jobs = {job.id: job for job in job_queue.scheduler.get_jobs()}
     assert str(jobs[JOB_ID].trigger) == "cron[hour='2', minute='30']"
     assert JOB_ID + "-at-start" in jobs
     assert run_retention(sqlite_engine, 24).anonymised_cases == 0
