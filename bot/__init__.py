@@ -1,1 +1,1 @@
-"""Signpost bot: application wiring, configuration and persistence."""
+"""Signpost bot: the wiring — the application factory, `python -m bot` and the list of every table module."""
