@@ -299,8 +299,6 @@ _RULES: tuple[_Rule, ...] = (
     _rule("took every tablet", OD, CLEAR,
           r"\b(?:taken|took|swallowed|(?:going|want|about|planning|ready) to (?:take|swallow)|will take) (?:\w+ )?"
           r"(?:every|each) (?:single )?(?:tablet|pill)\b", act=True),
-    _rule("took everything in the cabinet", OD, CLEAR,
-          r"\b(?:taken|took|swallowed) (?:\w+ )?everything (?:in|from) the medication (?:cabinet|cupboard)", act=True),
     _rule("saving up medication", OD, CLEAR,
           rf"\b(?:saving|saved|save|stockpiling|stockpiled|stockpile|hoarding|hoarded|storing|stored|collecting|"
           rf"keeping) (?:up )?(?!up for\b|for\b)(?:\w+ ){{0,2}}?{_MEDS}\b|\b{_MEDS} (?:saved|stockpiled|stored) up\b"),
@@ -318,6 +316,7 @@ _RULES: tuple[_Rule, ...] = (
           r"\b(?:is not|are not|was not) (?:waking up|breathing|responding)\b|\bcannot wake (?:him|her|them)\b"
           r"|\bnot breathing\b|\b(?:unconscious|unresponsive)\b", act=True),
     # -- suicide: intent, plans, means
+    _rule("voices", S, CLEAR, r"\bvoices (?:are )?(?:telling|tell|told) me to\b"),  # command hallucinations
     _rule("suicide word", S, CLEAR, r"\bsuicid(?:e|es|al|ally)\b"),
     _rule("kill oneself", S, CLEAR,
           rf"\b(?:kill|killing|killed|kills|hang|hanging|hanged|hung|shoot|shooting|drown|drowning|gas|gassing|"
@@ -352,7 +351,6 @@ _RULES: tuple[_Rule, ...] = (
           r"\b(?:written|wrote|writing|left) (?:a|my|the) (?:suicide )?note\b(?! (?:to|for) (?:the|my) "
           r"(?:landlord|council|school|doctor|gp|boss|work|teacher)\b)|\bletters to my (?:kids|children|family)\b"
           r"|\bsaid goodbye to (?:everyone|everybody|people|my (?:family|kids|children))\b"),
-    _rule("voices", S, CLEAR, r"\bvoices (?:are )?(?:telling|tell|told) me to\b"),
     _rule("rope bought", S, CLEAR, r"\b(?:bought|got|buy|get|have|found) (?:a|some|the) rope" + _END_OF_CLAUSE),
     _rule("planning how", S, POSSIBLE,
           r"\b(?:planning|planned|plan|decided|worked out|working out|thinking about|thought about) (?:how|when|where) "
@@ -479,6 +477,8 @@ _RULES: tuple[_Rule, ...] = (
           r"|\bi am not safe\b|\bunsafe at home\b"),
 )
 
+RULE_NAMES = tuple(rule.name for rule in _RULES)
+
 # --------------------------------------------------------------------------------------------- 4. context rules
 
 _RULE_WORDS = frozenset(
@@ -526,12 +526,13 @@ def suggests_crisis(text: str) -> bool:
     return assess(text).is_crisis
 
 
-def _assess(canon: str) -> Assessment:
+def _assess(canon: str, *, about_patient: bool = False) -> Assessment:
+    """`about_patient`: staff writing about their patient, so 'he will kill himself' weighs as if he said it."""
     masked, bereavement = _masked(canon)
     best = Assessment(bereavement=bereavement)
     for rule in _RULES:
         for match in rule.pattern.finditer(masked):
-            found = _judge(rule, masked, match, bereavement)
+            found = _judge(rule, masked, match, bereavement, about_patient)
             if found is not None and _RANK[found.level] > _RANK[best.level]:
                 best = found
     return best
@@ -546,7 +547,7 @@ def _masked(canon: str) -> tuple[str, bool]:
     return canon, bereavement
 
 
-def _judge(rule: _Rule, text: str, match: re.Match[str], bereavement: bool) -> Assessment | None:
+def _judge(rule: _Rule, text: str, match: re.Match[str], bereavement: bool, about_patient: bool) -> Assessment | None:
     clause = _clause_around(text, match.start(), match.end())
     if rule.name == "not safe at home" and _HOME_SAFETY.search(text) and not _DANGER_CUE.search(text):
         return None
@@ -554,7 +555,9 @@ def _judge(rule: _Rule, text: str, match: re.Match[str], bereavement: bool) -> A
         return None
     if rule.concern is Concern.HARM_FROM_OTHERS and _DISTANT_PAST.search(clause):
         return None  # "my ex used to hit me years ago": past abuse; support, not an emergency
-    someone_else = rule.concern is not Concern.HARM_FROM_OTHERS and _about_someone_else(text, match)
+    someone_else = not about_patient and rule.concern is not Concern.HARM_FROM_OTHERS and _about_someone_else(
+        text, match
+    )
     level = rule.level
     if _DISTANT_PAST.search(clause):  # "I overdosed in 2019", "I used to self-harm": history, not danger now
         level = Level.POSSIBLE
@@ -612,7 +615,7 @@ def assess_risks(text: str) -> Assessment:
     holds a clinical negation ('denies suicidal ideation'), and at least POSSIBLE when it merely mentions a crisis
     concern (history, shorthand like DSH, SI or OD, even 'no self-harm') — the link worker reads it first."""
     canon = canonical(text)
-    found = _assess(canon)
+    found = _assess(canon, about_patient=True)
     if found.level is Level.CLEAR and _CLINICAL_NEGATION.search(canon):
         return replace(found, level=Level.POSSIBLE)
     if found.is_crisis:
