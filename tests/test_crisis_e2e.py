@@ -36,7 +36,9 @@ def tables(bot: BotHarness) -> tuple[list[UnmetSearch], list[DialogState]]:
 
 
 @sqlite_only
-async def test_clear_danger_gets_the_emergency_reply_and_no_search(settings: Settings, fake_bot_api: FakeBotApi) -> None:
+async def test_clear_danger_gets_the_emergency_reply_and_no_search(
+    settings: Settings, fake_bot_api: FakeBotApi
+) -> None:
     async with running_bot(settings, fake_bot_api) as bot:
         replies = await bot.say(CLIENT, "im going to take all my tablets")
         found = await bot.command(CLIENT, "find", "kms")
@@ -48,7 +50,9 @@ async def test_clear_danger_gets_the_emergency_reply_and_no_search(settings: Set
 
 
 @sqlite_only
-async def test_a_possible_crisis_asks_are_you_safe_then_carries_on(settings: Settings, fake_bot_api: FakeBotApi) -> None:
+async def test_a_possible_crisis_asks_are_you_safe_then_carries_on(
+    settings: Settings, fake_bot_api: FakeBotApi
+) -> None:
     async with running_bot(settings, fake_bot_api) as bot:
         asked = await bot.say(CLIENT, "my partner hits me, is there anywhere that can help")
         assert "are you safe right now?" in asked.texts[0] and emergency(asked.texts[0])

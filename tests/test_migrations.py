@@ -58,7 +58,7 @@ def referral_in_older_schema(engine: Engine) -> str:
         reference="SP-TEST23", referrer_user_id=2001, referrer_chat_id=2001, source_ward="Ward 7",
         client_initials="JS", reasons=["money"],
     )
-    values = {name: getattr(referral, name) for name in table.columns.keys() if name != "id"}
+    values = {column.name: getattr(referral, column.name) for column in table.columns if column.name != "id"}
     with engine.begin() as connection:
         connection.execute(table.insert().values(**values))
     return referral.reference
