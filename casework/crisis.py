@@ -184,6 +184,8 @@ def _fix_spelling(token: str) -> str:
     if _REPEATS.search(token):  # "dieee" -> "die", "sooo" -> "so"; "feeel" -> "feel" (2 kept when 1 is unknown)
         single = _REPEATS.sub(r"\1", token)
         token = single if single in _RULE_WORDS or single in _WORDS else _REPEATS.sub(r"\1\1", token)
+    if len(token) >= 5 and token.endswith("in") and token + "g" in _RULE_WORDS:  # a dropped g: "endin", "cuttin"
+        return token + "g"
     if len(token) < 5 or token in _NOT_TYPOS or token in _RULE_WORDS or token in _WORDS or not token.isalpha():
         return token
     best = process.extractOne(token, _FUZZY_WORDS, scorer=OSA.normalized_similarity, score_cutoff=0.8)
@@ -208,6 +210,7 @@ _MEDS = (
 _QUANTITY = (
     r"(?:all|every|everything|whole|a load of|loads of|load of|lots of|a lot of|too many|too much|more|the lot|"
     r"a handful of|handfuls of|a box of|a pack of|a packet of|a bottle of|boxes of|packs of|packets of|"
+    r"(?:a )?(?:full|whole) (?:box|pack|packet|bottle|strip|blister)e?s? of|(?:a )?bunch of|a heap of|a fistful of|"
     r"\d+|ten|twenty|thirty|forty|fifty|double|triple)"
 )
 _PERSON = (
@@ -252,6 +255,7 @@ _BENIGN: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("bereavement", r"\b(?:bereaved|bereavement|bereavements|died|death|deaths|loss|losses|lost|losing|lose) "
                         r"(?:\w+ ){0,3}?(?:by|to|through|from) suicide\b"),
         ("bereavement", r"\bsuicide (?:bereavement|bereaved|loss|losses)\b"),
+        ("bereavement", r"\b(?:after|following) (?:a )?suicide\b(?! attempt)"),
         ("bereavement", r"\b(?:after|since|following|explain|through|grieving|grief) (?:a|the|his|her|their|our) "
                         r"(?:\w+ ){0,2}?suicide\b"),
         ("bereavement", rf"\b(?:his|her|their|a|my|our) (?:\w+ )?{_RELATIVE}s? suicide\b"),
@@ -327,7 +331,9 @@ _RULES: tuple[_Rule, ...] = (
           r"(?<!the )(?<!an )\b(?:end|ending|ended) (?:it all|it|everything|things)\b(?! (?:with|between)\b)"),
     _rule("want to die", S, CLEAR, rf"\b{_WANT} (?:to )?{_DIE}\b|\b(?:want|wants) to be dead\b"),
     _rule("should just die", S, POSSIBLE,
-          rf"\b(?:should|might as well|may as well|could) (?:just )?(?:{_DIE}|be dead)\b|\b(?:do not|does not) "
+          rf"\b(?:should|might as well|may as well|could|would rather|d rather|rather) (?:just )?(?:{_DIE}|be dead)\b"
+          r"|\b(?:hope|wish|pray) (?:i|that i) (?:do not|never|will not|would not) wake up\b"
+          rf"|\b(?:do not|does not) "
           r"deserve to (?:live|be alive|be here|exist)\b|\b(?:stop|cease to|not) exist(?:ing)?\b"
           r"|\b(?:any|no|a|one) reason to (?:be alive|live|stay alive|be here|go on|carry on|keep going)\b"),
     _rule("do it tonight", S, CLEAR, r"\b(?:going to|gonna|will) do it (?:tonight|today|now|right now)\b"),
@@ -342,6 +348,8 @@ _RULES: tuple[_Rule, ...] = (
           r"cliff|roof|building|car park|multi storey|balcony|ledge|tower|flats)\b|\b(?:jump|jumping|jumped|step|"
           r"stepping|walk|walking|lie down|lay down|throw myself) (?:in front of|under|onto) (?:a|the) (?:train|bus|"
           r"lorry|car|tracks|traffic)\b|\bin front of (?:a|the) (?:train|lorry)\b|\bthreatening to jump\b"
+          r"|\b(?:jump|jumping|throw myself|walk|walking) (?:in|into|off into) (?:the )?(?:river|sea|canal|lake|"
+          r"water|broads)\b"
           r"|\bdrive (?:my |the )?car (?:into|off)\b|\b(?:standing|am|is|are|sat|sitting) on (?:the|a) "
           r"(?:bridge|cliff|edge|roof|ledge|railway|tracks)\b"
           r"|\b(?:a|the|my) rope (?:ready|in (?:the|his|her|my) (?:garage|shed|loft)|tonight)\b|\bwith a rope\b"
@@ -353,10 +361,12 @@ _RULES: tuple[_Rule, ...] = (
           r"|\bsaid goodbye to (?:everyone|everybody|people|my (?:family|kids|children))\b"),
     _rule("rope bought", S, CLEAR, r"\b(?:bought|got|buy|get|have|found) (?:a|some|the) rope" + _END_OF_CLAUSE),
     _rule("planning how", S, POSSIBLE,
-          r"\b(?:planning|planned|plan|decided|worked out|working out|thinking about|thought about) (?:how|when|where) "
-          r"(?:i would|i will|i could|i am going to|to) (?:do it|end it|go)\b|\b(?:tonight|today|tomorrow) is (?:when|"
-          r"the day|the night) i\b|\b(?:drive|driving|drove|crash|crashing) (?:my car |the car )?(?:off|into) (?:the "
-          r"road|a cliff|the cliff|a bridge|a wall|a tree|the river|the sea)\b|\bcrash (?:my|the) car on purpose\b"),
+          r"\bi (?:have|have got|got|made) (?:a|the|my) plan(?: and i am going to do it)?" + _END_OF_CLAUSE
+          + r"|\b(?:planning|planned|plan|decided|worked out|working out|thinking about|thought about) "
+          r"(?:how|when|where) (?:i would|i will|i could|i am going to|to) (?:do it|end it|go)\b"
+          r"|\b(?:tonight|today|tomorrow) is (?:when|the day|the night) i\b"
+          r"|\b(?:drive|driving|drove|crash|crashing) (?:my car |the car )?(?:off|into) (?:the road|a cliff|the cliff|"
+          r"a bridge|a wall|a tree|the river|the sea)\b|\bcrash (?:my|the) car on purpose\b"),
     # -- suicide: hopelessness, burden, goodbyes, passive wishes
     _rule("wish I was dead", S, POSSIBLE,
           r"\bwish(?:es|ed)? (?:i|he|she|they) (?:was|were|would be|would have) (?:dead|gone|not here|never been "
@@ -369,9 +379,9 @@ _RULES: tuple[_Rule, ...] = (
           r"\b(?:sleep|go to sleep) (?:and )?(?:never|not) wake up\b|\bsleep forever\b|\bnever wake up\b"),
     _rule("cannot go on", S, POSSIBLE,
           rf"\bcannot (?:go on|carry on|keep going|keep on|hold on|cope|take it|take anymore|take any more|live like "
-          rf"this|face (?:another day|life|living))(?: (?:anymore|any more|no more|any longer|much longer|like this|"
-          rf"with (?:life|this|it all|everything)))?{_END_OF_CLAUSE}|\bcannot (?:do this|do it|take this|handle "
-          rf"(?:it|this|life)|cope) (?:anymore|any more|no more|any longer)\b"),
+          rf"this|face (?:another day|life|living)|do life)(?: (?:anymore|any more|no more|any longer|much longer|like "
+          rf"this|of this|of it|with (?:life|this|it all|everything))){{0,2}}{_END_OF_CLAUSE}|\bcannot (?:do this|do "
+          rf"it|take this|handle (?:it|this|life)|cope) (?:anymore|any more|no more|any longer)\b"),
     _rule("cannot keep going", S, POSSIBLE,
           r"\b(?:how much longer|do not think|not sure|not strong enough|do not know if) (?:i can |to |i could )?"
           r"(?:keep going|keep living|go on|carry on|hold on)\b"),
@@ -386,7 +396,9 @@ _RULES: tuple[_Rule, ...] = (
     _rule("better off without me", S, POSSIBLE,
           r"\bbetter (?:off )?without me\b|\b(?:everyone|everybody|family|kids|children|they|world|people|husband|"
           r"wife) (?:would|will|d|are|is) (?:be )?(?:better|happier) (?:off )?without\b"
-          r"|\bif i (?:just )?(?:was|were) (?:not here|not around|gone|dead)\b|\b(?:time|better) (?:that |if )?i "
+          r"|\bif i (?:just )?(?:was|were) (?:not here|not around|gone|dead)\b|\b(?:better|easier|happier|relieved)"
+          r"(?: \w+){0,3} if i (?:just )?(?:died|was gone|were gone|disappeared|was not here)\b|\b(?:time|better) "
+          r"(?:that |if )?i "
           r"(?:was|were) (?:not here|not around|gone)\b"),
     _rule("burden", S, POSSIBLE, r"\bi am (?:such |just |only )?a burden\b|\bburden (?:to|on) (?:everyone|my)\b"),
     _rule("tired of living", S, POSSIBLE,
@@ -415,7 +427,8 @@ _RULES: tuple[_Rule, ...] = (
     _rule("goodbye", S, POSSIBLE,
           r"\bthis is goodbye\b|\bgoodbye (?:messages?|notes?|letters?|texts?)\b|\bsorry for everything\b"
           r"|\bgiv(?:e|ing|en) (?:away )?(?:all )?(?:my|his|her) (?:things|stuff|belongings|possessions)"
-          r"(?: away)?\b|\bsorted (?:out )?my affairs\b|\bmade my mind up\b|\btonight is the night\b"
+          r"(?: away)?\b|\bsorted (?:out )?my affairs\b|\bmy affairs in order\b|\bmade my mind up\b"
+          r"|\btonight is the night\b|\b(?:saying|said|say) (?:my )?goodbyes\b"
           r"|\bsaying goodbye to (?:people|everyone|everybody)\b|\b(?:gone|went) (?:out )?saying goodbye\b"),
     _rule("warning signs", S, POSSIBLE, r"\bdo something stupid\b|\bmy own funeral\b|\bbeachy head\b"
           r"|\bend of my (?:rope|tether)" + _END_OF_CLAUSE),
@@ -434,12 +447,13 @@ _RULES: tuple[_Rule, ...] = (
           rf"|\burges? to (?:cut|burn|hurt|self harm)\b|\b(?:want|wanted|need) to (?:cut|burn|hurt)(?: again)?"
           rf"{_END_OF_CLAUSE}|\b(?:fresh|new|deep) cuts\b|\bcuts on my (?:arms?|legs?|wrists?|thighs?)\b"
           rf"|\brelapsed and cut\b|\bcut (?:too|so|really) deep\b|\bcut deeper\b|\b(?:till|until) (?:they|it|i|"
-          rf"my \w+) bleeds?\b|\bhead against the wall\b"
+          rf"my \w+) bleeds?\b|\bhead (?:against|on) (?:the )?walls?\b"
           rf"|\b(?:cut|cutting|slit|slitting|slash|slashed|slashing|burn|burning|burnt|burned|scratch|scratching|carve|"
           rf"carving|carved) (?:my|his|her|their) (?:wrists?|arms?|legs?|thighs?|skin|stomach|body)\b"
           rf"|\b(?:blade|blades|razor|razors)\b(?: \w+)?(?: out| again| to cut| on my)\b"),
     _rule("bleeding", SH, CLEAR,
           r"\b(?:bleeding|blood) (?:and )?(?:cannot|will not|wont|does not|not) (?:stop|stopping)\b"
+          r"|\bcuts? (?:are|is|were|was) (?:really |so |too |very )?deep\b"
           r"|\b(?:will not|cannot|does not) stop bleeding\b|\bcut (?:too|so) deep\b", act=True),
     # -- danger from someone else
     _rule("threat to kill or hurt me", D, CLEAR,
@@ -453,11 +467,12 @@ _RULES: tuple[_Rule, ...] = (
     _rule("strangled", D, CLEAR,
           rf"\b{_PERSON}\b(?: \w+){{0,3}}? (?:strangled|strangles|strangling|choked|chokes|choking) me\b"),
     _rule("danger now", D, CLEAR,
-          r"\b(?:has|got|with|holding) (?:a|his|her) (?:knife|gun|weapon|machete|hammer)\b|\btrying to (?:break|get) "
-          r"in\b|\bbanging on the door\b|\bwill not let me (?:out|leave|go)\b|\blocked (?:me )?in (?:the|my) \w+\b"
+          r"\b(?:has|got|with|holding) (?:a|his|her) (?:knife|gun|weapon|machete|hammer)\b|\btrying to (?:break|get|"
+          r"force (?:his|her|their) way) in(?:to)?\b|\bbanging on the door\b|\bwill not let me (?:out|leave|go)\b"
+          r"|\blocked (?:me )?in (?:the|my) \w+\b"
           r"|\b(?:he|she|they) (?:is|are) on (?:his|her|their) way\b|\bi am in danger\b|\bwe are in danger\b"),
     _rule("violence against me", D, POSSIBLE,
-          rf"\b{_PERSON}\b(?: \w+){{0,4}}? (?:hits|hit|hitting|beats|beat|beating|punched|punches|punching|kicked|"
+          rf"\b{_PERSON}\b(?: \w+){{0,6}}? (?:hits|hit|hitting|beats|beat|beating|punched|punches|punching|kicked|"
           rf"kicks|kicking|pushed|pushes|slapped|slaps|attacked|attacks|raped|rapes|hurts|hurting|hurt|abuses|"
           rf"abused|abusing|touches|touched|touching|bit|bites|threatening|threatens|threatened|assaulted|"
           rf"is following|keeps following|following) me\b"),
@@ -510,6 +525,7 @@ _DANGER_CUE = re.compile(
     r"\b(?:with|from|of) (?:him|her|them|my (?:husband|wife|partner|boyfriend|girlfriend|ex|dad|son|stepdad))\b"
     r"|\b(?:hits|hurts|threat\w*|violent|abus\w*|scared|frightened|afraid|terrified)\b"
 )
+_GRIEF = re.compile(r"\b(?:bereaved|bereavement|grief|grieving|died|death|lost|loss|losing|funeral|widow\w*)\b")
 _ACCIDENT = re.compile(
     r"\b(?:fell|fall|falling|tripped|slipped|lifting|accident|accidentally|shaving|cooking|oven|gardening|playing|"
     r"at work|at the gym|sport|football|dog)\b"
@@ -553,6 +569,8 @@ def _judge(rule: _Rule, text: str, match: re.Match[str], bereavement: bool, abou
         return None
     if rule.name == "harming oneself" and _ACCIDENT.search(clause):
         return None
+    if rule.name == "suicide word" and _GRIEF.search(text):  # a bereaved family is asked, never blocked
+        return Assessment(Level.POSSIBLE, rule.concern, False, rule.name, bereavement)
     if rule.concern is Concern.HARM_FROM_OTHERS and _DISTANT_PAST.search(clause):
         return None  # "my ex used to hit me years ago": past abuse; support, not an emergency
     someone_else = not about_patient and rule.concern is not Concern.HARM_FROM_OTHERS and _about_someone_else(

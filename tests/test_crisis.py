@@ -1,10 +1,11 @@
 """The crisis detector on the labelled sets, on the examples people really write, and the words it answers with.
 
-The floor: on `tests/crisis_messages.csv` (written before the detector) and `tests/crisis_holdout.csv` (written
-after its first version, to see how it generalised), at least 95% of crisis messages are caught and, of the
-ordinary ones, at most MAX_FALSE_ALARMS are (only at the gentle level: a false CLEAR would block a search
-outright, so none is allowed). Each false POSSIBLE costs a person one tap ("I'm safe, carry on"); each miss can
-cost a life, so the floor on misses is the stricter one. The old regex list caught about 1 in 5 of these.
+The floor, over `tests/crisis_messages.csv` (written before the detector), `tests/crisis_holdout.csv` and
+`tests/crisis_unseen.csv` (each written after a version of the rules, to see how they generalised: first runs
+0.67 and 0.80 recall): at least 95% of crisis messages caught, and at most MAX_FALSE_ALARMS ordinary ones, only at
+the gentle level (a false CLEAR would block a search outright, so none is allowed). A false POSSIBLE costs a
+person one tap ("I'm safe, carry on"); a miss can cost a life, so the floor on misses is the stricter one.
+The old regex list caught about 1 in 5 of these.
 """
 
 from __future__ import annotations
@@ -32,12 +33,12 @@ from casework.crisis import (
 from core.settings import DEFAULT_SEED_CSV
 
 HERE = Path(__file__).parent
-SETS = (HERE / "crisis_messages.csv", HERE / "crisis_holdout.csv")
+SETS = (HERE / "crisis_messages.csv", HERE / "crisis_holdout.csv", HERE / "crisis_unseen.csv")
 CRISIS_KINDS = {"direct", "indirect", "misspelled", "text_speak", "third_person", "danger_from_others", "overdose",
                 "self_harm"}  # fmt: skip
 MIN_RECALL = 0.95
 MIN_RECALL_PER_KIND = 0.90
-MAX_FALSE_ALARMS = 3  # of 290 ordinary messages (about 1%), and only POSSIBLE
+MAX_FALSE_ALARMS = 3  # of 351 ordinary messages (under 1%), and only POSSIBLE
 MIN_CLEAR_AS_CLEAR = 0.90  # clear danger answered at once, not with a question first
 
 
@@ -145,6 +146,16 @@ def test_ordinary_messages_are_not_crisis(text: str) -> None:
 def test_a_death_by_suicide_is_recognised_as_bereavement() -> None:
     found = assess("support after my brother's suicide")
     assert found.bereavement and not found.is_crisis
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["support for families after suicide", "grief after suicide", "my son's death was a suicide",
+     "we lost dad and it was suicide", "funeral costs, it was a suicide"],
+)  # fmt: skip
+def test_a_bereaved_family_is_never_blocked(text: str) -> None:
+    """Grief around a suicide may be asked about, never answered with the emergency reply instead of support."""
+    assert assess(text).level is not Level.CLEAR
 
 
 @pytest.mark.parametrize(
