@@ -61,8 +61,10 @@ def screened(turn: Turn, text: str, carry_on: str) -> bool:
 
 
 def _check_buttons(version: int, found: Assessment) -> Buttons:
-    safe, help_now = ("We're safe, carry on", "Someone needs help now") if found.about_someone_else else (
-        "I'm safe, carry on", "I need help now")
+    if found.about_someone_else:
+        safe, help_now = "We're safe, carry on", "Someone needs help now"
+    else:
+        safe, help_now = "I'm safe, carry on", "I need help now"
     return [[(safe, f"sf:{version}:{SAFE}")], [(help_now, f"sf:{version}:{HELP}")]]
 
 
