@@ -174,6 +174,8 @@ class Referral(SQLModel, table=True):
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     urgency: Urgency = Field(default=Urgency.ROUTINE, max_length=16)
     risks_enc: str = ""  # Fernet token of the referrer's free text
+    risk_flag: str = Field(default="", max_length=16)  # casework.crisis.Level when the risks suggest crisis, else ""
+    risk_concern: str = Field(default="", max_length=32)  # casework.crisis.Concern (no patient text)
     contact_route: ContactRoute = Field(default=ContactRoute.WARD_VISIT, max_length=16)
     expected_discharge: date | None = None
     status: CaseStatus = Field(default=CaseStatus.NEW, max_length=16, index=True)

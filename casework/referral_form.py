@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from casework import validation
+from casework.crisis import assess_risks, risk_flag_note
 from casework.models import (
     ROUTE_LABELS,
     URGENCY_LABELS,
@@ -28,7 +29,7 @@ from core.crypto import FieldCipher
 
 FormData = dict[str, Any]
 YES_NO = (("Yes", "yes"), ("No", "no"))
-REASONS, CONFIRM, CONSENT, WARD = "reasons", "confirm", "consent", "ward"
+REASONS, CONFIRM, CONSENT, WARD, RISKS = "reasons", "confirm", "consent", "ward", "risks"
 REMEMBERED_WARD_CHARS = 40  # a button label and its callback data must stay short
 
 
@@ -86,7 +87,7 @@ STEPS: tuple[Step, ...] = (
         tuple((label, value.value) for value, label in URGENCY_LABELS.items()),
     ),
     Step(
-        "risks",
+        RISKS,
         "Any risks the link worker should know about (to the patient or others)? Type them, or tap None known.",
         (("None known", "None known"),),
         parse=lambda text, _: validation.free_text(text, "That"),
@@ -130,7 +131,12 @@ def answer(key: str, raw: str, data: FormData, today: date, cipher: FieldCipher,
     value = step.parse(raw, today) if step.parse else raw
     if key == CONSENT and value == "no":
         raise NoConsent
-    return {**data, key: cipher.encrypt(value) if step.secret else value}
+    data = {**data, key: cipher.encrypt(value) if step.secret else value}
+    if key == RISKS:  # crisis words in the risks flag the case (casework.crisis); the flag holds no patient text
+        flag = assess_risks(value) if typed else None
+        data |= {"risk_flag": flag.level.value if flag and flag.is_crisis else "",
+                 "risk_concern": flag.concern.value if flag and flag.concern else ""}
+    return data
 
 
 def toggle_reason(data: FormData, reason: str) -> FormData:
@@ -161,6 +167,7 @@ def summary(data: FormData, cipher: FieldCipher) -> str:
         f"• Reasons: {reason_labels(data['reasons'])}",
         f"• Urgency: {URGENCY_LABELS[Urgency(data['urgency'])]}",
         f"• Risks: {cipher.decrypt(data['risks'])}",
+        *([f"• {note}"] if (note := risk_flag_note(data.get("risk_flag", ""), data.get("risk_concern", ""))) else []),
         f"• Contact by: {ROUTE_LABELS[ContactRoute(data['contact_route'])]}",
         f"• Expected discharge: {discharge}",
     ]
@@ -179,6 +186,8 @@ def draft(data: FormData, cipher: FieldCipher) -> ReferralDraft:
         reasons=tuple(data["reasons"]),
         urgency=Urgency(data["urgency"]),
         risks=cipher.decrypt(data["risks"]),
+        risk_flag=data.get("risk_flag", ""),
+        risk_concern=data.get("risk_concern", ""),
         contact_route=ContactRoute(data["contact_route"]),
         expected_discharge=date.fromisoformat(data["discharge"]) if data.get("discharge") else None,
     )

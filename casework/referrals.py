@@ -67,6 +67,8 @@ class ReferralDraft:
     contact_route: ContactRoute
     expected_discharge: date | None
     nhs_number: str = ""
+    risk_flag: str = ""  # casework.crisis.Level of the risks text when it suggests crisis
+    risk_concern: str = ""  # casework.crisis.Concern
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ class CaseView:
     first_contact_at: datetime | None
     closure_reason: ClosureReason | None
     signposted_services: list[tuple[str, str]] = field(default_factory=list)  # (service id, engagement)
+    risk_flag: str = ""
+    risk_concern: str = ""
 
 
 def normalise_reference(text: str) -> str | None:
@@ -151,10 +155,14 @@ def create_referral(
         risks_enc=cipher.encrypt(draft.risks),
         contact_route=draft.contact_route,
         expected_discharge=draft.expected_discharge,
+        risk_flag=draft.risk_flag,
+        risk_concern=draft.risk_concern,
     )
     session.add(referral)
     session.flush()
     _event(session, referral, referrer_user_id, "created")
+    if draft.risk_flag:
+        _event(session, referral, referrer_user_id, "risk_flagged", f"{draft.risk_flag} {draft.risk_concern}")
     (hooks or NoFollowUps()).referral_created(session, referral)
     return referral
 
@@ -190,6 +198,8 @@ def view_case(session: Session, referral: Referral, actor: int, cipher: FieldCip
         first_contact_at=referral.first_contact_at,
         closure_reason=referral.closure_reason,
         signposted_services=[(service_id, str(engagement)) for service_id, engagement in signposted],
+        risk_flag=referral.risk_flag,
+        risk_concern=referral.risk_concern,
     )
 
 

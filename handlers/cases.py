@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from casework.crisis import risk_flag_note
 from casework.models import CLOSURE_LABELS, ROUTE_LABELS, URGENCY_LABELS, CaseStatus, Referral, Role
 from casework.referrals import CaseView, get_referral, reason_labels, view_case
 from handlers.kit import Buttons, Turn
@@ -47,6 +48,7 @@ def case_text(view: CaseView, service_names: dict[str, str]) -> str:
     )
     lines = [
         f"Case {view.reference} — {view.status.value}",
+        *filter(None, [risk_flag_note(view.risk_flag, view.risk_concern)]),
         f"Referred: {view.created_at:%d/%m/%Y %H:%M} UTC from {view.ward}",
         f"Patient: {view.client_initials} · Hospital ref: {view.hospital_ref}"
         + (f" · NHS: {view.nhs_number}" if view.nhs_number else ""),

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from casework.crisis import CRISIS_REPLY, suggests_crisis
+from casework.crisis import suggests_crisis
 from casework.validation import InputProblem, clean_text, normalise
 from core.dialogs import Dialog
 from directory.areas import normalise_area
@@ -16,6 +16,7 @@ from directory.taxonomy import CATEGORIES
 from directory.unmet import record_unmet_search
 from handlers.followup import redeem_checkin
 from handlers.kit import STALE_BUTTON, Buttons, Conversation, Turn, callback_parts, chunk, on_update, small_number
+from handlers.safety import screened
 from scheduler.checkins import DEEP_LINK_PREFIX
 
 PAGE_SIZE = 3
@@ -95,23 +96,22 @@ def browse_topic(turn: Turn) -> None:
     _show_new(turn, SavedSearch(category=parts[0]))
 
 
-def search_and_show(turn: Turn, raw_query: str) -> None:
-    """Run a search (unless the words suggest crisis), remember it for paging, and show page one."""
-    if suggests_crisis(raw_query):
-        turn.say(CRISIS_REPLY, [[TALK_BUTTON]])
+def search_and_show(turn: Turn, raw_query: str, *, checked: bool = False) -> None:
+    """Run a search (after the crisis check, unless `checked`), remember it for paging, and show page one."""
+    if not checked and screened(turn, raw_query, "search"):
         return
     try:
         query = clean_text(raw_query, MAX_QUERY, "That message")
     except InputProblem as problem:
         turn.say(f'{problem} Try a few words, like "help with bills".')
         return
-    _show_new(turn, SavedSearch(query=query))
+    _show_new(turn, SavedSearch(query=query), record_unmet=not checked)
 
 
-def _show_new(turn: Turn, search: SavedSearch) -> None:
+def _show_new(turn: Turn, search: SavedSearch, *, record_unmet: bool = True) -> None:
     search = search.run(turn.index, turn.now_local())
     dialog = SEARCH.start(turn, RESULTS, search.to_data())
-    if not search.found and search.query:
+    if not search.found and search.query and record_unmet:  # words that raised a crisis check are never kept
         record_unmet_search(turn.session, search.query, search.filters)
     turn.say(*_results_view(turn, dialog, search))
 
@@ -204,8 +204,7 @@ def on_area_typed(turn: Turn, dialog: Dialog) -> bool:
         return False
     typed = normalise(turn.text or "")
     if suggests_crisis(typed):
-        turn.say(CRISIS_REPLY, [[TALK_BUTTON]])
-        return True
+        return False  # not a place: the router checks it like any typed message
     area = normalise_area(typed)
     if area is None:
         turn.say(

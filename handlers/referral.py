@@ -16,6 +16,7 @@ from casework.models import REASON_LABELS
 from casework.validation import InputProblem
 from core.dialogs import Dialog
 from handlers.kit import STALE_BUTTON, Buttons, Conversation, Turn, chunk, on_update, private_only, staff_only
+from handlers.safety import guide_referrer, misplaced_in_referral
 from handlers.team import announce_new_referral
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,9 @@ def _question(turn: Turn, dialog: Dialog) -> tuple[str, Buttons]:
 
 def on_typed(turn: Turn, dialog: Dialog) -> bool:
     """A typed answer for the current step."""
+    if misplaced_in_referral(turn, dialog.step, turn.text or ""):
+        ask(turn, dialog)
+        return True
     if not form.STEP_BY_KEY[dialog.step].takes_typing:
         turn.say(USE_BUTTONS)
         ask(turn, dialog)
@@ -96,6 +100,7 @@ def _answer(turn: Turn, dialog: Dialog, raw: str, *, typed: bool) -> None:
         REFER.end(turn)
         turn.say(NO_CONSENT)
         return
+    guide_referrer(turn, data)
     ask(turn, REFER.advance(turn, dialog, form.next_step(dialog.step), data))
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from functools import partial
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from core.dialogs import active_dialog
-from handlers import client, referral, signposting
+from handlers import client, referral, safety, signposting
 from handlers.kit import TEXT_ONLY, Conversation, TextStep, Turn, on_update
 
 MAX_MESSAGE_CHARS = 1000
@@ -20,6 +22,8 @@ TEXT_STEPS: dict[str, tuple[Conversation, TextStep]] = {
     )
 }
 STAFF_CONVERSATIONS = (referral.REFER, signposting.SIGNPOST)  # what /cancel ends
+# What "I'm safe, carry on" does after a crisis check on typed text (handlers/safety.py).
+CARRY_ON: dict[str, safety.CarryOn] = {"search": partial(client.search_and_show, checked=True)}
 
 
 @on_update()
@@ -38,8 +42,16 @@ def on_text(turn: Turn) -> None:
 
 
 @on_update()
+def on_safety_answer(turn: Turn) -> None:
+    """A tap on "I'm safe, carry on" / "I need help now" under a crisis check."""
+    safety.answer_check(turn, CARRY_ON)
+
+
+@on_update()
 def on_not_text(turn: Turn) -> None:
-    """Stickers, photos, voice notes, files: explain kindly; nothing changes."""
+    """Stickers, photos, voice notes, files: explain kindly; nothing changes (a caption is still read for crisis)."""
+    if safety.caption_in_crisis(turn):
+        return
     dialog = active_dialog(turn.session, turn.chat_id, turn.user_id, tuple(TEXT_STEPS))
     in_conversation = dialog is not None and dialog.name != client.SEARCH.name
     turn.say(TEXT_ONLY if in_conversation else NOT_TEXT_CLIENT)
@@ -54,6 +66,7 @@ def cancel(turn: Turn) -> None:
 
 def register(application: Application) -> None:
     application.add_handler(CommandHandler("cancel", cancel))
+    application.add_handler(CallbackQueryHandler(on_safety_answer, pattern=r"^sf:"))
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text), group=1)
     not_text = private & ~filters.TEXT & ~filters.StatusUpdate.ALL

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler
 
+from casework.crisis import staff_search_note
 from casework.referrals import change_problem, get_referral, signpost_case
 from casework.signposting import MAX_SUGGESTIONS, suggest_services
 from casework.validation import InputProblem, clean_text
@@ -55,6 +56,8 @@ def on_typed(turn: Turn, dialog: Dialog) -> bool:
     except InputProblem as problem:
         turn.say(str(problem))
         return True
+    if note := staff_search_note(query):  # staff search for a client: never blocked (handlers/safety.py)
+        turn.say(note)
     hits = turn.index.search(query, SearchFilters(), limit=MAX_SUGGESTIONS)
     dialog = SIGNPOST.advance(turn, dialog, PICK, {**dialog.data, "ids": [hit.service_id for hit in hits]})
     if not hits:

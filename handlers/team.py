@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 from telegram import Message
 
+from casework.crisis import risk_flag_note
 from casework.models import URGENCY_LABELS, Referral
 from casework.referrals import CaseOutcome, get_referral, reason_labels
 from handlers.kit import Turn
@@ -13,12 +14,13 @@ from handlers.kit import Turn
 def team_text(referral: Referral) -> str:
     """What the whole team sees: no patient details, just enough to triage."""
     discharge = referral.expected_discharge.strftime("%d/%m") if referral.expected_discharge else "not known"
+    flag = risk_flag_note(referral.risk_flag, referral.risk_concern)
     return (
         f"New referral {referral.reference}\n"
         f"Ward: {referral.source_ward}\n"
         f"Reasons: {reason_labels(referral.reasons)}\n"
         f"Urgency: {URGENCY_LABELS[referral.urgency]} · Discharge: {discharge}"
-    )
+    ) + (f"\n{flag}" if flag else "")
 
 
 def announce_new_referral(turn: Turn, referral: Referral) -> None:
