@@ -40,6 +40,69 @@ def asks_for_self_referral(text: str) -> bool:
     return any(f" {phrase} " in padded for phrase in SELF_REFERRAL_PHRASES)
 
 
+_PERSON_VERBS = ("talk to", "speak to", "speak with", "talk with")
+_PERSON_WHOM = (
+    "a person", "a real person", "an actual person", "a human", "a human being", "a real human", "someone real",
+    "an adviser", "an advisor", "a link worker", "a social prescriber", "staff", "somebody real", "someone",
+    "somebody", "anyone", "a member of staff",
+)  # fmt: skip
+PERSON_PHRASES = (
+    *(f"{verb} {whom}" for verb in _PERSON_VERBS for whom in _PERSON_WHOM),
+    "real person", "actual person", "human being", "not a bot", "not a robot", "call me back", "ring me back",
+    "phone me back", "someone call me", "someone ring me", "someone phone me",
+)  # fmt: skip
+"""Phrases asking for a person rather than a list of services ("can I speak to someone")."""
+_PERSON_WORDS = tuple(tuple(phrase.split()) for phrase in PERSON_PHRASES)
+_NOT_A_PERSON_REQUEST = ("someone to talk to", "somebody to talk to", "no one to talk to", "nobody to talk to",
+                         "anyone to talk to", "talk to someone about how i feel")  # fmt: skip
+
+
+def person_request(words: Sequence[str]) -> range | None:
+    """Where a message's normalised words ask to talk to a person, or None.
+
+    "Someone to talk to" is loneliness, not a request for staff, so it does not count.
+    """
+    padded = f" {' '.join(words)} "
+    if any(f" {phrase} " in padded for phrase in _NOT_A_PERSON_REQUEST):
+        return None
+    for phrase in sorted(_PERSON_WORDS, key=len, reverse=True):
+        size = len(phrase)
+        for start in range(len(words) - size + 1):
+            if tuple(words[start : start + size]) == phrase:
+                return range(start, start + size)
+    return None
+
+
+NEGATION_CUES = (
+    "without", "doesnt need", "dont need", "doesnt require", "dont require", "no need for", "not need", "dont want",
+    "doesnt want", "rather not", "instead of", "other than", "apart from", "except", "not a", "not an", "isnt a",
+    "not looking for", "not interested in", "that isnt", "which isnt", "not the",
+)  # fmt: skip
+"""Words after which what follows is what the person does NOT want ("a food bank that doesn't need a voucher").
+"No" and "not" alone are not cues: "no money", "no heating" and "not coping" say what the person needs."""
+NEGATION_REACH = 3  # content words a cue applies to
+NEGATION_STOPS = frozenset({"and", "but", "or", "also", "because", "so", "as"})
+_NEGATION_WORDS = tuple(tuple(cue.split()) for cue in NEGATION_CUES)
+
+
+def negated_positions(words: Sequence[str], protected: set[int]) -> set[int]:
+    """Positions of the words a negation cue applies to (up to NEGATION_REACH content words after it, stopping at
+    "and"/"but"); words inside a lay phrase (`protected`) are never negated."""
+    negated: set[int] = set()
+    for cue in _NEGATION_WORDS:
+        for start in range(len(words) - len(cue) + 1):
+            if tuple(words[start : start + len(cue)]) != cue:
+                continue
+            reached = 0
+            for position in range(start + len(cue), len(words)):
+                if words[position] in NEGATION_STOPS or position in protected or reached == NEGATION_REACH:
+                    break
+                if stem(words[position]) not in STOPWORDS:
+                    negated.add(position)
+                    reached += 1
+    return negated
+
+
 @dataclass(frozen=True)
 class LayMeaning:
     """What a group of lay phrases means in directory terms."""

@@ -245,9 +245,10 @@ def test_empty_or_meaningless_queries_return_nothing(index: SearchIndex, query: 
     assert index.search(query) == []
 
 
-def test_huge_query_does_not_crash_and_only_the_first_200_characters_count(index: SearchIndex) -> None:
+def test_huge_query_does_not_crash_and_a_whole_telegram_message_counts(index: SearchIndex) -> None:
     assert ids(index.search("walking " + "x" * 100_000))[0] == "walking"
-    assert index.search("x" * 300 + " walking") == []
+    assert ids(index.search("x" * 300 + " walking"))[0] == "walking"  # was cut at 200 characters before issue 13
+    assert index.search("x" * 5000 + " walking") == []  # past Telegram's 4096-character limit
 
 
 def test_inactive_services_are_never_found_but_can_still_be_shown(index: SearchIndex) -> None:
@@ -438,7 +439,7 @@ def test_unmet_search_stores_query_and_filters_but_no_identity(engine: Engine) -
     assert len(rows[0].query) == 500
     assert rows[0].filters == {"area": "NR3", "free_only": True}
     assert rows[1].filters == {}
-    assert columns == {"id", "created_at", "query", "filters"}
+    assert columns == {"id", "created_at", "query", "filters", "reason"}  # why it was unmet, never who asked
 
 
 def _cli_args(*argv: str) -> argparse.Namespace:
