@@ -19,6 +19,7 @@ from sqlmodel import select
 
 from core.db import make_engine, migrate, session_scope
 from core.settings import get_settings
+from directory.live import LiveDirectory, default_index_path
 from directory.models import Service, ServiceTaxonomy
 from directory.oruk import import_oruk
 from directory.oruk.csv_tables import export_oruk_csv
@@ -65,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "seed":
             return _report_seed(engine, seeded)
         if args.command == "search":
-            return run_search(args, engine)
+            index_path = default_index_path(settings.database_url, settings.search_index_path)
+            return run_search(args, engine, LiveDirectory(engine, index_path))
         return COMMANDS[args.command](args, engine)
     except FileNotFoundError as missing:
         print(f"Sorry, I can't find {missing.filename or missing}.", file=sys.stderr)
