@@ -21,6 +21,7 @@ from rapidfuzz.distance import OSA
 
 from directory.areas import DISTRICT_AUTHORITY, places_in
 from directory.synonyms import (
+    FILLER_WORDS,
     STOPWORDS,
     URGENT_WORDS,
     LayMeaning,
@@ -35,6 +36,7 @@ from directory.synonyms import (
 )
 
 MAX_QUERY_WORDS = 200  # about a 1,000-character message; words past it are not read
+MAX_WORD_LETTERS = 25  # longer "words" are keyboard mashing or pasted codes, not words
 MAX_PHRASE_WORDS = 7
 LONG_MESSAGE_WORDS = 7  # from this many meaningful words on, a message is read for its needs, not every word
 
@@ -88,7 +90,7 @@ class NeedWord:
 
     position: int
     keys: tuple[str, ...]  # the index keys it was read as (empty when the directory does not know it)
-    importance: float  # 1 for a word that carries a need; everyday words in a long message count for less
+    importance: float  # 1.5-2 inside a lay phrase, 1 for a rare word, less for everyday words ("phone", "last")
     meanings: tuple[int, ...] = ()  # indexes into ParsedQuery.meanings of the lay phrases it is part of
 
 
@@ -99,6 +101,7 @@ class ParsedQuery:
     concepts: dict[str, Concept] = field(default_factory=dict)
     meanings: list[Meaning] = field(default_factory=list)
     need_words: list[NeedWord] = field(default_factory=list)
+    long: bool = False  # a message of several sentences rather than a few words
     urgent: bool = False
     wants_self_referral: bool = False
     wants_person: bool = False  # "can I speak to someone"
@@ -128,6 +131,8 @@ def _typed_words(text: str) -> list[tuple[str, str]]:
     """(as typed, normalised) pairs for each word of the query."""
     pairs: list[tuple[str, str]] = []
     for token in _WORD.findall(text):
+        if len(token) > MAX_WORD_LETTERS:
+            continue
         parts = normalise(token).split()
         pairs.extend((token if len(parts) == 1 else part, part) for part in parts)
         if len(pairs) >= MAX_QUERY_WORDS:
@@ -216,13 +221,13 @@ class QueryReader:
         content: list[tuple[int, str]] = []  # (position, stem) of each meaningful word, in order
         meaningful = [
             i for i, word in enumerate(plain)
-            if i not in skip and i not in negated and stem(word) not in STOPWORDS
+            if i not in skip and i not in negated and stem(word) not in STOPWORDS and word not in FILLER_WORDS
         ]  # fmt: skip
-        long_message = len(meaningful) >= LONG_MESSAGE_WORDS
+        long_message = parsed.long = len(meaningful) >= LONG_MESSAGE_WORDS
         for position, ((said, word), keys) in enumerate(zip(typed, resolved, strict=True)):
             term = stem(word)
             parsed.urgent |= term in URGENT_WORDS
-            if term in STOPWORDS or position in skip or position in negated:
+            if term in STOPWORDS or word in FILLER_WORDS or position in skip or position in negated:
                 continue
             found_keys = []
             for key, spelling in keys:
@@ -241,14 +246,10 @@ class QueryReader:
                 continue
             if position in joined:
                 found_keys.append(joined[position])
-            parsed.need_words.append(
-                NeedWord(
-                    position,
-                    tuple(dict.fromkeys(found_keys)),
-                    1.0 if position in phrase_positions else self._importance(word),
-                    tuple(i for i, meaning in enumerate(parsed.meanings) if position in meaning.positions),
-                )
-            )
+            in_meanings = tuple(i for i, meaning in enumerate(parsed.meanings) if position in meaning.positions)
+            strength = max((parsed.meanings[i].strength for i in in_meanings), default=0.0)
+            importance = 1.0 + strength if in_meanings else self._importance(word)
+            parsed.need_words.append(NeedWord(position, tuple(dict.fromkeys(found_keys)), importance, in_meanings))
         for (start, end), key in joined_spans.items():
             said = " ".join(shown for shown, _ in typed[start:end])
             parsed.add(Concept(key, JOINED_WEIGHT, said, WORD, start))

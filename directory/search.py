@@ -58,7 +58,8 @@ WRONG_AGE_FACTOR = 0.35  # a service whose age range leaves out the age the mess
 RERANK_POOL = 60
 SHARED_FIRST_RESULTS = 5  # with several needs, the first results are shared between them
 CONFIDENCE_DEPTH = 3  # the first page: together these must answer the message
-CONFIDENT_COVERAGE = 0.5  # share of the message's needs (weighted by importance) the first page must answer
+CONFIDENT_COVERAGE = 0.67  # share of a query's need words (weighted by importance) the first page must answer
+CONFIDENT_COVERAGE_LONG = 0.45  # the same for a message of several sentences, which has more incidental words
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,8 @@ class SearchIndex:
         ranked = self._ranked(scores, parsed, local_now, filters, limit)
         if not ranked:
             return SearchResult(unmet=unmet_if_empty, wants_person=parsed.wants_person, place=parsed.place)
-        if self._coverage(parsed, [position for position, _ in ranked[:CONFIDENCE_DEPTH]]) < CONFIDENT_COVERAGE:
+        needed = CONFIDENT_COVERAGE_LONG if parsed.long else CONFIDENT_COVERAGE
+        if self._coverage(parsed, [position for position, _ in ranked[:CONFIDENCE_DEPTH]]) < needed:
             unmet = None if parsed.wants_person else UnmetReason.LOW_CONFIDENCE
             return SearchResult(unmet=unmet, wants_person=parsed.wants_person, place=parsed.place)
         ideal = self._ideal_score(parsed)
@@ -428,12 +430,19 @@ class SearchIndex:
         return [ranked[i] for i in chosen + rest]
 
     def _coverage(self, parsed: ParsedQuery, top: list[int]) -> float:
-        """How much of what the message needs (its need words, weighted by importance) the top services answer."""
+        """How much of what the message needs (its need words, weighted by importance) the top services answer.
+
+        Lay need language the directory does not use itself ("skint", "on the drink") answered by the top
+        services counts as answering the message: people add all sorts of words around it.
+        """
         total = sum(word.importance for word in parsed.need_words)
         if not total:
             return 1.0
         positions = np.array(top, dtype=np.int64)
         served_meanings = [bool(self._serves([meaning], positions).any()) for meaning in parsed.meanings]
+        pure_lay = [meaning.strength >= 1.0 for meaning in parsed.meanings]
+        if any(served and lay for served, lay in zip(served_meanings, pure_lay, strict=True)):
+            return 1.0
         answered = 0.0
         for word in parsed.need_words:
             if any(served_meanings[i] for i in word.meanings) or any(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,12 +12,14 @@ from core.db import make_engine
 from core.settings import DEFAULT_SEED_CSV
 from directory.search import SearchIndex
 from directory.seed import ensure_seeded
-from tests.search_queries import K, LabelledQuery, load_labelled_queries, query_recall, recall_at_k
+from tests.search_queries import K, LabelledQuery, grade, load_labelled_queries
 
-# Floors just below what the engine achieves (recall@5 0.933, hit@5 1.000 on 216 queries when last measured).
-RECALL_FLOOR = 0.91
-HIT_FLOOR = 0.98
-KIND_RECALL_FLOOR = 0.80
+# Floors just below what the engine achieves on the 422 labelled queries (recall@5 0.90, top-1 0.94 when last
+# measured; see benchmarks/search_bench.py for every figure).
+RECALL_FLOOR = 0.87
+TOP1_FLOOR = 0.91
+KIND_RECALL_FLOOR = 0.70
+OFF_TOPIC_FLOOR = 0.90  # at most 1 in 10 off-topic messages answered with a service
 
 
 @pytest.fixture(scope="module")
@@ -43,28 +44,29 @@ def top_ids(index: SearchIndex, query: str) -> list[str]:
 def test_labelled_set_is_big_and_varied(queries: list[LabelledQuery], seed_index: SearchIndex) -> None:
     kinds = {labelled.kind for labelled in queries}
 
-    assert len(queries) >= 120
-    assert {"typo", "lay", "abbreviation", "multi-need"} <= kinds
+    assert len(queries) >= 400
+    assert {"typo", "lay", "abbreviation", "multi-need", "place", "question", "long", "off-topic"} <= kinds
     assert len({labelled.query.casefold() for labelled in queries}) == len(queries)
     unknown = {sid for labelled in queries for sid in labelled.expected if seed_index.get(sid) is None}
     assert not unknown, f"expected services missing from directory_seed.csv: {sorted(unknown)}"
+    assert all(labelled.best or labelled.kind == "off-topic" for labelled in queries)
 
 
 def test_recall_at_5_stays_above_the_floor(
     queries: list[LabelledQuery], seed_index: SearchIndex, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    recall, hit = recall_at_k(queries, lambda query: top_ids(seed_index, query))
-    by_kind: dict[str, list[float]] = defaultdict(list)
-    for labelled in queries:
-        by_kind[labelled.kind].append(query_recall(labelled.expected, top_ids(seed_index, labelled.query)))
-    kind_recall = {kind: sum(values) / len(values) for kind, values in sorted(by_kind.items())}
+    grades = grade(queries, lambda query: top_ids(seed_index, query))
     with capsys.disabled():
-        print(f"\nsearch quality on {len(queries)} labelled queries: recall@{K} {recall:.3f}, hit@{K} {hit:.3f}")
-        print("  by kind: " + ", ".join(f"{kind} {value:.3f}" for kind, value in kind_recall.items()))
+        print(f"\nsearch quality on {len(queries)} labelled queries: {grades.line()}")
+        print("  by kind (recall/top-1): " + ", ".join(
+            f"{kind} {value['recall']:.2f}/{value['top1']:.2f}" for kind, value in grades.kinds.items()
+        ))
 
-    assert recall >= RECALL_FLOOR
-    assert hit >= HIT_FLOOR
+    assert grades.recall >= RECALL_FLOOR
+    assert grades.top1 >= TOP1_FLOOR
+    kind_recall = {kind: value["recall"] for kind, value in grades.kinds.items()}
     assert min(kind_recall.values()) >= KIND_RECALL_FLOOR, kind_recall
+    assert kind_recall["off-topic"] >= OFF_TOPIC_FLOOR
 
 
 @pytest.mark.parametrize(
