@@ -289,22 +289,48 @@ class QueryReader:
         self, plain: list[str], resolved: list[tuple[tuple[str, str | None], ...]]
     ) -> list[tuple[tuple[str, str | None], ...]]:
         """An ordinary English word the directory does not know is taken as meant ("hair" is not "chair")...
-        unless its correction makes a phrase services use with the next or previous word ("dept advice")."""
-        checked = list(resolved)
+        unless its correction makes a phrase services use with a neighbouring word, itself perhaps corrected
+        ("dept advise" -> debt advice)."""
+        fixes: dict[int, tuple[str, str]] = {}  # position -> (corrected key, corrected spelling)
         for position, word in enumerate(plain):
-            term = resolved[position][0][0]
-            if word not in self._english or term in self._known or len(word) < 4 or not word.isalpha():
+            if word not in self._english or resolved[position][0][0] in self._known or len(word) < 4:
                 continue
-            corrected = self._correct(word)
-            if corrected is None or len(corrected) != 1:
-                continue
-            fixed = self._spellings.get(corrected[0]) or stem(corrected[0])
-            neighbours = [resolved[i][0][0] for i in (position - 1, position + 1) if 0 <= i < len(plain)]
-            pairs = [f"{neighbours[0]} {fixed}"] if position > 0 and neighbours else []
-            pairs += [f"{fixed} {neighbours[-1]}"] if position + 1 < len(plain) and neighbours else []
-            if any(pair in self._frequencies for pair in pairs):
-                checked[position] = ((fixed, corrected[0]),)
+            corrected = self._correct(word) if word.isalpha() else None
+            if corrected is not None and len(corrected) == 1:
+                fixes[position] = (self._spellings.get(corrected[0]) or stem(corrected[0]), corrected[0])
+        checked = list(resolved)
+        for position, (fixed, spelling) in fixes.items():
+            for left, right in ((position - 1, position), (position, position + 1)):
+                if left < 0 or right >= len(plain):
+                    continue
+                lefts = {fixed} if left == position else self._readings(left, plain, resolved, fixes)
+                rights = {fixed} if right == position else self._readings(right, plain, resolved, fixes)
+                pair = next(((a, b) for a in lefts for b in rights if f"{a} {b}" in self._frequencies), None)
+                if pair is None:
+                    continue
+                checked[position] = ((fixed, spelling),)
+                neighbour, key = (right, pair[1]) if left == position else (left, pair[0])
+                if key != resolved[neighbour][0][0]:
+                    checked[neighbour] = ((key, self._surface.get(key, key)),)
         return checked
+
+    def _readings(
+        self,
+        position: int,
+        plain: list[str],
+        resolved: list[tuple[tuple[str, str | None], ...]],
+        fixes: dict[int, tuple[str, str]],
+    ) -> set[str]:
+        """The keys a neighbouring word may stand for: as read, and corrected when services do not use it."""
+        readings = {resolved[position][0][0]}
+        if position in fixes:
+            readings.add(fixes[position][0])
+        elif readings.isdisjoint(self._frequencies) and plain[position].isalpha() and len(plain[position]) >= 4:
+            word = plain[position]
+            pool = [spelling for size in range(len(word) - 1, len(word) + 2) for spelling in self._by_length[size]]
+            for spelling, _, _ in process.extract(word, pool, scorer=OSA.distance, score_cutoff=1, limit=10):
+                readings.add(self._spellings.get(spelling) or stem(spelling))
+        return readings
 
     def _everyday(self, word: str) -> bool:
         return self._english.get(word, 0.0) >= EVERYDAY_ZIPF + 1.0

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 
 from core.clock import utcnow
 from core.settings import get_settings
-from directory.areas import coverage_levels
+from directory.areas import NATIONAL, coverage_levels
 from directory.explain import match_reasons
 from directory.index_file import IndexFileError, read_index_file, write_index_file
 from directory.indexing import FORMAT, IN_NAME, NAME_WEIGHT, IndexBuilder, IndexData
@@ -54,6 +54,7 @@ SELF_REFERRAL_BOOST = 1.2  # when the query asks to contact a service directly (
 CLOSED_FACTOR = 0.85  # services not taking people on sink a little
 UNWANTED_FACTOR = 0.6  # a service with what the person said they do not want ("doesn't need a voucher")
 PLACE_FACTORS = (0.2, 0.8, 0.9, 1.0)  # by how a service covers the place named: not, nationally, county, locally
+REACH_FACTORS = (0.9, 0.95, 1.0)  # no place named: a local service, a county-wide one, a national one
 WRONG_AGE_FACTOR = 0.35  # a service whose age range leaves out the age the message gives
 RERANK_POOL = 60
 SHARED_FIRST_RESULTS = 5  # with several needs, the first results are shared between them
@@ -274,6 +275,16 @@ class SearchIndex:
         return members[found] == positions
 
     @cached_property
+    def _reach(self) -> np.ndarray:
+        """Per service: 2 national, 1 county-wide, 0 local (or unknown areas)."""
+        def reach(areas: tuple[str, ...]) -> int:
+            tokens = set(areas)
+            return 2 if NATIONAL in tokens else 1 if tokens & {"Norfolk", "Suffolk"} else 0
+
+        by_group = np.array([reach(areas) for areas in self._area_groups], dtype=np.int8)
+        return by_group[self._arrays["area_group"]] if len(by_group) else np.zeros(self._count, dtype=np.int8)
+
+    @cached_property
     def _hours_slots(self) -> list[tuple]:
         return [parse_opening_hours(hours) for hours in self._hours_groups]
 
@@ -330,6 +341,8 @@ class SearchIndex:
         wanted_place = parsed.place or filters.area
         if wanted_place:
             factor = np.asarray(PLACE_FACTORS, dtype=np.float32)[self._coverage_by_service(wanted_place)]
+        else:  # anyone can use a national service; a town's service only suits people there
+            factor = np.asarray(REACH_FACTORS, dtype=np.float32)[self._reach]
         if parsed.age is not None and filters.age is None:
             fits = (self._arrays["min_age"] <= parsed.age) & (parsed.age <= self._arrays["max_age"])
             age_factor = np.where(fits, 1.0, WRONG_AGE_FACTOR).astype(np.float32)
