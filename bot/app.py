@@ -181,7 +181,9 @@ def build_application(runtime: Runtime) -> SignpostApplication:
     application.bot_data.services = Services(
         runtime=runtime,
         directory=LiveDirectory(
-            runtime.engine, default_index_path(settings.database_url, settings.search_index_path)
+            runtime.engine,
+            default_index_path(settings.database_url, settings.search_index_path),
+            check_every=settings.search_index_check_seconds,
         ),
         followups=FollowUpPlanner(FollowUpPolicy.from_settings(settings)),
         flood=SlidingWindow(settings.user_rate_limit_per_minute),

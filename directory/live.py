@@ -80,6 +80,8 @@ class LiveDirectory:
         changed since it was built."""
         self.wait()
         revision = current_revision(self._engine)
+        if self._index is None and (saved := self._open_saved()) is not None:
+            self._install(*saved)
         if self._index is None or revision != self._revision:
             self._install(*self._build(revision))
         assert self._index is not None

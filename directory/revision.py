@@ -64,10 +64,9 @@ def _notice_directory_changes(session: Session, _context: object) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _bump_revision(session: Session) -> None:
-    if not session.info.get(_CHANGED):
+    session.flush()  # commit flushes after this hook: flush now so pending directory changes mark the session
+    if not session.info.pop(_CHANGED, False):
         return
-    session.flush()  # directory rows still pending would mark the session again after the bump
-    session.info.pop(_CHANGED, None)
     values = {"revision": DirectoryRevision.revision + 1, "stamp": uuid.uuid4().hex, "changed_at": utcnow()}
     bumped = session.execute(update(DirectoryRevision).where(DirectoryRevision.id == 1).values(**values))  # type: ignore[arg-type]
     if bumped.rowcount == 0:  # type: ignore[attr-defined]
