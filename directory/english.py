@@ -6,9 +6,8 @@ common in English is taken as meant, even when no service uses it.
 
 from __future__ import annotations
 
+import importlib
 from functools import lru_cache
-
-import wordfreq
 
 ORDINARY_ZIPF = 3.0  # at least once per million words of English (about 29,000 words)
 
@@ -19,6 +18,9 @@ def ordinary_english() -> dict[str, float]:
 
     Loaded once (about 0.5 s); search indexes keep a copy, so answering a query never loads wordfreq.
     """
+    # Imported here, not at the top: wordfreq takes 0.2 s to import and only building an index needs it, so a
+    # command-line search answering from a saved index starts that much faster.
+    wordfreq = importlib.import_module("wordfreq")
     found: dict[str, float] = {}
     for word in wordfreq.iter_wordlist("en"):
         zipf = wordfreq.zipf_frequency(word, "en")

@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -195,12 +195,11 @@ class SearchIndex:
             unmet = None if parsed.wants_person else UnmetReason.LOW_CONFIDENCE
             return SearchResult(unmet=unmet, wants_person=parsed.wants_person, place=parsed.place)
         ideal = self._ideal_score(parsed)
-        hits = []
-        for position, raw in ranked:
-            record = self._record(position)
-            score = round(min(100.0, 100.0 * raw / ideal), 1)
-            why = self._why(position, record, parsed, filters, local_now)
-            hits.append(SearchHit(record.id, record.name, score, why))
+        reasons = self._why(np.array([position for position, _ in ranked], dtype=np.int64), parsed, filters, local_now)
+        hits = [
+            SearchHit(self._id(position), self._name(position), round(min(100.0, 100.0 * raw / ideal), 1), why)
+            for (position, raw), why in zip(ranked, reasons, strict=True)
+        ]
         return SearchResult(hits, wants_person=parsed.wants_person, place=parsed.place)
 
     def browse(self, category: str, filters: SearchFilters = SearchFilters(), limit: int = 50) -> list[SearchHit]:
@@ -228,6 +227,10 @@ class SearchIndex:
     def _record(self, position: int) -> ServiceRecord:
         offsets = self._arrays["records_offsets"]
         return decode_record(self._arrays["records_blob"][offsets[position] : offsets[position + 1]])
+
+    def _id(self, position: int) -> str:
+        offsets = self._arrays["ids_offsets"]
+        return bytes(self._arrays["ids_blob"][offsets[position] : offsets[position + 1]]).decode()
 
     def _name(self, position: int) -> str:
         offsets = self._arrays["names_offsets"]
@@ -385,7 +388,7 @@ class SearchIndex:
 
     def _adjusted(self, position: int, score: float, parsed: ParsedQuery, local_now: datetime | None) -> float:
         if parsed.name_text:
-            likeness = fuzz.token_set_ratio(parsed.name_text, normalise(self._name(position)))
+            likeness = fuzz.token_set_ratio(parsed.name_text, _name_words(self._name(position)))
             if likeness > NAME_SIMILARITY_FLOOR:
                 floor = NAME_SIMILARITY_FLOOR
                 score += NAME_SIMILARITY_BONUS * (likeness - floor) / (100 - floor)
@@ -491,29 +494,24 @@ class SearchIndex:
     # --- explanations ---------------------------------------------------------------------------------------
 
     def _why(
-        self,
-        position: int,
-        record: ServiceRecord,
-        parsed: ParsedQuery,
-        filters: SearchFilters,
-        local_now: datetime | None,
-    ) -> tuple[str, ...]:
-        """Plain-language reasons this service was found, only ones that really counted for it."""
+        self, positions: np.ndarray, parsed: ParsedQuery, filters: SearchFilters, local_now: datetime | None
+    ) -> list[tuple[str, ...]]:
+        """For each service found, plain-language reasons it was found: only ones that really counted for it."""
         wanted = set(parsed.concepts)
         for meaning in parsed.meanings:
             wanted |= meaning.keys | meaning.own_words
-        at = np.array([position], dtype=np.int64)
-        keys: set[str] = set()
-        name_keys: set[str] = set()
-        for key in wanted:
-            holds, in_name = self._holders(key, at)
-            if holds[0]:
-                keys.add(key)
-                if in_name[0]:
-                    name_keys.add(key)
-        reasons = match_reasons(parsed, frozenset(keys), frozenset(name_keys), record.categories)
-        reasons.extend(self._filter_reasons(position, filters, local_now, parsed))
-        return tuple(dict.fromkeys(reasons))
+        held = {key: self._holders(key, positions) for key in wanted}
+        categories = {c for meaning in parsed.meanings for c in meaning.lay.categories}
+        member = {category: self._in_category(category, positions) for category in categories}
+        reasons = []
+        for i, position in enumerate(positions.tolist()):
+            keys = frozenset(key for key, (holds, _) in held.items() if holds[i])
+            name_keys = frozenset(key for key, (_, in_name) in held.items() if in_name[i])
+            in_categories = tuple(category for category, inside in member.items() if inside[i])
+            found = match_reasons(parsed, keys, name_keys, in_categories)
+            found.extend(self._filter_reasons(position, filters, local_now, parsed))
+            reasons.append(tuple(dict.fromkeys(found)))
+        return reasons
 
     def _filter_reasons(
         self, position: int, filters: SearchFilters, local_now: datetime | None, parsed: ParsedQuery
@@ -528,6 +526,9 @@ class SearchIndex:
         elif parsed.place and self._coverage_by_service(parsed.place)[position] > 0:
             reasons.append(f"covers {parsed.place_said}")
         return reasons
+
+
+_name_words = lru_cache(maxsize=1 << 15)(normalise)  # service names, compared with every query's words
 
 
 def _strings(arrays: dict[str, np.ndarray], name: str) -> list[str]:
