@@ -67,27 +67,33 @@ def service_keys(record: ServiceRecord, vocabulary: Vocabulary) -> dict[str, tup
     Keys are stemmed words (not bare numbers: "17" or "2" say nothing on their own) and, from the short fields,
     adjacent word pairs ("pension credit"). The weight is the best field's, plus a little per further field.
     """
-    found: dict[str, list[float]] = {}
+    best: dict[str, float] = {}
+    fields_holding: dict[str, int] = {}
     named: set[str] = set()
+    spellings, surface = vocabulary.spellings, vocabulary.surface
     for weight, is_name, with_pairs, texts in _fields(record):
         for text in texts:
             content = []
             for word in normalise(text).split():
-                term = _stem(word)
-                if term in STOPWORDS:
-                    continue
-                content.append(term)
-                vocabulary.surface.setdefault(term, word)
-                vocabulary.spellings.setdefault(word, term)
-            keys = [term for term in content if not term.isdigit()]
+                term = spellings.get(word)
+                if term is None:
+                    term = spellings[word] = _stem(word)
+                    surface.setdefault(term, word)
+                if term not in STOPWORDS:
+                    content.append(term)
+            keys = set(term for term in content if not term.isdigit())
             if with_pairs:
-                keys.extend(f"{first} {second}" for first, second in itertools.pairwise(content))
-            for key in dict.fromkeys(keys):
-                found.setdefault(key, []).append(weight)
-                if is_name:
-                    named.add(key)
+                keys.update(f"{first} {second}" for first, second in itertools.pairwise(content))
+            for key in keys:
+                if key in best:
+                    best[key] = max(best[key], weight)
+                    fields_holding[key] += 1
+                else:
+                    best[key], fields_holding[key] = weight, 1
+            if is_name:
+                named.update(keys)
     return {
-        key: (max(weights) + EXTRA_FIELD_WEIGHT * (len(weights) - 1), key in named) for key, weights in found.items()
+        key: (weight + EXTRA_FIELD_WEIGHT * (fields_holding[key] - 1), key in named) for key, weight in best.items()
     }
 
 
@@ -177,12 +183,12 @@ class IndexBuilder:
             self._category_members.setdefault(category, array.array("i")).append(position)
         if not record.active:
             return
-        for key, (weight, in_name) in service_keys(record, self.vocabulary).items():
-            key_id = self._key_ids.setdefault(key, len(self._key_ids))
-            self._post_key.append(key_id)
-            self._post_pos.append(position)
-            self._post_weight.append(weight)
-            self._post_flags.append(IN_NAME if in_name else 0)
+        keys = service_keys(record, self.vocabulary)
+        key_ids = self._key_ids
+        self._post_key.extend([key_ids.setdefault(key, len(key_ids)) for key in keys])
+        self._post_pos.extend(itertools.repeat(position, len(keys)))
+        self._post_weight.extend([weight for weight, _ in keys.values()])
+        self._post_flags.extend([IN_NAME if in_name else 0 for _, in_name in keys.values()])
 
     def _group(self, kind: str, value: Any) -> int:
         groups = self._groups[kind]

@@ -185,8 +185,7 @@ class SearchIndex:
             return SearchResult(unmet=unmet_if_empty, wants_person=parsed.wants_person, place=parsed.place)
         local_now = _local_now(now) if (filters.open_now or parsed.urgent) else None
         scores = self._score(parsed)
-        allowed = self._filter_mask(filters, local_now)
-        scores = np.where(allowed, scores, 0.0).astype(np.float32)
+        scores *= self._filter_mask(filters, local_now)
         ranked = self._ranked(scores, parsed, local_now, filters, limit)
         if not ranked:
             return SearchResult(unmet=unmet_if_empty, wants_person=parsed.wants_person, place=parsed.place)
@@ -278,6 +277,25 @@ class SearchIndex:
         return members[found] == positions
 
     @cached_property
+    def _membership(self) -> np.ndarray:
+        """Category x service: 1 where the service is in the category (17 bytes per service, dense for speed)."""
+        matrix = np.zeros((len(self._categories), self._count), dtype=np.float32 if self._count < 200_000 else np.uint8)
+        for category, row in self._categories.items():
+            members = self._category_members(category)
+            if members is not None:
+                matrix[row, members] = 1
+        return matrix
+
+    @cached_property
+    def _per_category(self) -> np.ndarray:
+        """1 / how many categories each service is in."""
+        return (1.0 / np.maximum(self._arrays["category_count"], 1)).astype(np.float32)
+
+    @cached_property
+    def _reach_factor(self) -> np.ndarray:
+        return np.asarray(REACH_FACTORS, dtype=np.float32)[self._reach]
+
+    @cached_property
     def _reach(self) -> np.ndarray:
         """Per service: 2 national, 1 county-wide, 0 local (or unknown areas)."""
         def reach(areas: tuple[str, ...]) -> int:
@@ -317,14 +335,11 @@ class SearchIndex:
                 scores[positions] += np.float32(concept.weight * self._idf(concept.key)) * weights
         bonuses = {c: bonus for c, bonus in _category_bonuses(parsed).items() if c in self._categories}
         if bonuses:
-            wanted = np.zeros(self._count, dtype=np.float32)  # how many of its categories the query asks for
-            for category in bonuses:
-                wanted[self._category_members(category)] += 1
-            count = np.maximum(self._arrays["category_count"], 1).astype(np.float32)
-            focus = 1 - SPECIALIST_SHARE + SPECIALIST_SHARE * wanted / count
-            for category, bonus in bonuses.items():
-                members = self._category_members(category)
-                scores[members] += np.float32(bonus) * focus[members]
+            rows = self._membership[[self._categories[c] for c in bonuses]]
+            wanted = rows.sum(axis=0, dtype=np.float32)  # how many of its categories the query asks for
+            focus = (1 - SPECIALIST_SHARE) + SPECIALIST_SHARE * wanted * self._per_category
+            lift = np.asarray(list(bonuses.values()), dtype=np.float32) @ rows  # each service's category bonuses
+            scores += lift * focus
         for key in parsed.unwanted:
             postings = self._postings(key)
             if postings is not None:
@@ -345,7 +360,7 @@ class SearchIndex:
         if wanted_place:
             factor = np.asarray(PLACE_FACTORS, dtype=np.float32)[self._coverage_by_service(wanted_place)]
         else:  # anyone can use a national service; a town's service only suits people there
-            factor = np.asarray(REACH_FACTORS, dtype=np.float32)[self._reach]
+            factor = self._reach_factor
         if parsed.age is not None and filters.age is None:
             fits = (self._arrays["min_age"] <= parsed.age) & (parsed.age <= self._arrays["max_age"])
             age_factor = np.where(fits, 1.0, WRONG_AGE_FACTOR).astype(np.float32)
@@ -362,7 +377,7 @@ class SearchIndex:
     ) -> list[tuple[int, float]]:
         preference = self._preference(parsed, filters)
         if preference is not None:
-            scores = scores * preference
+            scores *= preference
         ranked: list[tuple[int, float]] = []
         for position, score in self._reranked(scores, parsed, local_now):
             ranked.append((position, score))

@@ -406,7 +406,9 @@ def stem(word: str) -> str:
 
 def normalise(text: str) -> str:
     """Lower-case ASCII words separated by single spaces ("Can't pay my RENT!" -> "cant pay my rent")."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = text.lower()
     text = re.sub(r"['`]", "", text.replace("&", " and "))
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
