@@ -11,9 +11,10 @@ from __future__ import annotations
 import array
 import io
 import itertools
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -117,21 +118,28 @@ class IndexData:
 
 
 class _Strings:
-    """Many strings as one UTF-8 blob and offsets."""
+    """Many strings as one UTF-8 blob and offsets. With `spill`, the blob goes to an anonymous temporary file and is
+    memory-mapped back, so a million service records (about 1 GB) need not sit in memory while the index is built."""
 
-    def __init__(self) -> None:
-        self.blob = io.BytesIO()
+    def __init__(self, spill: bool = False) -> None:
+        self.blob: BinaryIO = tempfile.TemporaryFile() if spill else io.BytesIO()  # noqa: SIM115 - lives with the index
         self.offsets = array.array("q", [0])
+        self.size = 0
 
     def add(self, data: bytes) -> None:
         self.blob.write(data)
-        self.offsets.append(self.blob.tell())
+        self.size += len(data)
+        self.offsets.append(self.size)
 
     def arrays(self, name: str) -> dict[str, np.ndarray]:
-        return {
-            f"{name}_blob": np.frombuffer(self.blob.getbuffer(), dtype=np.uint8),
-            f"{name}_offsets": np.frombuffer(self.offsets, dtype=np.int64),
-        }
+        if isinstance(self.blob, io.BytesIO):
+            blob = np.frombuffer(self.blob.getbuffer(), dtype=np.uint8)
+        elif self.size:
+            self.blob.flush()
+            blob = np.memmap(self.blob, dtype=np.uint8, mode="r", shape=(self.size,))
+        else:
+            blob = np.zeros(0, dtype=np.uint8)
+        return {f"{name}_blob": blob, f"{name}_offsets": np.frombuffer(self.offsets, dtype=np.int64)}
 
 
 class IndexBuilder:
@@ -144,7 +152,7 @@ class IndexBuilder:
         self._post_pos = array.array("i")
         self._post_weight = array.array("f")
         self._post_flags = array.array("B")
-        self._records, self._ids, self._names = _Strings(), _Strings(), _Strings()
+        self._records, self._ids, self._names = _Strings(spill=True), _Strings(), _Strings()
         self._columns: dict[str, array.array] = {
             name: array.array(code)
             for name, code in (("free", "b"), ("self_referral", "b"), ("closed", "b"), ("active", "b"),
