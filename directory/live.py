@@ -101,6 +101,7 @@ class LiveDirectory:
         with self._lock:
             if self._index is not None or self._builder is not None:
                 return
+            self._ready.clear()  # a failed first load is tried again, and readers wait for this try
             self._builder = threading.Thread(target=self._first_load, name="search-index", daemon=True)
             self._builder.start()
 
