@@ -24,7 +24,7 @@ from directory.records import ServiceRecord, encode_record
 from directory.synonyms import STOPWORDS, normalise, stem
 from directory.taxonomy import category_label
 
-FORMAT = 3  # bump when the arrays or their meaning change: older index files are then rebuilt
+FORMAT = 4  # bump when the arrays or their meaning change: older index files are then rebuilt
 
 # Field weights: how much a word found in each part of a service counts.
 NAME_WEIGHT = 3.0
@@ -34,6 +34,7 @@ CATEGORY_WEIGHT = 2.0
 DETAIL_WEIGHT = 1.0  # description, eligibility, languages, town
 ACCESSIBILITY_WEIGHT = 0.5
 EXTRA_FIELD_WEIGHT = 0.15  # per further field holding the same word
+CAPACITY_ORDER = {Capacity.OPEN.value: 0, Capacity.WAITING_LIST.value: 1, Capacity.CLOSED.value: 2}  # for browsing
 IN_NAME = 1  # posting flag: the key is in the service's or its organisation's name
 SELF_REFERRAL_ROUTES = frozenset({ReferralRoute.SELF.value, ReferralRoute.EITHER.value})
 
@@ -157,7 +158,7 @@ class IndexBuilder:
             name: array.array(code)
             for name, code in (("free", "b"), ("self_referral", "b"), ("closed", "b"), ("active", "b"),
                                ("min_age", "h"), ("max_age", "h"), ("area_group", "i"), ("hours_group", "i"),
-                               ("category_count", "b"))
+                               ("category_count", "b"), ("capacity", "b"))
         }  # fmt: skip
         self._groups: dict[str, dict[Any, int]] = {"area": {}, "hours": {}}
         self._category_members: dict[str, array.array] = {}
@@ -181,6 +182,7 @@ class IndexBuilder:
         columns["free"].append(record.cost == Cost.FREE.value)
         columns["self_referral"].append(record.referral_route in SELF_REFERRAL_ROUTES)
         columns["closed"].append(record.capacity_status == Capacity.CLOSED.value)
+        columns["capacity"].append(CAPACITY_ORDER.get(record.capacity_status, len(CAPACITY_ORDER)))
         columns["active"].append(record.active)
         columns["min_age"].append(-1 if record.min_age is None else max(-1, min(record.min_age, 10_000)))
         columns["max_age"].append(10_000 if record.max_age is None else max(-1, min(record.max_age, 10_000)))

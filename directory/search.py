@@ -208,17 +208,12 @@ class SearchIndex:
             return []
         local_now = _local_now(None) if filters.open_now else None
         members = members[self._filter_mask(filters, local_now)[members]]
-        capacity_rank = {"open": 0, "waiting_list": 1}
-        records = {int(position): self._record(int(position)) for position in members}
-        ordered = sorted(
-            records, key=lambda i: (capacity_rank.get(records[i].capacity_status, 2), int(self._arrays["tiebreak"][i]))
-        )
+        order = np.lexsort((self._arrays["tiebreak"][members], self._arrays["capacity"][members]))[:limit]
         label = category_label(category)
         hits: list[SearchHit] = []
-        for position in ordered[:limit]:
-            record = records[position]
+        for position in members[order].tolist():
             why = (f"in {label}", *self._filter_reasons(position, filters, local_now, ParsedQuery()))
-            hits.append(SearchHit(record.id, record.name, 100.0, why))
+            hits.append(SearchHit(self._id(position), self._name(position), 100.0, why))
         return hits
 
     # --- stored columns -------------------------------------------------------------------------------------
