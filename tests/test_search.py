@@ -237,6 +237,31 @@ def test_multi_need_query_brings_up_both_needs(index: SearchIndex) -> None:
     assert {"cab", "stepchange"} & set(top)
 
 
+def test_what_the_person_does_not_want_sinks(index: SearchIndex) -> None:
+    assert ids(index.search("food parcels"))[0] == "foodbank"
+    hits = index.search("food parcels from somewhere that doesn't need a voucher")
+
+    assert ids(hits)[0] == "larder"  # a voucher not wanted: a service people contact themselves comes first
+    assert "you can contact them yourself" in hits[0].why
+
+
+def test_a_place_in_the_message_ranks_services_covering_it_first(index: SearchIndex) -> None:
+    assert ids(index.search("food in great yarmouth"))[0] == "larder"
+    assert ids(index.search("food NR3 4AB"))[0] == "foodbank"  # a postcode is a place, not dropped
+    assert 'covers great yarmouth' in index.search("food in great yarmouth")[0].why
+
+
+def test_an_age_in_the_message_ranks_services_for_that_age_first() -> None:
+    clubs = [
+        ServiceRecord(id="older", name="Acle Friendship Club", description="Friendship club.", min_age=60),
+        ServiceRecord(id="anyone", name="Brundall Friendship Club", description="Friendship club."),
+    ]
+    index = SearchIndex.from_services(clubs)
+
+    assert ids(index.search("friendship club")) == ["older", "anyone"]
+    assert ids(index.search("friendship club, I'm 35")) == ["anyone", "older"]
+
+
 # --- robustness ---------------------------------------------------------------------------------------------------
 
 
