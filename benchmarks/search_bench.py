@@ -286,7 +286,7 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
         resident, peak = memory_mb()
         return {"first_answer_s": first_answer, "p50": p50, "p95": p95, "rss_mb": resident, "peak_mb": peak,
                 "file_mb": args.index.stat().st_size / 1e6}  # fmt: skip
-    records = list(SearchIndex.load(engine).services) if args.worker != "tantivy" else None
+    records = list(iter_records(engine)) if args.worker != "tantivy" else None
     if args.worker == "tantivy":
         before = memory_mb()[0]
         started = time.perf_counter()
