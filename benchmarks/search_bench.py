@@ -1,174 +1,375 @@
-"""Search latency and quality at 150, 1k and 10k services, side by side with SQLite FTS5 (trigram tokenizer).
+"""Search quality, speed and memory: Signpost side by side with SQLite FTS5 (porter) and tantivy, in one run.
 
-Run: `.venv/bin/python benchmarks/search_bench.py` (or `make bench`). Prints p50/p95 latency per query and
-recall@5 over the labelled queries in tests/search_queries.csv for each engine at each directory size.
-The smallest size is the whole seed (it already has more than 150 services); extra services are synthetic
-(benchmarks/synthetic.py) and the labelled seed services are always present. Rows:
-- signpost (rapidfuzz): `SearchIndex.search`, the engine the bot uses;
-- sqlite fts5 trigram: FTS5 over the same text, bm25-ranked OR of the query's words;
-- fts5 + lay synonyms: the same plus the directory terms of lay phrases from directory/synonyms.py.
+Run: `.venv/bin/python benchmarks/search_bench.py` (or `make bench`); `--sizes 207 10000 100000 1000000` for the
+million (several minutes). Prints:
+
+1. Quality on the seed directory (tests/search_queries.csv, graded with best and acceptable answers; see
+   tests/search_queries.py): recall@5, top-1, hit@5 and per kind, the share of need+place messages whose first
+   result covers the place, and the share of off-topic messages answered with a service, for
+   - signpost: `SearchIndex.search`, the engine the bot uses;
+   - fts5 porter: SQLite FTS5 (porter stemmer) over name + organisation + tags + description, bm25, OR of words;
+   - tantivy: tantivy's English stemmer over the same fields, fuzzy terms (1 edit), tags boosted.
+2. Scale at each size, each engine in a fresh subprocess so memory is its own: index build time, peak and
+   resident memory, p50/p95 of the bot's own call (30 results with an area filter), and for Signpost the time a
+   restarted process takes to answer its first search from the saved index, and a command-line search's cold
+   start (`python -m directory search`, a new process, the saved index present).
+Extra services are synthetic (benchmarks/synthetic.py), written to a SQLite database the way an import would be.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import json
+import os
+import re
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from functools import partial
-from itertools import combinations
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import insert  # noqa: E402
+
 from benchmarks.synthetic import expand  # noqa: E402
 from core.db import make_engine, migrate  # noqa: E402
 from core.settings import DEFAULT_SEED_CSV  # noqa: E402
-from directory.records import ServiceRecord  # noqa: E402
-from directory.search import SearchIndex  # noqa: E402
+from directory.areas import covering_areas, normalise_area, places_in, service_covers  # noqa: E402
+from directory.live import LiveDirectory  # noqa: E402
+from directory.models import Location, Organisation, Service, ServiceAtLocation, ServiceTaxonomy, Taxonomy  # noqa: E402
+from directory.records import ServiceRecord, iter_records  # noqa: E402
+from directory.search import SearchFilters, SearchIndex  # noqa: E402
 from directory.seed import ensure_seeded  # noqa: E402
-from directory.synonyms import STOPWORDS, content_words, phrase_table, words  # noqa: E402
+from directory.synonyms import STOPWORDS, normalise  # noqa: E402
 from directory.taxonomy import CATEGORIES  # noqa: E402
-from tests.search_queries import K, LabelledQuery, load_labelled_queries, recall_at_k  # noqa: E402
+from tests.search_queries import FIRST_NEW_ROW, OFF_TOPIC, K, LabelledQuery, grade, load_labelled_queries  # noqa: E402
 
-SIZES = (150, 1_000, 10_000)
-REPEATS = 5
-FTS_COLUMN_WEIGHTS = (0.0, 3.0, 2.0, 2.5, 2.0, 1.0)  # id, name, organisation, tags, categories, description
+SIZES = (207, 10_000, 100_000)
+BOT_LIMIT = 30  # the bot asks for 30 results (directory.saved_search.MAX_RESULTS)
+AREAS = ("NR3", "NR32", "Great Yarmouth", "IP22", "King's Lynn and West Norfolk")
+LATENCY_QUERIES = 200
+FIELD_BOOSTS = {"name": 3.0, "organisation": 2.0, "tags": 2.5, "description": 1.0}
+
+
+# --- baselines ----------------------------------------------------------------------------------------------------
+
+
+def _terms(query: str) -> list[str]:
+    return [word for word in dict.fromkeys(normalise(query[:4096]).split()) if word not in STOPWORDS][:60]
+
+
+class Fts5Porter:
+    """SQLite FTS5 with the porter stemmer over name, organisation, tags and description; bm25, OR of words."""
+
+    def __init__(self, records: Iterable[ServiceRecord]) -> None:
+        self.db = sqlite3.connect(":memory:")
+        self.db.execute("CREATE VIRTUAL TABLE s USING fts5(id UNINDEXED, areas UNINDEXED, name, organisation, "
+                        "tags, description, tokenize='porter unicode61')")  # fmt: skip
+        self.db.executemany(
+            "INSERT INTO s VALUES (?, ?, ?, ?, ?, ?)",
+            ((r.id, "|".join(r.areas), r.name, r.organisation_name, " ".join(r.tags), r.description)
+             for r in records if r.active),
+        )  # fmt: skip
+        self.weights = "0, 0, " + ", ".join(str(boost) for boost in FIELD_BOOSTS.values())
+
+    def search(self, query: str, limit: int = K, area: str | None = None) -> list[str]:
+        terms = [f'"{term}"' for term in _terms(query)]
+        if not terms:
+            return []
+        rows = self.db.execute(
+            f"SELECT id, areas FROM s WHERE s MATCH ? ORDER BY bm25(s, {self.weights}) LIMIT ?",
+            (" OR ".join(terms), limit * (20 if area else 1)),
+        ).fetchall()
+        found = [sid for sid, areas in rows if area is None or service_covers(areas.split("|"), area)]
+        return found[:limit]
+
+
+class Tantivy:
+    """tantivy: English stemming over the same fields, every term fuzzy (1 edit), tags boosted."""
+
+    def __init__(self, records: Iterable[ServiceRecord], path: Path | None = None) -> None:
+        import tantivy
+
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("id", stored=True, tokenizer_name="raw")
+        builder.add_text_field("area", stored=False, tokenizer_name="raw")
+        for field in FIELD_BOOSTS:
+            builder.add_text_field(field, stored=False, tokenizer_name="en_stem")
+        self.tantivy = tantivy
+        if path is not None:
+            path.mkdir(parents=True, exist_ok=True)
+        self.index = tantivy.Index(builder.build(), path=str(path) if path else None)
+        writer = self.index.writer(heap_size=200_000_000, num_threads=1)
+        for r in records:
+            if r.active:
+                writer.add_document(tantivy.Document(
+                    id=r.id, area=[normalise_area(a) or a for a in r.areas], name=r.name,
+                    organisation=r.organisation_name, tags=" ".join(r.tags), description=r.description,
+                ))  # fmt: skip
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+        self.searcher = self.index.searcher()
+
+    def search(self, query: str, limit: int = K, area: str | None = None) -> list[str]:
+        terms = [re.sub(r"[^a-z0-9]", "", term) for term in _terms(query)]
+        terms = [term for term in terms if term]
+        if not terms:
+            return []
+        fuzzy = {field: (False, 1 if len(" ".join(terms)) > 3 else 0, True) for field in FIELD_BOOSTS}
+        parsed = self.index.parse_query(" ".join(terms), list(FIELD_BOOSTS), field_boosts=FIELD_BOOSTS,
+                                        fuzzy_fields=fuzzy)  # fmt: skip
+        if area:
+            Occur = self.tantivy.Occur
+            covering = self.tantivy.Query.term_set_query(self.index.schema, "area", sorted(covering_areas(area)))
+            parsed = self.tantivy.Query.boolean_query([(Occur.Must, parsed), (Occur.Must, covering)])
+        hits = self.searcher.search(parsed, limit).hits
+        return [self.searcher.doc(address)["id"][0] for _, address in hits]
+
+
+# --- quality ------------------------------------------------------------------------------------------------------
 
 
 def seed_records(seed_csv: Path) -> list[ServiceRecord]:
-    """The seed directory as loaded by the app (through a throwaway SQLite database)."""
     with tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
+        engine = make_engine(f"sqlite:///{Path(folder) / 'seed.db'}")
         migrate(engine)
         ensure_seeded(engine, seed_csv)
         records = list(SearchIndex.load(engine).services)
         engine.dispose()
-    return sorted(records, key=lambda record: record.id)
+    return records
 
 
-class Fts5Search:
-    """The baseline: SQLite FTS5 with the trigram tokenizer, bm25-ranked OR of the query's words."""
-
-    def __init__(self, records: Sequence[ServiceRecord]) -> None:
-        self.db = sqlite3.connect(":memory:")
-        self.db.execute(
-            "CREATE VIRTUAL TABLE services USING fts5("
-            "id UNINDEXED, name, organisation, tags, categories, description, tokenize='trigram')"
-        )
-        self.db.executemany(
-            "INSERT INTO services VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    r.id,
-                    r.name,
-                    r.organisation_name,
-                    " ".join(r.tags),
-                    " ".join(CATEGORIES[c].label if c in CATEGORIES else c for c in r.categories),
-                    f"{r.description} {r.eligibility}",
-                )
-                for r in records
-                if r.active
-            ],
-        )
-        self.weights = ", ".join(str(weight) for weight in FTS_COLUMN_WEIGHTS)
-
-    @staticmethod
-    def match_expression(query: str, with_synonyms: bool = False) -> str | None:
-        """OR of the query's meaningful words (stemmed, 3+ characters so trigrams can match), quoted for FTS5.
-
-        With `with_synonyms`, lay phrases found in the query add the directory terms they stand for.
-        """
-        typed = words(query[:200])
-        terms = dict.fromkeys(term for term in typed if term not in STOPWORDS)
-        if with_synonyms:
-            table = phrase_table()
-            for start, end in combinations(range(len(typed) + 1), 2):
-                for lay in table.get(tuple(typed[start:end]), ()):
-                    terms.update(dict.fromkeys(" ".join(content_words(term)) for term in lay.terms))
-        usable = [f'"{term}"' for term in terms if len(term) >= 3]
-        return " OR ".join(usable) or None
-
-    def search(self, query: str, limit: int = K, with_synonyms: bool = False) -> list[str]:
-        expression = self.match_expression(query, with_synonyms)
-        if expression is None:
-            return []
-        rows = self.db.execute(
-            f"SELECT id FROM services WHERE services MATCH ? ORDER BY bm25(services, {self.weights}) LIMIT ?",
-            (expression, limit),
-        )
-        return [row[0] for row in rows]
-
-
-def top_ids(index: SearchIndex) -> Callable[[str], list[str]]:
-    """The search under test, returning the top K service ids."""
-
-    def search(query: str) -> list[str]:
-        return [hit.service_id for hit in index.search(query, limit=K)]
-
-    return search
-
-
-def latencies_ms(search: Callable[[str], object], queries: Sequence[LabelledQuery]) -> list[float]:
-    """Per query, the fastest of REPEATS runs (so other processes on a shared machine add less noise)."""
-    timings = []
+def place_and_off_topic(
+    queries: Sequence[LabelledQuery], search: Callable[[str], list[str]], records: dict[str, ServiceRecord]
+) -> tuple[float, int, float, int]:
+    """Share of need+place messages whose first result covers the place; share of off-topic messages answered."""
+    covered = placed = answered = off_topic = 0
     for labelled in queries:
-        best = float("inf")
-        for _ in range(REPEATS):
-            started = time.perf_counter()
-            search(labelled.query)
-            best = min(best, time.perf_counter() - started)
-        timings.append(best * 1000)
-    return timings
+        found = search(labelled.query)
+        if labelled.kind == OFF_TOPIC:
+            off_topic += 1
+            answered += bool(found)
+            continue
+        places = places_in(normalise(labelled.query).split())
+        if places:
+            placed += 1
+            covered += bool(found) and service_covers(list(records[found[0]].areas), places[0][2])
+    return covered / max(placed, 1), placed, answered / max(off_topic, 1), off_topic
+
+
+def print_quality(seed_csv: Path) -> None:
+    queries = load_labelled_queries()
+    records = seed_records(seed_csv)
+    by_id = {record.id: record for record in records}
+    engines: list[tuple[str, Callable[[str], list[str]]]] = []
+    index = SearchIndex.from_services(records)
+    engines.append(("signpost", lambda q: [hit.service_id for hit in index.search(q, limit=K)]))
+    fts = Fts5Porter(records)
+    engines.append(("fts5 porter", fts.search))
+    tv = Tantivy(records)
+    engines.append(("tantivy fuzzy+tags", tv.search))
+    kinds = sorted({labelled.kind for labelled in queries})
+    old = [q for q in queries if q.row < FIRST_NEW_ROW]
+    new = [q for q in queries if q.row >= FIRST_NEW_ROW]
+    print(f"QUALITY on the seed directory ({len(records)} services), {len(queries)} labelled queries "
+          f"({len(old)} from before issue 13, {len(new)} new, graded strictly)\n")  # fmt: skip
+    header = f"{'engine':<19}| {'recall@5':>8} | {'top-1':>5} | {'hit@5':>5} | {'old r@5':>7} | {'new r@5':>7} | "
+    header += f"{'place 1st':>9} | {'off-topic answered':>18}"
+    print(header)
+    print("-" * len(header))
+    per_kind: dict[str, dict[str, dict[str, float]]] = {}
+    for name, search in engines:
+        grades = grade(queries, search)
+        per_kind[name] = grades.kinds
+        covered, placed, answered, off_topic = place_and_off_topic(queries, search, by_id)
+        print(f"{name:<19}| {grades.recall:>8.3f} | {grades.top1:>5.3f} | {grades.hit:>5.3f} | "
+              f"{grade(old, search).recall:>7.3f} | {grade(new, search).recall:>7.3f} | "
+              f"{covered:>5.0%} of {placed:<2}| {answered:>9.0%} of {off_topic}")  # fmt: skip
+    print("\nper kind, recall@5 / top-1:")
+    print(f"{'kind':<13}{'n':>4}  " + "".join(f"{name:>22}" for name, _ in engines))
+    for kind in kinds:
+        n = int(per_kind["signpost"][kind]["n"])
+        cells = "".join(f"{per_kind[name][kind]['recall']:>14.3f} / {per_kind[name][kind]['top1']:.2f}"
+                        for name, _ in engines)  # fmt: skip
+        print(f"{kind:<13}{n:>4}  {cells}")
+    print()
+
+
+# --- scale --------------------------------------------------------------------------------------------------------
+
+
+def write_directory(records: Sequence[ServiceRecord], path: Path) -> None:
+    """Store the services in a fresh, migrated SQLite database (plain INSERTs, as fast as an import can be)."""
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    with engine.begin() as connection:
+        ensure_taxonomy_rows(connection)
+        organisations = {r.organisation_id: r.organisation_name for r in records}
+        connection.execute(insert(Organisation), [{"id": i, "name": n} for i, n in organisations.items()])
+        towns = sorted({(r.organisation_id, r.location_name, r.town) for r in records if r.location_name})
+        location_ids = {town: f"loc-{n}" for n, town in enumerate(towns)}
+        connection.execute(insert(Location), [
+            {"id": location_ids[key], "organisation_id": key[0], "name": key[1], "town": key[2]} for key in towns
+        ])  # fmt: skip
+        columns = {column.name for column in Service.__table__.columns}  # type: ignore[attr-defined]
+        for start in range(0, len(records), 20_000):
+            batch = records[start : start + 20_000]
+            connection.execute(insert(Service), [
+                {name: list(value) if isinstance(value, tuple) else value
+                 for name, value in vars(r).items() if name in columns} for r in batch
+            ])  # fmt: skip
+            connection.execute(insert(ServiceTaxonomy), [
+                {"service_id": r.id, "taxonomy_id": c} for r in batch for c in dict.fromkeys(r.categories)
+            ])  # fmt: skip
+            links = [{"service_id": r.id, "location_id": location_ids[(r.organisation_id, r.location_name, r.town)]}
+                     for r in batch if r.location_name]  # fmt: skip
+            if links:
+                connection.execute(insert(ServiceAtLocation), links)
+    engine.dispose()
+
+
+def ensure_taxonomy_rows(connection: Any) -> None:
+    connection.execute(insert(Taxonomy), [{"id": c.id, "name": c.label, "vocabulary": "signpost"}
+                                          for c in CATEGORIES.values()])  # fmt: skip
+
+
+def memory_mb() -> tuple[float, float]:
+    """(resident now, peak resident) of this process in MB."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
 def percentile(values: list[float], share: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
 
 
+def bot_calls(queries: Sequence[LabelledQuery]) -> list[tuple[str, str]]:
+    texts = [q.query for q in queries if q.kind != OFF_TOPIC]
+    return [(texts[i % len(texts)], AREAS[i % len(AREAS)]) for i in range(LATENCY_QUERIES)]
+
+
+def time_calls(search: Callable[[str, str], object], calls: Sequence[tuple[str, str]]) -> tuple[float, float]:
+    timings = []
+    for query, area in calls:
+        started = time.perf_counter()
+        search(query, area)
+        timings.append((time.perf_counter() - started) * 1000)
+    return percentile(timings, 0.5), percentile(timings, 0.95)
+
+
+def worker(args: argparse.Namespace) -> dict[str, Any]:
+    """One measurement in a fresh process (so memory figures are its own); prints JSON."""
+    calls = bot_calls(load_labelled_queries())
+    database = f"sqlite:///{args.db}"
+    engine = make_engine(database)
+    if args.worker == "signpost-build":
+        started = time.perf_counter()
+        LiveDirectory(engine, args.index).refresh()
+        return {"build_s": time.perf_counter() - started, "peak_mb": memory_mb()[1]}
+    if args.worker == "signpost-serve":
+        started = time.perf_counter()
+        live = LiveDirectory(engine, args.index)
+        live.start()
+        live.index.find("help with debt", SearchFilters(area="NR3"), limit=BOT_LIMIT)
+        first_answer = time.perf_counter() - started
+        index = live.index
+        p50, p95 = time_calls(lambda q, a: index.find(q, SearchFilters(area=a), limit=BOT_LIMIT), calls)
+        gc.collect()
+        resident, peak = memory_mb()
+        return {"first_answer_s": first_answer, "p50": p50, "p95": p95, "rss_mb": resident, "peak_mb": peak,
+                "file_mb": args.index.stat().st_size / 1e6}  # fmt: skip
+    records = list(iter_records(engine)) if args.worker != "tantivy" else None
+    if args.worker == "tantivy":
+        before = memory_mb()[0]
+        started = time.perf_counter()
+        engine_under_test: Any = Tantivy(iter_records(engine), args.index)
+    else:
+        before = memory_mb()[0]
+        started = time.perf_counter()
+        engine_under_test = Fts5Porter(records or [])
+    build = time.perf_counter() - started
+    del records
+    gc.collect()
+    p50, p95 = time_calls(lambda q, a: engine_under_test.search(q, BOT_LIMIT, a), calls)
+    resident, peak = memory_mb()
+    return {"build_s": build, "p50": p50, "p95": p95, "rss_mb": resident, "peak_mb": peak, "before_mb": before}
+
+
+def run_worker(kind: str, db: Path, index: Path) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--worker", kind, "--db", str(db), "--index", str(index)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"{kind} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def cli_cold_start(db: Path) -> float:
+    """Seconds for `python -m directory search ...` in a new process, with the saved index already present."""
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "SEED_CSV": str(DEFAULT_SEED_CSV)}
+    command = [sys.executable, "-m", "directory", "search", "debt advice", "--area", "NR3", "--limit", "3"]
+    subprocess.run(command, env=environment, cwd=ROOT, capture_output=True, check=True)  # saves the index
+    started = time.perf_counter()
+    subprocess.run(command, env=environment, cwd=ROOT, capture_output=True, check=True)
+    return time.perf_counter() - started
+
+
+def print_scale(seed_csv: Path, sizes: Sequence[int]) -> None:
+    seed = seed_records(seed_csv)
+    print(f"SCALE: the bot's call = {BOT_LIMIT} results with an area filter, {LATENCY_QUERIES} calls; "
+          "memory = resident MB after serving (peak while building); each engine in its own process\n")  # fmt: skip
+    header = (f"{'services':>9} | {'engine':<9} | {'build s':>7} | {'peak MB':>7} | {'RSS MB':>6} | {'p50 ms':>6} | "
+              f"{'p95 ms':>6} | notes")  # fmt: skip
+    print(header)
+    print("-" * len(header))
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            db, index = Path(folder) / "bench.db", Path(folder) / "bench.db.search-index"
+            records = expand(seed, size)
+            write_directory(records, db)
+            count = len(records)
+            del records
+            gc.collect()
+            built = run_worker("signpost-build", db, index)
+            served = run_worker("signpost-serve", db, index)
+            notes = (f"restart to first answer {served['first_answer_s']:.2f} s, index file "
+                     f"{served['file_mb']:.0f} MB")  # fmt: skip
+            if size <= 20_000:
+                notes += f", CLI cold start {cli_cold_start(db):.2f} s"
+            print(f"{count:>9} | {'signpost':<9} | {built['build_s']:>7.1f} | {built['peak_mb']:>7.0f} | "
+                  f"{served['rss_mb']:>6.0f} | {served['p50']:>6.2f} | {served['p95']:>6.2f} | {notes}")  # fmt: skip
+            for kind in ("tantivy", "fts5"):
+                result = run_worker(kind, db, Path(folder) / f"{kind}-index")
+                where = "on disk" if kind == "tantivy" else "in memory"
+                print(f"{count:>9} | {kind:<9} | {result['build_s']:>7.1f} | {result['peak_mb']:>7.0f} | "
+                      f"{result['rss_mb']:>6.0f} | {result['p50']:>6.2f} | {result['p95']:>6.2f} | index {where}, "
+                      f"records read first ({result['before_mb']:.0f} MB before building)")  # fmt: skip
+            sys.stdout.flush()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed-csv", type=Path, default=DEFAULT_SEED_CSV)
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
+    parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-
-    queries = load_labelled_queries()
-    seed = seed_records(args.seed_csv)
-    print(
-        f"{len(queries)} labelled queries, {len(seed)} seed services; recall@{K} = |expected ∩ top {K}| / "
-        f"min(|expected|, {K}), hit@{K} = share of queries with any expected service in the top {K}\n"
-    )
-    header = (
-        f"{'services':>8} | {'engine':<20} | {'build s':>7} | {'p50 ms':>7} | {'p95 ms':>7} | "
-        f"{'recall@5':>8} | {'hit@5':>6}"
-    )
-    print(header)
-    print("-" * len(header))
-    for size in args.sizes:
-        records = expand(seed, size)
-        started = time.perf_counter()
-        index = SearchIndex.from_services(records)
-        fuzzy_build = time.perf_counter() - started
-        started = time.perf_counter()
-        fts = Fts5Search(records)
-        fts_build = time.perf_counter() - started
-
-        engines: list[tuple[str, float, Callable[[str], list[str]]]] = [
-            ("signpost (rapidfuzz)", fuzzy_build, top_ids(index)),
-            ("sqlite fts5 trigram", fts_build, fts.search),
-            ("fts5 + lay synonyms", fts_build, partial(fts.search, with_synonyms=True)),
-        ]
-        for name, build_seconds, search in engines:
-            timings = latencies_ms(search, queries)
-            recall, hit = recall_at_k(queries, search)
-            print(
-                f"{len(records):>8} | {name:<18} | {build_seconds:>7.2f} | {percentile(timings, 0.5):>7.2f} | "
-                f"{percentile(timings, 0.95):>7.2f} | {recall:>8.3f} | {hit:>6.3f}"
-            )
+    if args.worker:
+        print(json.dumps(worker(args)))
+        return
+    if not args.skip_quality:
+        print_quality(args.seed_csv)
+    if args.sizes:
+        print_scale(args.seed_csv, args.sizes)
 
 
 if __name__ == "__main__":

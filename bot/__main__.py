@@ -11,6 +11,7 @@ from bot.app import ConfigurationError, build_application, make_runtime, prepare
 from core.db import make_engine, migrate
 from core.logging_setup import configure_logging
 from core.settings import Settings, get_settings
+from directory.live import LiveDirectory, default_index_path
 from directory.search_cli import add_search_parser, run_search
 from reports.cli import add_report_parser, run_report
 
@@ -44,6 +45,7 @@ def _typed_lines() -> Iterator[str]:
 def offline_search(settings: Settings, lines: Iterable[str]) -> None:
     """Answer each line as a directory search (filters as in `python -m directory search --help`) until quit/EOF."""
     engine = prepare_database(settings)
+    directory = LiveDirectory(engine, default_index_path(settings.database_url, settings.search_index_path))
     parser = argparse.ArgumentParser(prog="", add_help=False)
     add_search_parser(parser.add_subparsers(dest="command"))
     print('Type what someone needs, e.g. "can\'t pay my rent" or "lonely --area NR3 --free". "quit" to stop.')
@@ -62,7 +64,7 @@ def offline_search(settings: Settings, lines: Iterable[str]) -> None:
                 args = parser.parse_args(["search", *words])
             except SystemExit:  # argparse has printed what was wrong
                 continue
-            run_search(args, engine)
+            run_search(args, engine, directory)  # one index for the whole session, refreshed if the directory changes
             print()
     finally:
         engine.dispose()

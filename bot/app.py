@@ -26,7 +26,7 @@ from core.db import make_engine, migrate, sqlite_path
 from core.flood import SlidingWindow
 from core.runtime import Runtime
 from core.settings import PROJECT_ROOT, Settings
-from directory.live import LiveDirectory
+from directory.live import LiveDirectory, default_index_path
 from directory.seed import ensure_seeded
 from handlers import register_all
 from handlers.context import CONTEXT_TYPES, Services, SignpostApplication, SignpostContext
@@ -129,7 +129,9 @@ async def publish_commands(bot: Bot, settings: Settings) -> None:
 
 
 async def _post_init(application: SignpostApplication) -> None:
-    """Before updates flow: the command menu; the jobs start with the application (see `_started`)."""
+    """Before updates flow: the search index starts loading (in a background thread, so the first person to search
+    does not wait for it), the command menu; the jobs start with the application (see `_started`)."""
+    application.bot_data.services.directory.start()
     try:
         await publish_commands(application.bot, application.bot_data.services.runtime.settings)
     except TelegramError as error:
@@ -178,7 +180,11 @@ def build_application(runtime: Runtime) -> SignpostApplication:
     application: SignpostApplication = builder.build()
     application.bot_data.services = Services(
         runtime=runtime,
-        directory=LiveDirectory(runtime.engine),
+        directory=LiveDirectory(
+            runtime.engine,
+            default_index_path(settings.database_url, settings.search_index_path),
+            check_every=settings.search_index_check_seconds,
+        ),
         followups=FollowUpPlanner(FollowUpPolicy.from_settings(settings)),
         flood=SlidingWindow(settings.user_rate_limit_per_minute),
     )

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     seed_csv: Path = DEFAULT_SEED_CSV
+    search_index_path: Path | None = None  # where the search index is saved (default: beside a SQLite database)
+    search_index_check_seconds: float = 5.0  # how often a running bot checks whether the directory changed
     telegram_bot_token: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_api_file_url: str | None = None

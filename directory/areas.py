@@ -86,6 +86,7 @@ _ALIASES: dict[str, str] = {
     "walsingham": "NR22",
     "wells": "NR23",
     "wells-next-the-sea": "NR23",
+    "wells next the sea": "NR23",
     "melton constable": "NR24",
     "holt": "NR25",
     "sheringham": "NR26",
@@ -106,7 +107,30 @@ _ALIASES: dict[str, str] = {
     "hunstanton": "PE36",
     "downham market": "PE38",
     "swaffham": "PE37",
+    # more towns, villages and city neighbourhoods people name (their main postcode district)
+    "mile cross": "NR3", "catton grove": "NR3", "sewell": "NR3", "lakenham": "NR1", "thorpe hamlet": "NR1",
+    "eaton": "NR4", "tuckswood": "NR4", "cringleford": "NR4", "earlham": "NR5", "west earlham": "NR5",
+    "bowthorpe": "NR5", "new costessey": "NR5", "costessey": "NR8", "old catton": "NR6", "catton": "NR6",
+    "heartsease": "NR7", "rackheath": "NR13", "blofield": "NR13", "lingwood": "NR13", "reedham": "NR13",
+    "salhouse": "NR13", "spixworth": "NR10", "horsham st faith": "NR10", "coltishall": "NR12", "horning": "NR12",
+    "hickling": "NR12", "happisburgh": "NR12", "bacton": "NR12", "ludham": "NR29", "potter heigham": "NR29",
+    "hemsby": "NR29", "winterton": "NR29", "ormesby": "NR29", "caister": "NR30", "caister on sea": "NR30",
+    "bradwell": "NR31", "belton": "NR31", "hopton": "NR31", "southtown": "NR31", "cobholm": "NR31",
+    "oulton broad": "NR33", "oulton": "NR32", "corton": "NR32", "gunton": "NR32", "carlton colville": "NR33",
+    "pakefield": "NR33", "kessingland": "NR33", "worlingham": "NR34", "wrentham": "NR34", "ditchingham": "NR35",
+    "earsham": "NR35", "reydon": "IP18", "mulbarton": "NR14", "framingham earl": "NR14", "trowse": "NR14",
+    "hingham": "NR9", "scole": "IP21", "pulham market": "IP21", "east harling": "NR16", "kenninghall": "NR16",
+    "banham": "NR16", "mattishall": "NR20", "north elmham": "NR20", "shipdham": "IP25", "ashill": "IP25",
+    "saham toney": "IP25", "necton": "PE37", "litcham": "PE32", "mundford": "IP26", "methwold": "IP26",
+    "feltwell": "IP26", "mundesley": "NR11", "overstrand": "NR27", "blakeney": "NR25", "briston": "NR24",
+    "gaywood": "PE30", "south wootton": "PE30", "north wootton": "PE30", "west lynn": "PE34",
+    "terrington st clement": "PE34", "clenchwarton": "PE34", "heacham": "PE31", "snettisham": "PE31",
+    "dersingham": "PE31", "burnham market": "PE31", "brancaster": "PE31", "west winch": "PE33",
+    "watlington": "PE33", "marham": "PE33", "stoke ferry": "PE33", "narborough": "PE32", "grimston": "PE32",
+    "g yarmouth": "Great Yarmouth", "kl": "King's Lynn and West Norfolk",
 }
+# Area names that are also everyday words: a place only when the whole text is the place (not inside a message).
+NOT_PLACES_IN_A_MESSAGE = frozenset({"uk", "england", "nationwide", "all", "national"})
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}\d{1,2}[A-Z]?)(?:\s*\d[A-Z]{2})?$")
 
@@ -131,6 +155,47 @@ def normalise_area(text: str) -> str | None:
     if match and match.group(1) in DISTRICT_AUTHORITY:
         return match.group(1)
     return None
+
+
+MAX_PLACE_WORDS = 4  # "terrington st clement" ... "wells next the sea"
+
+
+def places_in(words: list[str]) -> list[tuple[int, int, str]]:
+    """Places named in a message's normalised words: (first word, last word + 1, area token), longest names first.
+
+    "homeless in kings lynn" -> [(2, 4, "King's Lynn and West Norfolk")]; "food bank nr32 1ab" -> [(2, 4, "NR32")].
+    """
+    found: list[tuple[int, int, str]] = []
+    taken: set[int] = set()
+    for size in range(MAX_PLACE_WORDS, 0, -1):
+        for start in range(len(words) - size + 1):
+            span = range(start, start + size)
+            if taken.intersection(span):
+                continue
+            text = " ".join(words[start : start + size])
+            if text in NOT_PLACES_IN_A_MESSAGE:
+                continue
+            area = normalise_area(text)
+            if area is not None and area != NATIONAL:
+                found.append((start, start + size, area))
+                taken.update(span)
+    return sorted(found)
+
+
+def coverage_levels(service_areas: tuple[str, ...], wanted: str) -> int:
+    """How closely a service serving `service_areas` covers `wanted`: 3 the place itself or its council, 2 its
+    county, 1 nationally, 0 not at all."""
+    place = normalise_area(wanted)
+    if place is None:
+        return 1 if service_covers(list(service_areas), wanted) else 0
+    authority = DISTRICT_AUTHORITY.get(place, place)
+    tokens = {_token(area) for area in service_areas}
+    local = {place, authority} | {d for d, a in DISTRICT_AUTHORITY.items() if a == place}
+    if tokens & local:
+        return 3
+    if AUTHORITY_COUNTY.get(authority) in tokens or place in tokens:
+        return 2
+    return 1 if NATIONAL in tokens else 0
 
 
 @lru_cache(maxsize=4096)

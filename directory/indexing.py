@@ -1,12 +1,30 @@
-"""What a service is found by: its index keys (words and adjacent word pairs), weighted by the field they are in."""
+"""Building a search index: what each service is found by (its words and adjacent word pairs, weighted by the field
+they are in) packed into flat arrays, so 1M services cost a few hundred MB instead of a Python set per service.
+
+`IndexBuilder.add(record)` takes services one at a time (the directory is streamed from the database);
+`finish()` returns the `IndexData` that `directory.search.SearchIndex` answers from and `directory.index_file`
+stores on disk.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import array
+import io
+import itertools
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
 
-from directory.records import ServiceRecord
-from directory.synonyms import STOPWORDS, content_words, normalise, stem, word_pairs
+import numpy as np
+
+from directory.english import ordinary_english
+from directory.models import Capacity, Cost, ReferralRoute
+from directory.records import ServiceRecord, encode_record
+from directory.synonyms import STOPWORDS, normalise, stem
 from directory.taxonomy import category_label
+
+FORMAT = 4  # bump when the arrays or their meaning change: older index files are then rebuilt
 
 # Field weights: how much a word found in each part of a service counts.
 NAME_WEIGHT = 3.0
@@ -16,40 +34,215 @@ CATEGORY_WEIGHT = 2.0
 DETAIL_WEIGHT = 1.0  # description, eligibility, languages, town
 ACCESSIBILITY_WEIGHT = 0.5
 EXTRA_FIELD_WEIGHT = 0.15  # per further field holding the same word
+CAPACITY_ORDER = {Capacity.OPEN.value: 0, Capacity.WAITING_LIST.value: 1, Capacity.CLOSED.value: 2}  # for browsing
+IN_NAME = 1  # posting flag: the key is in the service's or its organisation's name
+SELF_REFERRAL_ROUTES = frozenset({ReferralRoute.SELF.value, ReferralRoute.EITHER.value})
 
 
-def service_keys(record: ServiceRecord, surface: dict[str, str], spellings: dict[str, str]) -> dict[str, float]:
-    """Each word and adjacent word pair of a service -> weight (best field, plus a little per further field).
+def _fields(record: ServiceRecord) -> tuple[tuple[float, bool, bool, tuple[str, ...]], ...]:
+    """(weight, is a name, gives word pairs, texts) for each part of a service that search reads.
 
-    Also notes each word the service writes in `surface` (stem -> first such word) and `spellings` (word -> stem).
+    Word pairs come from the short fields only: in descriptions they would double the index for little gain.
     """
-    fields_by_weight = (
-        (NAME_WEIGHT, (record.name,)),
-        (ORGANISATION_WEIGHT, (record.organisation_name,)),
-        (TAG_WEIGHT, record.tags),
-        (CATEGORY_WEIGHT, [f"{category_label(cid)} {cid.replace('_', ' ')}" for cid in record.categories]),
-        (DETAIL_WEIGHT, (record.description, record.eligibility, *record.languages, record.town)),
-        (ACCESSIBILITY_WEIGHT, (record.accessibility,)),
+    categories = tuple(f"{category_label(cid)} {cid.replace('_', ' ')}" for cid in record.categories)
+    return (
+        (NAME_WEIGHT, True, True, (record.name,)),
+        (ORGANISATION_WEIGHT, True, True, (record.organisation_name,)),
+        (TAG_WEIGHT, False, True, record.tags),
+        (CATEGORY_WEIGHT, False, True, categories),
+        (DETAIL_WEIGHT, False, False, (record.description, record.eligibility, *record.languages, record.town)),
+        (ACCESSIBILITY_WEIGHT, False, False, (record.accessibility,)),
     )
-    found: dict[str, set[float]] = defaultdict(set)
-    for weight, texts in fields_by_weight:
+
+
+@dataclass
+class Vocabulary:
+    """The words services write: stem -> one way it is written (to show corrections), written word -> stem."""
+
+    surface: dict[str, str] = field(default_factory=dict)
+    spellings: dict[str, str] = field(default_factory=dict)
+
+
+def service_keys(record: ServiceRecord, vocabulary: Vocabulary) -> dict[str, tuple[float, bool]]:
+    """Each index key of a service -> (weight, whether it is in a name).
+
+    Keys are stemmed words (not bare numbers: "17" or "2" say nothing on their own) and, from the short fields,
+    adjacent word pairs ("pension credit"). The weight is the best field's, plus a little per further field.
+    """
+    best: dict[str, float] = {}
+    fields_holding: dict[str, int] = {}
+    named: set[str] = set()
+    spellings, surface = vocabulary.spellings, vocabulary.surface
+    for weight, is_name, with_pairs, texts in _fields(record):
         for text in texts:
             content = []
             for word in normalise(text).split():
-                term = stem(word)
+                term = spellings.get(word)
+                if term is None:
+                    term = spellings[word] = _stem(word)
+                    surface.setdefault(term, word)
                 if term not in STOPWORDS:
                     content.append(term)
-                    surface.setdefault(term, word)
-                    spellings.setdefault(word, term)
-            for key in (*content, *word_pairs(content)):
-                found[key].add(weight)
-    return {key: max(weights) + EXTRA_FIELD_WEIGHT * (len(weights) - 1) for key, weights in found.items()}
+            keys = set(term for term in content if not term.isdigit())
+            if with_pairs:
+                keys.update(f"{first} {second}" for first, second in itertools.pairwise(content))
+            for key in keys:
+                if key in best:
+                    best[key] = max(best[key], weight)
+                    fields_holding[key] += 1
+                else:
+                    best[key], fields_holding[key] = weight, 1
+            if is_name:
+                named.update(keys)
+    return {
+        key: (weight + EXTRA_FIELD_WEIGHT * (fields_holding[key] - 1), key in named) for key, weight in best.items()
+    }
 
 
-def name_keys(record: ServiceRecord) -> frozenset[str]:
-    """Index keys of a service's own name and its organisation's name."""
-    keys: set[str] = set()
-    for name in (record.name, record.organisation_name):
-        content = content_words(name)
-        keys.update(content, word_pairs(content))
-    return frozenset(keys)
+_STEMS: dict[str, str] = {}
+
+
+def _stem(word: str) -> str:
+    """`stem` with an unbounded cache: a directory's vocabulary is small next to the words it writes."""
+    term = _STEMS.get(word)
+    if term is None:
+        term = _STEMS[word] = stem(word)
+    return term
+
+
+@dataclass
+class IndexData:
+    """A built index: flat arrays and a little JSON-able meta (see `directory.search.SearchIndex`)."""
+
+    arrays: dict[str, np.ndarray]
+    meta: dict[str, Any]
+
+
+class _Strings:
+    """Many strings as one UTF-8 blob and offsets. With `spill`, the blob goes to an anonymous temporary file and is
+    memory-mapped back, so a million service records (about 1 GB) need not sit in memory while the index is built."""
+
+    def __init__(self, spill: bool = False) -> None:
+        self.blob: BinaryIO = tempfile.TemporaryFile() if spill else io.BytesIO()  # noqa: SIM115 - lives with the index
+        self.offsets = array.array("q", [0])
+        self.size = 0
+
+    def add(self, data: bytes) -> None:
+        self.blob.write(data)
+        self.size += len(data)
+        self.offsets.append(self.size)
+
+    def arrays(self, name: str) -> dict[str, np.ndarray]:
+        if isinstance(self.blob, io.BytesIO):
+            blob = np.frombuffer(self.blob.getbuffer(), dtype=np.uint8)
+        elif self.size:
+            self.blob.flush()
+            blob = np.memmap(self.blob, dtype=np.uint8, mode="r", shape=(self.size,))
+        else:
+            blob = np.zeros(0, dtype=np.uint8)
+        return {f"{name}_blob": blob, f"{name}_offsets": np.frombuffer(self.offsets, dtype=np.int64)}
+
+
+class IndexBuilder:
+    """Collects services one by one into the arrays of an index."""
+
+    def __init__(self) -> None:
+        self.vocabulary = Vocabulary()
+        self._key_ids: dict[str, int] = {}
+        self._post_key = array.array("i")
+        self._post_pos = array.array("i")
+        self._post_weight = array.array("f")
+        self._post_flags = array.array("B")
+        self._records, self._ids, self._names = _Strings(spill=True), _Strings(), _Strings()
+        self._columns: dict[str, array.array] = {
+            name: array.array(code)
+            for name, code in (("free", "b"), ("self_referral", "b"), ("closed", "b"), ("active", "b"),
+                               ("min_age", "h"), ("max_age", "h"), ("area_group", "i"), ("hours_group", "i"),
+                               ("category_count", "b"), ("capacity", "b"))
+        }  # fmt: skip
+        self._groups: dict[str, dict[Any, int]] = {"area": {}, "hours": {}}
+        self._category_members: dict[str, array.array] = {}
+        self._sort_names: list[str] = []
+        self.count = 0
+
+    def add_all(self, records: Iterable[ServiceRecord]) -> IndexBuilder:
+        for record in records:
+            self.add(record)
+        return self
+
+    def add(self, record: ServiceRecord) -> None:
+        """Add one service (an inactive one can be fetched by id but is never found)."""
+        position = self.count
+        self.count += 1
+        self._records.add(encode_record(record))
+        self._ids.add(record.id.encode())
+        self._names.add(record.name.encode())
+        self._sort_names.append(record.name.casefold())
+        columns = self._columns
+        columns["free"].append(record.cost == Cost.FREE.value)
+        columns["self_referral"].append(record.referral_route in SELF_REFERRAL_ROUTES)
+        columns["closed"].append(record.capacity_status == Capacity.CLOSED.value)
+        columns["capacity"].append(CAPACITY_ORDER.get(record.capacity_status, len(CAPACITY_ORDER)))
+        columns["active"].append(record.active)
+        columns["min_age"].append(-1 if record.min_age is None else max(-1, min(record.min_age, 10_000)))
+        columns["max_age"].append(10_000 if record.max_age is None else max(-1, min(record.max_age, 10_000)))
+        columns["area_group"].append(self._group("area", tuple(record.areas)))
+        columns["hours_group"].append(self._group("hours", record.opening_hours))
+        columns["category_count"].append(min(len(record.categories), 100))
+        for category in dict.fromkeys(record.categories):
+            self._category_members.setdefault(category, array.array("i")).append(position)
+        if not record.active:
+            return
+        keys = service_keys(record, self.vocabulary)
+        key_ids = self._key_ids
+        self._post_key.extend([key_ids.setdefault(key, len(key_ids)) for key in keys])
+        self._post_pos.extend(itertools.repeat(position, len(keys)))
+        self._post_weight.extend([weight for weight, _ in keys.values()])
+        self._post_flags.extend([IN_NAME if in_name else 0 for _, in_name in keys.values()])
+
+    def _group(self, kind: str, value: Any) -> int:
+        groups = self._groups[kind]
+        return groups.setdefault(value, len(groups))
+
+    def finish(self) -> IndexData:
+        """The arrays and meta of the index (the builder should not be used afterwards)."""
+        keys = np.frombuffer(self._post_key, dtype=np.int32)
+        order = np.argsort(keys, kind="stable")  # per key, positions stay ascending
+        key_offsets = np.zeros(len(self._key_ids) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(keys, minlength=len(self._key_ids)), out=key_offsets[1:])
+        key_strings = _Strings()
+        for key in self._key_ids:  # dicts keep insertion order: key ids are 0, 1, 2 ...
+            key_strings.add(key.encode())
+        categories = sorted(self._category_members)
+        category_offsets = np.zeros(len(categories) + 1, dtype=np.int64)
+        np.cumsum([len(self._category_members[c]) for c in categories], out=category_offsets[1:])
+        members = [np.frombuffer(self._category_members[c], dtype=np.int32) for c in categories]
+        tiebreak = np.empty(self.count, dtype=np.int32)
+        tiebreak[sorted(range(self.count), key=self._sort_names.__getitem__)] = np.arange(self.count, dtype=np.int32)
+        arrays: dict[str, np.ndarray] = {
+            "key_offsets": key_offsets,
+            "post_pos": np.frombuffer(self._post_pos, dtype=np.int32)[order],
+            "post_weight": np.frombuffer(self._post_weight, dtype=np.float32)[order].astype(np.float16),
+            "post_flags": np.frombuffer(self._post_flags, dtype=np.uint8)[order],
+            "category_offsets": category_offsets,
+            "category_members": np.concatenate(members) if members else np.zeros(0, dtype=np.int32),
+            "tiebreak": tiebreak,
+            **key_strings.arrays("keys"),
+            **self._records.arrays("records"),
+            **self._ids.arrays("ids"),
+            **self._names.arrays("names"),
+        }
+        for name, values in self._columns.items():
+            dtype = {"b": np.int8, "h": np.int16, "i": np.int32}[values.typecode]
+            arrays[name] = np.frombuffer(values, dtype=dtype)
+        meta = {
+            "format": FORMAT,
+            "count": self.count,
+            "categories": categories,
+            "area_groups": [list(areas) for areas in self._groups["area"]],
+            "hours_groups": list(self._groups["hours"]),
+            "surface": self.vocabulary.surface,
+            "spellings": self.vocabulary.spellings,
+            "english": ordinary_english(),
+        }
+        return IndexData(arrays, meta)

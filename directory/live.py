@@ -1,36 +1,191 @@
-"""The search index a running process answers from: built once, and replaced whole when the directory changes."""
+"""The search index a running process answers from: loaded from its file or built off the caller's thread, and
+replaced whole, in the background, when the directory changes.
+
+- At start-up `start()` loads the index saved beside the database (memory-mapped: well under a second even at
+  100k services) or, when there is none, builds it in a background thread and saves it.
+- A saved index from an older directory revision is served at once while the fresh one is built.
+- Every `check_every` seconds a search also reads the directory revision (one tiny query, `directory.revision`);
+  when an import, a capacity change or any other write has moved it on, a background thread rebuilds the index and
+  swaps it in. Searches under way finish on the old index; nobody waits for a rebuild.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from core.db import sqlite_path
+from directory.index_file import IndexFileError
+from directory.revision import Revision, current_revision
 from directory.search import SearchIndex
+
+log = logging.getLogger(__name__)
+
+CHECK_EVERY_SECONDS = 5.0
+INDEX_SUFFIX = ".search-index"
+
+
+def default_index_path(database_url: str, configured: Path | None = None) -> Path | None:
+    """Where a database's search index is saved: `configured`, else beside a SQLite file; None (kept in memory
+    only) for other databases unless configured."""
+    if configured is not None:
+        return configured
+    database_file = sqlite_path(database_url)
+    return database_file.with_name(database_file.name + INDEX_SUFFIX) if database_file else None
 
 
 class LiveDirectory:
     """Holds the current `SearchIndex` for one database. Thread-safe: readers always see one whole index."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        index_path: Path | None = None,
+        check_every: float = CHECK_EVERY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._engine = engine
+        self._path = index_path
+        self._check_every = check_every
+        self._clock = clock
         self._index: SearchIndex | None = None
+        self._revision: Revision | None = None
+        self._checked_at = float("-inf")
         self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._builder: threading.Thread | None = None
+        self._failure: BaseException | None = None
+
+    # --- reading ------------------------------------------------------------------------------------------------
 
     @property
     def index(self) -> SearchIndex:
-        """The current index, built from the database on first use."""
-        index = self._index
-        if index is None:
-            with self._lock:
-                if self._index is None:
-                    self._index = SearchIndex.load(self._engine)
-                index = self._index
-        return index
+        """The current index (waiting for the first one if the process has only just started), refreshed in the
+        background when the directory has changed."""
+        if self._index is None:
+            self.start()
+            self._ready.wait()
+            if self._index is None:
+                raise RuntimeError("the search index could not be built") from self._failure
+        self._check_revision()
+        return self._index
+
+    def refresh(self) -> SearchIndex:
+        """Bring the index up to date now, in this thread (for scripts and tests): rebuilt only if the directory
+        changed since it was built."""
+        self.wait()
+        revision = current_revision(self._engine)
+        if self._index is None and (saved := self._open_saved()) is not None:
+            self._install(*saved)
+        if self._index is None or revision != self._revision:
+            self._install(*self._build(revision))
+        assert self._index is not None
+        return self._index
 
     def reload(self) -> SearchIndex:
-        """Rebuild from the database and swap the new index in (searches under way finish on the old one)."""
-        fresh = SearchIndex.load(self._engine)
+        """Rebuild from the database now and swap the new index in (searches under way finish on the old one)."""
+        self.wait()
+        self._install(*self._build(current_revision(self._engine)))
+        assert self._index is not None
+        return self._index
+
+    # --- background work ------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Load or build the index in a background thread (does nothing if it is loaded or being built)."""
         with self._lock:
-            self._index = fresh
-        return fresh
+            if self._index is not None or self._builder is not None:
+                return
+            self._ready.clear()  # a failed first load is tried again, and readers wait for this try
+            self._builder = threading.Thread(target=self._first_load, name="search-index", daemon=True)
+            self._builder.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until no load or rebuild is under way; False if `timeout` ran out first."""
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
+            return not builder.is_alive()
+        return True
+
+    def _first_load(self) -> None:
+        try:
+            revision = current_revision(self._engine)
+            saved = self._open_saved()
+            if saved is not None:
+                index, saved_revision = saved
+                self._install(index, saved_revision)
+                if saved_revision == revision:
+                    return
+                log.info("search index: the saved index is out of date; rebuilding in the background")
+            self._install(*self._build(revision))
+        except Exception as failure:  # the next search tries again
+            self._failure = failure
+            log.exception("search index: could not load or build")
+        finally:
+            self._ready.set()
+            self._done_building()
+
+    def _check_revision(self) -> None:
+        now = self._clock()
+        if now - self._checked_at < self._check_every:
+            return
+        self._checked_at = now
+        try:
+            revision = current_revision(self._engine)
+        except Exception:  # the database is briefly unreachable: keep answering from what we have
+            log.warning("search index: could not read the directory revision", exc_info=True)
+            return
+        if revision == self._revision:
+            return
+        with self._lock:
+            if self._builder is not None:
+                return
+            self._builder = threading.Thread(target=self._rebuild, args=(revision,), name="search-index", daemon=True)
+            self._builder.start()
+
+    def _rebuild(self, revision: Revision) -> None:
+        try:
+            self._install(*self._build(revision))
+        except Exception:
+            log.exception("search index: rebuild failed; still answering from the previous index")
+        finally:
+            self._done_building()
+
+    def _done_building(self) -> None:
+        with self._lock:
+            self._builder = None
+
+    def _build(self, revision: Revision) -> tuple[SearchIndex, Revision]:
+        """A new index of the directory as it is at (or after) `revision`, saved when there is a path."""
+        started = time.perf_counter()
+        index = SearchIndex.load(self._engine)
+        if self._path is not None:
+            try:
+                index.save(self._path, revision=revision.number, stamp=revision.stamp)
+                index = SearchIndex.open(self._path)  # memory-mapped: the built arrays can be freed
+            except OSError:
+                log.warning("search index: could not save it to %s", self._path, exc_info=True)
+        log.info("search index: %d services indexed in %.1f s", len(index), time.perf_counter() - started)
+        return index, revision
+
+    def _open_saved(self) -> tuple[SearchIndex, Revision] | None:
+        if self._path is None or not self._path.exists():
+            return None
+        try:
+            index = SearchIndex.open(self._path)
+        except IndexFileError as problem:
+            log.info("search index: not using the saved index (%s)", problem)
+            return None
+        meta = index.meta
+        return index, Revision(int(meta.get("revision", -1)), str(meta.get("stamp", "")))  # type: ignore[call-overload]
+
+    def _install(self, index: SearchIndex, revision: Revision) -> None:
+        with self._lock:
+            self._index, self._revision = index, revision
+        self._ready.set()

@@ -119,8 +119,15 @@ class ServiceAtLocation(SQLModel, table=True):
     location_id: str = Field(foreign_key="location.id", primary_key=True, max_length=64)
 
 
+class UnmetReason(StrEnum):
+    """Why a search counts as unmet need."""
+
+    NONE_FOUND = "none_found"  # nothing in the directory matched at all
+    LOW_CONFIDENCE = "low_confidence"  # only weak matches: the person was told nothing fits
+
+
 class UnmetSearch(SQLModel, table=True):
-    """A search that found nothing: the query text and filters only, never who asked."""
+    """A search the directory could not answer: the query text, filters and why, never who asked."""
 
     __tablename__ = "unmet_search"
 
@@ -128,3 +135,16 @@ class UnmetSearch(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
     query: str = Field(max_length=500)
     filters: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reason: str = Field(default=UnmetReason.NONE_FOUND.value, max_length=16)  # an UnmetReason
+
+
+class DirectoryRevision(SQLModel, table=True):
+    """One row: bumped in the same transaction as every change to the directory, so a running search index can
+    tell cheaply that it is out of date (see directory.revision)."""
+
+    __tablename__ = "directory_revision"
+
+    id: int = Field(default=1, primary_key=True)
+    revision: int = 0
+    stamp: str = Field(default="", max_length=32)  # random per change: tells apart two databases at one revision
+    changed_at: datetime = Field(default_factory=utcnow)

@@ -1,7 +1,10 @@
-"""Reading a search query: typed words, typo correction against the directory's words, lay phrases and intents.
+"""Reading a search query: typed words, typo correction against the directory's words, lay phrases, places, ages,
+negation and intents.
 
-`QueryReader` knows every word the indexed services use; `read()` turns what a person typed into the index keys
-to look for (`Concept`s), the lay phrases it contains (`Meaning`s), and whether it is urgent or asks to self-refer.
+`QueryReader` knows every word the indexed services use; `read()` turns what a person typed (a few words or a
+2–3 sentence message) into the index keys to look for (`Concept`s), the lay phrases it contains (`Meaning`s),
+the words that carry its needs (`NeedWord`s, for judging whether results really answer it), the place and age it
+mentions, what it says it does not want, and whether it is urgent, asks to self-refer or asks for a person.
 """
 
 from __future__ import annotations
@@ -16,20 +19,26 @@ from itertools import pairwise, takewhile
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from directory.areas import DISTRICT_AUTHORITY, places_in
 from directory.synonyms import (
+    FILLER_WORDS,
     STOPWORDS,
     URGENT_WORDS,
     LayMeaning,
     asks_for_self_referral,
     lay_vocabulary,
+    negated_positions,
     normalise,
+    person_request,
     phrase_table,
     stem,
     term_keys,
 )
 
-MAX_QUERY_WORDS = 40
+MAX_QUERY_WORDS = 200  # about a 1,000-character message; words past it are not read
+MAX_WORD_LETTERS = 25  # longer "words" are keyboard mashing or pasted codes, not words
 MAX_PHRASE_WORDS = 7
+LONG_MESSAGE_WORDS = 7  # from this many meaningful words on, a message is read for its needs, not every word
 
 # Query-side weights.
 CORRECTED_WORD_WEIGHT = 0.85  # a typo we corrected is slightly less certain than a word typed right
@@ -37,8 +46,18 @@ PHRASE_WORD_WEIGHT = 0.5  # a word that is part of a longer lay phrase ("lost my
 EXPANSION_WEIGHT = 0.5  # a directory word a lay phrase stands for
 KNOWN_WORDS_MEANING = 0.5  # a lay phrase whose words services also use directly counts for less as a meaning
 PAIR_WEIGHT = 1.0  # two typed words found side by side ("pension credit"), on top of each word
+INCIDENTAL_WEIGHT = 0.3  # an everyday word in a long message that is not part of a need ("phone", "school")
+JOINED_WEIGHT = 1.0  # words typed apart that services write as one ("turn 2 us" -> turn2us)
+
+# How much a word counts towards what the query needs (for judging whether results answer it).
+EVERYDAY_ZIPF = 3.5  # English words rarer than this carry a need fully; commoner ones less and less
+IMPORTANCE_FLOOR = 0.1
 
 WORD, PAIR, IMPLIED = "word", "pair", "implied"
+_AGE = re.compile(
+    r"\b(?:i am|im|i m|aged|age|ages|shes|hes|she is|he is|is|turned) (\d{1,3})\b(?! (?:pound|quid|p|pence|grand|k))"
+    r"|\b(\d{1,3}) ?(?:years? old|yrs? old|yo|year old)\b"
+)
 
 
 @dataclass
@@ -62,17 +81,35 @@ class Meaning:
     own_words: frozenset[str]  # the phrase's own (stemmed) words
     keys: frozenset[str]  # index keys of the directory terms it stands for
     strength: float  # 1 for pure lay language ("brassic"), less when services use the words themselves
+    positions: range = range(0)
+
+
+@dataclass
+class NeedWord:
+    """A word of the query that says what the person needs."""
+
+    position: int
+    keys: tuple[str, ...]  # the index keys it was read as (empty when the directory does not know it)
+    importance: float  # 1.5-2 inside a lay phrase, 1 for a rare word, less for everyday words ("phone", "last")
+    meanings: tuple[int, ...] = ()  # indexes into ParsedQuery.meanings of the lay phrases it is part of
 
 
 @dataclass
 class ParsedQuery:
-    """What a query asks for: index keys, lay meanings and intents."""
+    """What a query asks for: index keys, lay meanings, the need words, place, age and intents."""
 
     concepts: dict[str, Concept] = field(default_factory=dict)
     meanings: list[Meaning] = field(default_factory=list)
+    need_words: list[NeedWord] = field(default_factory=list)
+    long: bool = False  # a message of several sentences rather than a few words
     urgent: bool = False
     wants_self_referral: bool = False
-    name_text: str = ""  # corrected words, for comparing with service names
+    wants_person: bool = False  # "can I speak to someone"
+    place: str | None = None  # the area token of a place the message names ("Diss" -> IP22)
+    place_said: str = ""
+    age: int | None = None  # "I'm 17", "my mum is 82"
+    unwanted: frozenset[str] = frozenset()  # index keys the person said they do not want ("without a voucher")
+    name_text: str = ""  # corrected words (and place), for comparing with service names
 
     def add(self, concept: Concept) -> None:
         known = self.concepts.get(concept.key)
@@ -94,9 +131,36 @@ def _typed_words(text: str) -> list[tuple[str, str]]:
     """(as typed, normalised) pairs for each word of the query."""
     pairs: list[tuple[str, str]] = []
     for token in _WORD.findall(text):
+        if len(token) > MAX_WORD_LETTERS:
+            continue
         parts = normalise(token).split()
         pairs.extend((token if len(parts) == 1 else part, part) for part in parts)
+        if len(pairs) >= MAX_QUERY_WORDS:
+            break
     return pairs[:MAX_QUERY_WORDS]
+
+
+_SPECIFICITY = {"county": 0, "authority": 1, "district": 2}
+
+
+def _most_specific(areas: list[str]) -> str:
+    """The narrowest of the places named (a town's district over a council over a county)."""
+
+    def rank(area: str) -> int:
+        if area in DISTRICT_AUTHORITY:
+            return _SPECIFICITY["district"]
+        return _SPECIFICITY["authority"] if area not in ("Norfolk", "Suffolk") else _SPECIFICITY["county"]
+
+    return max(areas, key=rank)
+
+
+def age_in(text: str) -> int | None:
+    """An age the message gives ("I'm 17", "my dad is 82", "a 15 year old"), if any (0-120)."""
+    match = _AGE.search(normalise(text))
+    if match is None:
+        return None
+    age = int(match.group(1) or match.group(2))
+    return age if age <= 120 else None
 
 
 class QueryReader:
@@ -108,12 +172,15 @@ class QueryReader:
         surface: Mapping[str, str],
         spellings: Mapping[str, str],
         service_count: int,
+        english: Mapping[str, float] | None = None,
     ) -> None:
         """`frequencies`: index key -> how many services hold it; `surface`: stem -> a word as services write
-        it; `spellings`: each word services write -> its stem; `service_count`: how many services are indexed."""
+        it; `spellings`: each word services write -> its stem; `service_count`: how many services are indexed;
+        `english`: ordinary English words -> how common (Zipf), which are never "corrected"."""
         self._frequencies = frequencies
         self._surface = surface
         self._service_count = service_count
+        self._english = english or {}
         self._spellings: dict[str, str] = dict(lay_vocabulary())  # every known written word -> its stem
         for word, term in spellings.items():
             self._spellings.setdefault(word, term)
@@ -127,26 +194,65 @@ class QueryReader:
         self._sorted_spellings = words
 
     def read(self, text: str) -> ParsedQuery:
-        """Typed words -> corrected index keys, lay meanings and intents."""
-        parsed = ParsedQuery(wants_self_referral=asks_for_self_referral(text))
+        """Typed words -> corrected index keys, lay meanings, need words, place, age and intents."""
+        parsed = ParsedQuery(wants_self_referral=asks_for_self_referral(text), age=age_in(text))
         typed = _typed_words(text)
-        resolved = [self._resolve(word) for _, word in typed]
-        in_phrase = self._find_phrases([keys[0][0] if len(keys) == 1 else "" for keys in resolved], typed, parsed)
+        plain = [word for _, word in typed]
+        skip: set[int] = set()  # positions that are not need words: the place, the request for a person
+        places = places_in(plain)
+        if places:
+            parsed.place = _most_specific([area for _, _, area in places])
+            parsed.place_said = " ".join(shown for start, end, _ in places for shown, _ in typed[start:end])
+            skip.update(position for start, end, _ in places for position in range(start, end))
+        asked = person_request(plain)
+        if asked is not None:
+            parsed.wants_person = True
+            skip.update(asked)
+        resolved = [((stem(word), None),) if i in skip else self._resolve(word) for i, word in enumerate(plain)]
+        resolved = self._recheck_everyday_words(plain, resolved)
+        terms = ["" if i in skip else keys[0][0] if len(keys) == 1 else "" for i, keys in enumerate(resolved)]
+        in_phrase, phrase_positions = self._find_phrases(terms, typed, parsed)
+        negated = negated_positions(plain, phrase_positions)
+        parsed.unwanted = frozenset(key for i in negated for key, _ in resolved[i] if key in self._frequencies)
+        if {"voucher", "referral", "refer"} & {stem(plain[i]) for i in negated}:
+            parsed.wants_self_referral = True
+        joined_spans = self._joined_words(plain, skip | negated)
+        joined = {i: key for (start, end), key in joined_spans.items() for i in range(start, end)}
         content: list[tuple[int, str]] = []  # (position, stem) of each meaningful word, in order
+        meaningful = [
+            i for i, word in enumerate(plain)
+            if i not in skip and i not in negated and stem(word) not in STOPWORDS and word not in FILLER_WORDS
+        ]  # fmt: skip
+        long_message = parsed.long = len(meaningful) >= LONG_MESSAGE_WORDS
         for position, ((said, word), keys) in enumerate(zip(typed, resolved, strict=True)):
             term = stem(word)
             parsed.urgent |= term in URGENT_WORDS
-            if term in STOPWORDS:
+            if term in STOPWORDS or word in FILLER_WORDS or position in skip or position in negated:
                 continue
+            found_keys = []
             for key, spelling in keys:
                 if key in STOPWORDS:
                     continue
                 content.append((position, key))
-                if key in self._frequencies:
+                if key in self._frequencies and not key.isdigit():
+                    found_keys.append(key)
                     weight = (PHRASE_WORD_WEIGHT if position in in_phrase else 1.0) * (
                         CORRECTED_WORD_WEIGHT if spelling else 1.0
                     )
+                    if long_message and position not in phrase_positions and self._everyday(word):
+                        weight *= INCIDENTAL_WEIGHT
                     parsed.add(Concept(key, weight, spelling or said, WORD, position, said if spelling else None))
+            if word.isdigit() or not keys or keys[0][0] in STOPWORDS:
+                continue
+            if position in joined:
+                found_keys.append(joined[position])
+            in_meanings = tuple(i for i, meaning in enumerate(parsed.meanings) if position in meaning.positions)
+            strength = max((parsed.meanings[i].strength for i in in_meanings), default=0.0)
+            importance = 1.0 + strength if in_meanings else self._importance(word)
+            parsed.need_words.append(NeedWord(position, tuple(dict.fromkeys(found_keys)), importance, in_meanings))
+        for (start, end), key in joined_spans.items():
+            said = " ".join(shown for shown, _ in typed[start:end])
+            parsed.add(Concept(key, JOINED_WEIGHT, said, WORD, start))
         for (first, left), (last, right) in pairwise(content):
             pair = f"{left} {right}"
             if pair in self._frequencies:
@@ -157,22 +263,107 @@ class QueryReader:
                 weight = EXPANSION_WEIGHT * meaning.strength
                 parsed.add(Concept(key, weight, meaning.said, IMPLIED, MAX_QUERY_WORDS))
         words = sorted(parsed.of_kind(WORD), key=by_position)
-        parsed.name_text = " ".join(self._surface.get(concept.key, concept.said) for concept in words)
+        named = [self._surface.get(concept.key, concept.said) for concept in words]
+        parsed.name_text = " ".join([*named, *([parsed.place_said] if named and parsed.place_said else [])])
         return parsed
 
+    # --- single words ---------------------------------------------------------------------------------------
+
     def _resolve(self, word: str) -> tuple[tuple[str, str | None], ...]:
-        """(index key, corrected spelling or None) for what a typed word stands for: itself when known,
-        else its most likely correction."""
+        """(index key, corrected spelling or None) for what a typed word stands for: itself when known, another
+        form of it services use ("scammed" -> scam), else its most likely correction."""
         term = stem(word)
         if term in STOPWORDS or term in self._known or not word.isalpha():
             return ((term, None),)
+        for form in _other_forms(word):
+            if stem(form) in self._known:
+                return ((stem(form), None),)
+        if word in self._english:
+            return ((term, None),)  # a real word the directory does not use: see _recheck_everyday_words
         corrected = self._correct(word)
         if corrected is None:
             return ((term, None),)
         return tuple((self._spellings.get(spelling) or stem(spelling), spelling) for spelling in corrected)
 
-    def _find_phrases(self, terms: list[str], typed: list[tuple[str, str]], parsed: ParsedQuery) -> set[int]:
-        """Record lay phrases found in the (corrected) words; return positions inside multi-word phrases.
+    def _recheck_everyday_words(
+        self, plain: list[str], resolved: list[tuple[tuple[str, str | None], ...]]
+    ) -> list[tuple[tuple[str, str | None], ...]]:
+        """An ordinary English word the directory does not know is taken as meant ("hair" is not "chair")...
+        unless its correction makes a phrase services use with a neighbouring word, itself perhaps corrected
+        ("dept advise" -> debt advice)."""
+        fixes: dict[int, tuple[str, str]] = {}  # position -> (corrected key, corrected spelling)
+        for position, word in enumerate(plain):
+            if word not in self._english or resolved[position][0][0] in self._known or len(word) < 4:
+                continue
+            corrected = self._correct(word) if word.isalpha() else None
+            if corrected is not None and len(corrected) == 1:
+                fixes[position] = (self._spellings.get(corrected[0]) or stem(corrected[0]), corrected[0])
+        checked = list(resolved)
+        for position, (fixed, spelling) in fixes.items():
+            for left, right in ((position - 1, position), (position, position + 1)):
+                if left < 0 or right >= len(plain):
+                    continue
+                lefts = {fixed} if left == position else self._readings(left, plain, resolved, fixes)
+                rights = {fixed} if right == position else self._readings(right, plain, resolved, fixes)
+                pair = next(((a, b) for a in lefts for b in rights if f"{a} {b}" in self._frequencies), None)
+                if pair is None:
+                    continue
+                checked[position] = ((fixed, spelling),)
+                neighbour, key = (right, pair[1]) if left == position else (left, pair[0])
+                if key != resolved[neighbour][0][0]:
+                    checked[neighbour] = ((key, self._surface.get(key, key)),)
+        return checked
+
+    def _readings(
+        self,
+        position: int,
+        plain: list[str],
+        resolved: list[tuple[tuple[str, str | None], ...]],
+        fixes: dict[int, tuple[str, str]],
+    ) -> set[str]:
+        """The keys a neighbouring word may stand for: as read, and corrected when services do not use it."""
+        readings = {resolved[position][0][0]}
+        if position in fixes:
+            readings.add(fixes[position][0])
+        elif readings.isdisjoint(self._frequencies) and plain[position].isalpha() and len(plain[position]) >= 4:
+            word = plain[position]
+            pool = [spelling for size in range(len(word) - 1, len(word) + 2) for spelling in self._by_length[size]]
+            for spelling, _, _ in process.extract(word, pool, scorer=OSA.distance, score_cutoff=1, limit=10):
+                readings.add(self._spellings.get(spelling) or stem(spelling))
+        return readings
+
+    def _everyday(self, word: str) -> bool:
+        return self._english.get(word, 0.0) >= EVERYDAY_ZIPF + 1.0
+
+    def _importance(self, word: str) -> float:
+        """How much a word says about what is needed: rare words fully, everyday words ("phone", "last") less."""
+        zipf = self._english.get(word, 0.0)
+        if zipf < EVERYDAY_ZIPF:
+            return 1.0
+        return max(IMPORTANCE_FLOOR, min(1.0, (6.0 - zipf) / 2.5))
+
+    def _joined_words(self, plain: list[str], skip: set[int]) -> dict[tuple[int, int], str]:
+        """(first, last + 1) -> key, for 2-3 words typed apart that services write as one ("turn 2 us")."""
+        joined: dict[tuple[int, int], str] = {}
+        taken: set[int] = set()
+        for size in (3, 2):
+            for start in range(len(plain) - size + 1):
+                span = range(start, start + size)
+                if taken.intersection(span) or skip.intersection(span):
+                    continue
+                key = self._spellings.get("".join(plain[start : start + size]))
+                if key is not None and key in self._frequencies and key not in STOPWORDS:
+                    joined[(start, start + size)] = key
+                    taken.update(span)
+        return joined
+
+    # --- lay phrases ------------------------------------------------------------------------------------------
+
+    def _find_phrases(
+        self, terms: list[str], typed: list[tuple[str, str]], parsed: ParsedQuery
+    ) -> tuple[set[int], set[int]]:
+        """Record lay phrases found in the (corrected) words; return the positions inside multi-word phrases and
+        the positions inside any phrase.
 
         A phrase lying wholly inside a longer one found ("pip" in "pip form") is not counted separately.
         """
@@ -186,18 +377,22 @@ class QueryReader:
                     if key in table:
                         spans.setdefault((sequence[start], sequence[end - 1]), key)
         in_long_phrase: set[int] = set()
+        in_any_phrase: set[int] = set()
         for (first, last), key in sorted(spans.items()):
             if any(a <= first and last <= b and (a, b) != (first, last) for a, b in spans):
                 continue
             if len(key) > 1:
                 in_long_phrase.update(range(first, last + 1))
+            in_any_phrase.update(range(first, last + 1))
             said = " ".join(shown for shown, _ in typed[first : last + 1])
             for lay in table[key]:
                 keys = frozenset(k for term in lay.terms for k in term_keys(term) if k in self._frequencies)
                 own_words = frozenset(key) - STOPWORDS
                 strength = KNOWN_WORDS_MEANING if own_words <= self._frequencies.keys() else 1.0
-                parsed.meanings.append(Meaning(said, lay, own_words, keys, strength))
-        return in_long_phrase
+                parsed.meanings.append(Meaning(said, lay, own_words, keys, strength, range(first, last + 1)))
+        return in_long_phrase, in_any_phrase
+
+    # --- typo correction --------------------------------------------------------------------------------------
 
     def _correct(self, word: str) -> tuple[str, ...] | None:
         """The known word(s) a misspelt, shortened or run-together word most likely stands for."""
@@ -211,7 +406,7 @@ class QueryReader:
             matches = [  # two slips only in long words, and not in the first letter ("knitting" is not "fitting")
                 match
                 for match in process.extract(word, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=20)
-                if match[1] < 2 or match[0][0] == word[0]
+                if (match[1] < 2 or match[0][0] == word[0]) and (len(word) > 3 or _letters_dropped(word, match[0]))
             ]
             if matches:
                 best = min(
@@ -240,6 +435,24 @@ class QueryReader:
         if key in STOPWORDS:
             return self._service_count + 1
         return self._frequencies.get(key, 0)
+
+
+def _other_forms(word: str) -> list[str]:
+    """Other forms of an inflected word, most likely first: "scammed" -> "scam", "abused" -> "abuse",
+    "worried" -> "worry", "caring" -> "care", "evicted" -> "evict"."""
+    forms: list[str] = []
+    if len(word) > 5 and word.endswith("ied"):
+        forms.append(word[:-3] + "y")
+    if len(word) > 4 and word.endswith("ed"):
+        base = word[:-2]
+        if len(base) > 2 and base[-1] == base[-2] and base[-1] not in "lsz":
+            forms.append(base[:-1])  # scammed -> scam
+        forms += [word[:-1], base]  # abused -> abuse, evicted -> evict
+    if len(word) > 5 and word.endswith("ing"):
+        forms.append(word[:-3] + "e")  # caring -> care
+    if len(word) > 5 and word.endswith("ly"):
+        forms.append(word[:-2])
+    return forms
 
 
 def _letters_dropped(typed: str, word: str) -> bool:

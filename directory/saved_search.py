@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from directory.models import UnmetReason
 from directory.search import SearchFilters, SearchIndex
 
 MAX_RESULTS = 30
@@ -28,6 +29,8 @@ class SavedSearch:
     page: int = 0
     found: tuple[str, ...] = ()  # service ids, best first
     why: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    unmet: UnmetReason | None = None  # after `run`: why nothing fits, when nothing does (not kept between taps)
+    wants_person: bool = False  # after `run`: the words ask to talk to a person (not kept between taps)
 
     @property
     def filters(self) -> SearchFilters:
@@ -47,12 +50,14 @@ class SavedSearch:
     def run(self, index: SearchIndex, now: datetime) -> SavedSearch:
         """Search again with the current words and filters, back on page one."""
         filters = self.filters
+        unmet, wants_person = None, False
         if self.query:
-            hits = index.search(self.query, filters, limit=MAX_RESULTS, now=now)
+            result = index.find(self.query, filters, limit=MAX_RESULTS, now=now)
+            hits, unmet, wants_person = result.hits, result.unmet, result.wants_person
         else:
             hits = index.browse(self.category or "", replace(filters, category=None), limit=MAX_RESULTS)
         return replace(self, page=0, found=tuple(hit.service_id for hit in hits),
-                       why={hit.service_id: tuple(hit.why) for hit in hits})
+                       why={hit.service_id: tuple(hit.why) for hit in hits}, unmet=unmet, wants_person=wants_person)
 
     def toggled(self, action: str) -> SavedSearch:
         """After tapping a filter button: one of TOGGLES, 'clear' (all but the topic) or 'anywhere' (no area)."""

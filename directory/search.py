@@ -1,20 +1,29 @@
 """Fuzzy, explainable directory search: the `SearchIndex` over a snapshot of the services, and its ranking.
 
-`SearchIndex.load(engine)` reads the directory once (`directory.records`); `search()` never touches the database.
+`SearchIndex.load(engine)` reads the directory once (`directory.records`, `directory.indexing`); `search()` never
+touches the database, and an index can be saved to one file and memory-mapped back (`save` / `open`), so a
+restart or a command-line search does not rebuild it.
+
 Ranking: each query word (read by `directory.query`: typos corrected against the index vocabulary, lay phrases
 translated by `directory.synonyms`) scores every service that contains it, weighted by field (name > tags >
-categories > description) and by rarity; lay phrases also lift services in the need category they mean. The best
-candidates are then re-ranked by how closely the whole query resembles the service name, and nudged towards
-services that are open or take self-referrals when the query asks for that.
+categories > description) and by rarity; lay phrases also lift services in the need category they mean. A place
+named in the message ranks services covering it first (the place's own services before county-wide and national
+ones), an age ranks services for that age first, and what the person says they do not want sinks. The best
+candidates are then re-ranked by how closely the whole query resembles the service name, nudged towards services
+that are open or take self-referrals when the query asks for that, and, when the message has several needs, the
+first results are shared between them. Finally the results must answer most of what the message needs
+(`CONFIDENT_COVERAGE`): otherwise the search says honestly that nothing fits.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property, lru_cache
+from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -22,18 +31,18 @@ from sqlalchemy.engine import Engine
 
 from core.clock import local_now
 from core.settings import get_settings
-from directory.areas import service_covers
+from directory.areas import NATIONAL, coverage_levels
 from directory.explain import match_reasons
-from directory.indexing import NAME_WEIGHT, name_keys, service_keys
-from directory.models import Capacity, Cost, ReferralRoute
-from directory.opening_hours import OpeningSlot, is_open_in, parse_opening_hours
-from directory.query import IMPLIED, PAIR, WORD, ParsedQuery, QueryReader
-from directory.records import ServiceRecord, load_records
+from directory.index_file import IndexFileError, read_index_file, write_index_file
+from directory.indexing import FORMAT, IN_NAME, NAME_WEIGHT, IndexBuilder, IndexData
+from directory.models import UnmetReason
+from directory.opening_hours import is_open_in, parse_opening_hours
+from directory.query import IMPLIED, PAIR, WORD, Meaning, ParsedQuery, QueryReader
+from directory.records import ServiceRecord, decode_record, iter_records
 from directory.synonyms import normalise
 from directory.taxonomy import category_label
 
-MAX_QUERY_CHARS = 200
-SELF_REFERRAL_ROUTES = frozenset({ReferralRoute.SELF.value, ReferralRoute.EITHER.value})
+MAX_QUERY_CHARS = 4096  # Telegram's message limit: a whole message is read
 
 # Ranking weights (field weights are in directory.indexing, query-side weights in directory.query).
 MEANING_CATEGORY_BONUS = 4.0  # a service in the need category a lay phrase means
@@ -43,7 +52,15 @@ NAME_SIMILARITY_FLOOR = 80.0
 OPEN_NOW_BOOST = 1.3  # when the query says it is urgent ("today", "now")
 SELF_REFERRAL_BOOST = 1.2  # when the query asks to contact a service directly ("self refer", "drop in")
 CLOSED_FACTOR = 0.85  # services not taking people on sink a little
+UNWANTED_FACTOR = 0.3  # a service with what the person said they do not want ("doesn't need a voucher")
+PLACE_FACTORS = (0.1, 0.55, 0.8, 1.0)  # by how a service covers the place named: not, nationally, county, locally
+REACH_FACTORS = (0.9, 0.95, 1.0)  # no place named: a local service, a county-wide one, a national one
+WRONG_AGE_FACTOR = 0.35  # a service whose age range leaves out the age the message gives
 RERANK_POOL = 60
+SHARED_FIRST_RESULTS = 5  # with several needs, the first results are shared between them
+CONFIDENCE_DEPTH = 3  # the first page: together these must answer the message
+CONFIDENT_COVERAGE = 0.67  # share of a query's need words (weighted by importance) the first page must answer
+CONFIDENT_COVERAGE_LONG = 0.45  # the same for a message of several sentences, which has more incidental words
 
 
 @dataclass(frozen=True)
@@ -68,226 +85,467 @@ class SearchHit:
     why: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    """What a search found, and what the person asked for beyond services."""
+
+    hits: list[SearchHit] = field(default_factory=list)
+    unmet: UnmetReason | None = None  # set when nothing fits what the message needs
+    wants_person: bool = False  # the message asks to talk to a person
+    place: str | None = None  # the place the message names, as an area token
+
+
 class SearchIndex:
     """An immutable search index over a snapshot of the directory."""
 
-    def __init__(self, records: Sequence[ServiceRecord]) -> None:
-        self._by_id = {record.id: record for record in records}
-        self._records = [record for record in records if record.active]
-        surface: dict[str, str] = {}  # stem -> a word as services write it, for showing corrections
-        spellings: dict[str, str] = {}  # every word services write -> its stem
-        postings: dict[str, dict[int, float]] = defaultdict(dict)
-        self._name_keys: list[frozenset[str]] = []
-        self._keys: list[frozenset[str]] = []
-        for position, record in enumerate(self._records):
-            weights = service_keys(record, surface, spellings)
-            for key, weight in weights.items():
-                postings[key][position] = weight
-            self._keys.append(frozenset(weights))
-            self._name_keys.append(name_keys(record))
-        self._name_text = [normalise(record.name) for record in self._records]
-        self._postings = {
-            key: (np.fromiter(hits.keys(), np.int32, len(hits)), np.fromiter(hits.values(), np.float64, len(hits)))
-            for key, hits in postings.items()
-        }
-        self._idf = {key: math.log(1 + len(self._records) / len(hits)) for key, hits in postings.items()}
-        frequencies = {key: len(hits) for key, hits in postings.items()}
-        self._reader = QueryReader(frequencies, surface, spellings, len(self._records))
-        self._build_filter_columns()
-
-    def _build_filter_columns(self) -> None:
-        """Per-service columns the cheap filters test in one vectorised step."""
-        records = self._records
-        self._free = np.array([r.cost == Cost.FREE.value for r in records], dtype=bool)
-        self._self_referral = np.array([r.referral_route in SELF_REFERRAL_ROUTES for r in records], dtype=bool)
-        self._min_age = np.array([-1 if r.min_age is None else r.min_age for r in records], dtype=np.int32)
-        self._max_age = np.array([10_000 if r.max_age is None else r.max_age for r in records], dtype=np.int32)
-        self._closed = np.array([r.capacity_status == Capacity.CLOSED.value for r in records], dtype=bool)
-        members: dict[str, list[int]] = defaultdict(list)
-        for position, record in enumerate(records):
-            for category in record.categories:
-                members[category].append(position)
-        self._category_members = {cid: np.array(positions, dtype=np.int32) for cid, positions in members.items()}
-        self._category_count = np.array([max(1, len(r.categories)) for r in records], dtype=np.float64)
-        self._slots: list[tuple[OpeningSlot, ...]] = [parse_opening_hours(r.opening_hours) for r in records]
-        order = sorted(range(len(records)), key=lambda i: (records[i].name.casefold(), records[i].id))
-        self._tiebreak = np.empty(len(records), dtype=np.int64)
-        self._tiebreak[order] = np.arange(len(records))
+    def __init__(self, data: IndexData) -> None:
+        arrays, meta = data.arrays, data.meta
+        self._arrays = arrays
+        self._meta = meta
+        self._count = int(meta["count"])
+        self._key_offsets = arrays["key_offsets"]
+        self._post_pos, self._post_weight, self._post_flags = (
+            arrays["post_pos"], arrays["post_weight"], arrays["post_flags"],
+        )  # fmt: skip
+        self._key_ids = {key: i for i, key in enumerate(_strings(arrays, "keys"))}
+        self._ids = {service_id: i for i, service_id in enumerate(_strings(arrays, "ids"))}
+        self._active = arrays["active"].astype(bool)
+        self._active_count = int(self._active.sum())
+        self._categories = {cid: i for i, cid in enumerate(meta["categories"])}
+        self._area_groups = [tuple(areas) for areas in meta["area_groups"]]
+        self._hours_groups = meta["hours_groups"]
+        self._coverage_cache: dict[str, np.ndarray] = {}
+        counts = np.diff(self._key_offsets)
+        frequencies = dict(zip(self._key_ids, counts.tolist(), strict=True))
+        self._reader = QueryReader(
+            frequencies, meta["surface"], meta["spellings"], self._active_count, meta.get("english")
+        )
 
     @classmethod
     def from_services(cls, services: Sequence[ServiceRecord]) -> SearchIndex:
         """Index these service snapshots (inactive ones can be fetched with `get` but are never found)."""
-        return cls(services)
+        return cls(IndexBuilder().add_all(services).finish())
 
     @classmethod
     def load(cls, engine: Engine) -> SearchIndex:
         """Read every service with its organisation name, categories and first location, and index them."""
-        return cls(load_records(engine))
+        return cls(IndexBuilder().add_all(iter_records(engine)).finish())
+
+    @classmethod
+    def open(cls, path: Path) -> SearchIndex:
+        """An index saved with `save`, memory-mapped (raises `IndexFileError` for a missing or outdated file)."""
+        arrays, meta = read_index_file(path)
+        if meta.get("format") != FORMAT:
+            raise IndexFileError(f"{path.name} was written by another version")
+        return cls(IndexData(arrays, meta))
+
+    def save(self, path: Path, **meta: object) -> None:
+        """Write the index to one file (atomically), with extra `meta` such as the directory revision it shows."""
+        write_index_file(path, self._arrays, {**self._meta, **meta})
+
+    @property
+    def meta(self) -> dict[str, object]:
+        """What was saved with the index (e.g. the directory revision)."""
+        return self._meta
 
     # --- public API -----------------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._records)
+        return self._active_count
 
     @property
     def services(self) -> tuple[ServiceRecord, ...]:
         """Every service snapshot the index was built from, including inactive ones."""
-        return tuple(self._by_id.values())
+        return tuple(self._record(position) for position in range(self._count))
 
     def get(self, service_id: str) -> ServiceRecord | None:
         """The snapshot of one service, or None."""
-        return self._by_id.get(service_id)
+        position = self._ids.get(service_id)
+        return None if position is None else self._record(position)
 
     def search(
         self, query: str, filters: SearchFilters = SearchFilters(), limit: int = 10, now: datetime | None = None
     ) -> list[SearchHit]:
-        """Services matching `query` that pass `filters`, best first.
+        """Services matching `query` that pass `filters`, best first (none when nothing really fits).
 
         `now` is the local (Europe/London) time used for `open_now` and for ranking open services higher
         when the query says it is urgent; it defaults to the current local time.
         """
+        return self.find(query, filters, limit, now).hits
+
+    def find(
+        self, query: str, filters: SearchFilters = SearchFilters(), limit: int = 10, now: datetime | None = None
+    ) -> SearchResult:
+        """Like `search`, and also whether the search counts as unmet need and whether it asks for a person."""
         parsed = self._reader.read((query or "")[:MAX_QUERY_CHARS])
-        if parsed.empty or limit <= 0:
-            return []
-        scores = self._score(parsed)
-        allowed = self._cheap_filter_mask(filters)
-        if allowed is not None:
-            scores = np.where(allowed, scores, 0.0)
-        ideal = self._ideal_score(parsed)
+        if limit <= 0:
+            return SearchResult(wants_person=parsed.wants_person, place=parsed.place)
+        unmet_if_empty = None if parsed.wants_person and not parsed.need_words else UnmetReason.NONE_FOUND
+        if parsed.empty:
+            return SearchResult(unmet=unmet_if_empty, wants_person=parsed.wants_person, place=parsed.place)
         local_now = _local_now(now) if (filters.open_now or parsed.urgent) else None
-        hits: list[SearchHit] = []
-        for position, raw in self._reranked(scores, parsed, local_now):
-            record = self._records[position]
-            if self._passes_costly_filters(position, filters, local_now):
-                score = round(min(100.0, 100.0 * raw / ideal), 1)
-                why = self._why(position, parsed, filters, local_now)
-                hits.append(SearchHit(record.id, record.name, score, why))
-                if len(hits) == limit:
-                    break
-        return hits
+        scores = self._score(parsed)
+        scores *= self._filter_mask(filters, local_now)
+        ranked = self._ranked(scores, parsed, local_now, filters, limit)
+        if not ranked:
+            return SearchResult(unmet=unmet_if_empty, wants_person=parsed.wants_person, place=parsed.place)
+        needed = CONFIDENT_COVERAGE_LONG if parsed.long else CONFIDENT_COVERAGE
+        if self._coverage(parsed, [position for position, _ in ranked[:CONFIDENCE_DEPTH]]) < needed:
+            unmet = None if parsed.wants_person else UnmetReason.LOW_CONFIDENCE
+            return SearchResult(unmet=unmet, wants_person=parsed.wants_person, place=parsed.place)
+        ideal = self._ideal_score(parsed)
+        reasons = self._why(np.array([position for position, _ in ranked], dtype=np.int64), parsed, filters, local_now)
+        hits = [
+            SearchHit(self._id(position), self._name(position), round(min(100.0, 100.0 * raw / ideal), 1), why)
+            for (position, raw), why in zip(ranked, reasons, strict=True)
+        ]
+        return SearchResult(hits, wants_person=parsed.wants_person, place=parsed.place)
 
     def browse(self, category: str, filters: SearchFilters = SearchFilters(), limit: int = 50) -> list[SearchHit]:
         """Every service in a category passing `filters`: taking people on first, then by name."""
-        members = self._category_members.get(category)
+        members = self._category_members(category)
         if members is None or limit <= 0:
             return []
-        allowed = self._cheap_filter_mask(filters)
-        if allowed is not None:
-            members = members[allowed[members]]
-        capacity_rank = {Capacity.OPEN.value: 0, Capacity.WAITING_LIST.value: 1}
-        ordered = sorted(
-            members.tolist(), key=lambda i: (capacity_rank.get(self._records[i].capacity_status, 2), self._tiebreak[i])
-        )
-        label = category_label(category)
         local_now = _local_now(None) if filters.open_now else None
+        members = members[self._filter_mask(filters, local_now)[members]]
+        order = np.lexsort((self._arrays["tiebreak"][members], self._arrays["capacity"][members]))[:limit]
+        label = category_label(category)
         hits: list[SearchHit] = []
-        for position in ordered:
-            if self._passes_costly_filters(position, filters, local_now):
-                record = self._records[position]
-                why = (f"in {label}", *self._filter_reasons(position, filters, local_now, ParsedQuery()))
-                hits.append(SearchHit(record.id, record.name, 100.0, why))
-                if len(hits) == limit:
-                    break
+        for position in members[order].tolist():
+            why = (f"in {label}", *self._filter_reasons(position, filters, local_now, ParsedQuery()))
+            hits.append(SearchHit(self._id(position), self._name(position), 100.0, why))
         return hits
+
+    # --- stored columns -------------------------------------------------------------------------------------
+
+    def _record(self, position: int) -> ServiceRecord:
+        offsets = self._arrays["records_offsets"]
+        return decode_record(self._arrays["records_blob"][offsets[position] : offsets[position + 1]])
+
+    def _id(self, position: int) -> str:
+        offsets = self._arrays["ids_offsets"]
+        return bytes(self._arrays["ids_blob"][offsets[position] : offsets[position + 1]]).decode()
+
+    def _name(self, position: int) -> str:
+        offsets = self._arrays["names_offsets"]
+        return bytes(self._arrays["names_blob"][offsets[position] : offsets[position + 1]]).decode()
+
+    def _postings(self, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(positions, weights, flags) of the services holding an index key, positions ascending."""
+        key_id = self._key_ids.get(key)
+        if key_id is None:
+            return None
+        start, end = self._key_offsets[key_id], self._key_offsets[key_id + 1]
+        return self._post_pos[start:end], self._post_weight[start:end], self._post_flags[start:end]
+
+    def _idf(self, key: str) -> float:
+        key_id = self._key_ids.get(key)
+        if key_id is None:
+            return 0.0
+        holders = int(self._key_offsets[key_id + 1] - self._key_offsets[key_id])
+        return math.log(1 + self._active_count / max(holders, 1))
+
+    def _holders(self, key: str, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each of `positions`: whether the service holds `key`, and whether it holds it in a name."""
+        postings = self._postings(key)
+        if postings is None or not len(postings[0]):
+            empty = np.zeros(len(positions), dtype=bool)
+            return empty, empty
+        held_positions, _, flags = postings
+        found = np.searchsorted(held_positions, positions)
+        found = np.minimum(found, len(held_positions) - 1)
+        holds = held_positions[found] == positions
+        return holds, holds & ((flags[found] & IN_NAME) != 0)
+
+    def _category_members(self, category: str) -> np.ndarray | None:
+        index = self._categories.get(category)
+        if index is None:
+            return None
+        offsets = self._arrays["category_offsets"]
+        return self._arrays["category_members"][offsets[index] : offsets[index + 1]]
+
+    def _in_category(self, category: str, positions: np.ndarray) -> np.ndarray:
+        members = self._category_members(category)
+        if members is None or not len(members):
+            return np.zeros(len(positions), dtype=bool)
+        found = np.minimum(np.searchsorted(members, positions), len(members) - 1)
+        return members[found] == positions
+
+    @cached_property
+    def _membership(self) -> np.ndarray:
+        """Category x service: 1 where the service is in the category (17 bytes per service, dense for speed)."""
+        matrix = np.zeros((len(self._categories), self._count), dtype=np.float32 if self._count < 200_000 else np.uint8)
+        for category, row in self._categories.items():
+            members = self._category_members(category)
+            if members is not None:
+                matrix[row, members] = 1
+        return matrix
+
+    @cached_property
+    def _per_category(self) -> np.ndarray:
+        """1 / how many categories each service is in."""
+        return (1.0 / np.maximum(self._arrays["category_count"], 1)).astype(np.float32)
+
+    @cached_property
+    def _reach_factor(self) -> np.ndarray:
+        return np.asarray(REACH_FACTORS, dtype=np.float32)[self._reach]
+
+    @cached_property
+    def _reach(self) -> np.ndarray:
+        """Per service: 2 national, 1 county-wide, 0 local (or unknown areas)."""
+        def reach(areas: tuple[str, ...]) -> int:
+            tokens = set(areas)
+            return 2 if NATIONAL in tokens else 1 if tokens & {"Norfolk", "Suffolk"} else 0
+
+        by_group = np.array([reach(areas) for areas in self._area_groups], dtype=np.int8)
+        return by_group[self._arrays["area_group"]] if len(by_group) else np.zeros(self._count, dtype=np.int8)
+
+    @cached_property
+    def _hours_slots(self) -> list[tuple]:
+        return [parse_opening_hours(hours) for hours in self._hours_groups]
+
+    def _open_mask(self, local_now: datetime) -> np.ndarray:
+        by_group = np.array([is_open_in(slots, local_now) for slots in self._hours_slots], dtype=bool)
+        return by_group[self._arrays["hours_group"]] if len(by_group) else np.zeros(self._count, dtype=bool)
+
+    def _coverage_by_service(self, wanted: str) -> np.ndarray:
+        """For each service, how it covers the place `wanted` (0 not, 1 nationally, 2 county-wide, 3 locally)."""
+        levels = self._coverage_cache.get(wanted)
+        if levels is None:
+            by_group = np.array([coverage_levels(areas, wanted) for areas in self._area_groups], dtype=np.int8)
+            levels = by_group[self._arrays["area_group"]] if len(by_group) else np.zeros(self._count, dtype=np.int8)
+            if len(self._coverage_cache) > 256:
+                self._coverage_cache.clear()
+            self._coverage_cache[wanted] = levels
+        return levels
 
     # --- ranking --------------------------------------------------------------------------------------------
 
     def _score(self, parsed: ParsedQuery) -> np.ndarray:
-        scores = np.zeros(len(self._records))
+        scores = np.zeros(self._count, dtype=np.float32)
         for concept in parsed.concepts.values():
-            positions, weights = self._postings[concept.key]
-            scores[positions] += concept.weight * self._idf[concept.key] * weights
-        bonuses = {c: bonus for c, bonus in _category_bonuses(parsed).items() if c in self._category_members}
-        wanted = np.zeros(len(self._records))  # how many of its categories the query asks for
-        for category in bonuses:
-            wanted[self._category_members[category]] += 1
-        focus = 1 - SPECIALIST_SHARE + SPECIALIST_SHARE * wanted / self._category_count
-        for category, bonus in bonuses.items():
-            members = self._category_members[category]
-            scores[members] += bonus * focus[members]
+            postings = self._postings(concept.key)
+            if postings is not None:
+                positions, weights, _ = postings
+                scores[positions] += np.float32(concept.weight * self._idf(concept.key)) * weights
+        bonuses = {c: bonus for c, bonus in _category_bonuses(parsed).items() if c in self._categories}
+        if bonuses:
+            rows = self._membership[[self._categories[c] for c in bonuses]]
+            wanted = rows.sum(axis=0, dtype=np.float32)  # how many of its categories the query asks for
+            focus = (1 - SPECIALIST_SHARE) + SPECIALIST_SHARE * wanted * self._per_category
+            lift = np.asarray(list(bonuses.values()), dtype=np.float32) @ rows  # each service's category bonuses
+            scores += lift * focus
+        for key in parsed.unwanted:
+            postings = self._postings(key)
+            if postings is not None:
+                scores[postings[0]] *= UNWANTED_FACTOR
         return scores
 
     def _ideal_score(self, parsed: ParsedQuery) -> float:
         """The raw score of a service matching every typed word in its name and the query's main need category."""
-        typed = sum(c.weight * self._idf[c.key] for c in parsed.of_kind(WORD, PAIR)) * NAME_WEIGHT
-        implied = sum(c.weight * self._idf[c.key] for c in parsed.of_kind(IMPLIED))
+        typed = sum(c.weight * self._idf(c.key) for c in parsed.of_kind(WORD, PAIR)) * NAME_WEIGHT
+        implied = sum(c.weight * self._idf(c.key) for c in parsed.of_kind(IMPLIED))
         bonuses = sorted(_category_bonuses(parsed).values(), reverse=True)
         return typed + implied + sum(bonuses[:2]) + NAME_SIMILARITY_BONUS
+
+    def _preference(self, parsed: ParsedQuery, filters: SearchFilters) -> np.ndarray | None:
+        """Per service, how much the place and age in the message (or the area filter) favour it."""
+        factor: np.ndarray | None = None
+        wanted_place = parsed.place or filters.area
+        if wanted_place:
+            factor = np.asarray(PLACE_FACTORS, dtype=np.float32)[self._coverage_by_service(wanted_place)]
+        else:  # anyone can use a national service; a town's service only suits people there
+            factor = self._reach_factor
+        if parsed.age is not None and filters.age is None:
+            fits = (self._arrays["min_age"] <= parsed.age) & (parsed.age <= self._arrays["max_age"])
+            age_factor = np.where(fits, 1.0, WRONG_AGE_FACTOR).astype(np.float32)
+            factor = age_factor if factor is None else factor * age_factor
+        return factor
+
+    def _ranked(
+        self,
+        scores: np.ndarray,
+        parsed: ParsedQuery,
+        local_now: datetime | None,
+        filters: SearchFilters,
+        limit: int,
+    ) -> list[tuple[int, float]]:
+        preference = self._preference(parsed, filters)
+        if preference is not None:
+            scores *= preference
+        ranked: list[tuple[int, float]] = []
+        for position, score in self._reranked(scores, parsed, local_now):
+            ranked.append((position, score))
+            if len(ranked) >= max(limit, SHARED_FIRST_RESULTS * 4):
+                break
+        return self._shared_between_needs(ranked, parsed)[:limit]
 
     def _reranked(
         self, scores: np.ndarray, parsed: ParsedQuery, local_now: datetime | None
     ) -> Iterator[tuple[int, float]]:
         """Services with a positive score, best first, in pools re-ranked by name likeness and intent."""
         remaining = np.flatnonzero(scores > 0)
+        tiebreak = self._arrays["tiebreak"]
         while remaining.size:
             if remaining.size > RERANK_POOL:
                 cut = np.argpartition(-scores[remaining], RERANK_POOL - 1)[:RERANK_POOL]
                 pool, remaining = remaining[cut], np.delete(remaining, cut)
             else:
                 pool, remaining = remaining, remaining[:0]
-            adjusted = np.array([self._adjusted(int(i), scores[i], parsed, local_now) for i in pool])
-            for index in np.lexsort((self._tiebreak[pool], -adjusted)):
+            adjusted = np.array([self._adjusted(int(i), float(scores[i]), parsed, local_now) for i in pool])
+            for index in np.lexsort((tiebreak[pool], -adjusted)):
                 yield int(pool[index]), float(adjusted[index])
 
     def _adjusted(self, position: int, score: float, parsed: ParsedQuery, local_now: datetime | None) -> float:
         if parsed.name_text:
-            likeness = fuzz.token_set_ratio(parsed.name_text, self._name_text[position])
+            likeness = fuzz.token_set_ratio(parsed.name_text, _name_words(self._name(position)))
             if likeness > NAME_SIMILARITY_FLOOR:
                 floor = NAME_SIMILARITY_FLOOR
                 score += NAME_SIMILARITY_BONUS * (likeness - floor) / (100 - floor)
-        if parsed.urgent and local_now is not None and is_open_in(self._slots[position], local_now):
+        if parsed.urgent and local_now is not None and self._is_open(position, local_now):
             score *= OPEN_NOW_BOOST
-        if parsed.wants_self_referral and self._self_referral[position]:
+        if parsed.wants_self_referral and self._arrays["self_referral"][position]:
             score *= SELF_REFERRAL_BOOST
-        if self._closed[position]:
+        if self._arrays["closed"][position]:
             score *= CLOSED_FACTOR
         return score
 
+    def _is_open(self, position: int, local_now: datetime) -> bool:
+        return is_open_in(self._hours_slots[self._arrays["hours_group"][position]], local_now)
+
+    def _needs(self, parsed: ParsedQuery) -> list[list[Meaning]]:
+        """The message's distinct needs: its lay meanings grouped by the need category they are mainly about."""
+        groups: dict[str, list[Meaning]] = {}
+        for meaning in parsed.meanings:
+            if meaning.lay.categories:
+                groups.setdefault(meaning.lay.categories[0], []).append(meaning)
+        return list(groups.values())
+
+    def _serves(self, meanings: list[Meaning], positions: np.ndarray) -> np.ndarray:
+        """Which of `positions` answer a need: in one of its categories, or holding what it stands for."""
+        served = np.zeros(len(positions), dtype=bool)
+        for meaning in meanings:
+            for category in meaning.lay.categories[:1]:
+                served |= self._in_category(category, positions)
+            for key in meaning.keys | meaning.own_words:
+                served |= self._holders(key, positions)[0]
+        return served
+
+    def _shared_between_needs(self, ranked: list[tuple[int, float]], parsed: ParsedQuery) -> list[tuple[int, float]]:
+        """With several needs ("debt and anxiety"), the first results take turns between them, best first."""
+        needs = self._needs(parsed)
+        if len(needs) < 2 or len(ranked) < 2:
+            return ranked
+        positions = np.array([position for position, _ in ranked], dtype=np.int64)
+        serving = [self._serves(need, positions) for need in needs]
+        chosen: list[int] = []
+        picks = [0] * len(needs)
+        while len(chosen) < min(SHARED_FIRST_RESULTS, len(ranked)):
+            candidates = [
+                (picks[need], need) for need in range(len(needs))
+                if any(serving[need][i] for i in range(len(ranked)) if i not in chosen)
+            ]  # fmt: skip
+            if not candidates:
+                break
+            need = min(candidates)[1]
+            index = next(i for i in range(len(ranked)) if i not in chosen and serving[need][i])
+            chosen.append(index)
+            for other in range(len(needs)):
+                picks[other] += bool(serving[other][index])
+        rest = [i for i in range(len(ranked)) if i not in chosen]
+        return [ranked[i] for i in chosen + rest]
+
+    def _coverage(self, parsed: ParsedQuery, top: list[int]) -> float:
+        """How much of what the message needs (its need words, weighted by importance) the top services answer.
+
+        Lay need language the directory does not use itself ("skint", "on the drink") answered by the top
+        services counts as answering the message: people add all sorts of words around it.
+        """
+        total = sum(word.importance for word in parsed.need_words)
+        if not total:
+            return 1.0
+        positions = np.array(top, dtype=np.int64)
+        served_meanings = [bool(self._serves([meaning], positions).any()) for meaning in parsed.meanings]
+        pure_lay = [meaning.strength >= 1.0 for meaning in parsed.meanings]
+        if any(served and lay for served, lay in zip(served_meanings, pure_lay, strict=True)):
+            return 1.0
+        answered = 0.0
+        for word in parsed.need_words:
+            if any(served_meanings[i] for i in word.meanings) or any(
+                self._holders(key, positions)[0].any() for key in word.keys
+            ):
+                answered += word.importance
+        return answered / total
+
     # --- filters --------------------------------------------------------------------------------------------
 
-    def _cheap_filter_mask(self, filters: SearchFilters) -> np.ndarray | None:
-        """Which services pass the filters that need no per-service work (None: all of them)."""
-        mask = np.ones(len(self._records), dtype=bool)
+    def _filter_mask(self, filters: SearchFilters, local_now: datetime | None) -> np.ndarray:
+        """Which services pass every filter (inactive services never do)."""
+        mask = self._active.copy()
+        arrays = self._arrays
         if filters.category is not None:
-            mask[:] = False
-            members = self._category_members.get(filters.category)
+            in_category = np.zeros(self._count, dtype=bool)
+            members = self._category_members(filters.category)
             if members is not None:
-                mask[members] = True
+                in_category[members] = True
+            mask &= in_category
         if filters.free_only:
-            mask &= self._free
+            mask &= arrays["free"].astype(bool)
         if filters.self_referral:
-            mask &= self._self_referral
+            mask &= arrays["self_referral"].astype(bool)
         if filters.age is not None:
-            mask &= (self._min_age <= filters.age) & (filters.age <= self._max_age)
-        return None if mask.all() else mask
-
-    def _passes_costly_filters(self, position: int, filters: SearchFilters, local_now: datetime | None) -> bool:
-        if filters.area and not service_covers(list(self._records[position].areas), filters.area):
-            return False
-        return not (filters.open_now and local_now is not None and not is_open_in(self._slots[position], local_now))
+            mask &= (arrays["min_age"] <= filters.age) & (filters.age <= arrays["max_age"])
+        if filters.area:
+            mask &= self._coverage_by_service(filters.area) > 0
+        if filters.open_now and local_now is not None:
+            mask &= self._open_mask(local_now)
+        return mask
 
     # --- explanations ---------------------------------------------------------------------------------------
 
     def _why(
-        self, position: int, parsed: ParsedQuery, filters: SearchFilters, local_now: datetime | None
-    ) -> tuple[str, ...]:
-        """Plain-language reasons this service was found, only ones that really counted for it."""
-        record_categories = self._records[position].categories
-        reasons = match_reasons(parsed, self._keys[position], self._name_keys[position], record_categories)
-        reasons.extend(self._filter_reasons(position, filters, local_now, parsed))
-        return tuple(dict.fromkeys(reasons))
+        self, positions: np.ndarray, parsed: ParsedQuery, filters: SearchFilters, local_now: datetime | None
+    ) -> list[tuple[str, ...]]:
+        """For each service found, plain-language reasons it was found: only ones that really counted for it."""
+        wanted = set(parsed.concepts)
+        for meaning in parsed.meanings:
+            wanted |= meaning.keys | meaning.own_words
+        held = {key: self._holders(key, positions) for key in wanted}
+        categories = {c for meaning in parsed.meanings for c in meaning.lay.categories}
+        member = {category: self._in_category(category, positions) for category in categories}
+        reasons = []
+        for i, position in enumerate(positions.tolist()):
+            keys = frozenset(key for key, (holds, _) in held.items() if holds[i])
+            name_keys = frozenset(key for key, (_, in_name) in held.items() if in_name[i])
+            in_categories = tuple(category for category, inside in member.items() if inside[i])
+            found = match_reasons(parsed, keys, name_keys, in_categories)
+            found.extend(self._filter_reasons(position, filters, local_now, parsed))
+            reasons.append(tuple(dict.fromkeys(found)))
+        return reasons
 
     def _filter_reasons(
         self, position: int, filters: SearchFilters, local_now: datetime | None, parsed: ParsedQuery
     ) -> list[str]:
         reasons = []
-        if (filters.open_now or parsed.urgent) and local_now and is_open_in(self._slots[position], local_now):
+        if (filters.open_now or parsed.urgent) and local_now and self._is_open(position, local_now):
             reasons.append("open now")
-        if (filters.self_referral or parsed.wants_self_referral) and self._self_referral[position]:
+        if (filters.self_referral or parsed.wants_self_referral) and self._arrays["self_referral"][position]:
             reasons.append("you can contact them yourself")
         if filters.area:
             reasons.append(f"covers {filters.area.strip()}")
+        elif parsed.place and self._coverage_by_service(parsed.place)[position] > 0:
+            reasons.append(f"covers {parsed.place_said}")
         return reasons
+
+
+_name_words = lru_cache(maxsize=1 << 15)(normalise)  # service names, compared with every query's words
+
+
+def _strings(arrays: dict[str, np.ndarray], name: str) -> list[str]:
+    """The strings stored as `<name>_blob` and `<name>_offsets`."""
+    blob = bytes(arrays[f"{name}_blob"])
+    offsets = arrays[f"{name}_offsets"].tolist()
+    return [blob[start:end].decode() for start, end in itertools.pairwise(offsets)]
 
 
 def _category_bonuses(parsed: ParsedQuery) -> dict[str, float]:
@@ -305,4 +563,3 @@ def _local_now(now: datetime | None) -> datetime:
     if now is None:
         return local_now(tz)
     return now.astimezone(tz) if now.tzinfo is not None else now
-

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from directory.areas import normalise_area
 from directory.cards import how_to_access
+from directory.live import LiveDirectory
 from directory.records import ServiceRecord
 from directory.search import SearchFilters, SearchHit, SearchIndex
 from directory.taxonomy import CATEGORIES
@@ -44,24 +45,31 @@ def filters_from_args(args: argparse.Namespace) -> SearchFilters:
     )
 
 
-def run_search(args: argparse.Namespace, engine: Engine) -> int:
-    """Print ranked results (0), or say nothing matched and record the unmet need (1); 2 for bad options."""
+def run_search(args: argparse.Namespace, engine: Engine, directory: LiveDirectory | None = None) -> int:
+    """Print ranked results (0), or say nothing fits and record the unmet need (1); 2 for bad options.
+
+    `directory` keeps the index between searches (and on disk when it has a path); without one the index is built
+    for this search only.
+    """
     query = " ".join(args.query)
     if args.area and normalise_area(args.area) is None:
         print(f'Sorry, I don\'t know the place "{args.area}". Try a town, a council area or a postcode like NR3.')
         return EXIT_BAD_ARGUMENTS
     filters = filters_from_args(args)
-    index = SearchIndex.load(engine)
-    hits = index.search(query, filters, limit=max(args.limit, 1))
-    if not hits:
-        record_unmet_search(engine, query, filters)
+    index = (directory or LiveDirectory(engine)).refresh()
+    result = index.find(query, filters, limit=max(args.limit, 1))
+    hits = result.hits
+    if result.unmet is not None:
+        record_unmet_search(engine, query, filters, result.unmet)
     if args.json:
         payload = {"query": query, "filters": unmet_filters(filters), "results": [_as_json(hit, index) for hit in hits]}
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     elif hits:
         print("\n\n".join(_as_text(rank, hit, index.get(hit.service_id)) for rank, hit in enumerate(hits, 1)))
+    elif result.unmet is None:
+        print("That asks for a person: see the talk-to-a-person contacts in the bot (/talk).")
     else:
-        print(f'Nothing in the directory matched "{query}". It has been noted as unmet need (no personal details).')
+        print(f'Nothing in the directory fits "{query}". It has been noted as unmet need (no personal details).')
     return EXIT_FOUND if hits else EXIT_NOTHING_FOUND
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
 
@@ -22,6 +22,18 @@ _STOPWORD_TEXT = """a an the and or but of to for from in on at by with about in
     now today asap immediately"""
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 """Words that carry no need on their own ("I need help with my ..."); never matched as terms."""
+
+_FILLER_TEXT = """
+    hi hello hiya hey dear thanks thank cheers regards x xx ok okay yes yeah well weve youve theyve youre theyre
+    were hes shes thats theres whats wheres its ill youll theyll wed youd theyd dont doesnt didnt isnt wasnt arent
+    werent havent hasnt hadnt couldnt wouldnt shouldnt wont cant cannot anything everything nothing anyone everyone
+    anybody thing things stuff bit lot lots going gonna wanna sort kind wondering wonder know think thought tell
+    told said say says ask asked one two three four five six seven eight nine ten
+"""
+FILLER_WORDS = frozenset(_FILLER_TEXT.split())
+"""Words of a message that say nothing about the need (greetings, contractions, numbers in words): not searched
+for, and not counted when judging whether results answer the message. Lay phrases may still contain them
+("can't pay my rent")."""
 
 URGENT_WORDS = frozenset({"now", "today", "tonight", "urgent", "urgently", "asap", "immediately", "emergency"})
 """Words saying the person needs somewhere open right now: open services are ranked a little higher.
@@ -38,6 +50,69 @@ def asks_for_self_referral(text: str) -> bool:
     """Whether the text contains one of SELF_REFERRAL_PHRASES."""
     padded = f" {normalise(text)} "
     return any(f" {phrase} " in padded for phrase in SELF_REFERRAL_PHRASES)
+
+
+_PERSON_VERBS = ("talk to", "speak to", "speak with", "talk with")
+_PERSON_WHOM = (
+    "a person", "a real person", "an actual person", "a human", "a human being", "a real human", "someone real",
+    "an adviser", "an advisor", "a link worker", "a social prescriber", "staff", "somebody real", "someone",
+    "somebody", "anyone", "a member of staff",
+)  # fmt: skip
+PERSON_PHRASES = (
+    *(f"{verb} {whom}" for verb in _PERSON_VERBS for whom in _PERSON_WHOM),
+    "real person", "actual person", "human being", "not a bot", "not a robot", "call me back", "ring me back",
+    "phone me back", "someone call me", "someone ring me", "someone phone me",
+)  # fmt: skip
+"""Phrases asking for a person rather than a list of services ("can I speak to someone")."""
+_PERSON_WORDS = tuple(tuple(phrase.split()) for phrase in PERSON_PHRASES)
+_NOT_A_PERSON_REQUEST = ("someone to talk to", "somebody to talk to", "no one to talk to", "nobody to talk to",
+                         "anyone to talk to", "talk to someone about how i feel")  # fmt: skip
+
+
+def person_request(words: Sequence[str]) -> range | None:
+    """Where a message's normalised words ask to talk to a person, or None.
+
+    "Someone to talk to" is loneliness, not a request for staff, so it does not count.
+    """
+    padded = f" {' '.join(words)} "
+    if any(f" {phrase} " in padded for phrase in _NOT_A_PERSON_REQUEST):
+        return None
+    for phrase in sorted(_PERSON_WORDS, key=len, reverse=True):
+        size = len(phrase)
+        for start in range(len(words) - size + 1):
+            if tuple(words[start : start + size]) == phrase:
+                return range(start, start + size)
+    return None
+
+
+NEGATION_CUES = (
+    "without", "doesnt need", "dont need", "doesnt require", "dont require", "no need for", "not need", "dont want",
+    "doesnt want", "rather not", "instead of", "other than", "apart from", "except", "not a", "not an", "isnt a",
+    "not looking for", "not interested in", "that isnt", "which isnt", "not the",
+)  # fmt: skip
+"""Words after which what follows is what the person does NOT want ("a food bank that doesn't need a voucher").
+"No" and "not" alone are not cues: "no money", "no heating" and "not coping" say what the person needs."""
+NEGATION_REACH = 3  # content words a cue applies to
+NEGATION_STOPS = frozenset({"and", "but", "or", "also", "because", "so", "as"})
+_NEGATION_WORDS = tuple(tuple(cue.split()) for cue in NEGATION_CUES)
+
+
+def negated_positions(words: Sequence[str], protected: set[int]) -> set[int]:
+    """Positions of the words a negation cue applies to (up to NEGATION_REACH content words after it, stopping at
+    "and"/"but"); words inside a lay phrase (`protected`) are never negated."""
+    negated: set[int] = set()
+    for cue in _NEGATION_WORDS:
+        for start in range(len(words) - len(cue) + 1):
+            if tuple(words[start : start + len(cue)]) != cue:
+                continue
+            reached = 0
+            for position in range(start + len(cue), len(words)):
+                if words[position] in NEGATION_STOPS or position in protected or reached == NEGATION_REACH:
+                    break
+                if stem(words[position]) not in STOPWORDS:
+                    negated.add(position)
+                    reached += 1
+    return negated
 
 
 @dataclass(frozen=True)
@@ -133,6 +208,12 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "anxious|anxiety|anxiety attacks|panic attacks|panic|worried|worry|nervous|phobia|scared to go out|"
        "agoraphobia|ocd"),
     _m("sleep problems", "mental_wellbeing", "sleep|wellbeing", "cant sleep|insomnia|sleep problems|not sleeping"),
+    # Clients who write like this get the crisis reply first (casework.crisis); this is for staff searching from a
+    # case ("client says he will kill himself") and for "I'm safe, carry on": the suicide-support services.
+    _m("suicidal thoughts", "mental_wellbeing", "suicidal|helpline|struggling",
+       "suicidal|suicidal thoughts|kill himself|kill herself|kill myself|kill themselves|end his life|"
+       "end her life|end my life|take his own life|take her own life|wants to die|want to die|self harm|"
+       "selfharm|self harming|harming himself|harming herself|cutting himself|cutting herself"),
     # physical activity
     _m("getting active", "physical_activity", "exercise|activity|walking|fitness|active",
        "exercise|get fit|fitness|keep fit|gym|walking|walks|walking group|swim|swimming|yoga|tai chi|"
@@ -221,6 +302,89 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
     _m("living with cancer", "long_term_conditions", "cancer", "cancer|tumour|chemo|chemotherapy|macmillan"),
 )  # fmt: skip
 
+# More everyday, idiomatic and past-tense ways of saying the same needs, as clients, carers and ward staff write
+# them (merged into LAY_MEANINGS below).
+_MORE_PHRASES: dict[str, str] = {
+    "money worries": "struggling to pay|behind on bills|bills|cant pay bills|cant pay the bills|money is tight|"
+    "on the breadline|no savings|making ends meet|not enough money|short of cash|strapped for cash|penniless|"
+    "cant afford anything|money troubles|financial problems|financial difficulties",
+    "debt": "owe|owing|overdraft|loans|loan|catalogue debt|buy now pay later|debt collectors|debt collector|"
+    "chasing me for money|chasing money|chasing me|final demands|bailiff letter|court letter|behind on payments",
+    "benefits advice": "benefit cap|bedroom tax|housing benefit|state pension|pension|benefits stopped|"
+    "benefits cut|money stopped|universal credit sanction",
+    "grants and emergency funds": "funeral payment|paying for the funeral|pay for the funeral|help with funeral|"
+    "crisis fund|emergency fund|cooker|fridge|bed|carpet|school uniform",
+    "housing help": "flat|my flat|council flat|bedsit|hostel|living in my car|sleeping in my car|on the streets|"
+    "no fixed abode|nfa|place to live|place to stay|housing register|social housing|roof over my head|"
+    "kicked out by my parents|overcrowded|need a house|move house|rehoused",
+    "facing eviction": "told to leave|asked to leave|leave our flat|leave my flat|leave the flat|leave our house|"
+    "selling up|landlord is selling|notice to leave|section 8|possession order|court papers|repossession|"
+    "repossessed|given notice|served notice",
+    "problems with damp, mould or repairs at home": "leaking|broken window|rats|mice|infestation|wet walls|"
+    "damp flat|mouldy",
+    "heating and energy bills": "cant afford to heat|cant heat|boiler|heater|no hot water|electric meter|"
+    "top up my meter|emergency credit|gas meter|electric|electricity|energy|cold|freezing cold|heat the house",
+    "food support": "nothing in the cupboards|empty cupboards|cupboards are empty|cant feed my kids|"
+    "cant feed the kids|cant afford to eat|starving|skipping meals|not eating properly|groceries|food shopping|"
+    "nothing to eat|feed my family",
+    "loneliness and isolation": "never see anyone|no one visits|nobody visits|sit at home all day|on my tod|"
+    "stuck in the house|stuck at home|cant get out|company|someone to chat to|make new friends|new friends|"
+    "rattling around|lonesome|all on my own|by myself|live alone|lives alone|living alone|no one to speak to",
+    "support for carers": "caring for my|care for my|i care for|look after him|look after her|looking after him|"
+    "looking after her|worn out looking after|no break|never get a break|day off|carer burnout|full time carer",
+    "low mood or mental health": "down in the dumps|in the dumps|feeling rubbish|cant stop crying|"
+    "crying all the time|not myself|losing the plot|head all over the place|end of my tether|breakdown|"
+    "bipolar|ptsd|trauma|low|down|feel low|feeling low|hopeless|no motivation|lost interest|mentally",
+    "anxiety or worry": "nerves|bad nerves|my nerves|panicky|on edge|cant face going out|scared to go out|"
+    "scared to leave the house|worrying|worried sick|cant stop worrying|anxiety attack|shaky",
+    "sleep problems": "lie awake|up all night|cant get to sleep|no sleep",
+    "getting active": "get fitter|get in shape|keep moving|exercise class|fitness class|exercise group|"
+    "move more|get out walking",
+    "healthy weight and eating": "lose a few pounds|weight|eat better|eat healthier|healthy diet",
+    "memory problems or dementia": "forgetting|keeps forgetting|memory going|getting lost|muddled|"
+    "forgets things|memory is bad|losing his memory|losing her memory",
+    "disability support": "eyesight|eyesight is going|cant see|going blind|macular|cant hear|going deaf|"
+    "deafness|wheelchair bound|registered blind",
+    "equipment and mobility aids": "stairs|cant manage the stairs|cant get up the stairs|cant get in the bath|"
+    "bath seat|shower seat|toilet seat|rails|perching stool|raised toilet seat|bed rail",
+    "falls and staying steady": "unsteady on my feet|wobbly on my feet|fell|tripped|falling over|keeps falling",
+    "safety at home": "scammed|been scammed|conned|ripped off|fraud|pretending to be|pretending to be my bank|"
+    "bank scam|cold callers|rogue trader|scam calls|phone scam|report a scam|scammers|doorstep sellers",
+    "settling back home after hospital": "going home from hospital|settle back in|settle in at home|"
+    "discharged home|discharge home|going home tomorrow|sent home from hospital",
+    "domestic abuse": "hits me|he hits me|she hits me|hurts me|knocks me about|controls the money|"
+    "controls my money|checks my phone|wont let me see my friends|scared of him|scared of her|threatens me|"
+    "afraid of him|afraid of her|beats me|violent|violence|abusive",
+    "alcohol problems": "on the drink|hitting the bottle|drinking every night|drinks too much|cut down drinking|"
+    "cut down on drinking|drinker|booze|pub every day",
+    "drug problems": "smack|crack|spice|ket|ketamine|pills|using again|relapse|relapsed|dealer|drug habit",
+    "gambling problems": "bets|slots|online casino|fruit machines|scratch cards|gambled|gambles|gamble",
+    "stopping smoking": "fags|give up the fags|smoke|smoker|give up smoking|nicotine|vape|stop vaping",
+    "bereavement": "since the wife went|since my wife went|since my husband went|lost the wife|lost my other half|"
+    "wife passed|husband passed|mum passed|dad passed|other half died|lost the baby|baby died|miscarriage|"
+    "stillborn|took his own life|took her own life|died by suicide|passed away|lost my son|lost my daughter|"
+    "lost my brother|lost my sister",
+    "work and jobs": "got the sack|been sacked|sacked|laid off|fired|got fired|no job|jobless|out of a job|"
+    "need a job|find work|applying for jobs|redundant|interviews|unemployment|work coach",
+    "volunteering": "something useful to do|keep busy|help others",
+    "learning and courses": "improve my english|my english is not good|speak english|english is poor|"
+    "read and write|learn to read|better english|english not very good",
+    "help using computers and the internet": "facetime|whatsapp|online banking|get online|smart phone|"
+    "video calls|use a computer|use the internet|computer skills",
+    "transport and getting about": "buses dont come|no buses|no bus|stopped driving|lost my licence|"
+    "get to hospital|hospital appointments|get to appointments|lift to hospital|lift to the hospital|"
+    "get to the doctors|get to my appointment|hospital appointment",
+}
+
+
+def _with_more_phrases(lay: LayMeaning) -> LayMeaning:
+    more = _MORE_PHRASES.get(lay.meaning)
+    return replace(lay, phrases=lay.phrases + tuple(more.split("|"))) if more else lay
+
+
+LAY_MEANINGS = tuple(_with_more_phrases(lay) for lay in LAY_MEANINGS)
+assert set(_MORE_PHRASES) <= {lay.meaning for lay in LAY_MEANINGS}, "a _MORE_PHRASES key names no meaning"
+
 
 _IRREGULAR = {
     "men": "man", "mens": "man", "women": "woman", "womens": "woman", "children": "child", "childrens": "child",
@@ -248,7 +412,9 @@ def stem(word: str) -> str:
 
 def normalise(text: str) -> str:
     """Lower-case ASCII words separated by single spaces ("Can't pay my RENT!" -> "cant pay my rent")."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = text.lower()
     text = re.sub(r"['`]", "", text.replace("&", " and "))
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 

@@ -12,6 +12,7 @@ from core.dialogs import Dialog
 from directory.areas import normalise_area
 from directory.cards import details_card, short_card
 from directory.saved_search import FILTER_ACTIONS, SavedSearch
+from directory.search import MAX_QUERY_CHARS
 from directory.taxonomy import CATEGORIES
 from directory.unmet import record_unmet_search
 from handlers.followup import redeem_checkin
@@ -20,7 +21,8 @@ from handlers.safety import screened
 from scheduler.checkins import DEEP_LINK_PREFIX
 
 PAGE_SIZE = 3
-MAX_QUERY = 200
+MAX_QUERY = MAX_QUERY_CHARS  # a whole Telegram message: people write two or three sentences
+QUOTED_QUERY_CHARS = 60  # how much of a long message a reply repeats back
 RESULTS, AREA = "results", "area"
 OUT_OF_DATE = "Those results are out of date. Please type what you need again."
 
@@ -59,9 +61,14 @@ def help_command(turn: Turn) -> None:
     turn.say(HELP, START_BUTTONS)
 
 
+def offer_a_person(turn: Turn) -> None:
+    """The human route: how to reach a person (from /talk, the button, or a message asking for someone)."""
+    turn.say(turn.settings.talk_to_person_text)
+
+
 @on_update()
 def talk(turn: Turn) -> None:
-    turn.say(turn.settings.talk_to_person_text)
+    offer_a_person(turn)
 
 
 @on_update()
@@ -82,7 +89,7 @@ def menu(turn: Turn) -> None:
         rows = chunk([(category.label, f"cat:{category.id}") for category in CATEGORIES.values()], 2)
         turn.say("Choose a topic:", rows)
     elif choice == "talk":
-        turn.say(turn.settings.talk_to_person_text)
+        offer_a_person(turn)
     else:
         turn.say(STALE_BUTTON)
 
@@ -110,10 +117,34 @@ def search_and_show(turn: Turn, raw_query: str, *, checked: bool = False) -> Non
 
 def _show_new(turn: Turn, search: SavedSearch, *, record_unmet: bool = True) -> None:
     search = search.run(turn.index, turn.now_local())
+    if search.wants_person:
+        offer_a_person(turn)
+        if not search.found:
+            return  # they only asked for a person: no "nothing found", nothing recorded
     dialog = SEARCH.start(turn, RESULTS, search.to_data())
-    if not search.found and search.query and record_unmet:  # words that raised a crisis check are never kept
-        record_unmet_search(turn.session, search.query, search.filters)
+    if search.unmet is not None and search.query and record_unmet:  # words that raised a crisis check: never kept
+        record_unmet_search(turn.session, search.query, search.filters, search.unmet)
     turn.say(*_results_view(turn, dialog, search))
+
+
+def _quoted(query: str) -> str:
+    """The person's words to repeat back: a long message is shortened."""
+    shown = query if len(query) <= QUOTED_QUERY_CHARS else query[: QUOTED_QUERY_CHARS - 1].rstrip() + "…"
+    return f'"{shown}"'
+
+
+def _nothing_fits(label: str, filtered: bool, narrowed: bool, version: int) -> tuple[str, Buttons]:
+    """Said kindly: nothing fits; the topics to browse and a person to talk to."""
+    text = (
+        f"Sorry, I couldn't find a service that fits {label}{' with those filters' if filtered else ''}.\n\n"
+        "You could try other words, choose a topic below, or talk to a person."
+    )
+    topics = [(category.label, f"cat:{category.id}") for category in CATEGORIES.values()]
+    rows: list[list[tuple[str, str]]] = chunk(topics, 2)
+    rows.append([TALK_BUTTON])
+    if narrowed:
+        rows.insert(0, [("Clear filters", f"s:{version}:f:clear")])
+    return text, rows
 
 
 def _filter_row(search: SavedSearch, version: int) -> list[tuple[str, str]]:
@@ -130,17 +161,9 @@ def _filter_row(search: SavedSearch, version: int) -> list[tuple[str, str]]:
 def _results_view(turn: Turn, dialog: Dialog, search: SavedSearch) -> tuple[str, Buttons]:
     v = dialog.version
     topic = search.category
-    label = f'"{search.query}"' if search.query else CATEGORIES[topic].label if topic else "that"
+    label = _quoted(search.query) if search.query else CATEGORIES[topic].label if topic else "that"
     if not search.found:
-        filtered = search.narrowed or topic is not None
-        text = (
-            f"Sorry, I couldn't find a service for {label}{' with those filters' if filtered else ''}.\n\n"
-            "You could try other words, browse topics, or talk to a person."
-        )
-        rows: list[list[tuple[str, str]]] = [[TOPICS_BUTTON, TALK_BUTTON]]
-        if search.narrowed:
-            rows.insert(0, [("Clear filters", f"s:{v}:f:clear")])
-        return text, rows
+        return _nothing_fits(label, search.narrowed or topic is not None, search.narrowed, v)
     start = search.page * PAGE_SIZE
     shown = search.found[start : start + PAGE_SIZE]
     cards = [

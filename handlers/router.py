@@ -10,7 +10,8 @@ from core.dialogs import active_dialog
 from handlers import client, referral, safety, signposting
 from handlers.kit import TEXT_ONLY, Conversation, TextStep, Turn, on_update
 
-MAX_MESSAGE_CHARS = 1000
+MAX_MESSAGE_CHARS = 1000  # for answers in a staff conversation
+MAX_SEARCH_CHARS = client.MAX_QUERY  # a search may be a whole Telegram message (4096 characters)
 NOT_TEXT_CLIENT = 'I can only read typed words. Type what you need help with — for example "help with bills".'
 # Conversations that take typed answers, and what reads them.
 TEXT_STEPS: dict[str, tuple[Conversation, TextStep]] = {
@@ -29,13 +30,15 @@ CARRY_ON: dict[str, safety.CarryOn] = {"search": partial(client.search_and_show,
 @on_update()
 def on_text(turn: Turn) -> None:
     text = turn.text or ""
-    if len(text) > MAX_MESSAGE_CHARS:
+    dialog = active_dialog(turn.session, turn.chat_id, turn.user_id, tuple(TEXT_STEPS))
+    in_staff_conversation = dialog is not None and dialog.name != client.SEARCH.name
+    limit = MAX_MESSAGE_CHARS if in_staff_conversation else MAX_SEARCH_CHARS
+    if len(text) > limit:
         turn.say(
-            f"That message is very long. Could you say it in a few words (under {MAX_MESSAGE_CHARS} "
+            f"That message is very long. Could you say it in a few words (under {limit} "
             "characters)? Nothing has been saved."
         )
         return
-    dialog = active_dialog(turn.session, turn.chat_id, turn.user_id, tuple(TEXT_STEPS))
     if dialog is not None and TEXT_STEPS[dialog.name][1](turn, dialog):
         return
     client.search_and_show(turn, text)

@@ -10,10 +10,12 @@ from casework.signposting import MAX_SUGGESTIONS, suggest_services
 from casework.validation import InputProblem, clean_text
 from core.dialogs import Dialog
 from directory.search import SearchFilters
+from directory.unmet import record_unmet_search
 from handlers.cases import NOT_FOUND, PRIVATE_ONLY, checked_case, show_case
 from handlers.kit import STALE_BUTTON, Conversation, Turn, on_update, small_number, staff_only
 
 PICK = "pick"
+MAX_CASE_SEARCH = 200  # a link worker's search inside a case is a few words
 
 
 def offer_choices(turn: Turn, dialog: Dialog, intro: str) -> None:
@@ -50,18 +52,22 @@ def start_signposting(turn: Turn, reference: str) -> None:
 
 
 def on_typed(turn: Turn, dialog: Dialog) -> bool:
-    """A search typed from inside a case: show the top services as buttons to pick."""
+    """A search typed from inside a case: show the top services as buttons to pick. A search that finds nothing
+    fitting is unmet need (the words only: the case is not recorded with it)."""
     try:
-        query = clean_text(turn.text, 200, "That search")
+        query = clean_text(turn.text, MAX_CASE_SEARCH, "That search")
     except InputProblem as problem:
         turn.say(str(problem))
         return True
     if note := staff_search_note(query):  # staff search for a client: never blocked (handlers/safety.py)
         turn.say(note)
-    hits = turn.index.search(query, SearchFilters(), limit=MAX_SUGGESTIONS)
+    result = turn.index.find(query, SearchFilters(), limit=MAX_SUGGESTIONS)
+    hits = result.hits
     dialog = SIGNPOST.advance(turn, dialog, PICK, {**dialog.data, "ids": [hit.service_id for hit in hits]})
     if not hits:
-        turn.say("Nothing found for that. Try other words, or /cancel.")
+        if result.unmet is not None:
+            record_unmet_search(turn.session, query, SearchFilters(), result.unmet)
+        turn.say("Nothing in the directory fits that; it has been noted as unmet need. Try other words, or /cancel.")
         return True
     _offer_again(turn, dialog)
     return True

@@ -181,11 +181,12 @@ HOSTILE_WORDS = ("sql_drop", "sql_or", "html", "markdown", "backslash", "markdow
 
 def _search_cases() -> list[ParameterSet]:
     searched = Outcome(SEARCHED, SEARCH_CHANGES, "search:results")
-    no_words = ["punctuation_only", "emoji_zwj", "markdown", "backslash", "dashes_slashes"]
-    found_anything = [label for label in TEXTS if label not in (*TOO_LONG, *BLANK, *no_words)]
+    # A search may be a whole Telegram message (issue 13): long texts are searched, not refused.
+    no_words = ["punctuation_only", "emoji_zwj", "markdown", "backslash", "dashes_slashes", "emoji_4096_utf16"]
+    found_anything = [label for label in TEXTS if label not in (*BLANK, *no_words)]
     crisis = Outcome(CRISIS)
     return [
-        *typed("search", "none", CLIENT, [*too_long_or_blank(), (searched, found_anything),
+        *typed("search", "none", CLIENT, [(Outcome(EMPTY), list(BLANK)), (searched, found_anything),
                                           (Outcome("needs some letters or numbers"), no_words)]),
         *not_text("search", "none", CLIENT, expect="I can only read typed words. Type what you need"),
         *messages("search", "none", CLIENT, crisis, ["I WANT TO DIE", "ｉ ｗａｎｔ ｔｏ ｄｉｅ", "\u202ei want to die"],
@@ -195,7 +196,7 @@ def _search_cases() -> list[ParameterSet]:
                   "/find =HYPERLINK(\"x\")", "/find ../../etc/passwd", "/find null"], private_text=True),
         *messages("find", "none", CLIENT, Outcome("What do you need help with"), ["/find", "/find \u3000 \t"]),
         *messages("find", "none", CLIENT, Outcome(EMPTY), ["/find \u200b\u200b", "/find \x00\x1b"]),
-        *messages("find", "none", CLIENT, Outcome(BIT_LONG), ["/find " + HUGE[:4090]], private_text=True),
+        *messages("find", "none", CLIENT, searched, ["/find " + HUGE[:4090]], private_text=True),
         *messages("find", "none", CLIENT, crisis, ["/find overdose"], private_text=True),
     ]  # fmt: skip
 
@@ -206,8 +207,8 @@ def _area_cases() -> list[ParameterSet]:
     odd_but_valid = ["ＮＲ３", "NR3\u200b", "\u202eNR3\u202c"]
     return [
         *typed("area", "area", CLIENT, [
-            (Outcome(VERY_LONG), ["huge_4096", "emoji_4096_utf16"]),
-            (unknown, ["long_600", "control_only", "whitespace_only", "zero_width_only", "punctuation_only",
+            (unknown, ["huge_4096", "emoji_4096_utf16", "long_600",
+                       "control_only", "whitespace_only", "zero_width_only", "punctuation_only",
                        "rtl_arabic", "emoji_zwj", "combining_zalgo", "fullwidth_digits", *HOSTILE_WORDS]),
         ]),
         *not_text("area", "area", CLIENT, expect="I can only read typed words"),
@@ -369,7 +370,8 @@ def _casework_cases() -> list[ParameterSet]:
         *not_text("signpost", "signpost", WORKER),
         *typed("signpost", "signpost", WORKER, [
             *too_long_or_blank(),
-            (Outcome("Pick a service|Nothing found", DIALOG, "signpost:pick"), [
+            # a search in a case that finds nothing fitting is unmet need (issue 13)
+            (Outcome("Pick a service|Nothing in the directory fits", SEARCH_CHANGES, "signpost:pick"), [
                 "sql_drop", "html", "formula_hyperlink", "path_traversal", "rtl_override", "null"]),
             (PUNCTUATION_REFUSED, ["emoji_zwj"]),
         ]),

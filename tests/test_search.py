@@ -237,6 +237,31 @@ def test_multi_need_query_brings_up_both_needs(index: SearchIndex) -> None:
     assert {"cab", "stepchange"} & set(top)
 
 
+def test_what_the_person_does_not_want_sinks(index: SearchIndex) -> None:
+    assert ids(index.search("food parcels"))[0] == "foodbank"
+    hits = index.search("food parcels from somewhere that doesn't need a voucher")
+
+    assert ids(hits)[0] == "larder"  # a voucher not wanted: a service people contact themselves comes first
+    assert "you can contact them yourself" in hits[0].why
+
+
+def test_a_place_in_the_message_ranks_services_covering_it_first(index: SearchIndex) -> None:
+    assert ids(index.search("food in great yarmouth"))[0] == "larder"
+    assert ids(index.search("food NR3 4AB"))[0] == "foodbank"  # a postcode is a place, not dropped
+    assert 'covers great yarmouth' in index.search("food in great yarmouth")[0].why
+
+
+def test_an_age_in_the_message_ranks_services_for_that_age_first() -> None:
+    clubs = [
+        ServiceRecord(id="older", name="Acle Friendship Club", description="Friendship club.", min_age=60),
+        ServiceRecord(id="anyone", name="Brundall Friendship Club", description="Friendship club."),
+    ]
+    index = SearchIndex.from_services(clubs)
+
+    assert ids(index.search("friendship club")) == ["older", "anyone"]
+    assert ids(index.search("friendship club, I'm 35")) == ["anyone", "older"]
+
+
 # --- robustness ---------------------------------------------------------------------------------------------------
 
 
@@ -245,9 +270,10 @@ def test_empty_or_meaningless_queries_return_nothing(index: SearchIndex, query: 
     assert index.search(query) == []
 
 
-def test_huge_query_does_not_crash_and_only_the_first_200_characters_count(index: SearchIndex) -> None:
+def test_huge_query_does_not_crash_and_a_whole_telegram_message_counts(index: SearchIndex) -> None:
     assert ids(index.search("walking " + "x" * 100_000))[0] == "walking"
-    assert index.search("x" * 300 + " walking") == []
+    assert ids(index.search("x" * 300 + " walking"))[0] == "walking"  # was cut at 200 characters before issue 13
+    assert index.search("x" * 5000 + " walking") == []  # past Telegram's 4096-character limit
 
 
 def test_inactive_services_are_never_found_but_can_still_be_shown(index: SearchIndex) -> None:
@@ -438,7 +464,7 @@ def test_unmet_search_stores_query_and_filters_but_no_identity(engine: Engine) -
     assert len(rows[0].query) == 500
     assert rows[0].filters == {"area": "NR3", "free_only": True}
     assert rows[1].filters == {}
-    assert columns == {"id", "created_at", "query", "filters"}
+    assert columns == {"id", "created_at", "query", "filters", "reason"}  # why it was unmet, never who asked
 
 
 def _cli_args(*argv: str) -> argparse.Namespace:

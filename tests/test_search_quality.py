@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,14 +10,17 @@ import pytest
 
 from core.db import make_engine
 from core.settings import DEFAULT_SEED_CSV
+from directory.areas import service_covers
 from directory.search import SearchIndex
 from directory.seed import ensure_seeded
-from tests.search_queries import K, LabelledQuery, load_labelled_queries, query_recall, recall_at_k
+from tests.search_queries import K, LabelledQuery, grade, load_labelled_queries
 
-# Floors just below what the engine achieves (recall@5 0.933, hit@5 1.000 on 216 queries when last measured).
-RECALL_FLOOR = 0.91
-HIT_FLOOR = 0.98
-KIND_RECALL_FLOOR = 0.80
+# Floors just below what the engine achieves on the 422 labelled queries (recall@5 0.90, top-1 0.94 when last
+# measured; see benchmarks/search_bench.py for every figure).
+RECALL_FLOOR = 0.87
+TOP1_FLOOR = 0.91
+KIND_RECALL_FLOOR = 0.70
+OFF_TOPIC_FLOOR = 0.90  # at most 1 in 10 off-topic messages answered with a service
 
 
 @pytest.fixture(scope="module")
@@ -43,28 +45,29 @@ def top_ids(index: SearchIndex, query: str) -> list[str]:
 def test_labelled_set_is_big_and_varied(queries: list[LabelledQuery], seed_index: SearchIndex) -> None:
     kinds = {labelled.kind for labelled in queries}
 
-    assert len(queries) >= 120
-    assert {"typo", "lay", "abbreviation", "multi-need"} <= kinds
+    assert len(queries) >= 400
+    assert {"typo", "lay", "abbreviation", "multi-need", "place", "question", "long", "off-topic"} <= kinds
     assert len({labelled.query.casefold() for labelled in queries}) == len(queries)
     unknown = {sid for labelled in queries for sid in labelled.expected if seed_index.get(sid) is None}
     assert not unknown, f"expected services missing from directory_seed.csv: {sorted(unknown)}"
+    assert all(labelled.best or labelled.kind == "off-topic" for labelled in queries)
 
 
 def test_recall_at_5_stays_above_the_floor(
     queries: list[LabelledQuery], seed_index: SearchIndex, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    recall, hit = recall_at_k(queries, lambda query: top_ids(seed_index, query))
-    by_kind: dict[str, list[float]] = defaultdict(list)
-    for labelled in queries:
-        by_kind[labelled.kind].append(query_recall(labelled.expected, top_ids(seed_index, labelled.query)))
-    kind_recall = {kind: sum(values) / len(values) for kind, values in sorted(by_kind.items())}
+    grades = grade(queries, lambda query: top_ids(seed_index, query))
     with capsys.disabled():
-        print(f"\nsearch quality on {len(queries)} labelled queries: recall@{K} {recall:.3f}, hit@{K} {hit:.3f}")
-        print("  by kind: " + ", ".join(f"{kind} {value:.3f}" for kind, value in kind_recall.items()))
+        print(f"\nsearch quality on {len(queries)} labelled queries: {grades.line()}")
+        print("  by kind (recall/top-1): " + ", ".join(
+            f"{kind} {value['recall']:.2f}/{value['top1']:.2f}" for kind, value in grades.kinds.items()
+        ))
 
-    assert recall >= RECALL_FLOOR
-    assert hit >= HIT_FLOOR
+    assert grades.recall >= RECALL_FLOOR
+    assert grades.top1 >= TOP1_FLOOR
+    kind_recall = {kind: value["recall"] for kind, value in grades.kinds.items()}
     assert min(kind_recall.values()) >= KIND_RECALL_FLOOR, kind_recall
+    assert kind_recall["off-topic"] >= OFF_TOPIC_FLOOR
 
 
 @pytest.mark.parametrize(
@@ -96,3 +99,66 @@ def test_misspelt_citizens_advice_finds_citizens_advice(seed_index: SearchIndex)
         record = seed_index.get(hit.service_id)
         assert record is not None and record.organisation_name.startswith("Citizens Advice"), hit.name
     assert 'read "citzens" as "citizens"' in hits[0].why
+
+
+# --- what people type (issue 13): places, off-topic messages, real words, several needs, asking for a person ------
+
+
+@pytest.mark.parametrize(
+    ("query", "place"),
+    [("food bank NR32", "NR32"), ("food bank Diss", "IP22"), ("homeless kings lynn", "King's Lynn and West Norfolk"),
+     ("debt advice in gorleston", "NR31"), ("walking group lowestoft", "NR32")],
+)  # fmt: skip
+def test_a_place_in_the_message_is_covered_by_the_first_result(seed_index: SearchIndex, query: str, place: str) -> None:
+    records = [seed_index.get(hit.service_id) for hit in seed_index.search(query, limit=3)]
+    first = records[0]
+
+    assert first is not None and service_covers(list(first.areas), place), (query, first and first.areas)
+    assert any(r is not None and "national" not in r.areas and service_covers(list(r.areas), place) for r in records)
+
+
+@pytest.mark.parametrize("query", ["car insurance quote", "hair salon", "best chinese takeaway", "zzqx plorth"])
+def test_off_topic_messages_are_told_nothing_fits(seed_index: SearchIndex, query: str) -> None:
+    result = seed_index.find(query)
+
+    assert result.hits == []
+    assert result.unmet is not None
+
+
+@pytest.mark.parametrize("word", ["hair", "sell", "kids", "table", "best", "trying"])
+def test_ordinary_words_are_not_corrected_into_directory_words(seed_index: SearchIndex, word: str) -> None:
+    for hit in seed_index.search(f"{word} help", limit=10):
+        assert not any(reason.startswith(f'read "{word}"') for reason in hit.why), hit
+
+
+def test_both_needs_of_a_two_need_message_are_on_the_first_page(seed_index: SearchIndex) -> None:
+    first_page = [seed_index.get(hit.service_id) for hit in seed_index.search("debt and anxiety", limit=3)]
+    categories = [set(record.categories) for record in first_page if record is not None]
+
+    assert any("money" in found for found in categories)
+    assert any("mental_wellbeing" in found for found in categories)
+
+
+def test_a_long_message_is_searched_for_its_need_not_its_incidental_words(seed_index: SearchIndex) -> None:
+    message = (
+        "My phone keeps ringing with people chasing money and I owe on three credit cards. I can't sleep for "
+        "worrying about it and the school keeps calling about my son too. What can I do?"
+    )
+    first = seed_index.get(seed_index.search(message, limit=1)[0].service_id)
+
+    assert first is not None and "money" in first.categories
+
+
+def test_asking_for_a_person_is_not_a_search_for_services(seed_index: SearchIndex) -> None:
+    result = seed_index.find("can I speak to someone")
+    lonely = seed_index.find("I need someone to talk to")
+
+    assert result.wants_person and result.hits == [] and result.unmet is None
+    assert not lonely.wants_person and lonely.hits
+
+
+def test_words_typed_apart_and_numbers(seed_index: SearchIndex) -> None:
+    assert seed_index.search("turn 2 us", limit=1)[0].service_id == "turn2us"
+    young = seed_index.search("im 17 and need a job", limit=3)
+    records = [seed_index.get(hit.service_id) for hit in young]
+    assert all(r is not None and (r.max_age is None or r.max_age >= 17) for r in records)

@@ -1,0 +1,77 @@
+"""One file holding a built search index: a JSON header, then raw numpy arrays, memory-mapped when read back.
+
+Why not `np.savez`: its members cannot be memory-mapped, so loading a 1M-service index would copy every array into
+memory; `np.save` per array would mean a folder of files that cannot be replaced in one atomic rename. This format
+is `MAGIC`, the header length, the header (array names, dtypes, shapes, offsets and any JSON-able `meta`), then each
+array 64-byte aligned. Writes go to a temporary file renamed over the old one, so readers never see half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MAGIC = b"SPIDX\x00\x01\x00"
+_ALIGN = 64
+
+
+class IndexFileError(ValueError):
+    """The file is not a search index this version can read (missing, truncated, old format)."""
+
+
+def write_index_file(path: Path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> None:
+    """Write `arrays` and `meta` to `path` atomically."""
+    layout: dict[str, dict[str, Any]] = {}
+    offset = 0
+    for name, array in arrays.items():
+        offset = -(-offset // _ALIGN) * _ALIGN
+        layout[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
+        offset += array.nbytes
+    header = json.dumps({"arrays": layout, "meta": meta}, separators=(",", ":")).encode()
+    start = -(-(len(MAGIC) + 8 + len(header)) // _ALIGN) * _ALIGN
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(MAGIC + struct.pack("<Q", len(header)) + header)
+            for name, array in arrays.items():
+                out.seek(start + layout[name]["offset"])
+                out.write(np.ascontiguousarray(array).tobytes(order="C") if array.nbytes else b"")
+            out.truncate(start + offset)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read_index_file(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The arrays (read-only, memory-mapped) and meta of an index file."""
+    try:
+        with path.open("rb") as handle:
+            prefix = handle.read(len(MAGIC) + 8)
+            if len(prefix) < len(MAGIC) + 8 or prefix[: len(MAGIC)] != MAGIC:
+                raise IndexFileError(f"{path.name} is not a search index file of this version")
+            (header_length,) = struct.unpack("<Q", prefix[len(MAGIC) :])
+            header = json.loads(handle.read(header_length))
+        mapped = np.memmap(path, dtype=np.uint8, mode="r")
+    except (OSError, json.JSONDecodeError, struct.error) as problem:
+        raise IndexFileError(f"cannot read {path.name}: {problem}") from problem
+    start = -(-(len(MAGIC) + 8 + header_length) // _ALIGN) * _ALIGN
+    arrays: dict[str, np.ndarray] = {}
+    for name, spec in header["arrays"].items():
+        dtype = np.dtype(spec["dtype"])
+        count = int(np.prod(spec["shape"], dtype=np.int64))
+        begin = start + spec["offset"]
+        if begin + count * dtype.itemsize > mapped.size:
+            raise IndexFileError(f"{path.name} is truncated")
+        arrays[name] = mapped[begin : begin + count * dtype.itemsize].view(dtype).reshape(spec["shape"])
+    return arrays, header["meta"]
