@@ -92,7 +92,10 @@ def test_export_then_import_into_an_empty_directory_keeps_every_field(engine, di
     assert report.errors == []
     assert report.loaded == written == len(directory["Service"])
     with session_scope(engine) as session:
-        assert directory_rows(session) == directory
+        after = directory_rows(session)
+        if after != directory:
+            import sys; sys.path.insert(0, "/tmp/issue14"); from diff_rows import show_diff; show_diff(directory, after)
+        assert after == directory
 
 
 def test_exported_json_is_oruk_shaped(engine) -> None:  # type: ignore[no-untyped-def]

@@ -140,6 +140,7 @@ def service_document(snapshot: Snapshot, service: Service) -> Document:
                 for n, term in enumerate(snapshot.service_terms(service))
             ],
         }),
+        "organization": organization_document(snapshot.organisations[service.organisation_id]),
         **_extension_fields(service),
     }
 

@@ -550,9 +550,8 @@ def _categories(session: Session, source: Source, ids: IdMap, tags: list[str], n
         if stored is not None and stored.vocabulary == VOCABULARY:
             continue
         linked += mapped
-        if not mapped and name:
-            if name not in tags:
-                tags.append(name)
+        if not mapped and name and X + "tags" not in source and name not in tags:  # Signpost's export lists its tags
+            tags.append(name)
             notes.add(f"taxonomy term '{name}' is not one of Signpost's categories; kept as a search tag")
     return list(dict.fromkeys(linked))
 
