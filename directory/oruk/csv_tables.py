@@ -328,6 +328,7 @@ def _load_rows(
         source.ignore("id")
         noted = ImportReport()
         add_notes(noted, row["_row"], source, notes)
-        report.notes += [RowError(note.row, f"{row['_file']}: {note.reason}") for note in noted.notes]
+        report.notes += [RowError(note.row, note.reason if note.reason.startswith(row["_file"]) else
+                                  f"{row['_file']}: {note.reason}") for note in noted.notes]
 
     load_each(session, unique, load_with_file, report)

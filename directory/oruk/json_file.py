@@ -10,19 +10,43 @@ from typing import Any
 
 from sqlmodel import Session
 
-from directory.oruk.documents import Document, page, service_documents
-from directory.oruk.loading import IdMap, Notes, store_document
+from directory.oruk.documents import (
+    Document,
+    Snapshot,
+    location_document,
+    organization_document,
+    page,
+    service_document,
+    taxonomy_term_document,
+)
+from directory.oruk.ids import X
+from directory.oruk.loading import IdMap, Notes, location_from, organisation_from, store_document, term_from
 from directory.oruk.reading import Source
-from directory.store import ImportReport, RowError, load_each
+from directory.rows import RowProblem
+from directory.store import ImportReport, RowError, load_each, store_location, store_organisation, store_taxonomy
 from directory.taxonomy import ensure_taxonomy
 
 PAGE_KEYS = ("contents", "content", "items")  # ORUK 3.0 pages use `contents`; some 1.0 APIs used the others
+UNLINKED = X + "unlinked"  # organisations, locations and terms no service links to (a page holds only services)
 
 
 def export_oruk_json(session: Session, path: Path | str) -> int:
-    """Write every service as one ORUK 3.0 page (`contents`, `total_items`...); returns how many were written."""
-    documents = service_documents(session)
+    """Write every service as one ORUK 3.0 page (`contents`, `total_items`...), and under `x_signpost_unlinked`
+    the records no service links to, so export -> import keeps them; returns how many services were written."""
+    snapshot = Snapshot.load(session)
+    documents = [service_document(snapshot, service) for service in snapshot.services]
     body = page(documents, len(documents), 1, len(documents))
+    linked_places = {place for places in snapshot.places.values() for place in places}
+    linked_terms = {term for terms in snapshot.categories.values() for term in terms}
+    running = {service.organisation_id for service in snapshot.services}
+    body[UNLINKED] = {
+        "taxonomy_terms": [taxonomy_term_document(term) for term in snapshot.terms.values()
+                           if term.id not in linked_terms],
+        "organizations": [organization_document(org) for org in snapshot.organisations.values()
+                          if org.id not in running],
+        "locations": [location_document(place) for place in snapshot.locations.values()
+                      if place.id not in linked_places],
+    }
     Path(path).write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return len(documents)
 
@@ -40,14 +64,19 @@ def service_objects(data: Any) -> list[Any]:
 def import_oruk_json(session: Session, path: Path | str) -> ImportReport:
     """Load an ORUK JSON file; row N is the Nth service object."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return load_service_objects(session, enumerate(service_objects(data), start=1))
+    unlinked = data.get(UNLINKED) if isinstance(data, dict) else None
+    return load_service_objects(session, enumerate(service_objects(data), start=1), unlinked)
 
 
-def load_service_objects(session: Session, objects: Iterable[tuple[int, Any]]) -> ImportReport:
+def load_service_objects(
+    session: Session, objects: Iterable[tuple[int, Any]], unlinked: dict[str, Any] | None = None
+) -> ImportReport:
     """Store each (row number, service object), each in its own SAVEPOINT, noting what each left out."""
     ensure_taxonomy(session)
     ids = IdMap.of_directory(session)
     report = ImportReport()
+    if isinstance(unlinked, dict):
+        _load_unlinked(session, unlinked, ids, report)
     documents: list[tuple[int, tuple[int, Document]]] = []
     for number, document in objects:
         if isinstance(document, dict):
@@ -78,3 +107,26 @@ def add_notes(report: ImportReport, row: int, source: Source, notes: Notes) -> N
 def drop_notes_of_failed_rows(report: ImportReport) -> None:
     failed = {error.row for error in report.errors}
     report.notes = [note for note in report.notes if note.row not in failed]
+
+
+def _load_unlinked(session: Session, unlinked: dict[str, Any], ids: IdMap, report: ImportReport) -> None:
+    """Records no service links to (row 0: they are not services); a bad one is reported by its path."""
+    readers = (
+        ("taxonomy_terms", lambda s, source, notes: store_taxonomy(s, term_from(source, ids))),
+        ("organizations", lambda s, source, notes: store_organisation(s, organisation_from(source, ids, notes))),
+        ("locations", lambda s, source, notes: store_location(s, location_from(source, ids, notes))),
+    )
+    for key, store in readers:
+        items = unlinked.get(key) if isinstance(unlinked.get(key), list) else []
+        for n, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            source, notes = Source(item, f"{UNLINKED}.{key}[{n}]"), Notes()
+            try:
+                with session.begin_nested(), source.within():
+                    store(session, source, notes)
+                    session.flush()
+            except RowProblem as problem:
+                report.errors.append(RowError(0, str(problem)))
+            else:
+                add_notes(report, 0, source, notes)

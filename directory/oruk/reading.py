@@ -11,6 +11,9 @@ from directory.rows import RowProblem
 
 Document = dict[str, Any]
 ORIGIN = ("_file", "_row")  # where a CSV-sourced object came from
+# On an object inside another, these only link it to its parent or are regenerated on export (docs/directory.md)
+LINK_KEYS = frozenset({"id", "service_id", "location_id", "organization_id", "contact_id", "link_id",
+                       "service_at_location_id", "phone_id"})
 
 
 def as_text(value: Any) -> str:
@@ -33,11 +36,11 @@ def _has_value(value: Any) -> bool:
 class Source:
     """One ORUK object (a JSON object or a CSV row rebuilt into one) being read."""
 
-    def __init__(self, data: Document, path: str) -> None:
+    def __init__(self, data: Document, path: str, inside: bool = False) -> None:
         self.data = data
         self.path = path
-        self._read: set[str] = set(ORIGIN)
-        self._children: list[Source] = []
+        self._read: set[str] = set(ORIGIN) | (LINK_KEYS if inside else set())
+        self._children: dict[str, Source] = {}
 
     @property
     def where(self) -> str:
@@ -80,15 +83,16 @@ class Source:
         return f"{self.path}.{key}" if self.path else key
 
     def _child(self, data: Document, path: str) -> Source:
-        source = Source(data, path)
-        self._children.append(source)
-        return source
+        """The same Source every time a part is read, so what one reader read counts for all."""
+        if path not in self._children:
+            self._children[path] = Source(data, path, inside=True)
+        return self._children[path]
 
     def left_out(self) -> list[str]:
         """Every field with a value that nothing read, here and in the objects read from here."""
         unread = [self._name(key) for key, value in self.data.items()
                   if key not in self._read and not key.startswith("_") and _has_value(value)]
-        for child in self._children:
+        for child in self._children.values():
             unread += child.left_out()
         return unread
 
