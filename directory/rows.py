@@ -121,7 +121,9 @@ def normalise_phone(text: str) -> str:
         digits = str(number.national_number)
         return f"{digits[:3]} {digits[3:]}" if digits.startswith("116") else digits
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    if not (phonenumbers.is_valid_number(number) or e164.startswith(_DRAMA_RANGES)):
+    dialled = cleaned.lstrip("(")
+    written_as_uk = dialled.startswith(("0", "+"))  # "(555) 010 0199" is not a UK number missing its 0
+    if not written_as_uk or not (phonenumbers.is_valid_number(number) or e164.startswith(_DRAMA_RANGES)):
         raise RowProblem(f"'{text}' is not a UK phone number")
     if number.country_code == 44 and _WRITTEN_NATIONALLY.fullmatch(cleaned):
         return cleaned

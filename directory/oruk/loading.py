@@ -360,8 +360,8 @@ def _hours(source: Source, notes: Notes) -> tuple[str, str]:
 
 def _read_schedule(schedule: Source, weekly: dict[tuple[str, str], list[int]], monthly: list[str],
                    said: list[str], notes: Notes) -> None:
-    said += [text for text in (schedule.text("description"), schedule.text("notes"),
-                               schedule.text("attending_type")) if text]
+    said += [text.rstrip(".") for text in (schedule.text("description"), schedule.text("notes"),
+                                           schedule.text("attending_type")) if text]
     freq = schedule.text("freq").upper() or "WEEKLY"
     interval = schedule.text("interval") or "1"
     opens, closes = _clock(schedule, "opens_at", notes), _clock(schedule, "closes_at", notes)
@@ -375,8 +375,10 @@ def _read_schedule(schedule: Source, weekly: dict[tuple[str, str], list[int]], m
     if any(match is None for match in parsed):
         raise RowProblem(f"byday '{schedule.text('byday') or weekday}' is not a list of days like MO,TU or 2MO")
     if freq not in ("WEEKLY", "MONTHLY") or interval != "1":
-        said.append(f"{freq.lower()} every {interval} on {','.join(days)} {opens}-{closes}"
-                    f"{' from ' + schedule.text('dtstart') if schedule.text('dtstart') else ''}")
+        unit = {"WEEKLY": "weeks", "MONTHLY": "months"}.get(freq, freq.lower())
+        named = ",".join(DAY_NAMES[BYDAY.index(day[-2:])] if day[-2:] in BYDAY else day for day in days)
+        start = f" from {schedule.text('dtstart')}" if schedule.text("dtstart") else ""
+        said.append(f"Every {interval} {unit} on {named} {opens}-{closes}{start}")
         notes.add(f"{schedule.where}: a {freq.lower()} schedule with interval {interval} is kept as a note only")
         return
     if freq == "WEEKLY" and schedule.text("bymonthday"):
@@ -408,15 +410,17 @@ def _clock(schedule: Source, key: str, notes: Notes) -> str:
 # ---- areas, costs, languages, contacts, categories ----------------------------------------------------------------
 
 def _areas(source: Source, notes: Notes) -> tuple[list[str], str]:
-    """Searchable area tokens from area names, and descriptions that are not a place."""
+    """Searchable area tokens from area names (ORUK 1.0 gave them as `service_area`), and descriptions that are
+    not a place (long text, or what Signpost writes with `extent_type` text)."""
     tokens: list[str] = []
     described: list[str] = []
     for area in source.items("service_areas"):
-        area.ignore("id", "service_id")
-        name = area.text("name")
-        text = area.text("service_area", "description")
-        if area.text("extent_type") == "text":
+        name, text = area.text("name"), area.text("service_area", "description")
+        as_description = area.text("extent_type") == "text"
+        if as_description:
             area.ignore("extent_type")
+        if not name and not as_description:
+            name, text = text, ""
         if name and len(name) <= _LONG_AREA and "\n" not in name:
             tokens.append(name)
             if normalise_area(name) is None:
@@ -451,7 +455,8 @@ def _cost(source: Source) -> tuple[Cost, str]:
         if label.casefold() in _COST_BANDS:
             band = band or _COST_BANDS[label.casefold()]
             label = ""
-        priced = f"£{amount}" if amount and float(amount) and f"£{amount}" not in words else ""
+        pounds = f"£{float(amount):.2f}".removesuffix(".00") if amount else ""
+        priced = pounds if amount and float(amount) and pounds not in words else ""
         details.append(" ".join(part for part in (f"{label}:" if label and (words or priced) else label,
                                                    priced, words) if part))
     detail = "; ".join(part for part in details if part) or fees
