@@ -45,7 +45,7 @@ def static_feed(services: list[dict[str, Any]], full: bool = True) -> Iterator[t
     by_id = {service["id"]: service for service in services}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server name
+        def do_GET(self) -> None:
             url = urlsplit(self.path)
             asked.append(self.path)
             query = parse_qs(url.query)
