@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from core.db import session_scope
 from directory.areas import service_covers
-from directory.models import Service
+from directory.models import Organisation, Service
 from directory.oruk.documents import (
     Document,
     Snapshot,
@@ -190,8 +190,20 @@ def _paged(request: Request, items: Sequence[Any], render: Callable[[Any], Docum
                                        paging.per_page))
 
 
-def _find(items: Sequence[Any], kind: str, wanted: str) -> Any:
-    return next((item for item in items if wanted in (item.id, oruk_id(kind, item.id))), None)
+_NOT_FOUND = {
+    "service": "There is no service with that id.",
+    "taxonomy_term": "There is no taxonomy term with that id.",
+    "organization": "There is no organisation with that id.",
+}
+
+
+def _one(request: Request, items: Sequence[Any], kind: str, render: Callable[[Any], Document]) -> Response:
+    """The record whose ORUK id or Signpost id is in the path, or 404."""
+    wanted = request.path_params["id"]
+    found = next((item for item in items if wanted in (item.id, oruk_id(kind, item.id))), None)
+    if found is None:
+        return _problem(request, 404, _NOT_FOUND[kind])
+    return json_response(request, render(found))
 
 
 def create_app(engine: Engine) -> Starlette:
@@ -215,19 +227,13 @@ def create_app(engine: Engine) -> Starlette:
         return _paged(request, [s for s in snapshot.services if wanted(s)], lambda s: service_summary(snapshot, s))
 
     def one_service(request: Request, snapshot: Snapshot) -> Response:
-        found = _find(snapshot.services, "service", request.path_params["id"])
-        if found is None:
-            return _problem(request, 404, "There is no service with that id.")
-        return json_response(request, service_document(snapshot, found))
+        return _one(request, snapshot.services, "service", lambda found: service_document(snapshot, found))
 
     def terms(request: Request, snapshot: Snapshot) -> Response:
         return _paged(request, list(snapshot.terms.values()), taxonomy_term_document)
 
     def one_term(request: Request, snapshot: Snapshot) -> Response:
-        found = _find(list(snapshot.terms.values()), "taxonomy_term", request.path_params["id"])
-        if found is None:
-            return _problem(request, 404, "There is no taxonomy term with that id.")
-        return json_response(request, taxonomy_term_document(found))
+        return _one(request, list(snapshot.terms.values()), "taxonomy_term", taxonomy_term_document)
 
     def taxonomies(request: Request, snapshot: Snapshot) -> Response:
         vocabularies = sorted({term.vocabulary for term in snapshot.terms.values() if term.vocabulary})
@@ -237,11 +243,10 @@ def create_app(engine: Engine) -> Starlette:
         return _paged(request, list(snapshot.organisations.values()), organization_summary)
 
     def one_organisation(request: Request, snapshot: Snapshot) -> Response:
-        found = _find(list(snapshot.organisations.values()), "organization", request.path_params["id"])
-        if found is None:
-            return _problem(request, 404, "There is no organisation with that id.")
-        runs = [service_summary(snapshot, s) for s in snapshot.services if s.organisation_id == found.id]
-        return json_response(request, organization_document(found, runs))
+        def with_services(found: Organisation) -> Document:
+            runs = [service_summary(snapshot, s) for s in snapshot.services if s.organisation_id == found.id]
+            return organization_document(found, runs)
+        return _one(request, list(snapshot.organisations.values()), "organization", with_services)
 
     routes = [
         Route("/", read(root)),
