@@ -187,7 +187,7 @@ def test_import_export_import_is_lossless(engine, tmp_path: Path, source: Path, 
 
 def test_the_seed_and_unusual_services_survive_both_formats_in_a_row(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with session_scope(engine) as session:
-        load_directory_csv(session, seed_sample(tmp_path / "sample.csv", every=1))
+        load_directory_csv(session, seed_sample(tmp_path / "sample.csv", every=2))
         add_unusual_services(session)
     with session_scope(engine) as session:
         before = directory_rows(session)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import Engine
 
-from core.db import session_scope
+from core.db import make_engine, session_scope
 from directory.__main__ import main
 from directory.oruk import import_oruk
 from directory.oruk.csv_tables import export_oruk_csv
@@ -23,9 +23,13 @@ from tests.test_oruk_import import CSV_3, HSDS_1, PAGE
 from tests.test_seed import seed_sample
 
 
-@pytest.fixture
-def exported(engine: Engine, tmp_path: Path) -> tuple[Path, Path]:
-    """The whole seed, unusual services and every fixture, exported as JSON and as CSV."""
+@pytest.fixture(scope="module")
+def exported_once(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> tuple[Path, Path]:
+    """The whole seed, unusual services and every fixture, exported once as JSON and as CSV (the export does
+    not depend on the backend; import and export on both are tested in test_oruk_import)."""
+    tmp_path = tmp_path_factory.mktemp("exported")
+    shutil.copy(sqlite_template, tmp_path / "signpost.db")
+    engine = make_engine(f"sqlite:///{tmp_path / 'signpost.db'}")
     with session_scope(engine) as session:
         load_directory_csv(session, seed_sample(tmp_path / "seed.csv", every=1))
         add_unusual_services(session)
@@ -35,6 +39,15 @@ def exported(engine: Engine, tmp_path: Path) -> tuple[Path, Path]:
     with session_scope(engine) as session:
         export_oruk_json(session, tmp_path / "out.json")
         export_oruk_csv(session, tmp_path / "csv")
+    engine.dispose()
+    return tmp_path / "out.json", tmp_path / "csv"
+
+
+@pytest.fixture
+def exported(exported_once: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """A copy each test may change."""
+    shutil.copy(exported_once[0], tmp_path / "out.json")
+    shutil.copytree(exported_once[1], tmp_path / "csv")
     return tmp_path / "out.json", tmp_path / "csv"
 
 
