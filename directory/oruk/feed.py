@@ -43,7 +43,7 @@ def fetch_feed(url: str, client: httpx.Client | None = None, per_page: int = PER
     try:
         services: list[dict[str, Any]] = []
         for number in range(1, MAX_PAGES + 1):
-            body = _get(client, endpoint, {"page": number, "per_page": per_page})
+            body = get_json(client, endpoint, {"page": number, "per_page": per_page})
             items = [item for item in service_objects(body) if isinstance(item, dict)]
             services += [_full(client, endpoint, item) for item in items]
             if not items or not isinstance(body, dict) or body.get("last_page", True) is True or (
@@ -62,13 +62,14 @@ def _full(client: httpx.Client, endpoint: str, item: dict[str, Any]) -> dict[str
     if not service_id:
         return item
     try:
-        full = _get(client, f"{endpoint}/{service_id}", {})
+        full = get_json(client, f"{endpoint}/{service_id}", {})
     except FeedError:
         return item
     return full if isinstance(full, dict) and full.get("id") == item.get("id") else item
 
 
-def _get(client: httpx.Client, url: str, params: dict[str, int]) -> Any:
+def get_json(client: httpx.Client, url: str, params: dict[str, int]) -> Any:
+    """The JSON answer of a GET that must succeed (raises FeedError, worded for the person running it)."""
     try:
         response = client.get(url, params=params)
     except httpx.HTTPError as problem:

@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from directory.oruk.feed import FeedError, _get, services_endpoint
+from directory.oruk.feed import FeedError, get_json, services_endpoint
 from directory.oruk.json_file import PAGE_KEYS
 from directory.rows import unquote_cell
 
@@ -206,10 +206,10 @@ def validate_api(url: str, schemas: SchemaSet, client: httpx.Client | None = Non
     client = client or httpx.Client(timeout=30.0, follow_redirects=True)
     base = services_endpoint(url).removesuffix("/services")
     try:
-        _check(report, schemas, "api_root", _get(client, base + "/", {}), "GET /")
+        _check(report, schemas, "api_root", get_json(client, base + "/", {}), "GET /")
         for item in _pages(report, schemas, client, base + "/services", "service_summary"):
             if isinstance(item, dict) and item.get("id"):
-                _check(report, schemas, "service", _get(client, f"{base}/services/{item['id']}", {}),
+                _check(report, schemas, "service", get_json(client, f"{base}/services/{item['id']}", {}),
                        f"GET /services/{item['id']}")
         for endpoint, kind in (("/taxonomy_terms", "taxonomy_term"), ("/organizations", "organization_summary")):
             list(_pages(report, schemas, client, base + endpoint, kind))
@@ -223,7 +223,7 @@ def _pages(report: ValidationReport, schemas: SchemaSet, client: httpx.Client, e
            kind: str) -> Iterator[Any]:
     number = 1
     while True:
-        body = _get(client, endpoint, {"page": number, "per_page": 50})
+        body = get_json(client, endpoint, {"page": number, "per_page": 50})
         _check(report, schemas, "page", body, f"GET {endpoint}?page={number}")
         contents = body.get("contents", []) if isinstance(body, dict) else []
         for n, item in enumerate(contents, start=1):
