@@ -1,6 +1,8 @@
-"""`python -m directory`: seed, import, export, list categories and search the service directory.
+"""`python -m directory`: seed, import, export, list categories and search the service directory, serve it as an
+Open Referral UK API and check ORUK data against the ORUK schemas.
 
-Exit codes: 0 ok, 1 an import skipped rows with errors (good rows were still loaded), 2 usage error.
+Exit codes: 0 ok, 1 an import skipped rows with errors (good rows were still loaded) or a validation found errors,
+2 usage error.
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ from sqlmodel import select
 
 from core.db import MIGRATIONS_DIR, make_engine, migrate, session_scope
 from core.settings import get_settings
+from directory.api import serve
 from directory.live import LiveDirectory, default_index_path
 from directory.models import Service, ServiceTaxonomy
 from directory.oruk import import_oruk
 from directory.oruk.csv_tables import export_oruk_csv
-from directory.oruk.json_file import export_oruk_json
+from directory.oruk.feed import FeedError, fetch_feed, is_feed_url
+from directory.oruk.json_file import export_oruk_json, load_service_objects
+from directory.oruk.validate import SchemaSet, validate_source
 from directory.search_cli import add_search_parser, run_search
 from directory.seed import ensure_seeded, export_directory_csv, load_directory_csv
 from directory.store import ImportReport
@@ -44,10 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
     command = commands.add_parser("export-csv", help="write the directory as a CSV in the seed format")
     command.add_argument("file", type=Path)
     command = commands.add_parser("import-oruk", help="add or update services from Open Referral UK data")
-    command.add_argument("source", type=Path, help="a folder of ORUK CSV files or an ORUK JSON file")
-    command = commands.add_parser("export-oruk", help="write the directory as Open Referral UK CSV and/or JSON")
-    command.add_argument("folder", type=Path, nargs="?", help="folder for the ORUK CSV files")
-    command.add_argument("--json", type=Path, metavar="FILE", help="also (or only) write ORUK service JSON here")
+    command.add_argument("source", help="a folder of ORUK CSV files, an ORUK JSON file or an ORUK API URL")
+    command = commands.add_parser("export-oruk", help="write the directory as Open Referral UK 3.0 CSV and/or JSON")
+    command.add_argument("folder", type=Path, nargs="?", help="folder for the ORUK CSV data package")
+    command.add_argument("--json", type=Path, metavar="FILE", help="also (or only) write an ORUK JSON page here")
+    command = commands.add_parser("serve", help="serve the directory as a read-only Open Referral UK 3.0 API")
+    command.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    command.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    command = commands.add_parser("validate-oruk", help="check ORUK data against the ORUK 3.0 schemas")
+    command.add_argument("source", help="an ORUK JSON file, a folder of ORUK CSV files or an ORUK API URL")
+    command.add_argument("--schemas", type=Path, metavar="DIR",
+                         help="a checkout of OpenReferralUK/uk-profile (default: Signpost's own schema)")
     commands.add_parser("categories", help="list the need categories and how many services each has")
     add_search_parser(commands)
     return parser
@@ -59,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "export-oruk" and args.folder is None and args.json is None:
         parser.error("export-oruk needs a FOLDER, --json FILE, or both")
+    if args.command == "validate-oruk":
+        return _validate_oruk(args)
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:
@@ -70,9 +84,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "search":
             index_path = default_index_path(settings.database_url, settings.search_index_path)
             return run_search(args, engine, LiveDirectory(engine, index_path))
+        if args.command == "serve":
+            serve(engine, args.host, args.port)
+            return EXIT_OK
         return COMMANDS[args.command](args, engine)
     except FileNotFoundError as missing:
         print(f"Sorry, I can't find {missing.filename or missing}.", file=sys.stderr)
+        return EXIT_USAGE
+    except FeedError as problem:
+        print(f"Sorry, {problem}.", file=sys.stderr)
         return EXIT_USAGE
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as problem:
         print(f"Sorry, that file can't be read: {problem}", file=sys.stderr)
@@ -114,13 +134,41 @@ def _import_csv(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def _import_oruk(args: argparse.Namespace, engine: Engine) -> int:
-    with session_scope(engine) as session:
-        report = import_oruk(session, args.source)
+    if is_feed_url(args.source):
+        services = fetch_feed(args.source)  # before the transaction: no database work waits on the network
+        with session_scope(engine) as session:
+            report = load_service_objects(session, enumerate(services, start=1))
+    else:
+        with session_scope(engine) as session:
+            report = import_oruk(session, Path(args.source))
     return _print_report(report, args.source)
 
 
-def _print_report(report: ImportReport, source: Path) -> int:
+def _validate_oruk(args: argparse.Namespace) -> int:
+    try:
+        schemas = SchemaSet.official(args.schemas) if args.schemas else SchemaSet.signpost()
+        report = validate_source(args.source, schemas)
+    except FileNotFoundError as missing:
+        print(f"Sorry, I can't find {missing.filename or missing}.", file=sys.stderr)
+        return EXIT_USAGE
+    except (FeedError, OSError, ValueError) as problem:
+        print(f"Sorry, that can't be checked: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    against = f"the schemas in {args.schemas}" if args.schemas else "Signpost's ORUK 3.0 schema"
+    print(f"Checked {args.source} against {against} (format checks on):")
+    for line in report.lines():
+        print(f"  {line}")
+    print(f"{report.errors} error(s).")
+    return EXIT_OK if report.errors == 0 else EXIT_ROW_ERRORS
+
+
+def _print_report(report: ImportReport, source: Path | str) -> int:
     print(f"Loaded {report.loaded} services from {source}.")
+    if report.notes:
+        print(f"{len(report.notes)} note(s) on rows that loaded (something was left out or changed):",
+              file=sys.stderr)
+        for note in report.notes:
+            print(f"  {note}", file=sys.stderr)
     if not report.errors:
         return EXIT_OK
     print(f"{len(report.errors)} row(s) were not loaded; fix them and import again:", file=sys.stderr)

@@ -36,6 +36,14 @@ class Cost(StrEnum):
     PAID = "paid"
 
 
+class LocationType(StrEnum):
+    """What kind of place a location is (Open Referral UK `location_type`)."""
+
+    PHYSICAL = "physical"
+    POSTAL = "postal"
+    VIRTUAL = "virtual"
+
+
 ACCESS_METHODS = ("phone", "email", "web", "walk-in", "form", "text", "home-visit")
 
 
@@ -57,6 +65,8 @@ class Taxonomy(SQLModel, table=True):
     name: str = Field(max_length=200)
     vocabulary: str = Field(default="signpost", max_length=64)
     parent_id: str | None = Field(default=None, max_length=64)
+    description: str = ""  # for terms from other vocabularies (Signpost's own categories describe themselves)
+    uri: str = ""  # the term's URI in its vocabulary, when it has one
 
 
 class ServiceTaxonomy(SQLModel, table=True):
@@ -77,15 +87,19 @@ class Service(SQLModel, table=True):
     description: str = ""
     url: str = ""
     email: str = ""
-    phone: str = ""
+    phone: str = ""  # the main number, as people dial it ("0808 800 4444", "116 123")
+    # further ways to reach someone: [{"name", "title", "email", "phone", "phone_type", "phone_note"}], text only
+    contacts: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     min_age: int | None = None
     max_age: int | None = None
     eligibility: str = ""  # who it is for, in plain words
     areas: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    area_description: str = ""  # where it is available, in words, when that is more than a list of areas
     referral_route: ReferralRoute = Field(default=ReferralRoute.EITHER, max_length=16)
     access_methods: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    opening_hours: str = ""  # e.g. "Mon-Fri 09:00-17:00; Sat 10:00-12:00" or "24/7"
+    opening_hours: str = ""  # e.g. "Mon-Fri 09:00-17:00; Sat 10:00-12:00", "2nd Mon 14:00-16:00" or "24/7"
+    hours_notes: str = ""  # what a timetable can't say: "closed on bank holidays", "every other Tuesday"
     cost: Cost = Field(default=Cost.FREE, max_length=16)
     cost_detail: str = ""
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -103,11 +117,18 @@ class Location(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     organisation_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=64)
     name: str = ""
+    description: str = ""
+    location_type: LocationType = Field(default=LocationType.PHYSICAL, max_length=16)
     address: str = ""
     town: str = ""
+    county: str = ""
     postcode: str = Field(default="", max_length=16)
+    country: str = Field(default="GB", max_length=2)  # ISO 3166-1 alpha-2; postcodes are checked for GB only
     latitude: float | None = None
     longitude: float | None = None
+    accessibility: str = ""  # step-free access, hearing loop... at this place
+    external_identifier: str = Field(default="", max_length=64)  # e.g. the place's UPRN
+    external_identifier_type: str = Field(default="", max_length=32)  # e.g. "UPRN"
 
 
 class ServiceAtLocation(SQLModel, table=True):

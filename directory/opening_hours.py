@@ -2,16 +2,19 @@
 
 Understands "24/7", "Mon-Fri 09:00-17:00; Sat 10:00-13:00", "Tue,Thu 10:00-12:00",
 "Weekdays 9am-5pm", "Daily 8:30-20:00", several time ranges per day ("Mon 09:00-12:00, 13:00-16:00")
-and ranges past midnight ("Fri 22:00-02:00"). Anything unrecognised (e.g. "by appointment") yields
-no slots, so the service never counts as open now.
+and ranges past midnight ("Fri 22:00-02:00"). Monthly groups ("2nd Mon 14:00-16:00", "1st,3rd Wed 10:00-12:00",
+"last Fri 10:00-12:00") are read by `parse_monthly` and are never weekly slots. Anything unrecognised (e.g.
+"by appointment") yields no slots, so the service never counts as open now.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+
+from dateutil import rrule
 
 MINUTES_PER_DAY = 24 * 60
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -152,5 +155,73 @@ def is_open_in(slots: tuple[OpeningSlot, ...], local_dt: datetime) -> bool:
 
 
 def is_open(hours_text: str, local_dt: datetime) -> bool:
-    """Whether a service with these opening hours is open at local (Europe/London) time `local_dt`."""
-    return is_open_in(parse_opening_hours(hours_text), local_dt)
+    """Whether a service with these opening hours is open at local (Europe/London) time `local_dt`, counting
+    monthly groups ("2nd Mon 14:00-16:00") on the days they fall."""
+    minute = local_dt.hour * 60 + local_dt.minute
+    return is_open_in(parse_opening_hours(hours_text), local_dt) or any(
+        slot.weekday == local_dt.weekday() and slot.start <= minute < slot.end and slot.falls_on(local_dt.date())
+        for slot in parse_monthly(hours_text)
+    )
+
+
+# ---- monthly groups: "2nd Mon 14:00-16:00", "1st,3rd Wed 10:00-12:00", "last Fri 10:00-12:00" -------------------
+
+ORDINAL_WORDS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th", -1: "last"}
+_ORDINALS = {
+    **{word: number for number, word in ORDINAL_WORDS.items()},
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+}  # fmt: skip
+_ORDINAL = "|".join(sorted(_ORDINALS, key=len, reverse=True))
+_MONTHLY = re.compile(rf"^((?:{_ORDINAL})(?:\s*(?:,|&|and)\s*(?:{_ORDINAL}))*)\s+([a-z]+)\s+(.+)$")
+_RRULE_DAYS = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.SU)
+
+
+@dataclass(frozen=True, order=True)
+class MonthlySlot:
+    """An open period on one weekday of the month: the 2nd Monday (ordinal 2) or the last Friday (ordinal -1)."""
+
+    ordinal: int
+    weekday: int  # 0 = Monday
+    start: int
+    end: int
+
+    def __str__(self) -> str:
+        return f"{ORDINAL_WORDS[self.ordinal]} {DAY_NAMES[self.weekday]} {_clock(self.start)}-{_clock(self.end)}"
+
+    def falls_on(self, day: date) -> bool:
+        """Whether `day` is this slot's weekday of its month (dateutil's RFC 5545 rules: `2MO`, `-1FR`)."""
+        first = datetime(day.year, day.month, 1)
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        rule = rrule.rrule(rrule.MONTHLY, dtstart=first, until=last,
+                           byweekday=_RRULE_DAYS[self.weekday](self.ordinal))
+        return any(when.date() == day for when in rule)
+
+
+def _monthly_segment(segment: str) -> list[MonthlySlot]:
+    match = _MONTHLY.match(segment.strip())
+    if match is None or match[2] not in _DAY_ALIASES:
+        return []
+    ordinals = [_ORDINALS[word] for word in re.split(r"\s*(?:,|&|and)\s*", match[1])]
+    slots = []
+    for start_text, end_text in _TIME_RANGE.findall(match[3]):
+        times = _time_range(start_text, end_text)
+        if times is None or times[1] <= times[0]:
+            return []
+        slots += [MonthlySlot(ordinal, _DAY_ALIASES[match[2]], *times) for ordinal in ordinals]
+    return slots
+
+
+@lru_cache(maxsize=4096)
+def parse_monthly(hours_text: str) -> tuple[MonthlySlot, ...]:
+    """The monthly groups in `hours_text` ("2nd Mon 14:00-16:00"), sorted; weekly groups are left to
+    `parse_opening_hours`."""
+    text = " ".join((hours_text or "").lower().split())
+    slots: set[MonthlySlot] = set()
+    for segment in re.split(r"[;\n|]", text):
+        slots.update(_monthly_segment(segment))
+    return tuple(sorted(slots))
+
+
+def is_monthly_part(part: str) -> bool:
+    """Whether one `;`-separated part is a monthly group this module understands."""
+    return bool(_monthly_segment(" ".join(part.lower().split())))

@@ -45,9 +45,11 @@ class ServiceRecord:
     max_age: int | None = None
     eligibility: str = ""
     areas: tuple[str, ...] = ()
+    area_description: str = ""
     referral_route: str = ReferralRoute.EITHER.value
     access_methods: tuple[str, ...] = ()
     opening_hours: str = ""
+    hours_notes: str = ""
     cost: str = Cost.FREE.value
     cost_detail: str = ""
     languages: tuple[str, ...] = ()

@@ -9,11 +9,14 @@ from datetime import date
 from enum import StrEnum
 from typing import TypeVar
 
+import phonenumbers
+from phonenumbers import shortnumberinfo
+
 from core.clock import utcnow
 from core.csvsafe import safe_cell
 from directory.areas import normalise_area
 from directory.models import ACCESS_METHODS, Capacity, Service
-from directory.opening_hours import parse_opening_hours
+from directory.opening_hours import is_monthly_part, parse_opening_hours
 
 LIST_SEPARATOR = "|"
 MAX_ID_LENGTH = 64
@@ -32,34 +35,102 @@ class RowProblem(ValueError):
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})$")
+
+# UK postcodes, by Royal Mail's rules. No maintained library does this: the PyPI packages are single-author regexes,
+# most unreleased for years, and none checks the area list; the rules themselves are short and stable.
+# Areas: the 121 geographic areas, the Crown dependencies (GY, JE, IM) and the non-geographic BX and XM.
+POSTCODE_AREAS = frozenset((
+    "AB", "AL", "B", "BA", "BB", "BD", "BH", "BL", "BN", "BR", "BS", "BT", "BX", "CA", "CB", "CF", "CH", "CM",
+    "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT", "DY", "E", "EC", "EH", "EN",
+    "EX", "FK", "FY", "G", "GL", "GU", "GY", "HA", "HD", "HG", "HP", "HR", "HS", "HU", "HX", "IG", "IM", "IP",
+    "IV", "JE", "KA", "KT", "KW", "KY", "L", "LA", "LD", "LE", "LL", "LN", "LS", "LU", "M", "ME", "MK", "ML",
+    "N", "NE", "NG", "NN", "NP", "NR", "NW", "OL", "OX", "PA", "PE", "PH", "PL", "PO", "PR", "RG", "RH", "RM",
+    "S", "SA", "SE", "SG", "SK", "SL", "SM", "SN", "SO", "SP", "SR", "SS", "ST", "SW", "SY", "TA", "TD", "TF",
+    "TN", "TQ", "TR", "TS", "TW", "UB", "W", "WA", "WC", "WD", "WF", "WN", "WR", "WS", "WV", "XM", "YO", "ZE",
+))
+_POSTCODE = re.compile(r"^(?P<area>[A-Z]{1,2})(?P<district>\d[A-Z\d]?)(?P<inward>\d[ABD-HJLNP-UW-Z]{2})$")
+_DISTRICT_LETTER = {1: set("ABCDEFGHJKPSTUW"), 2: set("ABEHMNPRVWXY")}  # the letter in A9A / AA9A districts
+GIRO_POSTCODE = "GIR 0AA"
+_WRITTEN_NATIONALLY = re.compile(r"0\d+(?: \d+)+")
+
+# Ofcom's ranges for TV and radio drama: never anyone's line, so sample data uses them (phonenumbers calls them
+# invalid because no one can be reached on them).
+_DRAMA_RANGES = tuple(
+    f"+44{prefix}" for prefix in (
+        "1134960", "1144960", "1154960", "1164960", "1174960", "1184960", "1214960", "1314960", "1414960",
+        "1514960", "1614960", "1914980", "2079460", "2890180", "2920180", "1632960", "7700900", "8081570",
+        "9098790", "3069990",
+    )
+)
 
 
 def check_opening_hours(text: str) -> str:
     """Opening hours trimmed, once every `;`-separated part is understood by the search (raises RowProblem).
 
-    Grammar: "24/7", or groups like "Mon-Fri 09:00-17:00; Sat 10:00-13:00" or "Tue,Thu 10:00-12:00";
-    empty means unknown.
+    Grammar: "24/7", or groups like "Mon-Fri 09:00-17:00; Sat 10:00-13:00" or "Tue,Thu 10:00-12:00", or monthly
+    ones like "2nd Mon 14:00-16:00", "1st,3rd Wed 10:00-12:00" or "last Fri 10:00-12:00"; empty means unknown.
     """
     text = " ".join(text.split())
     for part in text.split(";") if text else []:
-        if not parse_opening_hours(part):
+        if not (parse_opening_hours(part) or is_monthly_part(part)):
             raise RowProblem(
-                f"opening hours '{part.strip()}' not understood; write them like 'Mon-Fri 09:00-17:00' or "
-                "'Tue,Thu 10:00-12:00'"
+                f"opening hours '{part.strip()}' not understood; write them like 'Mon-Fri 09:00-17:00', "
+                "'Tue,Thu 10:00-12:00' or '2nd Mon 14:00-16:00'"
             )
     return text
 
 
 def normalise_postcode(text: str) -> str:
-    """A UK postcode in upper case with one space ("nr2 1tf" -> "NR2 1TF"); "" stays ""."""
+    """A real UK postcode in upper case with one space ("nr2 1tf" -> "NR2 1TF"); "" stays "" (raises RowProblem).
+
+    Royal Mail's rules: a known postcode area; a district of one or two digits, or a digit and a letter from the
+    letters allowed there; an inward part of a digit and two letters other than C, I, K, M, O, V. GIR 0AA too.
+    """
     cleaned = "".join(text.split()).upper()
     if not cleaned:
         return ""
+    if cleaned == GIRO_POSTCODE.replace(" ", ""):
+        return GIRO_POSTCODE
     match = _POSTCODE.match(cleaned)
-    if match is None:
+    if match is None or not _real_outward(match["area"], match["district"]):
         raise RowProblem(f"'{text}' is not a UK postcode")
-    return f"{match[1]} {match[2]}"
+    return f"{match['area']}{match['district']} {match['inward']}"
+
+
+def _real_outward(area: str, district: str) -> bool:
+    if area not in POSTCODE_AREAS:
+        return False
+    return district[-1].isdigit() or district[-1] in _DISTRICT_LETTER[len(area)]
+
+
+def normalise_phone(text: str) -> str:
+    """A UK phone number as people dial it ("+44 1234 234567" -> "01234 234567"), "" for nothing (raises RowProblem).
+
+    Numbers are parsed by `phonenumbers`; UK short numbers (111, 999, 116 123, 85258) and Ofcom's drama ranges
+    are allowed; numbers from other countries keep their international form. A valid UK number already written
+    as digits and spaces keeps its grouping ("0808 2000 247" is how that helpline is known).
+    """
+    cleaned = " ".join(text.strip().strip('"').strip("'").split())
+    if not cleaned:
+        return ""
+    try:
+        number = phonenumbers.parse(cleaned, "GB")
+    except phonenumbers.NumberParseException:
+        raise RowProblem(f"'{text}' is not a phone number") from None
+    if shortnumberinfo.is_valid_short_number_for_region(number, "GB") and not cleaned.startswith("+"):
+        digits = str(number.national_number)
+        return f"{digits[:3]} {digits[3:]}" if digits.startswith("116") else digits
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    dialled = cleaned.lstrip("(")
+    written_as_uk = dialled.startswith(("0", "+"))  # "(555) 010 0199" is not a UK number missing its 0
+    if not written_as_uk or not (phonenumbers.is_valid_number(number) or e164.startswith(_DRAMA_RANGES)):
+        raise RowProblem(f"'{text}' is not a UK phone number")
+    if number.country_code == 44 and _WRITTEN_NATIONALLY.fullmatch(cleaned):
+        return cleaned
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 44 else (
+        phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
 
 
 def parse_int(text: str, column: str, low: int = 0, high: int = 120) -> int | None:
@@ -154,6 +225,7 @@ def clean_service(service: Service) -> None:
     if unknown:
         raise RowProblem(f"unknown access method '{unknown[0]}' (use {'|'.join(ACCESS_METHODS)})")
     _check_contact_for_access(service)
+    service.phone = normalise_phone(service.phone)
     if service.email and not _EMAIL.match(service.email):
         raise RowProblem(f"email '{service.email}' is not an email address")
     if service.url and not service.url.startswith(("https://", "http://")):

@@ -1,5 +1,6 @@
-"""Writing imported services: upsert one checked service with its links, one SAVEPOINT per row so a bad row
-writes nothing, and the report of what loaded and what did not."""
+"""Writing imported directory data: every import writes through here (organisations, locations, taxonomy terms and
+services with their links), one SAVEPOINT per row so a bad row writes nothing, and the report of what loaded,
+what did not, and what was left out of the rows that did."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlmodel import Session, select
 
 from directory.models import Location, Organisation, Service, ServiceAtLocation, ServiceTaxonomy, Taxonomy
 from directory.rows import RowProblem, clean_service
+from directory.taxonomy import CATEGORIES
 
 T = TypeVar("T")
 
@@ -30,10 +32,30 @@ class RowError:
 
 @dataclass
 class ImportReport:
-    """How many rows loaded, and each row that did not with its reason."""
+    """How many rows loaded, each row that did not with its reason, and `notes`: rows that loaded with something
+    left out or changed (a field Signpost has no place for, a phone number that is not one...)."""
 
     loaded: int = 0
     errors: list[RowError] = field(default_factory=list)
+    notes: list[RowError] = field(default_factory=list)
+
+
+def store_organisation(session: Session, organisation: Organisation) -> None:
+    """Add or update an organisation."""
+    session.merge(organisation)
+
+
+def store_taxonomy(session: Session, term: Taxonomy) -> None:
+    """Add or update a taxonomy term; Signpost's own categories keep their plain-language labels."""
+    if term.id not in CATEGORIES:
+        session.merge(term)
+
+
+def store_location(session: Session, place: Location) -> None:
+    """Add or update a location whose organisation (if it names one) is in the directory."""
+    if place.organisation_id and session.get(Organisation, place.organisation_id) is None:
+        raise RowProblem(f"organisation '{place.organisation_id}' of location '{place.id}' is not in the directory")
+    session.merge(place)
 
 
 def store_service(session: Session, service: Service, category_ids: Sequence[str], location_ids: Sequence[str]) -> None:

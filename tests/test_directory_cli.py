@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -14,7 +15,10 @@ import pytest
 from core.settings import PROJECT_ROOT, get_settings
 from directory.__main__ import main
 from directory.taxonomy import CATEGORIES
+from tests.oruk_servers import static_feed
 from tests.test_seed import GOOD_ROW, SEED_ROWS, seed_sample, write_csv
+
+ORUK_PAGE = Path(__file__).parent / "fixtures" / "oruk" / "page_3_0.json"
 
 Cli = Callable[..., int]
 
@@ -81,3 +85,19 @@ def test_module_runs_from_a_terminal_with_the_real_seed(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines] == list(CATEGORIES)
     assert all("(0 services)" not in line for line in lines)
+
+
+def test_import_oruk_reads_a_feed_url_and_prints_each_rows_notes(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+    services = json.loads(ORUK_PAGE.read_text())["contents"]
+    with static_feed(services) as (url, _asked):
+        assert cli("import-oruk", url) == 0
+    captured = capsys.readouterr()
+    assert f"Loaded 2 services from {url}." in captured.out
+    assert "row 1: left out (Signpost has no place for them): alert" in captured.err
+
+
+def test_an_unreachable_feed_is_a_kind_usage_error(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+    with static_feed([]) as (url, _asked):
+        broken = url.replace("/feed", "/nowhere")
+        assert cli("import-oruk", broken) == 2
+    assert "answered 404" in capsys.readouterr().err

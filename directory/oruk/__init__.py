@@ -1,10 +1,9 @@
-"""Open Referral UK (ORUK) import and export: a folder of CSV tables (`csv_tables`), or a JSON list of service
-objects (`json_file`).
+"""Open Referral UK (ORUK 3.0) import and export: the CSV data package (`csv_tables`), JSON pages (`json_file`),
+a live ORUK API feed (`feed`), and checks against the ORUK schemas (`validate`).
 
-Both formats go through one shape, the ORUK service object ("document", `documents` writes them and `loading`
-stores them). Fields Signpost holds that ORUK has no place for travel in `x_signpost_*` fields, so
-export -> import keeps every field. Data from other ORUK publishers (without those fields) still imports, with
-sensible defaults described in docs/directory.md.
+All formats share one shape, the ORUK service object ("document": `documents` writes them, `loading` reads them).
+Fields Signpost holds that ORUK has no place for travel in `x_signpost_*` fields, so export -> import keeps every
+field; data from other publishers imports with the defaults and the per-row notes described in docs/directory.md.
 """
 
 from __future__ import annotations
@@ -14,10 +13,13 @@ from pathlib import Path
 from sqlmodel import Session
 
 from directory.oruk.csv_tables import import_oruk_csv
+from directory.oruk.feed import import_oruk_feed, is_feed_url
 from directory.oruk.json_file import import_oruk_json
 from directory.store import ImportReport
 
 
-def import_oruk(session: Session, path: Path | str) -> ImportReport:
-    """Import ORUK data from a CSV folder or a JSON file."""
-    return import_oruk_csv(session, path) if Path(path).is_dir() else import_oruk_json(session, path)
+def import_oruk(session: Session, source: Path | str) -> ImportReport:
+    """Import ORUK data from a CSV folder, a JSON file or an ORUK API URL."""
+    if is_feed_url(str(source)):
+        return import_oruk_feed(session, str(source))
+    return import_oruk_csv(session, source) if Path(source).is_dir() else import_oruk_json(session, source)
