@@ -249,3 +249,13 @@ def test_records_no_service_links_to_survive_the_json_export(engine, tmp_path: P
         for table in (ServiceAtLocation, ServiceTaxonomy, Service, Location, Organisation, Taxonomy):
             session.execute(delete(table))
     assert _directory_after_import(engine, tmp_path / "out.json") == before
+
+
+def test_an_oruk_import_moves_the_directory_revision_so_running_bots_rebuild(engine) -> None:  # type: ignore[no-untyped-def]
+    from directory.revision import current_revision
+
+    before = current_revision(engine)
+    with session_scope(engine) as session:
+        import_oruk(session, PAGE)
+    after = current_revision(engine)
+    assert after.number > before.number and after.stamp != before.stamp
