@@ -6,6 +6,8 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
+from core.identifiers import is_nhs_number
+
 MAX_FREE_TEXT = 500
 MAX_SHORT_TEXT = 60
 
@@ -62,16 +64,9 @@ def nhs_number(raw: str | None) -> str:
     """A valid 10-digit NHS number (modulus 11 check digit), spaces allowed."""
     text = clean_text(raw, 20, "That NHS number", need_words=False)
     digits = re.sub(r"[\s\-]", "", text)
-    if not re.fullmatch(r"\d{10}", digits) or not _nhs_check_digit_ok(digits):
+    if not re.fullmatch(r"\d{10}", digits) or not is_nhs_number(digits):
         raise InputProblem("That doesn't look like a valid NHS number (10 digits). Check it, or tap Skip.")
     return digits
-
-
-def _nhs_check_digit_ok(digits: str) -> bool:
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    check = 0 if check == 11 else check
-    return check != 10 and check == int(digits[9])
 
 
 def short_text(raw: str | None, what: str) -> str:

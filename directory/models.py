@@ -128,3 +128,5 @@ class UnmetSearch(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
     query: str = Field(max_length=500)
     filters: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # A keyed hash of who searched (core.crypto.FieldCipher.pseudonym): counts different people, names nobody.
+    searcher: str = Field(default="", max_length=16)

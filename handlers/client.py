@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from casework.crisis import CRISIS_REPLY, suggests_crisis
 from casework.validation import InputProblem, clean_text, normalise
 from core.dialogs import Dialog
+from core.identifiers import identifier_in
 from directory.areas import normalise_area
 from directory.cards import details_card, short_card
 from directory.saved_search import FILTER_ACTIONS, SavedSearch
@@ -38,6 +39,11 @@ HELP = (
     "• /talk if you'd rather speak to a person.\n\n"
     "I'm an automatic helper, not a person, and I'm not watched around the clock. "
     "In an emergency call 999. For urgent mental health help call NHS 111 or Samaritans on 116 123."
+)
+IDENTIFIER_FROM_STAFF = (
+    "That looks like a patient identifier ({kind}), so I haven't searched for it or saved it, and I've removed "
+    "your message from this chat.\n\nTo refer a patient, send /refer: identifiers are only kept inside a "
+    "referral, encrypted. To search the directory, type what the patient needs, e.g. \"debt advice\"."
 )
 TALK_BUTTON = ("🙋 Talk to a person", "menu:talk")
 TOPICS_BUTTON = ("📚 Browse topics", "menu:topics")
@@ -105,6 +111,11 @@ def search_and_show(turn: Turn, raw_query: str) -> None:
     except InputProblem as problem:
         turn.say(f'{problem} Try a few words, like "help with bills".')
         return
+    if turn.role is not None and (kind := identifier_in(query)) is not None:
+        # a nurse typing a hospital or NHS number after /cancel or a lost dialog: not a search, not kept anywhere
+        turn.delete()
+        turn.say(IDENTIFIER_FROM_STAFF.format(kind=kind))
+        return
     _show_new(turn, SavedSearch(query=query))
 
 
@@ -112,7 +123,7 @@ def _show_new(turn: Turn, search: SavedSearch) -> None:
     search = search.run(turn.index, turn.now_local())
     dialog = SEARCH.start(turn, RESULTS, search.to_data())
     if not search.found and search.query:
-        record_unmet_search(turn.session, search.query, search.filters)
+        record_unmet_search(turn.session, search.query, search.filters, turn.runtime.cipher.pseudonym(turn.user_id))
     turn.say(*_results_view(turn, dialog, search))
 
 
