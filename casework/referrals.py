@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy import case, func, update
+from sqlmodel import Session, col, select
 
 from casework.models import (
     CLOSURE_LABELS,
@@ -309,19 +309,45 @@ def close_case(
     )
 
 
-def open_cases(session: Session, worker_id: int, limit: int = 20) -> tuple[list[Referral], list[Referral]]:
-    """(unclaimed cases, most urgent first; this worker's open cases)."""
-    unclaimed = session.exec(
-        select(Referral).where(Referral.status == CaseStatus.NEW).order_by(Referral.created_at).limit(limit)
-    ).all()
-    mine = session.exec(
-        select(Referral)
-        .where(Referral.claimed_by == worker_id, Referral.status != CaseStatus.CLOSED)
-        .order_by(Referral.created_at)
-        .limit(limit)
-    ).all()
-    urgency_rank = {Urgency.URGENT: 0, Urgency.SOON: 1, Urgency.ROUTINE: 2}
-    return sorted(unclaimed, key=lambda r: (urgency_rank[r.urgency], r.created_at)), list(mine)
+@dataclass(frozen=True)
+class Inbox:
+    """What a link worker's /inbox shows: the most pressing cases first, and how many more there are."""
+
+    unclaimed: list[Referral]
+    unclaimed_total: int
+    mine: list[Referral]
+    mine_total: int
+
+    @property
+    def unclaimed_not_shown(self) -> int:
+        return self.unclaimed_total - len(self.unclaimed)
+
+    @property
+    def mine_not_shown(self) -> int:
+        return self.mine_total - len(self.mine)
+
+
+# Most pressing first: urgent, then "before discharge" (soonest discharge first), then routine; oldest first within.
+_URGENCY_RANK = case((Referral.urgency == Urgency.URGENT, 0), (Referral.urgency == Urgency.SOON, 1), else_=2)
+_PRESSING_FIRST = (_URGENCY_RANK, case((col(Referral.expected_discharge).is_(None), 1), else_=0),
+                   col(Referral.expected_discharge), col(Referral.created_at), col(Referral.id))
+
+
+def open_cases(session: Session, worker_id: int, limit: int = 20) -> Inbox:
+    """Unclaimed cases and this worker's open cases, each ordered by urgency and discharge date *before* the
+    limit, so an urgent referral is never pushed out of sight by older routine ones; with the totals."""
+    unclaimed = Referral.status == CaseStatus.NEW
+    mine = (Referral.claimed_by == worker_id, Referral.status != CaseStatus.CLOSED)
+    return Inbox(
+        unclaimed=list(session.exec(select(Referral).where(unclaimed).order_by(*_PRESSING_FIRST).limit(limit))),
+        unclaimed_total=_count(session, unclaimed),
+        mine=list(session.exec(select(Referral).where(*mine).order_by(*_PRESSING_FIRST).limit(limit))),
+        mine_total=_count(session, *mine),
+    )
+
+
+def _count(session: Session, *criteria: object) -> int:
+    return session.exec(select(func.count()).select_from(Referral).where(*criteria)).one()  # type: ignore[arg-type]
 
 
 def reason_labels(reasons: list[str]) -> str:

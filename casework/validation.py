@@ -83,7 +83,11 @@ _DATE_FORMATS = (r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})", r"(\d{1,2})[/.\-](\
 
 
 def discharge_date(raw: str | None, today: date) -> date | None:
-    """An expected discharge date: 'today', 'tomorrow', 'not known', DD/MM or DD/MM/YYYY, within the next 6 months."""
+    """An expected discharge date: 'today', 'tomorrow', 'not known', DD/MM or DD/MM/YYYY, from today to 6 months on.
+
+    A past date is refused (a patient cannot be discharged yesterday; it is usually a slip of the keyboard), except
+    that DD/MM more than a week back is read as next year ('3/1' typed in November).
+    """
     text = clean_text(raw, 30, "That date", need_words=False).lower()
     if text in {"not known", "unknown", "don't know", "dont know", "n/a", "na"}:
         return None
@@ -106,7 +110,12 @@ def discharge_date(raw: str | None, today: date) -> date | None:
                     value = value.replace(year=year + 1)
                 except ValueError:  # 29/02 when next year is not a leap year
                     break
-            if not today - timedelta(days=7) <= value <= today + timedelta(days=183):
+            if today - timedelta(days=183) <= value < today:
+                raise InputProblem(
+                    f"{value:%d/%m/%Y} has already passed. Please send the expected discharge date (today or later), "
+                    "or tap Not known."
+                )
+            if not today <= value <= today + timedelta(days=183):
                 raise InputProblem("That date is too far away. Please send a date in the next 6 months or 'not known'.")
             return value
     raise InputProblem("Please send a date like 28/11 or 28/11/2026, or tap a button.")

@@ -24,15 +24,28 @@ from handlers.team import tell_referrer
 
 @on_update(staff_only("casework"))
 def inbox(turn: Turn) -> None:
-    """/inbox: unclaimed referrals (urgent first) and my open cases."""
-    unclaimed, mine = open_cases(turn.session, turn.user_id)
-    new_rows = [[(f"{r.reference} · {URGENCY_LABELS[r.urgency]}", f"c:view:{r.reference}")] for r in unclaimed]
-    my_rows = [[(f"{r.reference} · {r.status.value}", f"c:view:{r.reference}")] for r in mine]
-    if not new_rows and not my_rows:
+    """/inbox: unclaimed referrals and my open cases, most urgent first, with how many more there are."""
+    found = open_cases(turn.session, turn.user_id)
+    if not found.unclaimed_total and not found.mine_total:
         turn.say("Your inbox is clear: no unclaimed referrals and no open cases.")
         return
-    turn.say(f"Unclaimed referrals: {len(new_rows)}" + ("" if new_rows else " — all picked up."), new_rows)
-    turn.say(f"Your open cases: {len(my_rows)}", my_rows)
+    new_rows = [[(_label(r, URGENCY_LABELS[r.urgency]), f"c:view:{r.reference}")] for r in found.unclaimed]
+    my_rows = [[(_label(r, r.status.value), f"c:view:{r.reference}")] for r in found.mine]
+    unclaimed = f"Unclaimed referrals: {found.unclaimed_total}" + ("" if new_rows else " — all picked up.")
+    turn.say(unclaimed + _more(found.unclaimed_not_shown), new_rows)
+    turn.say(f"Your open cases: {found.mine_total}" + _more(found.mine_not_shown), my_rows)
+
+
+def _label(referral: Referral, state: str) -> str:
+    discharge = f" · discharge {referral.expected_discharge:%d/%m}" if referral.expected_discharge else ""
+    return f"{referral.reference} · {state}{discharge}"
+
+
+def _more(not_shown: int) -> str:
+    if not not_shown:
+        return ""
+    return (f"\nShowing the most urgent first; {not_shown} more (less urgent) not shown here. "
+            "Claim or close some to see them, or open one with /case SP-…")
 
 
 @on_update(staff_only("casework"))

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from casework.models import CaseStatus, Engagement, Referral, Signposting
+from casework.models import CaseStatus, Engagement, Referral, Signposting, Urgency
 from directory.models import Service
 from scheduler import messages
 from scheduler.models import ENDS_WITH_CASE, FollowUp, FollowUpKind, FollowUpStatus
+from scheduler.planning import seen_before_discharge
 from scheduler.policy import FollowUpPolicy
 from scheduler.recipients import case_owner, team_chat
 
@@ -101,13 +102,15 @@ def _client_check(context: FollowUpContext, referral: Referral, policy: FollowUp
 def _first_contact(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
     if referral.first_contact_at is not None:
         return Skip("first contact recorded")
-    claimed = referral.claimed_by is not None
+    claimed, urgent = referral.claimed_by is not None, referral.urgency == Urgency.URGENT
     received_on = messages.day_label(referral.created_at, policy.tz)
     if context.followup.kind == FollowUpKind.FIRST_CONTACT_REMINDER:
-        text = messages.first_contact_reminder(referral.reference, received_on, claimed=claimed)
+        text = messages.first_contact_reminder(referral.reference, received_on, claimed=claimed, urgent=urgent)
         return _to(referral.claimed_by if claimed else team_chat(policy), text)
+    discharge = seen_before_discharge(referral)
     text = messages.first_contact_escalation(
-        referral.reference, received_on, claimed=claimed, working_days=policy.first_contact_escalation_working_days
+        referral.reference, received_on, claimed=claimed, working_days=policy.first_contact_escalation_working_days,
+        urgent=urgent, discharge_on=f"{discharge:%a} {discharge.day} {discharge:%b}" if discharge else None,
     )
     return _to(team_chat(policy), text)
 
