@@ -46,6 +46,7 @@ STAFF_COMMANDS = (
     ("inbox", "Referrals waiting for a link worker"),
     ("case", "Open a case: /case <reference>"),
     ("invite", "Create a one-time staff invite code (admins)"),
+    ("staff", "Staff list: suspend or remove a leaver (admins)"),
     ("cancel", "Stop what you are doing"),
 )
 # Updates must survive restarts: never drop what Telegram is holding for us.

@@ -166,9 +166,12 @@ class Turn:
 
     # --- what to send back -------------------------------------------------------------------------------
 
-    def say(self, text: str, buttons: Buttons = ()) -> None:
-        """A plain-text message in this chat (never Markdown/HTML, so odd input can't break formatting)."""
-        self.replies.append(Reply(text, buttons))
+    def say(
+        self, text: str, buttons: Buttons = (), *, remember: Callable[[Session, Message], None] | None = None
+    ) -> None:
+        """A plain-text message in this chat (never Markdown/HTML, so odd input can't break formatting); `remember`
+        records the sent message in its own transaction."""
+        self.replies.append(Reply(text, buttons, remember=remember))
 
     def edit(
         self,
@@ -189,13 +192,13 @@ class Turn:
                       remember=remember)
             )
 
-    def delete(self, message_id: int | None = None, *, instead: str = "") -> None:
+    def delete(self, message_id: int | None = None, *, chat_id: int | None = None, instead: str = "") -> None:
         """Remove a message from this chat once the update has committed (default: the one the person just sent,
         e.g. a typed NHS number). Best effort; a message Telegram will no longer delete is edited to `instead`
         when that is given (bots may edit their own messages at any age)."""
         target = message_id if message_id is not None else self.message_id
         if target is not None:
-            self.replies.append(Reply(instead, message_id=target, delete=True, best_effort=True))
+            self.replies.append(Reply(instead, chat_id=chat_id, message_id=target, delete=True, best_effort=True))
 
     def send(
         self,

@@ -141,3 +141,26 @@ def test_references_are_recognised_loosely(text: str) -> None:
 @pytest.mark.parametrize("text", ["", "SP-", "7K3Q9X'; DROP TABLE referral;--", "SP-7K3Q9X9"])
 def test_non_references_are_rejected(text: str) -> None:
     assert normalise_reference(text) is None
+
+
+def test_identifiers_are_masked_for_everyone_but_the_claiming_worker(engine) -> None:
+    from casework.referrals import open_case
+
+    referral = make_referral(engine, risks="Aggressive when drunk")
+    with session_scope(engine) as session:
+        case = get_referral(session, referral.reference)
+        unclaimed = open_case(session, case, LINK_WORKER, Role.LINK_WORKER, cipher())
+        claim_case(session, case, LINK_WORKER)
+        owner = open_case(session, case, LINK_WORKER, Role.LINK_WORKER, cipher())
+        other = open_case(session, case, OTHER_LINK_WORKER, Role.LINK_WORKER, cipher())
+        admin = open_case(session, case, 1000, Role.ADMIN, cipher())
+        with pytest.raises(ValueError):
+            open_case(session, case, OTHER_LINK_WORKER, Role.LINK_WORKER, cipher(), break_glass="safeguarding")
+        glass = open_case(session, case, 1000, Role.ADMIN, cipher(), break_glass="safeguarding")
+        events = [(e.kind, e.detail) for e in session.exec(select(CaseEvent).order_by(CaseEvent.id))]
+    for masked in (unclaimed, other, admin):
+        assert (masked.hospital_ref, masked.identifiers_shown) == ("•••••••••67", False)
+        assert "Aggressive" not in masked.risks and "recorded" in masked.risks
+    assert (owner.hospital_ref, owner.risks) == ("NNUH1234567", "Aggressive when drunk")
+    assert glass.hospital_ref == "NNUH1234567"
+    assert ("break_glass", "Safeguarding concern") in events and ("viewed", "masked") in events
