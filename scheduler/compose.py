@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
@@ -143,6 +144,14 @@ def _failure_notice(context: FollowUpContext, referral: Referral, policy: Follow
     return _to(context.followup.recipient_chat_id, text)
 
 
+def _inactivity_warning(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
+    close_on = context.followup.created_at + timedelta(days=policy.inactive_case_notice_days)
+    text = messages.inactivity_warning(
+        referral.reference, messages.day_label(referral.created_at, policy.tz), messages.day_label(close_on, policy.tz)
+    )
+    return _to(case_owner(referral) or team_chat(policy), text)
+
+
 _COMPOSERS: dict[FollowUpKind, Callable[[FollowUpContext, Referral, FollowUpPolicy], Outgoing | Skip]] = {
     FollowUpKind.ENGAGEMENT_CHECK: _engagement_check,
     FollowUpKind.CLIENT_CHECK: _client_check,
@@ -151,6 +160,7 @@ _COMPOSERS: dict[FollowUpKind, Callable[[FollowUpContext, Referral, FollowUpPoli
     FollowUpKind.UNANSWERED_ESCALATION: _unanswered,
     FollowUpKind.CLIENT_REPLY: _client_reply,
     FollowUpKind.FAILURE_NOTICE: _failure_notice,
+    FollowUpKind.INACTIVITY_WARNING: _inactivity_warning,
 }
 
 

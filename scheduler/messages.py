@@ -39,6 +39,7 @@ KIND_LABELS: dict[FollowUpKind, str] = {
     FollowUpKind.UNANSWERED_ESCALATION: "unanswered-prompt escalation",
     FollowUpKind.CLIENT_REPLY: "client reply",
     FollowUpKind.FAILURE_NOTICE: "failure notice",
+    FollowUpKind.INACTIVITY_WARNING: "inactivity warning",
 }
 BLOCKED = "recipient blocked the bot"
 INTERRUPTED = "interrupted; may not have been delivered"
@@ -137,6 +138,14 @@ def failure_notice(reference: str, about_id: int, kind: FollowUpKind, error: str
     else:
         problem = f"{what} was not delivered: {error}."
     return f"{problem} To send it again: /retryfollowup {about_id}"
+
+
+def inactivity_warning(reference: str, received_on: str, close_on: str) -> str:
+    return (
+        f"{reference} (received {received_on}) is still open, but nothing has been recorded on it for a long time. "
+        f"Please close it, or record what is happening. If nothing is recorded by {close_on}, it will be closed as "
+        "inactive and its identifiers anonymised."
+    )
 
 
 def client_blocked_notice(reference: str, service: str) -> str:

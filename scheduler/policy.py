@@ -28,6 +28,7 @@ SETTING_OF: dict[str, str] = {
     "quiet_hours_start": "quiet_hours_start",
     "quiet_hours_end": "quiet_hours_end",
     "allow_weekend_prompts": "allow_weekend_prompts",
+    "inactive_case_notice_days": "inactive_case_notice_days",
     "timezone": "timezone",
     **{name: f"followup_{name}" for name in (
         "snooze_days", "unanswered_after_days", "max_attempts", "retry_base_seconds", "retry_max_seconds",
@@ -56,6 +57,7 @@ class FollowUpPolicy:
     quiet_hours_end: int = _default("quiet_hours_end")  # local hour when prompts may start again
     allow_weekend_prompts: bool = _default("allow_weekend_prompts")  # False: none on weekends or bank holidays
     timezone: str = _default("timezone")
+    inactive_case_notice_days: int = _default("inactive_case_notice_days")  # said in the inactivity warning
     snooze_days: int = _default("snooze_days")  # "Not yet – remind me in N days"
     unanswered_after_days: int = _default("unanswered_after_days")  # re-sent once after this, then escalated
     max_attempts: int = _default("max_attempts")  # delivery attempts before a follow-up is marked failed

@@ -79,3 +79,17 @@ def test_pseudonyms_are_stable_per_person_and_differ_between_people() -> None:
     assert cipher().pseudonym(4001) == cipher().pseudonym(4001)
     assert cipher().pseudonym(4001) != cipher().pseudonym(4002)
     assert len(cipher().pseudonym(4001)) == 16
+
+
+def test_the_default_talk_to_a_person_number_cannot_ring_anyone() -> None:
+    import re
+
+    import phonenumbers
+
+    from core.settings import Settings
+
+    text = Settings.model_fields["talk_to_person_text"].default
+    numbers = [re.sub(r"\D", "", match.raw_string) for match in phonenumbers.PhoneNumberMatcher(text, "GB")]
+    numbers += re.findall(r"\b0\d{4} ?\d{3} ?\d{3}\b", text)
+    dialled = [number.replace(" ", "") for number in numbers]
+    assert dialled and all(number.startswith("01632960") for number in dialled), dialled  # Ofcom's drama range
