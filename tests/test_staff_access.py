@@ -95,3 +95,18 @@ async def test_admin_removes_a_leaver_from_telegram(settings: Settings, fake_bot
     assert "only for registered staff" in refused.texts[-1]
     assert "wasn't recognised" in wrong.texts[-1]
     assert "failed /join attempt" in caplog.text and "ABCD" not in caplog.text
+
+
+def test_a_handed_back_case_no_longer_prompts_the_leaver(engine) -> None:
+    from scheduler.compose import Skip, compose, load_contexts
+    from scheduler.models import FollowUp, FollowUpKind
+    from tests.test_followup_support import TUESDAY_10AM, add_followup, make_case, policy
+
+    staff_id = _join(engine, LINK_WORKER)
+    case = make_case(engine, claimed_by=LINK_WORKER)
+    prompt = add_followup(engine, case, TUESDAY_10AM, FollowUpKind.ENGAGEMENT_CHECK)
+    with session_scope(engine) as session:
+        remove_staff(session, staff_id, ADMIN_ID)
+    with session_scope(engine) as session:
+        outcome = compose(load_contexts(session, [session.get(FollowUp, prompt)])[0], policy())
+    assert isinstance(outcome, Skip) and outcome.failed  # reported to admins rather than sent to the leaver
