@@ -84,27 +84,33 @@ def _refusal(person: StaffUser | None, actor: int, config_admins: Iterable[int])
 
 def suspend_staff(session: Session, staff_id: int, actor: int, config_admins: Iterable[int] = ()) -> StaffOutcome:
     """Stop someone's access for now (e.g. long leave); their cases stay theirs and they can be reactivated."""
-    person = session.get(StaffUser, staff_id)
-    if problem := _refusal(person, actor, config_admins):
+    person, problem = _set_active(session, staff_id, actor, config_admins, active=False)
+    if person is None:
         return StaffOutcome(False, problem)
-    assert person is not None
-    person.active = False
-    session.add(person)
-    audit(session, "suspended", actor, person.telegram_user_id)
     held = _open_cases(session, person.telegram_user_id)
     note = f" They still hold {len(held)} open case(s); remove them instead if they have left." if held else ""
     return StaffOutcome(True, f"{person.display_name or 'They'} can no longer use staff commands.{note}")
 
 
 def reactivate_staff(session: Session, staff_id: int, actor: int, config_admins: Iterable[int] = ()) -> StaffOutcome:
+    person, problem = _set_active(session, staff_id, actor, config_admins, active=True)
+    if person is None:
+        return StaffOutcome(False, problem)
+    return StaffOutcome(True, f"{person.display_name or 'They'} can use staff commands again.")
+
+
+def _set_active(
+    session: Session, staff_id: int, actor: int, config_admins: Iterable[int], *, active: bool
+) -> tuple[StaffUser | None, str]:
+    """Suspend or reactivate (audited); (None, why not) when this admin may not change this person."""
     person = session.get(StaffUser, staff_id)
     if problem := _refusal(person, actor, config_admins):
-        return StaffOutcome(False, problem)
+        return None, problem
     assert person is not None
-    person.active = True
+    person.active = active
     session.add(person)
-    audit(session, "reactivated", actor, person.telegram_user_id)
-    return StaffOutcome(True, f"{person.display_name or 'They'} can use staff commands again.")
+    audit(session, "reactivated" if active else "suspended", actor, person.telegram_user_id)
+    return person, ""
 
 
 def remove_staff(session: Session, staff_id: int, actor: int, config_admins: Iterable[int] = ()) -> StaffOutcome:

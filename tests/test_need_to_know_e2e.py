@@ -9,7 +9,7 @@ from sqlmodel import select
 from casework.models import CaseEvent
 from core.db import session_scope
 from core.settings import Settings
-from tests.e2e import running_bot, sqlite_only
+from tests.e2e import BotHarness, Replies, running_bot, sqlite_only
 from tests.fakebotapi import FakeBotApi
 from tests.test_bot_e2e import (
     ADMIN,
@@ -31,6 +31,15 @@ IDENTIFIERS = (HOSPITAL_REF, NHS_NUMBER, RISK_TEXT)
 
 def shows_identifiers(text: str) -> bool:
     return any(secret in text for secret in IDENTIFIERS)
+
+
+async def claimed_case_card(bot: BotHarness) -> tuple[str, Replies]:
+    """A nurse's referral claimed by WORKER from the team chat, and the card WORKER then opens with /case."""
+    await enrol(bot, NURSE, "ward")
+    await enrol(bot, WORKER, "linkworker")
+    reference = await complete_referral(bot)
+    await bot.click(WORKER, f"c:claim:{reference}", chat_id=TEAM_CHAT)
+    return reference, await bot.command(WORKER, "case", reference)
 
 
 @sqlite_only
@@ -70,11 +79,7 @@ async def test_case_actions_edit_one_card_instead_of_copying_the_identifiers(
     settings: Settings, fake_bot_api: FakeBotApi
 ) -> None:
     async with running_bot(settings, fake_bot_api) as bot:
-        await enrol(bot, NURSE, "ward")
-        await enrol(bot, WORKER, "linkworker")
-        reference = await complete_referral(bot)
-        await bot.click(WORKER, f"c:claim:{reference}", chat_id=TEAM_CHAT)
-        card = await bot.command(WORKER, "case", reference)
+        reference, card = await claimed_case_card(bot)
         tried = await bot.click(WORKER, button(card, "Tried, no answer"))
         assert "Contact attempt 1 recorded" in tried.texts[0]
         assert [call.method for call in tried.calls if call.method.startswith(("send", "edit"))] == ["editMessageText"]

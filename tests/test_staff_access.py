@@ -17,7 +17,8 @@ from core.settings import Settings
 from tests.e2e import running_bot, sqlite_only
 from tests.factories import LINK_WORKER, make_referral
 from tests.fakebotapi import FakeBotApi
-from tests.test_bot_e2e import ADMIN, HOSPITAL_REF, NURSE, TEAM_CHAT, WORKER, button, complete_referral, enrol
+from tests.test_bot_e2e import ADMIN, HOSPITAL_REF, NURSE, TEAM_CHAT, WORKER, button
+from tests.test_need_to_know_e2e import claimed_case_card
 
 ADMIN_ID = 1000
 
@@ -74,11 +75,7 @@ def test_failed_join_attempts_are_audited_without_the_code_and_then_refused(engi
 @sqlite_only
 async def test_admin_removes_a_leaver_from_telegram(settings: Settings, fake_bot_api: FakeBotApi, caplog) -> None:
     async with running_bot(settings, fake_bot_api) as bot:
-        await enrol(bot, NURSE, "ward")
-        await enrol(bot, WORKER, "linkworker")
-        reference = await complete_referral(bot)
-        await bot.click(WORKER, f"c:claim:{reference}", chat_id=TEAM_CHAT)
-        card = await bot.command(WORKER, "case", reference)
+        reference, card = await claimed_case_card(bot)
         card_id = card[0]["message_id"]
         listed = await bot.command(ADMIN, "staff")
         line = re.search(r"(\d+)\. Tester3001 — a link worker, active, joined \S+, 1 open case", listed.texts[0])
