@@ -90,3 +90,20 @@ async def test_case_actions_edit_one_card_instead_of_copying_the_identifiers(
         assert shows_identifiers(again.texts[0]) and back
         copies = [m for m in fake_bot_api.messages(WORKER) if shows_identifiers(m.get("text", ""))]
     assert len(copies) == 1, [m["text"][:40] for m in copies]
+
+
+@sqlite_only
+async def test_inbox_shows_the_urgent_referral_first_and_says_how_many_more_wait(
+    settings: Settings, fake_bot_api: FakeBotApi
+) -> None:
+    from casework.models import Urgency
+    from tests.factories import make_referral
+
+    async with running_bot(settings, fake_bot_api) as bot:
+        await enrol(bot, WORKER, "linkworker")
+        for _ in range(24):
+            make_referral(bot.runtime.engine)
+        urgent = make_referral(bot.runtime.engine, urgency=Urgency.URGENT)
+        inbox = await bot.command(WORKER, "inbox")
+    assert inbox.texts[0].startswith("Unclaimed referrals: 25") and "5 more (less urgent) not shown" in inbox.texts[0]
+    assert FakeBotApi.buttons(inbox[0])[0][0].startswith(f"{urgent.reference} · Urgent")
