@@ -41,10 +41,11 @@ HELP = (
     "In an emergency call 999. For urgent mental health help call NHS 111 or Samaritans on 116 123."
 )
 IDENTIFIER_FROM_STAFF = (
-    "That looks like a patient identifier ({kind}), so I haven't searched for it or saved it, and I've removed "
-    "your message from this chat.\n\nTo refer a patient, send /refer: identifiers are only kept inside a "
-    "referral, encrypted. To search the directory, type what the patient needs, e.g. \"debt advice\"."
+    "That looks like a patient identifier ({kind}), so I haven't searched for it or saved it.{removed}\n\n"
+    "To refer a patient, send /refer: identifiers are only kept inside a referral, encrypted. To search the "
+    "directory, type what the patient needs, e.g. \"debt advice\"."
 )
+REMOVED_FROM_CHAT = " I've removed your message from this chat."
 TALK_BUTTON = ("🙋 Talk to a person", "menu:talk")
 TOPICS_BUTTON = ("📚 Browse topics", "menu:topics")
 START_BUTTONS: Buttons = [[("🔎 Find help", "menu:find"), TOPICS_BUTTON], [TALK_BUTTON]]
@@ -113,8 +114,9 @@ def search_and_show(turn: Turn, raw_query: str) -> None:
         return
     if turn.role is not None and (kind := identifier_in(query)) is not None:
         # a nurse typing a hospital or NHS number after /cancel or a lost dialog: not a search, not kept anywhere
-        turn.delete()
-        turn.say(IDENTIFIER_FROM_STAFF.format(kind=kind))
+        if turn.is_private:  # bots may delete what people send them in private chats
+            turn.delete()
+        turn.say(IDENTIFIER_FROM_STAFF.format(kind=kind, removed=REMOVED_FROM_CHAT if turn.is_private else ""))
         return
     _show_new(turn, SavedSearch(query=query))
 

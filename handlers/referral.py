@@ -138,8 +138,8 @@ def on_button(turn: Turn) -> None:
 def _control(turn: Turn, dialog: Dialog, value: str) -> None:
     if value == "!resume":
         ask(turn, dialog)
-    elif value == "!restart":
-        ask(turn, REFER.start(turn, form.FIRST_STEP, {}))
+    elif value == "!restart":  # in place: a summary holding identifiers must not stay behind
+        ask(turn, REFER.start(turn, form.FIRST_STEP, {}), edit=True)
     elif value == "!cancel":
         REFER.end(turn)
         turn.edit(CANCELLED)
