@@ -46,6 +46,7 @@ STAFF_COMMANDS = (
     ("inbox", "Referrals waiting for a link worker"),
     ("case", "Open a case: /case <reference>"),
     ("invite", "Create a one-time staff invite code (admins)"),
+    ("staff", "Staff list: suspend or remove a leaver (admins)"),
     ("cancel", "Stop what you are doing"),
 )
 # Updates must survive restarts: never drop what Telegram is holding for us.
@@ -102,6 +103,9 @@ def make_runtime(settings: Settings) -> Runtime:
         key = load_or_create_key(settings.notes_encryption_key, data_dir(settings) / "signpost.key")
     if not settings.notes_encryption_key:
         logger.warning("NOTES_ENCRYPTION_KEY is not set: using a local key file (fine for a demo, not for a service)")
+    if settings.talk_to_person_text == Settings.model_fields["talk_to_person_text"].default:
+        logger.warning("TALK_TO_PERSON_TEXT is the sample text (a fictional Ofcom drama-range number): set your "
+                       "service's real contact details before going live")
     return Runtime(settings=settings, engine=engine, cipher=FieldCipher(key))
 
 

@@ -34,21 +34,25 @@ class JoinResult:
     ok: bool
     message: str
     role: Role | None = None
+    failure: str | None = None  # why a code did not work (unknown, used, expired), for the audit trail
 
 
 def redeem_invite(session: Session, code: str, telegram_user_id: int, display_name: str) -> JoinResult:
     """Use a code once: the user becomes staff with the invite's role. Unknown, used or expired codes change nothing."""
     invite = session.exec(select(Invite).where(Invite.code_hash == _hash(code)).with_for_update()).first()
     if invite is None:
-        return JoinResult(False, "That code wasn't recognised. Please check it with the person who sent it.")
+        return JoinResult(False, "That code wasn't recognised. Please check it with the person who sent it.",
+                          failure="unknown code")
     if invite.used_at is not None:
-        return JoinResult(False, "That code has already been used. Please ask an admin for a new one.")
+        return JoinResult(False, "That code has already been used. Please ask an admin for a new one.",
+                          failure="code already used")
     if invite.expires_at < utcnow():
-        return JoinResult(False, "That code has expired. Please ask an admin for a new one.")
+        return JoinResult(False, "That code has expired. Please ask an admin for a new one.", failure="code expired")
     staff = session.exec(select(StaffUser).where(StaffUser.telegram_user_id == telegram_user_id)).first()
     if staff is None:
         staff = StaffUser(telegram_user_id=telegram_user_id, role=invite.role)
     staff.role, staff.active, staff.display_name = invite.role, True, display_name[:100]
+    staff.removed_at = None  # a leaver who comes back needs a new invite, and then is staff again
     invite.used_at, invite.used_by = utcnow(), telegram_user_id
     session.add_all([staff, invite])
     session.flush()

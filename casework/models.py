@@ -93,6 +93,7 @@ class ClosureReason(StrEnum):
     UNABLE_TO_CONTACT = "unable_to_contact"
     NOT_APPROPRIATE = "not_appropriate"  # not appropriate / referred back
     DIED = "died"
+    INACTIVE = "inactive"  # closed by retention after a long time with nothing recorded (the owner was warned)
 
 
 CLOSURE_LABELS: dict[ClosureReason, str] = {
@@ -101,7 +102,10 @@ CLOSURE_LABELS: dict[ClosureReason, str] = {
     ClosureReason.UNABLE_TO_CONTACT: "Unable to contact",
     ClosureReason.NOT_APPROPRIATE: "Not appropriate / referred back",
     ClosureReason.DIED: "Died",
+    ClosureReason.INACTIVE: "Closed after long inactivity",
 }
+# Reasons a link worker may choose when closing a case (INACTIVE is only ever set by the retention job).
+CHOSEN_CLOSURES = {reason: label for reason, label in CLOSURE_LABELS.items() if reason != ClosureReason.INACTIVE}
 
 
 class Engagement(StrEnum):
@@ -139,8 +143,23 @@ class StaffUser(SQLModel, table=True):
     display_name: str = Field(default="", max_length=100)
     role: Role = Field(max_length=16)
     ward: str = Field(default="", max_length=100)
-    active: bool = True
+    active: bool = True  # False: suspended, or removed when `removed_at` is set
     created_at: datetime = Field(default_factory=utcnow)
+    removed_at: datetime | None = None  # a leaver: access removed for good (a new invite brings them back)
+
+
+class StaffEvent(SQLModel, table=True):
+    """The audit trail of staff access: invites, joins, failed /join attempts, suspensions, removals, break-glass
+    views. Holds Telegram ids and fixed words only, never an invite code or patient text."""
+
+    __tablename__ = "staff_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_user_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    subject_user_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True, index=True))
+    kind: str = Field(max_length=32)  # invite_created, joined, join_failed, suspended, reactivated, removed
+    detail: str = Field(default="", max_length=200)
 
 
 class Invite(SQLModel, table=True):
@@ -215,3 +234,14 @@ class Signposting(SQLModel, table=True):
     engagement: Engagement = Field(default=Engagement.UNKNOWN, max_length=32)
     engagement_at: datetime | None = None
     client_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class CaseCard(SQLModel, table=True):
+    """Where a case's card is shown in a chat, so the next view edits or replaces it instead of adding a copy."""
+
+    __tablename__ = "case_card"
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
+    referral_id: int = Field(foreign_key="referral.id", primary_key=True)
+    message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    shown_at: datetime = Field(default_factory=utcnow)

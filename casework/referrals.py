@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy import case, func, update
+from sqlmodel import Session, col, select
 
 from casework.models import (
     CLOSURE_LABELS,
@@ -26,9 +26,19 @@ from casework.models import (
 )
 from core.clock import utcnow
 from core.crypto import FieldCipher
+from core.identifiers import mask
 
 _REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _REF_PATTERN = re.compile(r"^SP-?([A-Z0-9]{6})$")
+NO_RISKS = "None known"  # the referral form's button answer: not sensitive, shown to everyone
+RISKS_HIDDEN = "recorded — shown to the link worker who claims the case"
+# Why an admin may open a case's identifiers without owning it ("break glass"); each use is audited.
+BREAK_GLASS_REASONS: dict[str, str] = {
+    "safeguarding": "Safeguarding concern",
+    "absent": "Owner absent or case being reassigned",
+    "ward": "Query from the ward about this patient",
+    "audit": "Audit, complaint or data request",
+}
 
 
 class FollowUpHooks(Protocol):
@@ -104,6 +114,7 @@ class CaseView:
     signposted_services: list[tuple[str, str]] = field(default_factory=list)  # (service id, engagement)
     risk_flag: str = ""
     risk_concern: str = ""
+    identifiers_shown: bool = True  # False: hospital ref and NHS number masked, risks withheld
 
 
 def normalise_reference(text: str) -> str | None:
@@ -120,6 +131,7 @@ def _new_reference(session: Session) -> str:
 
 
 def _event(session: Session, referral: Referral, actor: int | None, kind: str, detail: str = "") -> None:
+    """One line of the case's audit trail."""
     assert referral.id is not None
     session.add(CaseEvent(referral_id=referral.id, actor_user_id=actor, kind=kind, detail=detail[:200]))
 
@@ -174,9 +186,51 @@ def get_referral(session: Session, reference: str) -> Referral | None:
     return session.exec(select(Referral).where(Referral.reference == normal)).first()
 
 
-def view_case(session: Session, referral: Referral, actor: int, cipher: FieldCipher) -> CaseView:
-    """The decrypted case for an authorised viewer; the view is written to the audit trail."""
-    _event(session, referral, actor, "viewed")
+def may_see_identifiers(referral: Referral, actor: int) -> bool:
+    """Need to know: only the link worker who has claimed an open case sees its full identifiers."""
+    return referral.claimed_by == actor and referral.status != CaseStatus.CLOSED
+
+
+def open_case(
+    session: Session,
+    referral: Referral,
+    actor: int,
+    actor_role: Role | None,
+    cipher: FieldCipher,
+    break_glass: str | None = None,
+) -> CaseView:
+    """The case as `actor` may see it, audited: full identifiers for the worker who claimed it (while open),
+    masked for everyone else; an admin may "break glass" with one of `BREAK_GLASS_REASONS`, recorded as such.
+
+    Raises ValueError for a break-glass request from someone who is not an admin, or without a known reason.
+    """
+    if break_glass is not None:
+        if actor_role != Role.ADMIN or break_glass not in BREAK_GLASS_REASONS:
+            raise ValueError("only an admin may break glass, with a recorded reason")
+        return view_case(session, referral, actor, cipher, audit=("break_glass", BREAK_GLASS_REASONS[break_glass]))
+    full = may_see_identifiers(referral, actor)
+    return view_case(session, referral, actor, cipher, masked=not full, audit=("viewed", "" if full else "masked"))
+
+
+def view_case(
+    session: Session,
+    referral: Referral,
+    actor: int | None,
+    cipher: FieldCipher,
+    *,
+    masked: bool = False,
+    audit: tuple[str, str] = ("viewed", ""),
+) -> CaseView:
+    """The decrypted case (identifiers masked when `masked`); the view is written to the audit trail.
+
+    Handlers go through `open_case`, which decides what the viewer may see; this is for tools and tests.
+    """
+    _event(session, referral, actor, *audit)
+    hospital_ref, nhs_number = cipher.decrypt(referral.hospital_ref_enc), cipher.decrypt(referral.nhs_number_enc)
+    risks = cipher.decrypt(referral.risks_enc)
+    if masked:
+        hospital_ref, nhs_number = mask(hospital_ref), mask(nhs_number)
+        risks = risks if risks in {"", NO_RISKS} else RISKS_HIDDEN
     signposted = session.exec(
         select(Signposting.service_id, Signposting.engagement).where(Signposting.referral_id == referral.id)
     ).all()
@@ -188,9 +242,9 @@ def view_case(session: Session, referral: Referral, actor: int, cipher: FieldCip
         reasons=list(referral.reasons),
         urgency=referral.urgency,
         client_initials=referral.client_initials,
-        hospital_ref=cipher.decrypt(referral.hospital_ref_enc),
-        nhs_number=cipher.decrypt(referral.nhs_number_enc),
-        risks=cipher.decrypt(referral.risks_enc),
+        hospital_ref=hospital_ref,
+        nhs_number=nhs_number,
+        risks=risks,
         contact_route=referral.contact_route,
         expected_discharge=referral.expected_discharge,
         claimed_by=referral.claimed_by,
@@ -200,6 +254,7 @@ def view_case(session: Session, referral: Referral, actor: int, cipher: FieldCip
         signposted_services=[(service_id, str(engagement)) for service_id, engagement in signposted],
         risk_flag=referral.risk_flag,
         risk_concern=referral.risk_concern,
+        identifiers_shown=not masked,
     )
 
 
@@ -214,6 +269,9 @@ def claim_case(session: Session, referral: Referral, worker_id: int) -> CaseOutc
     if result.rowcount != 1:
         who = "you" if referral.claimed_by == worker_id else "another link worker"
         return CaseOutcome(False, f"{referral.reference} has already been claimed by {who}.", referral)
+    if referral.first_contact_at is not None:  # handed back by a leaver after first contact
+        referral.status = CaseStatus.CONTACTED
+        session.add(referral)
     _event(session, referral, worker_id, "claimed")
     return CaseOutcome(
         True,
@@ -319,19 +377,45 @@ def close_case(
     )
 
 
-def open_cases(session: Session, worker_id: int, limit: int = 20) -> tuple[list[Referral], list[Referral]]:
-    """(unclaimed cases, most urgent first; this worker's open cases)."""
-    unclaimed = session.exec(
-        select(Referral).where(Referral.status == CaseStatus.NEW).order_by(Referral.created_at).limit(limit)
-    ).all()
-    mine = session.exec(
-        select(Referral)
-        .where(Referral.claimed_by == worker_id, Referral.status != CaseStatus.CLOSED)
-        .order_by(Referral.created_at)
-        .limit(limit)
-    ).all()
-    urgency_rank = {Urgency.URGENT: 0, Urgency.SOON: 1, Urgency.ROUTINE: 2}
-    return sorted(unclaimed, key=lambda r: (urgency_rank[r.urgency], r.created_at)), list(mine)
+@dataclass(frozen=True)
+class Inbox:
+    """What a link worker's /inbox shows: the most pressing cases first, and how many more there are."""
+
+    unclaimed: list[Referral]
+    unclaimed_total: int
+    mine: list[Referral]
+    mine_total: int
+
+    @property
+    def unclaimed_not_shown(self) -> int:
+        return self.unclaimed_total - len(self.unclaimed)
+
+    @property
+    def mine_not_shown(self) -> int:
+        return self.mine_total - len(self.mine)
+
+
+# Most pressing first: urgent, then "before discharge" (soonest discharge first), then routine; oldest first within.
+_URGENCY_RANK = case((Referral.urgency == Urgency.URGENT, 0), (Referral.urgency == Urgency.SOON, 1), else_=2)
+_PRESSING_FIRST = (_URGENCY_RANK, case((col(Referral.expected_discharge).is_(None), 1), else_=0),
+                   col(Referral.expected_discharge), col(Referral.created_at), col(Referral.id))
+
+
+def open_cases(session: Session, worker_id: int, limit: int = 20) -> Inbox:
+    """Unclaimed cases and this worker's open cases, each ordered by urgency and discharge date *before* the
+    limit, so an urgent referral is never pushed out of sight by older routine ones; with the totals."""
+    unclaimed = Referral.status == CaseStatus.NEW
+    mine = (Referral.claimed_by == worker_id, Referral.status != CaseStatus.CLOSED)
+    return Inbox(
+        unclaimed=list(session.exec(select(Referral).where(unclaimed).order_by(*_PRESSING_FIRST).limit(limit))),
+        unclaimed_total=_count(session, unclaimed),
+        mine=list(session.exec(select(Referral).where(*mine).order_by(*_PRESSING_FIRST).limit(limit))),
+        mine_total=_count(session, *mine),
+    )
+
+
+def _count(session: Session, *criteria: object) -> int:
+    return session.exec(select(func.count()).select_from(Referral).where(*criteria)).one()  # type: ignore[arg-type]
 
 
 def reason_labels(reasons: list[str]) -> str:

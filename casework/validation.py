@@ -6,6 +6,8 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
+from core.identifiers import is_nhs_number
+
 MAX_FREE_TEXT = 500
 MAX_SHORT_TEXT = 60
 
@@ -62,16 +64,9 @@ def nhs_number(raw: str | None) -> str:
     """A valid 10-digit NHS number (modulus 11 check digit), spaces allowed."""
     text = clean_text(raw, 20, "That NHS number", need_words=False)
     digits = re.sub(r"[\s\-]", "", text)
-    if not re.fullmatch(r"\d{10}", digits) or not _nhs_check_digit_ok(digits):
+    if not re.fullmatch(r"\d{10}", digits) or not is_nhs_number(digits):
         raise InputProblem("That doesn't look like a valid NHS number (10 digits). Check it, or tap Skip.")
     return digits
-
-
-def _nhs_check_digit_ok(digits: str) -> bool:
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    check = 0 if check == 11 else check
-    return check != 10 and check == int(digits[9])
 
 
 def short_text(raw: str | None, what: str) -> str:
@@ -88,7 +83,11 @@ _DATE_FORMATS = (r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})", r"(\d{1,2})[/.\-](\
 
 
 def discharge_date(raw: str | None, today: date) -> date | None:
-    """An expected discharge date: 'today', 'tomorrow', 'not known', DD/MM or DD/MM/YYYY, within the next 6 months."""
+    """An expected discharge date: 'today', 'tomorrow', 'not known', DD/MM or DD/MM/YYYY, from today to 6 months on.
+
+    A past date is refused (a patient cannot be discharged yesterday; it is usually a slip of the keyboard), except
+    that DD/MM more than a week back is read as next year ('3/1' typed in November).
+    """
     text = clean_text(raw, 30, "That date", need_words=False).lower()
     if text in {"not known", "unknown", "don't know", "dont know", "n/a", "na"}:
         return None
@@ -111,7 +110,12 @@ def discharge_date(raw: str | None, today: date) -> date | None:
                     value = value.replace(year=year + 1)
                 except ValueError:  # 29/02 when next year is not a leap year
                     break
-            if not today - timedelta(days=7) <= value <= today + timedelta(days=183):
+            if today - timedelta(days=183) <= value < today:
+                raise InputProblem(
+                    f"{value:%d/%m/%Y} has already passed. Please send the expected discharge date (today or later), "
+                    "or tap Not known."
+                )
+            if not today <= value <= today + timedelta(days=183):
                 raise InputProblem("That date is too far away. Please send a date in the next 6 months or 'not known'.")
             return value
     raise InputProblem("Please send a date like 28/11 or 28/11/2026, or tap a button.")

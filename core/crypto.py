@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+
+PSEUDONYM_CHARS = 16  # 64 bits: collisions between a service's searchers are vanishingly rare
 
 
 class FieldCipher:
@@ -13,6 +17,9 @@ class FieldCipher:
 
     def __init__(self, key: str | bytes) -> None:
         self._fernet = Fernet(key)
+        raw = key.encode("ascii") if isinstance(key, str) else key
+        # A separate key for pseudonyms, derived from the field key, so a pseudonym never reveals the field key.
+        self._pseudonym_key = hmac.new(raw, b"signpost pseudonym v1", hashlib.sha256).digest()
 
     def encrypt(self, text: str) -> str:
         return self._fernet.encrypt(text.encode("utf-8")).decode("ascii") if text else ""
@@ -24,6 +31,12 @@ class FieldCipher:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except InvalidToken:
             return "[unreadable: wrong key]"
+
+    def pseudonym(self, value: int | str, length: int = PSEUDONYM_CHARS) -> str:
+        """A keyed hash of `value` (e.g. a Telegram id): the same person gives the same pseudonym in this
+        deployment, and nobody can turn it back into the id without the key."""
+        digest = hmac.new(self._pseudonym_key, str(value).encode("utf-8"), hashlib.sha256).hexdigest()
+        return digest[:length]
 
 
 def load_or_create_key(configured: str | None, key_file: Path) -> str:

@@ -11,6 +11,8 @@ import sys
 import time
 from typing import TextIO
 
+from core.identifiers import is_nhs_number
+
 _NHS_GROUPED = re.compile(r"(?<![\d-])\d{3}[ -]\d{3}[ -]\d{4}(?![\d-])")
 _TEN_DIGITS = re.compile(r"(?<![\d-])\d{10}(?![\d-])")
 _UK_PHONE = re.compile(r"(?<![\w+])(?:\+44[ -]?(?:\(0\)[ -]?)?|0)\d(?:[ -]?\d){8,9}(?!\d)")
@@ -28,14 +30,6 @@ QUIET_LOGGERS = {
 }
 # PTB logs whole updates (message text) at DEBUG; never go below INFO there.
 CAPPED_LOGGERS = ("telegram",)
-
-
-def is_nhs_number(digits: str) -> bool:
-    """NHS numbers are 10 digits with a modulus-11 check digit."""
-    if len(digits) != 10 or not digits.isdigit():
-        return False
-    check = 11 - sum(int(digit) * weight for digit, weight in zip(digits[:9], range(10, 1, -1), strict=True)) % 11
-    return (0 if check == 11 else check) == int(digits[9])
 
 
 def redact(text: str) -> str:

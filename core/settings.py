@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     talk_to_person_text: str = (
         "To talk to a person:\n"
         "• Ask at your GP practice for the social prescriber or care navigator.\n"
-        "• Norfolk & Waveney social prescribing team (sample number): 01603 555 010, Mon–Fri 9am–5pm.\n"
+        "• Norfolk & Waveney social prescribing team (sample number): 01632 960 010, Mon–Fri 9am–5pm.\n"
         "• NHS 111 for health worries that are not an emergency. In an emergency call 999."
     )
     # follow-up schedule (days after signposting / working days after referral)
@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     followup_lease_seconds: int = 300
     # retention and privacy
     retention_months: int = 24
+    inactive_case_months: int = 12  # an open case with nothing recorded this long: its owner is warned, then...
+    inactive_case_notice_days: int = 30  # ...this many days later it is closed as inactive and anonymised
+    search_retention_months: int = 12  # unmet-need search text (and its searcher pseudonym) is deleted after this
     notes_encryption_key: str | None = None
     user_rate_limit_per_minute: int = 30
     # webhook mode (polling when webhook_url is unset)

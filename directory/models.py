@@ -157,6 +157,8 @@ class UnmetSearch(SQLModel, table=True):
     query: str = Field(max_length=500)
     filters: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reason: str = Field(default=UnmetReason.NONE_FOUND.value, max_length=16)  # an UnmetReason
+    # A keyed hash of who searched (core.crypto.FieldCipher.pseudonym): counts different people, names nobody.
+    searcher: str = Field(default="", max_length=16)
 
 
 class DirectoryRevision(SQLModel, table=True):

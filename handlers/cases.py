@@ -1,16 +1,30 @@
-"""The case card a link worker works from: the case's details and the buttons for what can be done next."""
+"""The case card a link worker works from: the case's details and the buttons for what can be done next.
+
+One card per case per chat: an action edits the card it was tapped on, and opening the case again replaces the
+previous card (deleted, or blanked when Telegram no longer lets it be deleted), so identifiers are not copied down
+the chat. Identifiers are shown in full only to the link worker who claimed the case; everyone else sees them masked
+until claim, and an admin can break glass with a recorded reason (`casework.referrals.open_case`).
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+from sqlmodel import Session
+from telegram import Message
+
+from casework.case_cards import remember_card, shown_card
 from casework.crisis import risk_flag_note
 from casework.models import CLOSURE_LABELS, ROUTE_LABELS, URGENCY_LABELS, CaseStatus, Referral, Role
-from casework.referrals import CaseView, get_referral, reason_labels, view_case
+from casework.referrals import BREAK_GLASS_REASONS, CaseView, get_referral, open_case, reason_labels
 from handlers.kit import Buttons, Turn
 
+log = logging.getLogger(__name__)
 PRIVATE_ONLY = "For privacy, cases can only be opened in a private chat with me."
 NOT_FOUND = "I couldn't find that case. References look like SP-7K3Q9X."
+REPLACED = "Case {reference}: this card was replaced by a newer one further down."
+MASKED_NOTE = "Identifiers are masked: they are shown only to the link worker who has claimed this open case."
 CaseCheck = Callable[[Referral, int, Role | None], str | None]  # why this person may not act on the case, or None
 
 
@@ -24,18 +38,20 @@ def checked_case(turn: Turn, reference: str, check: CaseCheck) -> Referral | Non
     return referral
 
 
-def case_buttons(referral: Referral) -> Buttons:
+def case_buttons(referral: Referral, view: CaseView, role: Role | None) -> Buttons:
     ref = referral.reference
+    may_break_glass = role == Role.ADMIN and not view.identifiers_shown
+    glass = [[("🔓 Show identifiers (break glass)", f"c:bg:{ref}")]] if may_break_glass else []
     if referral.status == CaseStatus.CLOSED:
-        return []
+        return glass
     if referral.status == CaseStatus.NEW:
-        return [[("Claim", f"c:claim:{ref}")]]
+        return [[("Claim", f"c:claim:{ref}")], *glass]
     rows: list[list[tuple[str, str]]] = [[("📞 Tried, no answer", f"c:try:{ref}")]]
     if referral.first_contact_at is None:
         rows[0].append(("✅ First contact made", f"c:first:{ref}"))
     rows.append([("➡ Signpost to a service", f"c:sp:{ref}"), ("📲 Client check-in code", f"c:code:{ref}")])
     rows.append([("Close case", f"c:close:{ref}")])
-    return rows
+    return [*rows, *glass]
 
 
 def case_text(view: CaseView, service_names: dict[str, str]) -> str:
@@ -62,11 +78,18 @@ def case_text(view: CaseView, service_names: dict[str, str]) -> str:
     ]
     if view.closure_reason:
         lines.append(f"Closed: {CLOSURE_LABELS[view.closure_reason]}")
+    if not view.identifiers_shown:
+        lines.append(MASKED_NOTE)
     return "\n".join(lines)
 
 
-def show_case(turn: Turn, reference: str) -> None:
-    """The full case for a link worker, in private chat only; the view is audited."""
+def show_case(turn: Turn, reference: str, *, in_place: bool = False, note: str = "",
+              break_glass: str | None = None) -> None:
+    """The case card, in private chat only; the view is audited.
+
+    `in_place`: edit the message that was tapped (a button on the card, or on a message about the case) into the
+    card. Otherwise a new card is sent. Either way an older card of the case in this chat is removed.
+    """
     if not turn.is_private:
         turn.say(PRIVATE_ONLY)
         return
@@ -74,8 +97,35 @@ def show_case(turn: Turn, reference: str) -> None:
     if referral is None:
         turn.say(NOT_FOUND)
         return
-    view = view_case(turn.session, referral, turn.user_id, turn.runtime.cipher)
-    names = {
-        sid: record.name if (record := turn.index.get(sid)) else sid for sid, _ in view.signposted_services
-    }
-    turn.say(case_text(view, names), case_buttons(referral))
+    view = open_case(turn.session, referral, turn.user_id, turn.role, turn.runtime.cipher, break_glass)
+    if break_glass is not None:
+        log.warning("break-glass view of %s by user %s", referral.reference, turn.user_id)
+    names = {sid: record.name if (record := turn.index.get(sid)) else sid for sid, _ in view.signposted_services}
+    text = (f"{note}\n\n" if note else "") + case_text(view, names)
+    buttons = case_buttons(referral, view, turn.role)
+    assert referral.id is not None
+    referral_id, chat_id = referral.id, turn.chat_id
+
+    def remember(session: Session, message: Message) -> None:
+        remember_card(session, chat_id, referral_id, message.message_id)
+
+    target = turn.tapped_message_id if in_place else None
+    previous = shown_card(turn.session, chat_id, referral_id)
+    if previous is not None and previous != target:
+        turn.delete(previous, instead=REPLACED.format(reference=referral.reference))
+    if target is not None:
+        turn.edit(text, buttons, remember=remember)
+    else:
+        turn.say(text, buttons, remember=remember)
+
+
+def ask_break_glass_reason(turn: Turn, referral: Referral) -> None:
+    """An admin asked to see a case's identifiers: why? (the answer is recorded in the case's audit trail)."""
+    ref = referral.reference
+    rows = [[(label, f"c:bgr:{ref}:{code}")] for code, label in BREAK_GLASS_REASONS.items()]
+    rows.append([("◀ Back to the case", f"c:card:{ref}")])
+    turn.edit(
+        f"Why do you need the identifiers of {ref}? Your name, the time and the reason are recorded in the case's "
+        "audit trail.",
+        rows,
+    )

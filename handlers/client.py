@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from casework.crisis import suggests_crisis
 from casework.validation import InputProblem, clean_text, normalise
 from core.dialogs import Dialog
+from core.identifiers import identifier_in
 from directory.areas import normalise_area
 from directory.cards import details_card, short_card
 from directory.saved_search import FILTER_ACTIONS, SavedSearch
@@ -42,6 +43,12 @@ HELP = (
     "I'm an automatic helper, not a person, and I'm not watched around the clock. "
     "In an emergency call 999. For urgent mental health help call NHS 111 or Samaritans on 116 123."
 )
+IDENTIFIER_FROM_STAFF = (
+    "That looks like a patient identifier ({kind}), so I haven't searched for it or saved it.{removed}\n\n"
+    "To refer a patient, send /refer: identifiers are only kept inside a referral, encrypted. To search the "
+    "directory, type what the patient needs, e.g. \"debt advice\"."
+)
+REMOVED_FROM_CHAT = " I've removed your message from this chat."
 TALK_BUTTON = ("🙋 Talk to a person", "menu:talk")
 TOPICS_BUTTON = ("📚 Browse topics", "menu:topics")
 START_BUTTONS: Buttons = [[("🔎 Find help", "menu:find"), TOPICS_BUTTON], [TALK_BUTTON]]
@@ -112,6 +119,12 @@ def search_and_show(turn: Turn, raw_query: str, *, checked: bool = False) -> Non
     except InputProblem as problem:
         turn.say(f'{problem} Try a few words, like "help with bills".')
         return
+    if turn.role is not None and (kind := identifier_in(query)) is not None:
+        # a nurse typing a hospital or NHS number after /cancel or a lost dialog: not a search, not kept anywhere
+        if turn.is_private:  # bots may delete what people send them in private chats
+            turn.delete()
+        turn.say(IDENTIFIER_FROM_STAFF.format(kind=kind, removed=REMOVED_FROM_CHAT if turn.is_private else ""))
+        return
     _show_new(turn, SavedSearch(query=query), record_unmet=not checked)
 
 
@@ -123,7 +136,8 @@ def _show_new(turn: Turn, search: SavedSearch, *, record_unmet: bool = True) -> 
             return  # they only asked for a person: no "nothing found", nothing recorded
     dialog = SEARCH.start(turn, RESULTS, search.to_data())
     if search.unmet is not None and search.query and record_unmet:  # words that raised a crisis check: never kept
-        record_unmet_search(turn.session, search.query, search.filters, search.unmet)
+        searcher = turn.runtime.cipher.pseudonym(turn.user_id)
+        record_unmet_search(turn.session, search.query, search.filters, search.unmet, searcher)
     turn.say(*_results_view(turn, dialog, search))
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from casework.models import CLOSURE_LABELS, URGENCY_LABELS, ClosureReason, Referral
+from casework.models import CHOSEN_CLOSURES, URGENCY_LABELS, ClosureReason, Referral, Role
 from casework.referrals import (
+    BREAK_GLASS_REASONS,
     CaseOutcome,
     claim_case,
     close_case,
@@ -15,7 +16,7 @@ from casework.referrals import (
     record_contact_attempt,
     record_first_contact,
 )
-from handlers.cases import checked_case, show_case
+from handlers.cases import ask_break_glass_reason, checked_case, show_case
 from handlers.followup import send_checkin_code
 from handlers.kit import STALE_BUTTON, Turn, callback_parts, on_update, staff_only
 from handlers.signposting import start_signposting
@@ -24,15 +25,28 @@ from handlers.team import tell_referrer
 
 @on_update(staff_only("casework"))
 def inbox(turn: Turn) -> None:
-    """/inbox: unclaimed referrals (urgent first) and my open cases."""
-    unclaimed, mine = open_cases(turn.session, turn.user_id)
-    new_rows = [[(f"{r.reference} · {URGENCY_LABELS[r.urgency]}", f"c:view:{r.reference}")] for r in unclaimed]
-    my_rows = [[(f"{r.reference} · {r.status.value}", f"c:view:{r.reference}")] for r in mine]
-    if not new_rows and not my_rows:
+    """/inbox: unclaimed referrals and my open cases, most urgent first, with how many more there are."""
+    found = open_cases(turn.session, turn.user_id)
+    if not found.unclaimed_total and not found.mine_total:
         turn.say("Your inbox is clear: no unclaimed referrals and no open cases.")
         return
-    turn.say(f"Unclaimed referrals: {len(new_rows)}" + ("" if new_rows else " — all picked up."), new_rows)
-    turn.say(f"Your open cases: {len(my_rows)}", my_rows)
+    new_rows = [[(_label(r, URGENCY_LABELS[r.urgency]), f"c:view:{r.reference}")] for r in found.unclaimed]
+    my_rows = [[(_label(r, r.status.value), f"c:view:{r.reference}")] for r in found.mine]
+    unclaimed = f"Unclaimed referrals: {found.unclaimed_total}" + ("" if new_rows else " — all picked up.")
+    turn.say(unclaimed + _more(found.unclaimed_not_shown), new_rows)
+    turn.say(f"Your open cases: {found.mine_total}" + _more(found.mine_not_shown), my_rows)
+
+
+def _label(referral: Referral, state: str) -> str:
+    discharge = f" · discharge {referral.expected_discharge:%d/%m}" if referral.expected_discharge else ""
+    return f"{referral.reference} · {state}{discharge}"
+
+
+def _more(not_shown: int) -> str:
+    if not not_shown:
+        return ""
+    return (f"\nShowing the most urgent first; {not_shown} more (less urgent) not shown here. "
+            "Claim or close some to see them, or open one with /case SP-…")
 
 
 @on_update(staff_only("casework"))
@@ -53,8 +67,10 @@ def on_case_button(turn: Turn) -> None:
         turn.say(STALE_BUTTON)
         return
     action, reference = parts[0], parts[1]
-    if action == "view":
-        show_case(turn, reference)
+    if action in {"view", "card"}:  # view: a new card (from a list); card: this message becomes the card
+        show_case(turn, reference, in_place=action == "card")
+    elif action in {"bg", "bgr"}:
+        _break_glass(turn, reference, parts[2] if len(parts) > 2 else "")
     elif action in {"claim", "try", "first", "cl"}:
         _update_case(turn, action, reference, parts[2] if len(parts) > 2 else "")
     elif action == "close":
@@ -76,7 +92,7 @@ def _apply_action(turn: Turn, referral: Referral, action: str, arg: str) -> Case
         return record_contact_attempt(session, referral, actor, role)
     if action == "first":
         return record_first_contact(session, referral, actor, role)
-    if action == "cl" and arg in {reason.value for reason in ClosureReason}:
+    if action == "cl" and arg in {reason.value for reason in CHOSEN_CLOSURES}:
         return close_case(session, referral, ClosureReason(arg), actor, role, hooks)
     return None
 
@@ -93,8 +109,8 @@ def _update_case(turn: Turn, action: str, reference: str, arg: str) -> None:
     if action == "claim" and not turn.is_private:
         _claimed_from_team_chat(turn, outcome, reference)
     else:
-        turn.say(outcome.message)
-        show_case(turn, reference)
+        turn.toast(outcome.message)
+        show_case(turn, reference, in_place=True, note=outcome.message)
     tell_referrer(turn, outcome)
 
 
@@ -102,16 +118,34 @@ def _claimed_from_team_chat(turn: Turn, outcome: CaseOutcome, reference: str) ->
     """Mark the team post as claimed and open the case for the worker in their private chat."""
     turn.edit(f"{reference} claimed by {turn.display_name or 'a link worker'}.")
     # best effort: a worker who has never opened a private chat with the bot cannot be messaged there
-    turn.send(turn.user_id, outcome.message + " Open it here:", [[("Open case", f"c:view:{reference}")]],
+    turn.send(turn.user_id, outcome.message + " Open it here:", [[("Open case", f"c:card:{reference}")]],
               best_effort=True)
 
 
 def _ask_closure_reason(turn: Turn, reference: str) -> None:
+    """The card itself asks why the case is closing (with a way back), so no second copy of the case appears."""
     case = checked_case(turn, reference, close_problem)
     if case is None:
         return
-    rows = [[(label, f"c:cl:{case.reference}:{reason.value}")] for reason, label in CLOSURE_LABELS.items()]
-    turn.say(f"Why is {case.reference} closing?", rows)
+    rows = [[(label, f"c:cl:{case.reference}:{reason.value}")] for reason, label in CHOSEN_CLOSURES.items()]
+    rows.append([("◀ Back to the case", f"c:card:{case.reference}")])
+    turn.edit(f"Why is {case.reference} closing?", rows)
+
+
+def _break_glass(turn: Turn, reference: str, reason: str) -> None:
+    """Admins only: ask why, then show the identifiers once, recorded in the case's audit trail."""
+    if turn.role != Role.ADMIN:
+        turn.say("Only an admin can open a case's identifiers without claiming it.")
+        return
+    referral = get_referral(turn.session, reference)
+    if referral is None or (reason and reason not in BREAK_GLASS_REASONS):
+        turn.say(STALE_BUTTON)
+        return
+    if not reason:
+        ask_break_glass_reason(turn, referral)
+        return
+    note = f"🔓 Break glass ({BREAK_GLASS_REASONS[reason]}): recorded in the audit trail. Identifiers shown this once."
+    show_case(turn, reference, in_place=True, note=note, break_glass=reason)
 
 
 def register(application: Application) -> None:

@@ -62,6 +62,8 @@ class Reply:
     best_effort: bool = False  # a refusal from Telegram is logged, not raised (e.g. a chat not opened yet)
     photo: bytes | None = None  # send a picture with `text` as its caption
     remember: Callable[[Session, Message], None] | None = None  # record the sent message, in its own transaction
+    message_id: int | None = None  # edit (or, with `delete`, remove) this message rather than the tapped one
+    delete: bool = False  # remove `message_id`; when Telegram refuses (older than 48 hours), edit it to `text`
 
 
 class Turn:
@@ -135,6 +137,18 @@ class Turn:
         return message.text if message is not None and isinstance(message.text, str) else None
 
     @property
+    def message_id(self) -> int | None:
+        """The id of the message the person sent (None for a button tap)."""
+        message = self.update.message
+        return message.message_id if message is not None else None
+
+    @property
+    def tapped_message_id(self) -> int | None:
+        """The id of the message whose button was tapped (None when this update is not a tap)."""
+        query = self.update.callback_query
+        return query.message.message_id if query is not None and query.message is not None else None
+
+    @property
     def callback_data(self) -> str | None:
         query = self.update.callback_query
         return query.data if query is not None and isinstance(query.data, str) else None
@@ -152,16 +166,39 @@ class Turn:
 
     # --- what to send back -------------------------------------------------------------------------------
 
-    def say(self, text: str, buttons: Buttons = ()) -> None:
-        """A plain-text message in this chat (never Markdown/HTML, so odd input can't break formatting)."""
-        self.replies.append(Reply(text, buttons))
+    def say(
+        self, text: str, buttons: Buttons = (), *, remember: Callable[[Session, Message], None] | None = None
+    ) -> None:
+        """A plain-text message in this chat (never Markdown/HTML, so odd input can't break formatting); `remember`
+        records the sent message in its own transaction."""
+        self.replies.append(Reply(text, buttons, remember=remember))
 
-    def edit(self, text: str, buttons: Buttons = (), *, or_send: bool = True) -> None:
-        """Replace the message the tapped button was on; when it can't be (none, too old, unchanged), send `text`
-        as a new message, unless `or_send` is False."""
-        tapped = self.update.callback_query is not None
-        if tapped or or_send:
-            self.replies.append(Reply(text, buttons, edit=tapped, send_if_not_edited=or_send))
+    def edit(
+        self,
+        text: str,
+        buttons: Buttons = (),
+        *,
+        or_send: bool = True,
+        message_id: int | None = None,
+        remember: Callable[[Session, Message], None] | None = None,
+    ) -> None:
+        """Replace the message the tapped button was on (or `message_id` in this chat); when it can't be (none, too
+        old, unchanged), send `text` as a new message, unless `or_send` is False. `remember` records the message
+        shown (edited or sent)."""
+        editing = message_id is not None or self.update.callback_query is not None
+        if editing or or_send:
+            self.replies.append(
+                Reply(text, buttons, edit=editing, send_if_not_edited=or_send, message_id=message_id,
+                      remember=remember)
+            )
+
+    def delete(self, message_id: int | None = None, *, chat_id: int | None = None, instead: str = "") -> None:
+        """Remove a message from this chat once the update has committed (default: the one the person just sent,
+        e.g. a typed NHS number). Best effort; a message Telegram will no longer delete is edited to `instead`
+        when that is given (bots may edit their own messages at any age)."""
+        target = message_id if message_id is not None else self.message_id
+        if target is not None:
+            self.replies.append(Reply(instead, chat_id=chat_id, message_id=target, delete=True, best_effort=True))
 
     def send(
         self,
@@ -238,6 +275,9 @@ async def _send(turn: Turn, reply: Reply) -> None:
     bot = turn.context.bot
     chat_id = turn.chat_id if reply.chat_id is None else reply.chat_id
     markup = keyboard(reply.buttons)
+    if reply.delete:
+        await _delete(turn, chat_id, reply)
+        return
     try:
         message = await _edited(turn, reply, markup) if reply.edit else None
         if message is None and reply.edit and not reply.send_if_not_edited:
@@ -257,14 +297,35 @@ async def _send(turn: Turn, reply: Reply) -> None:
 
 async def _edited(turn: Turn, reply: Reply, markup: InlineKeyboardMarkup | None) -> Message | None:
     query = turn.update.callback_query
-    if query is None or query.message is None:
-        return None
     try:
-        edited = await query.edit_message_text(reply.text, reply_markup=markup)
-    except BadRequest as problem:  # too old to edit, or unchanged: a fresh message instead
+        if reply.message_id is not None:
+            chat_id = turn.chat_id if reply.chat_id is None else reply.chat_id
+            edited = await turn.context.bot.edit_message_text(
+                reply.text, chat_id=chat_id, message_id=reply.message_id, reply_markup=markup
+            )
+        elif query is not None and query.message is not None:
+            edited = await query.edit_message_text(reply.text, reply_markup=markup)
+        else:
+            return None
+    except BadRequest as problem:  # too old to edit, gone, or unchanged: a fresh message instead
         log.debug("edit failed (%s); sending a new message", type(problem).__name__)
         return None
     return edited if isinstance(edited, Message) else None
+
+
+async def _delete(turn: Turn, chat_id: int, reply: Reply) -> None:
+    assert reply.message_id is not None
+    bot = turn.context.bot
+    try:
+        await bot.delete_message(chat_id, reply.message_id)
+        return
+    except TelegramError as problem:
+        log.info("message in chat %s not deleted: %s", chat_id, type(problem).__name__)
+    if reply.text:
+        try:
+            await bot.edit_message_text(reply.text, chat_id=chat_id, message_id=reply.message_id)
+        except TelegramError as problem:
+            log.info("message in chat %s not blanked either: %s", chat_id, type(problem).__name__)
 
 
 def _remember(runtime: Runtime, remember: Callable[[Session, Message], None], message: Message) -> None:

@@ -34,7 +34,7 @@ def on_forget_button(turn: Turn) -> None:
         return
     if not _clients_only(turn):
         return
-    forget_client(turn.session, turn.user_id)
+    forget_client(turn.session, turn.user_id, turn.runtime.cipher.pseudonym(turn.user_id))
     turn.edit("Done. I've removed your check-ins and anything in progress. Take care.")
 
 

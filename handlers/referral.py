@@ -15,6 +15,7 @@ from casework import referral_form as form
 from casework.models import REASON_LABELS
 from casework.validation import InputProblem
 from core.dialogs import Dialog
+from core.identifiers import identifier_in, mask
 from handlers.kit import STALE_BUTTON, Buttons, Conversation, Turn, chunk, on_update, private_only, staff_only
 from handlers.safety import guide_referrer, misplaced_in_referral
 from handlers.team import announce_new_referral
@@ -26,12 +27,20 @@ NO_CONSENT = (
 )
 USE_BUTTONS = "Please use the buttons for this one."
 CANCELLED = "Cancelled. Nothing was saved."
+REMOVED = "I've removed your message from this chat, so it doesn't stay on your phone."
 
 
-def ask(turn: Turn, dialog: Dialog, *, edit: bool = False) -> None:
-    """Show the question for the dialog's current step."""
+def ask(turn: Turn, dialog: Dialog, *, edit: bool = False, intro: str = "") -> None:
+    """Show the question for the dialog's current step (after `intro`, e.g. what was just noted)."""
     text, rows = _question(turn, dialog)
+    text = f"{intro}\n\n{text}" if intro else text
     turn.edit(text, rows) if edit else turn.say(text, rows)
+
+
+def _noted(key: str, value: str) -> str:
+    """The masked echo of an identifier the nurse typed (her message itself is deleted)."""
+    shown = "Risks noted." if key == "risks" else f"Noted: {mask(value)}."
+    return f"{shown} {REMOVED}"
 
 
 REFER = Conversation("refer", "r", resume=ask)
@@ -88,10 +97,15 @@ def on_typed(turn: Turn, dialog: Dialog) -> bool:
 
 
 def _answer(turn: Turn, dialog: Dialog, raw: str, *, typed: bool) -> None:
+    secret = typed and form.STEP_BY_KEY[dialog.step].secret
     try:
         data = form.answer(dialog.step, raw, dialog.data, turn.today(), turn.runtime.cipher, typed=typed)
     except InputProblem as problem:
-        turn.say(str(problem))
+        if secret and identifier_in(raw):  # a mistyped NHS number is still most of one
+            turn.delete()
+            turn.say(f"{problem} {REMOVED}")
+        else:
+            turn.say(str(problem))
         return
     except form.NotAChoice:
         turn.say(STALE_BUTTON)
@@ -100,8 +114,13 @@ def _answer(turn: Turn, dialog: Dialog, raw: str, *, typed: bool) -> None:
         REFER.end(turn)
         turn.say(NO_CONSENT)
         return
-    guide_referrer(turn, data)
-    ask(turn, REFER.advance(turn, dialog, form.next_step(dialog.step), data))
+    if dialog.step == form.RISKS:  # the flag stays in the form's data: guide once, when the risks are answered
+        guide_referrer(turn, data)
+    intro = ""
+    if secret and (value := turn.runtime.cipher.decrypt(data[dialog.step])):
+        turn.delete()  # stored encrypted now; the nurse's copy in Telegram would outlive the referral
+        intro = _noted(dialog.step, value)
+    ask(turn, REFER.advance(turn, dialog, form.next_step(dialog.step), data), intro=intro)
 
 
 @on_update()
@@ -125,8 +144,8 @@ def on_button(turn: Turn) -> None:
 def _control(turn: Turn, dialog: Dialog, value: str) -> None:
     if value == "!resume":
         ask(turn, dialog)
-    elif value == "!restart":
-        ask(turn, REFER.start(turn, form.FIRST_STEP, {}))
+    elif value == "!restart":  # in place: a summary holding identifiers must not stay behind
+        ask(turn, REFER.start(turn, form.FIRST_STEP, {}), edit=True)
     elif value == "!cancel":
         REFER.end(turn)
         turn.edit(CANCELLED)

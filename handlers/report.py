@@ -34,7 +34,7 @@ def report_command(turn: Turn) -> None:
         turn.say(str(problem))
         return
     data = build_report(turn.runtime.engine, period, turn.settings.tz)
-    turn.say(summary_text(data))
+    turn.say(summary_text(data, show_search_terms=turn.is_private))
     turn.photo(render_chart(data), f"Signpost report: {period.label}")
     log.info("report sent to user %s for %s..%s", turn.user_id, period.start, period.end)
 

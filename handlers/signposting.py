@@ -83,7 +83,7 @@ def on_pick(turn: Turn) -> None:
     reference = dialog.data["ref"]
     if parts[0] == "done":
         SIGNPOST.end(turn)
-        show_case(turn, reference)
+        show_case(turn, reference, in_place=True)
         return
     choice = small_number(parts[0])
     if choice is None or choice >= len(dialog.data["ids"]):

@@ -1,14 +1,25 @@
-"""Staff on-boarding: admins create one-time invite codes (/invite role); staff redeem them (/join CODE)."""
+"""Staff access: admins create one-time invite codes (/invite role) and manage staff (/staff: suspend, reactivate,
+remove leavers); staff redeem codes (/join CODE). Every change is audited (casework.staff)."""
 
 from __future__ import annotations
 
 import logging
 
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from casework.invites import ROLE_LABELS, create_invite, redeem_invite
+from casework.invites import ROLE_LABELS, create_invite
 from casework.models import Role
-from handlers.kit import Turn, on_update, private_only, staff_only
+from casework.staff import (
+    StaffOutcome,
+    audit,
+    join_with_code,
+    reactivate_staff,
+    remove_staff,
+    staff_list,
+    suspend_staff,
+)
+from handlers.kit import STALE_BUTTON, Turn, callback_parts, on_update, private_only, small_number, staff_only
+from handlers.team import announce_new_referral
 
 log = logging.getLogger(__name__)
 ROLE_WORDS = {
@@ -36,6 +47,7 @@ def invite(turn: Turn) -> None:
         return
     hours = turn.settings.invite_ttl_hours
     code = create_invite(turn.session, role, turn.user_id, hours)
+    audit(turn.session, "invite_created", turn.user_id, None, role.value)
     log.info("invite created for role %s", role.value)
     turn.say(
         f"Invite code for {ROLE_LABELS[role]}: {code}\n\nIt works once and expires in {hours} hours. "
@@ -50,9 +62,11 @@ def join(turn: Turn) -> None:
     if not code or len(code) > 20:
         turn.say("Please send /join followed by your invite code, for example /join K7QM-3XRP.")
         return
-    result = redeem_invite(turn.session, code, turn.user_id, turn.display_name)
+    result = join_with_code(turn.session, code, turn.user_id, turn.display_name)
     if result.ok:
         log.info("staff joined with role %s", result.role)
+    else:  # never the code itself: a near-miss code is most of a working one
+        log.warning("failed /join attempt by user %s: %s", turn.user_id, result.failure or "rate limited")
     turn.say(result.message + (_ROLE_HINTS.get(result.role, "") if result.role else ""))
 
 
@@ -63,7 +77,66 @@ def whoami(turn: Turn) -> None:
     turn.say(f"You're registered as {ROLE_LABELS[role]}." if role else "You're using the public directory (not staff).")
 
 
+MAX_LISTED = 25  # people shown with buttons in one /staff message (Telegram allows 100 buttons)
+STAFF_ACTIONS = {"sus": suspend_staff, "on": reactivate_staff, "rmy": remove_staff}
+
+
+@on_update(staff_only("admin"), private_only("Please manage staff in a private chat with me."))
+def staff_command(turn: Turn) -> None:
+    """/staff: everyone with staff access, with buttons to suspend, reactivate or remove (leavers)."""
+    people = staff_list(turn.session)
+    if not people:
+        turn.say("No staff have joined yet. Send /invite ward, /invite linkworker or /invite admin.")
+        return
+    lines, rows = [f"Staff ({len(people)}):"], []
+    for number, (person, open_cases) in enumerate(people[:MAX_LISTED], start=1):
+        state = "active" if person.active else "suspended"
+        lines.append(f"{number}. {person.display_name or person.telegram_user_id} — {ROLE_LABELS[person.role]}, "
+                     f"{state}, joined {person.created_at:%d/%m/%Y}, {open_cases} open case(s)")
+        toggle = ("Suspend", f"st:sus:{person.id}") if person.active else ("Reactivate", f"st:on:{person.id}")
+        rows.append([(f"{number}. {toggle[0]}", toggle[1]), (f"{number}. Remove (left)", f"st:rm:{person.id}")])
+    if len(people) > MAX_LISTED:
+        lines.append(f"…and {len(people) - MAX_LISTED} more.")
+    turn.say("\n".join(lines), rows)
+
+
+@on_update(staff_only("admin"), private_only("Please manage staff in a private chat with me."))
+def on_staff_button(turn: Turn) -> None:
+    """`st:<sus|on|rm|rmy>:<staff id>`: suspend, reactivate, ask to confirm removal, remove."""
+    parts = callback_parts(turn, "st", 2)
+    staff_id = small_number(parts[1]) if parts else None
+    if parts is None or staff_id is None or parts[0] not in {*STAFF_ACTIONS, "rm", "no"}:
+        turn.say(STALE_BUTTON)
+        return
+    if parts[0] == "no":
+        turn.edit("OK, nothing has been changed.")
+        return
+    if parts[0] == "rm":
+        turn.edit(
+            "Remove this person for good? They lose access at once, and their open cases go back to the team's "
+            "unclaimed list. (For a break, use Suspend instead.)",
+            [[("Yes, remove", f"st:rmy:{staff_id}"), ("Cancel", f"st:no:{staff_id}")]],
+        )
+        return
+    outcome = STAFF_ACTIONS[parts[0]](turn.session, staff_id, turn.user_id, turn.settings.admin_user_ids)
+    turn.edit(outcome.message)
+    if outcome.ok:
+        log.info("staff %s: %s by admin %s", staff_id, parts[0], turn.user_id)
+        _tidy_after_removal(turn, outcome)
+
+
+def _tidy_after_removal(turn: Turn, outcome: StaffOutcome) -> None:
+    """A leaver's cases go back to the team chat to be claimed again; their case cards are taken out of their chat."""
+    for referral in outcome.released:
+        announce_new_referral(turn, referral, heading="Back with the team (its link worker has left)")
+    for card in outcome.cards:
+        turn.delete(card.message_id, chat_id=card.chat_id, instead="This case card was removed: you no longer have "
+                    "access to cases.")
+
+
 def register(application: Application) -> None:
+    application.add_handler(CommandHandler("staff", staff_command))
+    application.add_handler(CallbackQueryHandler(on_staff_button, pattern=r"^st:"))
     application.add_handler(CommandHandler("invite", invite))
     application.add_handler(CommandHandler("join", join))
     application.add_handler(CommandHandler("whoami", whoami))

@@ -70,11 +70,13 @@ class EngagementRow:
 
 @dataclass(frozen=True)
 class UnmetNeed:
-    """A group of similar searches that found nothing: the most common wording and how often."""
+    """A group of similar searches that found nothing: the most common wording, how often, and by how many
+    different people (0 when not known, e.g. searches recorded before searchers were counted)."""
 
     query: str
     n: int
     variants: int
+    people: int = 0
 
 
 @dataclass(frozen=True)

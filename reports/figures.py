@@ -123,9 +123,12 @@ def _service_categories(session: Session) -> dict[str, list[str]]:
     return categories
 
 
-def _unmet_queries(session: Session, since: datetime, until: datetime) -> list[str]:
-    statement = select(UnmetSearch.query).where(UnmetSearch.created_at >= since, UnmetSearch.created_at < until)
-    return list(session.exec(statement).all())
+def _unmet_queries(session: Session, since: datetime, until: datetime) -> list[tuple[str, str]]:
+    """(query, searcher pseudonym) of each zero-result search in the period."""
+    statement = select(UnmetSearch.query, UnmetSearch.searcher).where(
+        UnmetSearch.created_at >= since, UnmetSearch.created_at < until
+    )
+    return [(query, searcher) for query, searcher in session.exec(statement).all()]
 
 
 def _active_service_count(session: Session) -> int:

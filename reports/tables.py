@@ -8,6 +8,7 @@ from datetime import date
 from casework.models import ENGAGEMENT_LABELS
 from reports.data import Count, Durations, EngagementRow, ReportData
 from reports.suppress import SMALLEST_SHOWN, shown_count, shown_percent, shown_statistic
+from reports.unmet import reportable
 
 Cell = int | float | str | date | None
 MAX_QUERY_CHARS = 100
@@ -114,9 +115,9 @@ def _engagement_row(row: EngagementRow, shareable: bool) -> tuple[Cell, ...]:
 
 
 def _unmet(data: ReportData, shareable: bool) -> Table:
-    """Grouped zero-result searches. Shareable: wordings searched fewer than 5 times are pooled, never shown."""
+    """Grouped zero-result searches. Wordings searched by fewer than 5 different people are pooled, never shown."""
     header = ("Search (most common wording)", "Searches", "Different wordings grouped")
-    shown = [need for need in data.unmet_need if not shareable or need.n >= SMALLEST_SHOWN]
+    shown = [need for need in reportable(data.unmet_need) if not shareable or need.n >= SMALLEST_SHOWN]
     rows: list[tuple[Cell, ...]] = [
         (need.query[:MAX_QUERY_CHARS], shown_count(need.n, shareable), need.variants) for need in shown
     ]

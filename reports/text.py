@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from casework.models import ENGAGEMENT_LABELS, CaseStatus, Engagement
 from reports.data import STATUS_LABELS, Count, Durations, EngagementRow, ReportData
+from reports.unmet import MIN_PEOPLE, reportable
 
 TOP = 3
 MAX_TEXT_CHARS = 40
@@ -14,8 +15,11 @@ STATUS_WORDS = {STATUS_LABELS[status]: status.value for status in CaseStatus}
 MAIN_STATES = (Engagement.ENGAGED, Engagement.WAITING, Engagement.COULDNT_GET_THROUGH, Engagement.DECLINED)
 
 
-def summary_text(data: ReportData) -> str:
-    """A dozen lines: referrals, waits, cases, signposting demand, engagement, unmet need, directory freshness."""
+def summary_text(data: ReportData, *, show_search_terms: bool = True) -> str:
+    """A dozen lines: referrals, waits, cases, signposting demand, engagement, unmet need, directory freshness.
+
+    `show_search_terms=False` (a group chat) gives unmet need as a count only: search wording never goes to a group.
+    """
     lines = [
         f"Signpost report, {data.period.label}",
         "(referrals received and signpostings made in this period; status as of today)",
@@ -38,7 +42,7 @@ def summary_text(data: ReportData) -> str:
             f"{_short(demand.service)} ({demand.n}, {demand.share:.0%} of clients)" for demand in data.by_service[:TOP]
         )
         lines += [f"Busiest services: {busiest}", *_engagement_lines(data.engagement_overall)]
-    lines += ["", _unmet_line(data), _directory_line(data)]
+    lines += ["", _unmet_line(data, show_search_terms), _directory_line(data)]
     return "\n".join(lines)
 
 
@@ -70,11 +74,16 @@ def _engagement_lines(overall: EngagementRow) -> list[str]:
     ]
 
 
-def _unmet_line(data: ReportData) -> str:
+def _unmet_line(data: ReportData, show_terms: bool) -> str:
     if not data.unmet_searches:
         return "Unmet need: every search found something."
-    common = " · ".join(f'"{_short(need.query)}" ({need.n})' for need in data.unmet_need[:TOP])
-    return f"Unmet need: {data.unmet_searches} searches found nothing. Most common: {common}"
+    line = f"Unmet need: {data.unmet_searches} searches found nothing."
+    if not show_terms:
+        return line + " (Search wording is shown only in a private chat.)"
+    common = " · ".join(f'"{_short(need.query)}" ({need.n})' for need in reportable(data.unmet_need)[:TOP])
+    if not common:
+        return line + f" None was searched by {MIN_PEOPLE} or more different people, so no wording is shown."
+    return f"{line} Most common: {common}"
 
 
 def _directory_line(data: ReportData) -> str:

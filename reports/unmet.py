@@ -1,4 +1,8 @@
-"""Unmet need: searches that found nothing, with near-duplicate wordings grouped together."""
+"""Unmet need: searches that found nothing, with near-duplicate wordings grouped together.
+
+A wording is only ever shown when at least `MIN_PEOPLE` different people searched it (counted by the pseudonym
+stored with each search): rare search text is the text most likely to identify someone.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,14 @@ from rapidfuzz import fuzz, process, utils
 from reports.data import UnmetNeed
 
 SIMILARITY_THRESHOLD = 85  # rapidfuzz token-sort ratio (0-100) at which two wordings count as the same need
+MIN_PEOPLE = 5  # different searchers a wording needs before any report shows it
 
 
 @dataclass
 class _Group:
     wording: str
     searches: int
+    searchers: set[str]
     variants: int = 1
 
 
@@ -25,9 +31,15 @@ def normalise_query(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def group_unmet(queries: Iterable[str], threshold: int = SIMILARITY_THRESHOLD) -> list[UnmetNeed]:
-    """Group zero-result searches; each group is shown by its most common wording, biggest groups first."""
-    wordings = Counter(normalised for normalised in map(normalise_query, queries) if normalised)
+def group_unmet(searches: Iterable[tuple[str, str]], threshold: int = SIMILARITY_THRESHOLD) -> list[UnmetNeed]:
+    """Group zero-result searches, given as (query, searcher pseudonym); each group is shown by its most common
+    wording, biggest groups first, with how many different people searched it ('' = not known, never counted)."""
+    wordings: Counter[str] = Counter()
+    searchers: dict[str, set[str]] = {}
+    for query, searcher in searches:
+        if normalised := normalise_query(query):
+            wordings[normalised] += 1
+            searchers.setdefault(normalised, set()).update({searcher} if searcher else set())
     keys: list[str] = []  # processed form of each group's representative, for fuzzy matching
     groups: list[_Group] = []
     for wording, n in sorted(wordings.items(), key=lambda item: (-item[1], item[0])):
@@ -35,10 +47,16 @@ def group_unmet(queries: Iterable[str], threshold: int = SIMILARITY_THRESHOLD) -
         match = process.extractOne(key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=threshold) if key else None
         if match is None:
             keys.append(key)
-            groups.append(_Group(wording, n))
+            groups.append(_Group(wording, n, set(searchers[wording])))
         else:
             group = groups[match[2]]
             group.searches += n
+            group.searchers |= searchers[wording]
             group.variants += 1
-    found = [UnmetNeed(query=group.wording, n=group.searches, variants=group.variants) for group in groups]
+    found = [UnmetNeed(group.wording, group.searches, group.variants, len(group.searchers)) for group in groups]
     return sorted(found, key=lambda need: (-need.n, need.query))
+
+
+def reportable(needs: Iterable[UnmetNeed]) -> list[UnmetNeed]:
+    """The groups whose wording may be shown: searched by at least `MIN_PEOPLE` different people."""
+    return [need for need in needs if need.people >= MIN_PEOPLE]

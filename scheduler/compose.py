@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from casework.models import CaseStatus, Engagement, Referral, Signposting
+from casework.models import CaseStatus, Engagement, Referral, Signposting, Urgency
 from directory.models import Service
 from scheduler import messages
 from scheduler.models import ENDS_WITH_CASE, FollowUp, FollowUpKind, FollowUpStatus
+from scheduler.planning import seen_before_discharge
 from scheduler.policy import FollowUpPolicy
 from scheduler.recipients import case_owner, team_chat
 
@@ -101,13 +103,15 @@ def _client_check(context: FollowUpContext, referral: Referral, policy: FollowUp
 def _first_contact(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
     if referral.first_contact_at is not None:
         return Skip("first contact recorded")
-    claimed = referral.claimed_by is not None
+    claimed, urgent = referral.claimed_by is not None, referral.urgency == Urgency.URGENT
     received_on = messages.day_label(referral.created_at, policy.tz)
     if context.followup.kind == FollowUpKind.FIRST_CONTACT_REMINDER:
-        text = messages.first_contact_reminder(referral.reference, received_on, claimed=claimed)
+        text = messages.first_contact_reminder(referral.reference, received_on, claimed=claimed, urgent=urgent)
         return _to(referral.claimed_by if claimed else team_chat(policy), text)
+    discharge = seen_before_discharge(referral)
     text = messages.first_contact_escalation(
-        referral.reference, received_on, claimed=claimed, working_days=policy.first_contact_escalation_working_days
+        referral.reference, received_on, claimed=claimed, working_days=policy.first_contact_escalation_working_days,
+        urgent=urgent, discharge_on=f"{discharge:%a} {discharge.day} {discharge:%b}" if discharge else None,
     )
     return _to(team_chat(policy), text)
 
@@ -140,6 +144,14 @@ def _failure_notice(context: FollowUpContext, referral: Referral, policy: Follow
     return _to(context.followup.recipient_chat_id, text)
 
 
+def _inactivity_warning(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
+    close_on = context.followup.created_at + timedelta(days=policy.inactive_case_notice_days)
+    text = messages.inactivity_warning(
+        referral.reference, messages.day_label(referral.created_at, policy.tz), messages.day_label(close_on, policy.tz)
+    )
+    return _to(case_owner(referral) or team_chat(policy), text)
+
+
 _COMPOSERS: dict[FollowUpKind, Callable[[FollowUpContext, Referral, FollowUpPolicy], Outgoing | Skip]] = {
     FollowUpKind.ENGAGEMENT_CHECK: _engagement_check,
     FollowUpKind.CLIENT_CHECK: _client_check,
@@ -148,6 +160,7 @@ _COMPOSERS: dict[FollowUpKind, Callable[[FollowUpContext, Referral, FollowUpPoli
     FollowUpKind.UNANSWERED_ESCALATION: _unanswered,
     FollowUpKind.CLIENT_REPLY: _client_reply,
     FollowUpKind.FAILURE_NOTICE: _failure_notice,
+    FollowUpKind.INACTIVITY_WARNING: _inactivity_warning,
 }
 
 

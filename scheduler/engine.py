@@ -23,6 +23,7 @@ from telegram.ext import JobQueue
 from core.settings import Settings
 from scheduler.dispatcher import Dispatcher, DispatchStats
 from scheduler.policy import FollowUpPolicy
+from scheduler.privacy import RetentionRules
 from scheduler.retention import schedule_retention
 from scheduler.sender import Sender, TelegramSender
 
@@ -67,7 +68,8 @@ class FollowUpEngine:
             job_kwargs={"next_run_time": datetime.now(UTC), "max_instances": 1, "coalesce": True,
                         "misfire_grace_time": None},
         )
-        schedule_retention(job_queue, self.engine, self.settings.retention_months, self.settings.timezone)
+        schedule_retention(job_queue, self.engine, self.settings.retention_months, self.settings.timezone,
+                           RetentionRules.from_settings(self.settings), self.policy)
 
     async def tick(self, _context: object = None) -> DispatchStats:
         """One scheduled pass: upkeep and every batch that is due. Errors are logged and retried next tick."""

@@ -39,6 +39,7 @@ KIND_LABELS: dict[FollowUpKind, str] = {
     FollowUpKind.UNANSWERED_ESCALATION: "unanswered-prompt escalation",
     FollowUpKind.CLIENT_REPLY: "client reply",
     FollowUpKind.FAILURE_NOTICE: "failure notice",
+    FollowUpKind.INACTIVITY_WARNING: "inactivity warning",
 }
 BLOCKED = "recipient blocked the bot"
 INTERRUPTED = "interrupted; may not have been delivered"
@@ -90,14 +91,26 @@ def client_buttons(followup_id: int) -> Keyboard:
     return [[(label, callback_data(followup_id, code))] for code, label in CLIENT_ANSWERS.items()]
 
 
-def first_contact_reminder(reference: str, received_on: str, *, claimed: bool) -> str:
+def first_contact_reminder(reference: str, received_on: str, *, claimed: bool, urgent: bool = False) -> str:
     if claimed:
-        return f"Reminder: no first contact has been recorded yet for {reference} (received {received_on})."
-    return f"Reminder: referral {reference} (received {received_on}) has not been claimed yet."
+        what = f"urgent referral {reference}" if urgent else reference
+        return f"Reminder: no first contact has been recorded yet for {what} (received {received_on})."
+    what = "urgent referral" if urgent else "referral"
+    return f"Reminder: {what} {reference} (received {received_on}) has not been claimed yet."
 
 
-def first_contact_escalation(reference: str, received_on: str, *, claimed: bool, working_days: int) -> str:
+def first_contact_escalation(
+    reference: str, received_on: str, *, claimed: bool, working_days: int, urgent: bool = False,
+    discharge_on: str | None = None,
+) -> str:
+    """The team's alert; urgent referrals and a coming discharge say so first, since they cannot wait."""
     state = "claimed but with no first contact recorded" if claimed else "still unclaimed"
+    if urgent or discharge_on:
+        kind = "URGENT referral" if urgent else "Referral"
+        deadline = " It needed contact within 1 working day." if urgent else ""
+        leaving = f" The patient is expected to be discharged on {discharge_on}." if discharge_on else ""
+        return (f"Escalation: {kind} {reference} (received {received_on}) is {state}.{deadline}{leaving} "
+                "Please check it.")
     return (
         f"Escalation: referral {reference} (received {received_on}) is {state} "
         f"after {working_days} working days. Please check it."
@@ -125,6 +138,14 @@ def failure_notice(reference: str, about_id: int, kind: FollowUpKind, error: str
     else:
         problem = f"{what} was not delivered: {error}."
     return f"{problem} To send it again: /retryfollowup {about_id}"
+
+
+def inactivity_warning(reference: str, received_on: str, close_on: str) -> str:
+    return (
+        f"{reference} (received {received_on}) is still open, but nothing has been recorded on it for a long time. "
+        f"Please close it, or record what is happening. If nothing is recorded by {close_on}, it will be closed as "
+        "inactive and its identifiers anonymised."
+    )
 
 
 def client_blocked_notice(reference: str, service: str) -> str:

@@ -19,6 +19,7 @@ class FollowUpKind(StrEnum):
     UNANSWERED_ESCALATION = "unanswered_escalation"  # a prompt asked twice without an answer (about_id)
     CLIENT_REPLY = "client_reply"  # a client's check-in answer, passed on to the link worker (about_id)
     FAILURE_NOTICE = "failure_notice"  # to admins (or the link worker): a prompt was not delivered (about_id)
+    INACTIVITY_WARNING = "inactivity_warning"  # to the owner (or team): an open case with nothing recorded for long
 
 
 # Kinds that carry answer buttons; only these are re-sent and escalated when unanswered.
@@ -99,3 +100,6 @@ class RetentionRun(SQLModel, table=True):
     retention_months: int
     anonymised_cases: int = 0
     purged_drafts: int = 0
+    purged_searches: int = 0  # unmet-need search text older than SEARCH_RETENTION_MONTHS
+    warned_inactive: int = 0  # open cases whose owner was warned about inactivity
+    anonymised_inactive: int = 0  # open cases closed as inactive and anonymised

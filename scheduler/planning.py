@@ -7,13 +7,13 @@ once) never creates a second prompt.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from casework.models import CaseStatus, Referral, Signposting
+from casework.models import CaseStatus, ContactRoute, Referral, Signposting, Urgency
 from core.clock import utcnow
 from scheduler.models import ENDS_WITH_CASE, ClientCheckin, FollowUp, FollowUpKind, FollowUpStatus
 from scheduler.policy import FollowUpPolicy
@@ -35,17 +35,27 @@ def ensure_followups(session: Session, candidates: Sequence[FollowUp]) -> list[F
 
 
 def plan_referral_followups(session: Session, referral: Referral, policy: FollowUpPolicy) -> list[FollowUp]:
-    """First-contact reminder and escalation (in working days) for a new referral."""
+    """First-contact reminder and escalation for a new referral, timed by its urgency and discharge date."""
     if referral.status == CaseStatus.CLOSED or referral.first_contact_at is not None:
         return []
     referral_id = _saved_id(session, referral)
-    reminder_at, escalation_at = policy.first_contact_times(referral.created_at)
+    reminder_at, escalation_at = policy.first_contact_times(
+        referral.created_at, referral.urgency, seen_before_discharge(referral)
+    )
     return ensure_followups(session, [
         FollowUp(dedupe_key=f"fc:{referral_id}:reminder", kind=FollowUpKind.FIRST_CONTACT_REMINDER,
                  referral_id=referral_id, due_at=reminder_at),
         FollowUp(dedupe_key=f"fc:{referral_id}:escalation", kind=FollowUpKind.FIRST_CONTACT_ESCALATION,
                  referral_id=referral_id, due_at=escalation_at),
     ])
+
+
+def seen_before_discharge(referral: Referral) -> date | None:
+    """The discharge date the first contact must beat: for "Before discharge" referrals, and for any referral whose
+    contact is a ward visit (impossible once the patient has gone home). None when it does not matter."""
+    if referral.urgency == Urgency.SOON or referral.contact_route == ContactRoute.WARD_VISIT:
+        return referral.expected_discharge
+    return None
 
 
 def plan_signposting_followups(

@@ -11,11 +11,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from casework.models import Urgency
 from core.clock import local_time
 from core.settings import Settings
 from scheduler.holidays import is_bank_holiday
 
 MIN_GAP_BETWEEN_CHECKS = timedelta(days=7)
+URGENT_REMINDER_AFTER = timedelta(hours=2)  # an urgent referral nobody has picked up is chased the same day
 # Each policy field a deployment can set, and the Settings field (environment variable) it comes from.
 SETTING_OF: dict[str, str] = {
     "first_check_days": "followup_first_days",
@@ -26,6 +28,7 @@ SETTING_OF: dict[str, str] = {
     "quiet_hours_start": "quiet_hours_start",
     "quiet_hours_end": "quiet_hours_end",
     "allow_weekend_prompts": "allow_weekend_prompts",
+    "inactive_case_notice_days": "inactive_case_notice_days",
     "timezone": "timezone",
     **{name: f"followup_{name}" for name in (
         "snooze_days", "unanswered_after_days", "max_attempts", "retry_base_seconds", "retry_max_seconds",
@@ -47,12 +50,14 @@ class FollowUpPolicy:
     second_check_days: int = _default("second_check_days")
     case_length_weeks: int = _default("case_length_weeks")
     final_check_days_before_end: int = 7
+    working_day_end_hour: int = 17  # local hour the working day ends: same-day (urgent) reminders land before it
     first_contact_reminder_working_days: int = _default("first_contact_reminder_working_days")
     first_contact_escalation_working_days: int = _default("first_contact_escalation_working_days")
     quiet_hours_start: int = _default("quiet_hours_start")  # local hour when prompts stop
     quiet_hours_end: int = _default("quiet_hours_end")  # local hour when prompts may start again
     allow_weekend_prompts: bool = _default("allow_weekend_prompts")  # False: none on weekends or bank holidays
     timezone: str = _default("timezone")
+    inactive_case_notice_days: int = _default("inactive_case_notice_days")  # said in the inactivity warning
     snooze_days: int = _default("snooze_days")  # "Not yet – remind me in N days"
     unanswered_after_days: int = _default("unanswered_after_days")  # re-sent once after this, then escalated
     max_attempts: int = _default("max_attempts")  # delivery attempts before a follow-up is marked failed
@@ -116,12 +121,61 @@ class FollowUpPolicy:
         due = datetime.combine(day, clock_start.time(), tzinfo=self.tz)
         return self.next_allowed_time(due)
 
-    def first_contact_times(self, referred_at: datetime) -> tuple[datetime, datetime]:
-        """(reminder, escalation) due times for a referral nobody has contacted yet."""
-        return (
+    def first_contact_times(
+        self, referred_at: datetime, urgency: Urgency = Urgency.ROUTINE, discharge: date | None = None
+    ) -> tuple[datetime, datetime]:
+        """(reminder, escalation) due times for a referral nobody has contacted yet.
+
+        - Routine: after `first_contact_reminder_working_days` / `first_contact_escalation_working_days`.
+        - Urgent (1 working day): reminded within the working day it arrives (2 hours in, before the working day
+          ends), escalated at the start of the next working day.
+        - With a `discharge` date (the patient must be seen before leaving): reminded by the end of the second
+          working day before discharge and escalated at the start of the last working day before it, never later
+          than the times above; when discharge is too close for that, chased as urgent.
+        """
+        routine = (
             self.after_working_days(referred_at, self.first_contact_reminder_working_days),
             self.after_working_days(referred_at, self.first_contact_escalation_working_days),
         )
+        start = self._working_start(referred_at)
+        urgent = self._urgent_times(start)
+        reminder, escalation = urgent if urgency == Urgency.URGENT else routine
+        if discharge is None:
+            return reminder, escalation
+        last_day = self._working_day_before(discharge)
+        escalation_cap = self._day_start(last_day)
+        reminder_cap = self._day_end(self._working_day_before(last_day))
+        reminder = min(reminder, reminder_cap) if reminder_cap > start else min(reminder, urgent[0])
+        escalation = min(escalation, escalation_cap) if escalation_cap > reminder else min(escalation, urgent[1])
+        return self.next_allowed_time(reminder), self.next_allowed_time(max(escalation, reminder))
+
+    def _urgent_times(self, start: datetime) -> tuple[datetime, datetime]:
+        """(reminder, escalation) for an urgent referral whose clock starts at local `start` (a working moment)."""
+        reminder = min(start + URGENT_REMINDER_AFTER, self._day_end(start.date()))
+        next_day = start.date() + timedelta(days=1)
+        while not self.is_working_day(next_day):
+            next_day += timedelta(days=1)
+        return self.next_allowed_time(reminder), self.next_allowed_time(self._day_start(next_day))
+
+    def _working_start(self, moment: datetime) -> datetime:
+        """The first local moment at or after `moment` inside working hours on a working day."""
+        local = self._advance_until(self._local(moment), self.is_working_day)
+        if local.hour < self.working_day_end_hour:
+            return local
+        next_day = local.date() + timedelta(days=1)
+        return self._advance_until(self._day_start(next_day), self.is_working_day)
+
+    def _working_day_before(self, day: date) -> date:
+        before = day - timedelta(days=1)
+        while not self.is_working_day(before):
+            before -= timedelta(days=1)
+        return before
+
+    def _day_start(self, day: date) -> datetime:
+        return datetime.combine(day, time(self.quiet_hours_end), tzinfo=self.tz)
+
+    def _day_end(self, day: date) -> datetime:
+        return datetime.combine(day, time(self.working_day_end_hour), tzinfo=self.tz)
 
     def case_end(self, case_start: datetime) -> datetime:
         local = self._local(case_start).replace(tzinfo=None) + timedelta(weeks=self.case_length_weeks)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from casework.models import Referral, Signposting
+from casework.models import CaseStatus, Referral, Signposting
 from scheduler.policy import FollowUpPolicy
 
 
 def case_owner(referral: Referral, signposting: Signposting | None = None) -> int | None:
-    """The link worker who owns the case (their user id is their private chat id)."""
+    """The link worker who owns the case (their user id is their private chat id). None for a case waiting in the
+    unclaimed list: a case handed back by a leaver must not keep prompting them."""
     if referral.claimed_by is not None:
         return referral.claimed_by
+    if referral.status == CaseStatus.NEW:
+        return None
     return signposting.created_by if signposting is not None else None
 
 

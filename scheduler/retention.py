@@ -1,4 +1,4 @@
-"""The nightly data-retention job (anonymise old closed cases, purge abandoned drafts), on PTB's JobQueue."""
+"""The nightly data-retention job (scheduler.privacy.apply_retention), on PTB's JobQueue."""
 
 from __future__ import annotations
 
@@ -10,28 +10,41 @@ from sqlalchemy.engine import Engine
 from telegram.ext import CallbackContext, JobQueue
 
 from core.db import session_scope
-from scheduler.privacy import RetentionResult, apply_retention
+from scheduler.policy import FollowUpPolicy
+from scheduler.privacy import RetentionResult, RetentionRules, apply_retention
 
 log = logging.getLogger(__name__)
 JOB_ID = "data-retention"
 
 
-def run_retention(engine: Engine, retention_months: int) -> RetentionResult:
+def run_retention(
+    engine: Engine,
+    retention_months: int,
+    rules: RetentionRules | None = None,
+    policy: FollowUpPolicy | None = None,
+) -> RetentionResult:
     """One retention pass in its own transaction (idempotent, so several processes may run it)."""
     with session_scope(engine) as session:
-        return apply_retention(session, retention_months)
+        return apply_retention(session, retention_months, rules=rules or RetentionRules(), policy=policy)
 
 
 async def _retention_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
     """The job: one pass, off the event loop (it can touch many rows)."""
     assert context.job is not None
-    engine, retention_months = context.job.data  # type: ignore[misc]
-    await asyncio.to_thread(run_retention, engine, retention_months)
+    engine, retention_months, rules, policy = context.job.data  # type: ignore[misc]
+    await asyncio.to_thread(run_retention, engine, retention_months, rules, policy)
 
 
-def schedule_retention(job_queue: JobQueue[Any], engine: Engine, retention_months: int, timezone: str) -> None:
+def schedule_retention(
+    job_queue: JobQueue[Any],
+    engine: Engine,
+    retention_months: int,
+    timezone: str,
+    rules: RetentionRules | None = None,
+    policy: FollowUpPolicy | None = None,
+) -> None:
     """Run retention every night at 02:30 local time, and once at start in case a night was missed."""
-    data = (engine, retention_months)
+    data = (engine, retention_months, rules, policy)
     job_queue.run_custom(
         _retention_job, name=f"{JOB_ID}-at-start", data=data,
         job_kwargs={"trigger": "date", "id": f"{JOB_ID}-at-start", "replace_existing": True,

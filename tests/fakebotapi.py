@@ -748,6 +748,11 @@ class BotApiState:
         with self._cond:
             return self._calls[after:]
 
+    def still_shown(self, chat_id: int, message_id: int) -> bool:
+        """Whether a message (the user's or the bot's) is still in the chat, i.e. has not been deleted."""
+        with self._cond:
+            return (chat_id, message_id) in self._messages
+
     def messages(self, chat_id: int) -> list[dict[str, Any]]:
         """Messages the bot has sent in a chat and not deleted, oldest first, as they look now (after edits)."""
         with self._cond:

@@ -25,7 +25,7 @@ from sqlmodel import SQLModel
 
 import bot.schema  # noqa: F401  (registers every table)
 from casework.invites import create_invite, redeem_invite
-from casework.models import ClosureReason, Role
+from casework.models import ClosureReason, Role, StaffEvent
 from casework.referrals import claim_case, close_case, create_referral, get_referral
 from core.clock import FrozenClock, utcnow
 from core.db import make_engine, session_scope
@@ -318,9 +318,11 @@ SETUPS: dict[str, Callable[[World], Awaitable[Subs]]] = {
 
 
 async def prepare(world: World, item: Case) -> Subs:
-    """Nobody is in the middle of anything; then the case's own set-up."""
+    """Nobody is in the middle of anything (and nobody is locked out by earlier failed /join cases); then the case's
+    own set-up."""
     with session_scope(world.engine) as session:
         session.execute(delete(DialogState))
+        session.execute(delete(StaffEvent))
     return {**world.refs, **(await SETUPS[item.setup](world))}
 
 

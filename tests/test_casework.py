@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from sqlmodel import select
 
@@ -17,6 +19,7 @@ from casework.referrals import (
     signpost_case,
     view_case,
 )
+from core.clock import FrozenClock
 from core.db import session_scope
 from directory.models import Organisation, Service
 from tests.factories import LINK_WORKER, OTHER_LINK_WORKER, WARD_NURSE, cipher, draft, make_referral
@@ -107,9 +110,27 @@ def test_inbox_lists_urgent_unclaimed_first(engine) -> None:
     routine = make_referral(engine)
     urgent = make_referral(engine, urgency=Urgency.URGENT)
     with session_scope(engine) as session:
-        unclaimed, mine = open_cases(session, LINK_WORKER)
+        inbox = open_cases(session, LINK_WORKER)
+        unclaimed, mine = inbox.unclaimed, inbox.mine
     assert [r.reference for r in unclaimed] == [urgent.reference, routine.reference]
     assert mine == []
+
+
+def test_a_new_urgent_referral_is_shown_even_behind_many_older_routine_ones(engine) -> None:
+    from casework.models import Urgency
+
+    with FrozenClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC)) as clock:
+        for _ in range(25):
+            make_referral(engine)
+            clock.advance(minutes=5)
+        soon = make_referral(engine, urgency=Urgency.SOON, expected_discharge=date(2026, 11, 20))
+        sooner = make_referral(engine, urgency=Urgency.SOON, expected_discharge=date(2026, 11, 4))
+        urgent = make_referral(engine, urgency=Urgency.URGENT)
+    with session_scope(engine) as session:
+        inbox = open_cases(session, LINK_WORKER)
+    shown = [r.reference for r in inbox.unclaimed]
+    assert shown[:3] == [urgent.reference, sooner.reference, soon.reference]
+    assert (len(shown), inbox.unclaimed_total, inbox.unclaimed_not_shown) == (20, 28, 8)
 
 
 @pytest.mark.parametrize("text", ["sp-7k3q9x", "SP7K3Q9X", " SP-7K3Q9X "])
@@ -120,3 +141,26 @@ def test_references_are_recognised_loosely(text: str) -> None:
 @pytest.mark.parametrize("text", ["", "SP-", "7K3Q9X'; DROP TABLE referral;--", "SP-7K3Q9X9"])
 def test_non_references_are_rejected(text: str) -> None:
     assert normalise_reference(text) is None
+
+
+def test_identifiers_are_masked_for_everyone_but_the_claiming_worker(engine) -> None:
+    from casework.referrals import open_case
+
+    referral = make_referral(engine, risks="Aggressive when drunk")
+    with session_scope(engine) as session:
+        case = get_referral(session, referral.reference)
+        unclaimed = open_case(session, case, LINK_WORKER, Role.LINK_WORKER, cipher())
+        claim_case(session, case, LINK_WORKER)
+        owner = open_case(session, case, LINK_WORKER, Role.LINK_WORKER, cipher())
+        other = open_case(session, case, OTHER_LINK_WORKER, Role.LINK_WORKER, cipher())
+        admin = open_case(session, case, 1000, Role.ADMIN, cipher())
+        with pytest.raises(ValueError):
+            open_case(session, case, OTHER_LINK_WORKER, Role.LINK_WORKER, cipher(), break_glass="safeguarding")
+        glass = open_case(session, case, 1000, Role.ADMIN, cipher(), break_glass="safeguarding")
+        events = [(e.kind, e.detail) for e in session.exec(select(CaseEvent).order_by(CaseEvent.id))]
+    for masked in (unclaimed, other, admin):
+        assert (masked.hospital_ref, masked.identifiers_shown) == ("•••••••••67", False)
+        assert "Aggressive" not in masked.risks and "recorded" in masked.risks
+    assert (owner.hospital_ref, owner.risks) == ("NNUH1234567", "Aggressive when drunk")
+    assert glass.hospital_ref == "NNUH1234567"
+    assert ("break_glass", "Safeguarding concern") in events and ("viewed", "masked") in events

@@ -356,3 +356,22 @@ async def test_admins_see_failures_by_reference_and_can_send_one_again(engine) -
         await dispatcher(engine, sender).dispatch_once()
     assert len(sender.to(WORKER)) == 1
     assert get_followup(engine, followup_id).status == FollowUpStatus.SENT
+
+
+async def test_an_urgent_escalation_says_it_is_urgent_and_when_the_patient_leaves(engine) -> None:
+    from datetime import date
+
+    from casework.models import Urgency
+
+    case = make_case(engine, claimed_by=None, signposted=False)
+    with session_scope(engine) as session:
+        referral = session.get(Referral, case.referral_id)
+        referral.urgency, referral.expected_discharge = Urgency.URGENT, date(2026, 3, 12)
+        session.add(referral)
+    add_followup(engine, case, TUESDAY_10AM, FollowUpKind.FIRST_CONTACT_ESCALATION)
+    sender = FakeSender()
+    with FrozenClock(TUESDAY_10AM):
+        await dispatcher(engine, sender).dispatch_once()
+    [escalation] = [m.text for m in sender.to(TEAM_CHAT)]
+    assert escalation.startswith(f"Escalation: URGENT referral {case.reference}")
+    assert "within 1 working day" in escalation and "discharged on Thu 12 Mar" in escalation

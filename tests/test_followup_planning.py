@@ -104,3 +104,15 @@ def test_casework_hooks_plan_and_cancel_in_the_same_transaction(engine) -> None:
             referral = session.get(Referral, referral.id)
             close_case(session, referral, ClosureReason.ENGAGED, LINK_WORKER, Role.LINK_WORKER, hooks=hooks)
     assert {f.status for f in followups(engine)} == {FollowUpStatus.CANCELLED}
+
+
+def test_an_urgent_referral_raised_on_christmas_eve_is_not_first_chased_a_week_later(engine) -> None:
+    from casework.models import Urgency
+
+    hooks = FollowUpPlanner(policy())
+    with FrozenClock(datetime(2026, 12, 24, 15, 0, tzinfo=UTC)), session_scope(engine) as session:
+        create_referral(session, draft(urgency=Urgency.URGENT), WARD_NURSE, WARD_NURSE, Role.WARD_STAFF, cipher(),
+                        hooks=hooks)
+    due = {f.kind: f.due_at for f in followups(engine)}
+    assert due[FollowUpKind.FIRST_CONTACT_REMINDER] == datetime(2026, 12, 24, 17, 0, tzinfo=UTC)
+    assert due[FollowUpKind.FIRST_CONTACT_ESCALATION] == datetime(2026, 12, 29, 8, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from core.settings import Settings
-from scheduler.holidays import PUBLISHED, bank_holidays, standard_rules
+from scheduler.holidays import bank_holidays
 from scheduler.policy import FollowUpPolicy
 
 
@@ -131,7 +131,73 @@ def test_policy_from_settings_uses_the_deployment_schedule() -> None:
     assert (policy.team_chat_id, policy.admin_chat_ids, policy.max_attempts) == (-77, (11, 12), 2)
 
 
-def test_bank_holiday_rules_reproduce_the_published_list() -> None:
+# As published on gov.uk/bank-holidays (England and Wales), including substitute days.
+PUBLISHED: dict[int, frozenset[date]] = {
+    2025: frozenset({
+        date(2025, 1, 1), date(2025, 4, 18), date(2025, 4, 21), date(2025, 5, 5),
+        date(2025, 5, 26), date(2025, 8, 25), date(2025, 12, 25), date(2025, 12, 26),
+    }),
+    2026: frozenset({
+        date(2026, 1, 1), date(2026, 4, 3), date(2026, 4, 6), date(2026, 5, 4),
+        date(2026, 5, 25), date(2026, 8, 31), date(2026, 12, 25), date(2026, 12, 28),
+    }),
+    2027: frozenset({
+        date(2027, 1, 1), date(2027, 3, 26), date(2027, 3, 29), date(2027, 5, 3),
+        date(2027, 5, 31), date(2027, 8, 30), date(2027, 12, 27), date(2027, 12, 28),
+    }),
+    2028: frozenset({
+        date(2028, 1, 3), date(2028, 4, 14), date(2028, 4, 17), date(2028, 5, 1),
+        date(2028, 5, 29), date(2028, 8, 28), date(2028, 12, 25), date(2028, 12, 26),
+    }),
+}  # fmt: skip
+
+
+def test_bank_holidays_are_the_published_list() -> None:
+    # issue 11: the days now come from the `holidays` package; this pins them to gov.uk's published list
     for year, published in PUBLISHED.items():
-        assert standard_rules(year) == published, year
-    assert date(2029, 12, 25) in bank_holidays(2029)  # beyond the table, the rules still apply
+        assert bank_holidays(year) == published, year
+    assert date(2029, 12, 25) in bank_holidays(2029)  # beyond the table, the library still knows them
+    assert date(2023, 5, 8) in bank_holidays(2023)  # and one-off days (the coronation) that no rule predicts
+
+
+# --- urgency and discharge date (issue 11) --------------------------------------------------------------------
+
+
+def test_urgent_referral_on_christmas_eve_is_chased_that_day_and_escalated_the_next_working_day() -> None:
+    from casework.models import Urgency
+
+    reminder, escalation = POLICY.first_contact_times(utc(2026, 12, 24, 15, 0), Urgency.URGENT)  # Thursday 15:00
+    assert reminder == utc(2026, 12, 24, 17, 0)  # before the working day ends, not Wednesday 30th
+    assert escalation == utc(2026, 12, 29, 8, 0)  # 25th, weekend and the 28th substitute day are not working days
+
+
+@pytest.mark.parametrize(
+    ("referred", "reminder", "escalation", "why"),
+    [
+        (utc(2026, 3, 10, 9, 0), utc(2026, 3, 10, 11, 0), utc(2026, 3, 11, 8, 0), "two hours in; next morning"),
+        (utc(2026, 3, 10, 16, 30), utc(2026, 3, 10, 17, 0), utc(2026, 3, 11, 8, 0), "before the day ends"),
+        (utc(2026, 3, 13, 21, 30), utc(2026, 3, 16, 10, 0), utc(2026, 3, 17, 8, 0), "after hours: Monday morning"),
+        (utc(2026, 3, 10, 18, 0), utc(2026, 3, 11, 10, 0), utc(2026, 3, 12, 8, 0), "after 17:00: next day"),
+    ],
+)
+def test_urgent_referrals_are_chased_within_the_working_day(referred, reminder, escalation, why) -> None:
+    from casework.models import Urgency
+
+    assert POLICY.first_contact_times(referred, Urgency.URGENT) == (reminder, escalation), why
+
+
+@pytest.mark.parametrize(
+    ("discharge", "reminder", "escalation", "why"),
+    [
+        (date(2026, 3, 26), utc(2026, 3, 12, 10, 0), utc(2026, 3, 16, 10, 0), "far off: the usual working days"),
+        (date(2026, 3, 12), utc(2026, 3, 10, 17, 0), utc(2026, 3, 11, 8, 0), "Thursday: chased Tue, escalated Wed"),
+        (date(2026, 3, 13), utc(2026, 3, 11, 17, 0), utc(2026, 3, 12, 8, 0), "Friday: escalated Thursday morning"),
+        (date(2026, 3, 11), utc(2026, 3, 10, 12, 0), utc(2026, 3, 11, 8, 0), "tomorrow: chased as urgent"),
+        (date(2026, 3, 10), utc(2026, 3, 10, 12, 0), utc(2026, 3, 11, 8, 0), "today: chased as urgent"),
+    ],
+)
+def test_before_discharge_referrals_are_chased_before_the_patient_leaves(discharge, reminder, escalation, why) -> None:
+    from casework.models import Urgency
+
+    referred = utc(2026, 3, 10, 10, 0)  # Tuesday 10:00 GMT
+    assert POLICY.first_contact_times(referred, Urgency.SOON, discharge) == (reminder, escalation), why

@@ -170,6 +170,16 @@ def test_unmet_need_groups_near_duplicates(engine: Engine) -> None:
     assert {need.query for need in data.unmet_need[1:]} == {HOSTILE_SEARCH.casefold(), "sign language"}
 
 
+def test_unmet_need_counts_different_people_not_searches(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        for searcher in ["a", "a", "a", "b", "c", "d"]:
+            session.add(UnmetSearch(query="sign language", searcher=searcher, created_at=utc(2025, 3, 15, 12)))
+        session.add(UnmetSearch(query="Sign  Language", searcher="e", created_at=utc(2025, 3, 16, 12)))
+        session.add(UnmetSearch(query="sign language", created_at=utc(2025, 3, 16, 12)))  # before pseudonyms
+    need = march_report(engine).unmet_need[0]
+    assert (need.query, need.n, need.people) == ("sign language", 8, 5)
+
+
 def test_directory_freshness(engine: Engine) -> None:
     add_march(engine)
     data = march_report(engine)

@@ -65,7 +65,7 @@ def sample_report() -> ReportData:
         ],
         unmet_searches=9,
         unmet_need=[
-            UnmetNeed("dog walking", 6, 2), UnmetNeed(HOSTILE_SEARCH, 2, 1), UnmetNeed("bsl interpreter", 1, 1)
+            UnmetNeed("dog walking", 6, 2, 6), UnmetNeed(HOSTILE_SEARCH, 5, 1, 5), UnmetNeed("bsl interpreter", 1, 1, 1)
         ],
         active_services=40,
         stale_services=[StaleService(HOSTILE_SERVICE, None), StaleService("Walking for Health", date(2023, 1, 9))],
@@ -173,7 +173,24 @@ def test_shareable_unmet_need_never_lists_rare_search_wording() -> None:
     assert all("bsl" not in str(row[0]) for row in unmet.rows)
     assert unmet.rows[-1][:2] == ("Other searches (each fewer than 5, not listed)", SMALL)
     internal = table(sample_report(), "Unmet need (searches that found nothing)")
-    assert ("bsl interpreter", 1, 1) in internal.rows
+    # issue 11: internal exports too list a wording only once 5 different people searched it
+    assert ("dog walking", 6, 2) in internal.rows
+    assert all("bsl" not in str(row[0]) for row in internal.rows)
+    assert internal.rows[-1][:2] == ("Other searches (each fewer than 5, not listed)", 1)
+
+
+def test_search_wording_needs_five_different_people_before_any_report_shows_it() -> None:
+    many_searches_few_people = replace(sample_report(), unmet_need=[UnmetNeed("rg1 home visit", 40, 1, 4)])
+    text = summary_text(many_searches_few_people)
+    assert "rg1" not in text and "Unmet need: 9 searches found nothing." in text
+    rows = table(many_searches_few_people, "Unmet need (searches that found nothing)").rows
+    assert all("rg1" not in str(row[0]) for row in rows)
+
+
+def test_summary_for_a_group_chat_shows_no_search_wording() -> None:
+    text = summary_text(sample_report(), show_search_terms=False)
+    assert "dog walking" not in text and "Unmet need: 9 searches found nothing." in text
+    assert "only in a private chat" in text
 
 
 def test_waits_are_labelled_in_hours_and_days() -> None:

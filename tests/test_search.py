@@ -464,7 +464,9 @@ def test_unmet_search_stores_query_and_filters_but_no_identity(engine: Engine) -
     assert len(rows[0].query) == 500
     assert rows[0].filters == {"area": "NR3", "free_only": True}
     assert rows[1].filters == {}
-    assert columns == {"id", "created_at", "query", "filters", "reason"}  # why it was unmet, never who asked
+    # why it was unmet, and (issue 11) a keyed pseudonym that counts different searchers; nothing else about who
+    assert columns == {"id", "created_at", "query", "filters", "reason", "searcher"}
+    assert [row.searcher for row in rows] == ["", ""]
 
 
 def _cli_args(*argv: str) -> argparse.Namespace:

@@ -79,6 +79,12 @@ def test_answers_without_letters_or_digits_are_asked_again(raw: str) -> None:
         v.hospital_reference(raw)
 
 
+@pytest.mark.parametrize("raw", ["28/11", "30/11/2026", "24/11", "1/7/2026"])
+def test_past_discharge_dates_are_refused(raw: str) -> None:
+    with pytest.raises(v.InputProblem, match="already passed"):
+        v.discharge_date(raw, date(2026, 12, 1))
+
+
 def test_leap_day_that_rolls_into_a_non_leap_year_is_asked_again() -> None:
     with pytest.raises(v.InputProblem):
         v.discharge_date("29/02", date(2028, 6, 1))
