@@ -19,11 +19,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, ApplicationBuilder
+from telegram.ext import ApplicationBuilder
 
 from core.crypto import FieldCipher, load_or_create_key
 from core.db import make_engine, migrate, sqlite_path
-from core.flood import SlidingWindow
+from core.flood import FloodLimit
 from core.runtime import Runtime
 from core.settings import PROJECT_ROOT, Settings
 from directory.live import LiveDirectory
@@ -33,6 +33,7 @@ from handlers.context import CONTEXT_TYPES, Services, SignpostApplication, Signp
 from scheduler.engine import FollowUpEngine
 from scheduler.hooks import FollowUpPlanner
 from scheduler.policy import FollowUpPolicy
+from scheduler.sender import SharedRateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -143,12 +144,9 @@ async def _post_init(application: SignpostApplication) -> None:
 async def _started(context: SignpostContext) -> None:
     """Once updates are flowing: start the follow-up engine (its first pass, crash recovery, runs at once) and
     log READY_LOG."""
-    application, runtime = context.application, context.runtime
-    job_queue = context.job_queue
+    runtime, job_queue = context.runtime, context.job_queue
     assert job_queue is not None
-    FollowUpEngine(runtime.engine, runtime.settings, context.bot, running=lambda: application.running).schedule(
-        job_queue
-    )
+    context.services.delivery.schedule(job_queue)
     mode = "webhook" if runtime.settings.webhook_url else "polling"
     logger.info("%s as @%s (%s)", READY_LOG, context.bot.username, mode)
 
@@ -163,8 +161,9 @@ def build_application(runtime: Runtime) -> SignpostApplication:
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .context_types(CONTEXT_TYPES)
-        # Telegram's limits: ~30 messages/s overall, 20/minute per group; a 429 is retried after its retry_after.
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, group_time_period=60, max_retries=3))
+        # Telegram's limits (~30 messages/s overall, 20/minute per group), counted in the database so they hold
+        # across processes, on the limiter's own connections; a 429 is retried after its retry_after.
+        .rate_limiter(SharedRateLimiter(make_engine(settings.database_url), max_retries=3))
         .connect_timeout(5)
         .read_timeout(15)
         .write_timeout(20)
@@ -180,7 +179,8 @@ def build_application(runtime: Runtime) -> SignpostApplication:
         runtime=runtime,
         directory=LiveDirectory(runtime.engine),
         followups=FollowUpPlanner(FollowUpPolicy.from_settings(settings)),
-        flood=SlidingWindow(settings.user_rate_limit_per_minute),
+        flood=FloodLimit(settings.user_rate_limit_per_minute, settings.user_rate_burst),
+        delivery=FollowUpEngine(runtime.engine, settings, application.bot, running=lambda: application.running),
     )
     register_all(application)
     return application

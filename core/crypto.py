@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -13,9 +16,17 @@ class FieldCipher:
 
     def __init__(self, key: str | bytes) -> None:
         self._fernet = Fernet(key)
+        # A separate key for keyed hashes, derived from the Fernet key (HMAC as a one-step KDF), so a hash can't be
+        # checked against guesses without the deployment's key, and is never the encryption key itself.
+        raw = base64.urlsafe_b64decode(key if isinstance(key, bytes) else key.encode("ascii"))
+        self._hash_key = hmac.new(raw, b"signpost keyed-hash v1", hashlib.sha256).digest()
 
     def encrypt(self, text: str) -> str:
         return self._fernet.encrypt(text.encode("utf-8")).decode("ascii") if text else ""
+
+    def keyed_hash(self, text: str) -> str:
+        """HMAC-SHA256 of `text` under the deployment's key: equal texts match, the text itself is never stored."""
+        return hmac.new(self._hash_key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def decrypt(self, token: str) -> str:
         if not token:

@@ -39,7 +39,11 @@ KIND_LABELS: dict[FollowUpKind, str] = {
     FollowUpKind.UNANSWERED_ESCALATION: "unanswered-prompt escalation",
     FollowUpKind.CLIENT_REPLY: "client reply",
     FollowUpKind.FAILURE_NOTICE: "failure notice",
+    FollowUpKind.FAILURE_DIGEST: "failure digest",
+    FollowUpKind.TEAM_POST: "team chat post",
+    FollowUpKind.REFERRER_NOTICE: "referrer notice",
 }
+DIGEST_MAX_LINES = 40  # a digest names at most this many follow-ups; the rest are in /failedfollowups
 BLOCKED = "recipient blocked the bot"
 INTERRUPTED = "interrupted; may not have been delivered"
 EXPIRED_BUTTON = "That button has expired. Nothing has been changed."
@@ -125,6 +129,19 @@ def failure_notice(reference: str, about_id: int, kind: FollowUpKind, error: str
     else:
         problem = f"{what} was not delivered: {error}."
     return f"{problem} To send it again: /retryfollowup {about_id}"
+
+
+def interrupted_digest(lines: Sequence[str], ids: Sequence[int]) -> str:
+    """One message for every prompt a crash left mid-send (`lines` from `scheduler.admin.describe_failed`)."""
+    shown = list(lines[:DIGEST_MAX_LINES])
+    if len(lines) > len(shown):
+        shown.append(f"… and {len(lines) - len(shown)} more: see /failedfollowups")
+    retry = " ".join(str(followup_id) for followup_id in ids) if len(ids) <= 10 else "all"
+    return (
+        "A restart interrupted these follow-ups while they were being sent, so each may or may not have been "
+        "delivered. Please check with the person if it matters:\n" + "\n".join(shown)
+        + f"\n\nTo send them again: /retryfollowup {retry}"
+    )
 
 
 def client_blocked_notice(reference: str, service: str) -> str:

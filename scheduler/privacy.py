@@ -12,6 +12,8 @@ from sqlmodel import Session, delete, select
 from casework.models import CaseEvent, CaseStatus, Referral, Signposting
 from core.clock import utcnow
 from core.dialogs import DialogState
+from core.rate_limits import prune_idle_limits
+from core.updates import prune_handled_updates
 from scheduler.checkins import stop_client_checkins
 from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus, RetentionRun
 
@@ -27,7 +29,8 @@ class RetentionResult:
 
 
 def apply_retention(session: Session, retention_months: int) -> RetentionResult:
-    """Anonymise cases closed more than `retention_months` ago; drop unfinished conversations older than 14 days.
+    """Anonymise cases closed more than `retention_months` ago; drop unfinished conversations older than 14 days,
+    the record of updates handled more than a few days ago and flood counts idle for a day.
 
     Anonymised cases keep only what the statistics need (dates, reasons, ward, outcomes).
     """
@@ -42,6 +45,7 @@ def apply_retention(session: Session, retention_months: int) -> RetentionResult:
     for referral in due:
         referral.client_initials = ""
         referral.hospital_ref_enc = referral.nhs_number_enc = referral.risks_enc = ""
+        referral.hospital_ref_hash = None
         referral.anonymised = True
         session.add(referral)
         session.add(CaseEvent(referral_id=referral.id, kind="anonymised", detail=f"retention {retention_months}m"))
@@ -54,7 +58,9 @@ def apply_retention(session: Session, retention_months: int) -> RetentionResult:
     session.add(
         RetentionRun(retention_months=retention_months, anonymised_cases=len(due), purged_drafts=drafts)
     )
-    log.info("retention: %d cases anonymised, %d stale drafts purged", len(due), drafts)
+    updates, limits = prune_handled_updates(session), prune_idle_limits(session, utcnow().timestamp())
+    log.info("retention: %d cases anonymised, %d stale drafts purged, %d update ids and %d idle limits pruned",
+             len(due), drafts, updates, limits)
     return RetentionResult(len(due), drafts)
 
 

@@ -11,8 +11,8 @@ from casework.referrals import claim_case, close_case, get_referral, record_firs
 from core.clock import FrozenClock
 from core.db import session_scope
 from core.dialogs import load_dialog, start_dialog
+from core.flood import FloodLimit
 from directory.models import Organisation, Service
-from handlers.ratelimit import WINDOW_SECONDS, SlidingWindow
 from scheduler.privacy import apply_retention, forget_client
 from tests.factories import LINK_WORKER, make_referral
 
@@ -73,13 +73,18 @@ def test_forgetme_unlinks_the_client_and_keeps_the_case(engine) -> None:
         assert session.exec(select(Referral)).one().reference == reference
 
 
-def test_rate_limit_blocks_a_flood_then_recovers() -> None:
-    now = [0.0]
-    window = SlidingWindow(limit=3, clock=lambda: now[0])
-    assert [window.allow(1) for _ in range(4)] == [True, True, True, False]
-    assert window.allow(2)  # other people are unaffected
-    now[0] += WINDOW_SECONDS + 1
-    assert window.allow(1)
+def test_rate_limit_blocks_a_flood_then_recovers(engine) -> None:
+    limit = FloodLimit(per_minute=3, burst=3)
+
+    def allowed(user_id: int) -> bool:
+        with session_scope(engine) as session:
+            return limit.check(session, user_id, tap=False).allowed
+
+    with FrozenClock(datetime(2026, 3, 10, 10, 0, tzinfo=UTC)) as clock:
+        assert [allowed(1) for _ in range(4)] == [True, True, True, False]
+        assert allowed(2)  # other people are unaffected
+        clock.advance(seconds=61)
+        assert allowed(1)
 
 
 def test_retention_job_is_scheduled_nightly_and_at_start(sqlite_engine) -> None:
