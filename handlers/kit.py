@@ -250,9 +250,12 @@ def _admitted(turn: Turn) -> bool:
         log.info("update %s was already handled; nothing changed", turn.update.update_id)
         _show_where_they_are(turn)
         return False
-    if turn.update.effective_user is None:
+    if not turn.has_person:
         return True
-    admission = turn.services.flood.check(turn.session, turn.user_id, tap=turn.update.callback_query is not None)
+    answering = tuple(name for name, conversation in _CONVERSATIONS.items() if conversation.waits_for_answers)
+    waiting = active_dialog(turn.session, turn.chat_id, turn.user_id, answering) is not None
+    tap = turn.update.callback_query is not None
+    admission = turn.services.flood.check(turn.session, turn.user_id, tap=tap, in_conversation=waiting)
     if not admission.allowed and admission.first_refusal:  # said once per flood, not on every message
         if turn.update.callback_query is not None:
             turn.toast(SLOW_DOWN)
@@ -388,6 +391,7 @@ class Conversation:
     resume: Resume | None = None
     gone: str = STALE_BUTTON
     moved_hint: str = ""
+    waits_for_answers: bool = True  # its open dialog expects answers (cheap for flood counting); False: a search
 
     def __post_init__(self) -> None:
         _CONVERSATIONS[self.name] = self

@@ -19,7 +19,7 @@ TEXT_STEPS: dict[str, tuple[Conversation, TextStep]] = {
         (signposting.SIGNPOST, signposting.on_typed),
     )
 }
-STAFF_CONVERSATIONS = (referral.REFER, signposting.SIGNPOST)  # what /cancel ends
+STAFF_CONVERSATIONS = (signposting.SIGNPOST,)  # what /cancel ends, besides a referral in progress
 
 
 @on_update()
@@ -49,6 +49,7 @@ def on_not_text(turn: Turn) -> None:
 def cancel(turn: Turn) -> None:
     """/cancel: leave whatever staff conversation is open. Nothing is saved."""
     ended = [conversation.name for conversation in STAFF_CONVERSATIONS if conversation.end(turn)]
+    ended += ["refer"] if referral.end_unfinished(turn) else []
     turn.say(referral.CANCELLED if ended else "There's nothing to cancel.")
 
 

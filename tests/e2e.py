@@ -86,7 +86,8 @@ class Replies(list[dict[str, Any]]):
 
 
 def _chat_of(update: dict[str, Any]) -> int:
-    message = update.get("message") or update.get("callback_query", {}).get("message") or {}
+    message = (update.get("message") or update.get("edited_message") or update.get("callback_query", {}).get("message")
+               or {})
     return message["chat"]["id"]
 
 

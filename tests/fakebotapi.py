@@ -375,6 +375,20 @@ class BotApiState:
             self._cond.notify_all()
             return update
 
+    def redeliver(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Deliver an update again, same id (a webhook retry: Telegram delivers at least once)."""
+        with self._cond:
+            self._pending.append(update)
+            self._cond.notify_all()
+            return update
+
+    def push_edit(self, update: dict[str, Any], text: str) -> dict[str, Any]:
+        """The user edits the message an earlier update carried: an `edited_message` update, same message id."""
+        with self._cond:
+            message = dict(update["message"], text=text, edit_date=int(time.time()))
+            message.pop("entities", None)
+            return self.push_update({"edited_message": message})
+
     def push_message(self, user_id: int, content: dict[str, Any], chat_id: int | None = None) -> dict[str, Any]:
         """A user sends a message with `content` (e.g. `{"text": ...}`) in `chat_id` (default: private chat)."""
         chat = chat_id if chat_id is not None else user_id
