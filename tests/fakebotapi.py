@@ -250,6 +250,7 @@ class BotApiState:
         self._in_flight = 0
         self._stopping = False
         self.bot_id = 0
+        self.accepted_token: str | None = None  # when set, any other token is refused (401), as Telegram does
         # Bot API method names are case-insensitive; calls are recorded under the documented spelling.
         self._methods = {name.lower(): (name, getattr(self, f"_api_{name}")) for name in API_METHODS}
 
@@ -257,6 +258,8 @@ class BotApiState:
 
     def handle(self, token: str, method: str, params: dict[str, Any], files: tuple[UploadedFile, ...]) -> dict:
         """Answer one Bot API request and record it."""
+        if self.accepted_token is not None and token != self.accepted_token:
+            return ApiError(401, "Unauthorized").payload()
         self.bot_id = int(token.split(":", 1)[0])
         name, handler = self._methods.get(method.lower(), (method, None))
         counted = name != "getUpdates"
