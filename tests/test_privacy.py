@@ -98,3 +98,35 @@ def test_retention_job_is_scheduled_nightly_and_at_start(sqlite_engine) -> None:
     assert str(jobs[JOB_ID].trigger) == "cron[hour='2', minute='30']"
     assert JOB_ID + "-at-start" in jobs
     assert run_retention(sqlite_engine, 24).anonymised_cases == 0
+
+
+async def test_a_failed_retention_pass_is_tried_again_with_growing_delays(sqlite_engine, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from sqlalchemy.exc import OperationalError
+
+    from scheduler import retention
+    from scheduler.models import RetentionRun
+
+    real, calls, delays = retention.run_retention, [], []
+    due = [(retention._retention_job, retention.RetentionJob(sqlite_engine, 24, retry_base_seconds=10))]
+
+    def locked_twice(engine, months):  # type: ignore[no-untyped-def]
+        calls.append(months)
+        if len(calls) <= 2:
+            raise OperationalError("UPDATE referral ...", {}, Exception("database is locked"))
+        return real(engine, months)
+
+    class JobQueue:  # records what the job asks for; the loop below fires it
+        def run_once(self, callback, when, data, name, job_kwargs):  # type: ignore[no-untyped-def]
+            delays.append(when)
+            due.append((callback, data))
+
+    monkeypatch.setattr(retention, "run_retention", locked_twice)
+    while due:
+        callback, data = due.pop(0)
+        await callback(SimpleNamespace(job=SimpleNamespace(data=data), job_queue=JobQueue()))
+    assert delays == [10, 20]  # tried again with growing delays, not at the next night
+    assert len(calls) == 3
+    with session_scope(sqlite_engine) as session:
+        assert len(session.exec(select(RetentionRun)).all()) == 1
