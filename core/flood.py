@@ -9,11 +9,11 @@ a script sending ten messages a second is stopped within seconds. Rows idle for 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from core.clock import utcnow
 from core.rate_limits import Admission, Rate, admit
 
 TAP_COST = 0.25
@@ -27,8 +27,11 @@ class FloodLimit:
     per_minute: float
     burst: int = 20
 
-    def check(self, session: Session, user_id: int, *, tap: bool, in_conversation: bool = False) -> Admission:
-        """Count one update from `user_id` in this transaction; refused when they are flooding."""
+    def check(
+        self, session: Session, user_id: int, *, tap: bool, in_conversation: bool = False, now: float | None = None
+    ) -> Admission:
+        """Count one update from `user_id` in this transaction; refused when they are flooding. Floods happen in
+        real seconds, so `now` defaults to the wall clock (never the app's `utcnow`, which tests may freeze)."""
         cost = ANSWER_COST if in_conversation else TAP_COST if tap else 1.0
         rate = Rate.per_minute(self.per_minute, self.burst)
-        return admit(session, f"flood:user:{user_id}", rate, utcnow().timestamp(), cost)
+        return admit(session, f"flood:user:{user_id}", rate, time.time() if now is None else now, cost)

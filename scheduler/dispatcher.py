@@ -17,7 +17,7 @@ import logging
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, update
@@ -222,10 +222,11 @@ class Dispatcher:
         if self._stopping or utcnow() >= latest:
             return self._record(followup_id, FollowUpStatus.PENDING, "released")
         if self.pacer is not None:
-            slot = await self.pacer.wait_turn(outgoing.chat_id, min(latest, utcnow() + CLAIM_AHEAD).timestamp())
-            if not slot.reserved:  # the chat is busy for a while: back to the queue until its turn
+            within = min(CLAIM_AHEAD, latest - utcnow()).total_seconds()
+            later = await self.pacer.wait_turn(outgoing.chat_id, within)
+            if later is not None:  # the chat is busy for a while: back to the queue until its turn
                 return self._record(followup_id, FollowUpStatus.PENDING, "released",
-                                    due_at=datetime.fromtimestamp(slot.start, UTC))
+                                    due_at=utcnow() + timedelta(seconds=later))
         if not self._mark_sending(followup_id):
             return "released"
         try:

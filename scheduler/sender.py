@@ -10,6 +10,7 @@ and the dispatcher's `SharedPacer` also spaces messages to each chat before a ro
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,7 +21,6 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import AIORateLimiter
 
-from core.clock import utcnow
 from core.db import session_scope
 from core.message_limits import check_callback_data, split_message
 from core.rate_limits import Rate, Slot, reserve
@@ -64,9 +64,10 @@ class Sender(Protocol):
 
 
 class Pacer(Protocol):
-    """Waits until a message to `chat_id` may go; a slot later than `latest` (epoch seconds) is not booked."""
+    """Waits until a message to `chat_id` may go and returns None; when its turn is more than `within` seconds
+    away, books nothing and returns how many seconds that is."""
 
-    async def wait_turn(self, chat_id: int, latest: float) -> Slot: ...
+    async def wait_turn(self, chat_id: int, within: float) -> float | None: ...
 
 
 def never_sent(error: BaseException) -> bool:
@@ -89,20 +90,28 @@ def _overall_and_group(limits: SendLimits, chat_id: object) -> list[tuple[str, R
 
 
 class SharedPacer:
-    """The dispatcher's pacing: each chat's and the overall limit, booked in the database before a row is sent."""
+    """The dispatcher's pacing: each chat's and the overall limit, booked in the database before a row is sent.
 
-    def __init__(self, engine: Engine, limits: SendLimits | None = None) -> None:
-        self.engine, self.limits = engine, limits or SendLimits()
+    Telegram's limits are in real seconds, so this reads the wall clock (`clock`), never the app's `utcnow`, which
+    tests may freeze."""
 
-    async def wait_turn(self, chat_id: int, latest: float) -> Slot:
+    def __init__(self, engine: Engine, limits: SendLimits | None = None, clock: Callable[[], float] = time.time):
+        self.engine, self.limits, self.clock = engine, limits or SendLimits(), clock
+
+    async def wait_turn(self, chat_id: int, within: float) -> float | None:
         wanted = [*_overall_and_group(self.limits, chat_id)]
         if chat_id > 0:
             wanted.append((f"send:chat:{chat_id}", self.limits.private))
-        now = utcnow().timestamp()
-        slot = await asyncio.to_thread(self.book, wanted, now, latest)
-        if slot.reserved and slot.start > now:
+        now = self.clock()
+        slot = await asyncio.to_thread(self.book, wanted, now, now + within)
+        if not slot.reserved:
+            return slot.start - now
+        await self.wait_until(slot, now)
+        return None
+
+    async def wait_until(self, slot: Slot, now: float) -> None:
+        if slot.start > now:
             await asyncio.sleep(slot.start - now)
-        return slot
 
     def book(self, wanted: list[tuple[str, Rate]], now: float, latest: float | None) -> Slot:
         """Book `wanted` in one short transaction of its own."""
@@ -132,10 +141,8 @@ class SharedRateLimiter(AIORateLimiter):
             rate_limit_args = None
         elif endpoint in MESSAGE_ENDPOINTS:
             wanted = _overall_and_group(self._pacer.limits, _chat_id(data))
-            now = utcnow().timestamp()
-            slot = await asyncio.to_thread(self._pacer.book, wanted, now, None)
-            if slot.start > now:
-                await asyncio.sleep(slot.start - now)
+            now = self._pacer.clock()
+            await self._pacer.wait_until(await asyncio.to_thread(self._pacer.book, wanted, now, None), now)
         return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
     async def shutdown(self) -> None:
