@@ -31,7 +31,7 @@ from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
 from casework.models import CaseStatus, Referral, Signposting  # noqa: E402
-from core.db import make_engine, migrate  # noqa: E402
+from core.db import make_engine, migrate, session_scope  # noqa: E402
 from core.rate_limits import RateLimitState  # noqa: E402
 from directory.models import Organisation, Service  # noqa: E402
 from scheduler.dispatcher import Dispatcher  # noqa: E402
@@ -47,13 +47,14 @@ POLICY = FollowUpPolicy(quiet_hours_start=0, quiet_hours_end=0, allow_weekend_pr
 def schedule(engine: Engine, rows: int, chats: int) -> None:
     """`rows` engagement checks due now, over `chats` link workers' cases."""
     now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        if session.get(Service, "svc-bench") is None:
+            session.add(Organisation(id="org-bench", name="Bench"))
+            session.flush()
+            session.add(Service(id="svc-bench", organisation_id="org-bench", name="Bench service"))
     with engine.begin() as connection:
         for table in (FollowUp, Signposting, Referral, RateLimitState):
             connection.execute(delete(table))
-        if not connection.execute(Service.__table__.select()).first():
-            connection.execute(insert(Organisation), [{"id": "org-bench", "name": "Bench"}])
-            connection.execute(insert(Service), [{"id": "svc-bench", "organisation_id": "org-bench",
-                                                  "name": "Bench service"}])
         connection.execute(insert(Referral), [
             {"id": n + 1, "reference": f"SP-B{n:05d}", "created_at": now - timedelta(days=20), "referrer_user_id": 1,
              "referrer_chat_id": 1, "source_ward": "Bench", "source_role": "ward_staff", "consent_share": True,

@@ -50,7 +50,7 @@ async def test_the_team_post_and_the_referrers_notices_survive_telegram_failing(
     async with running_bot(quick_retries(settings), fake_bot_api) as bot:
         await enrol(bot, NURSE, "ward")
         await enrol(bot, WORKER, "linkworker")
-        fake_bot_api.fail_next("sendMessage", times=2, error_code=502, chat_id=TEAM_CHAT)  # Telegram has a bad minute
+        fake_bot_api.fail_next("sendMessage", times=1, error_code=502, chat_id=TEAM_CHAT)  # Telegram has a bad moment
         reference = await complete_referral(bot)
         post = await fake_bot_api.wait_for(chat_id=TEAM_CHAT, contains=reference, timeout=WAIT)
         assert [("Claim", f"c:claim:{reference}")] == FakeBotApi.buttons(post)
