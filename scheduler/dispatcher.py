@@ -165,7 +165,8 @@ class Dispatcher:
         time, until nothing is left. In quiet hours only messages owed now go out."""
         stats = DispatchStats(quiet=not self.policy.is_allowed(utcnow()))
         wanted = None if only is None else list(only)
-        await asyncio.gather(*(self._work(stats, wanted) for _ in range(self.concurrency)))
+        workers = self.concurrency if wanted is None else min(self.concurrency, len(wanted))
+        await asyncio.gather(*(self._work(stats, wanted) for _ in range(workers)))
         return stats
 
     async def dispatch_due(self) -> DispatchStats:
