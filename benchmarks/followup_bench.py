@@ -4,8 +4,8 @@ Run: `.venv/bin/python benchmarks/followup_bench.py [--postgres postgresql://use
 For each backend it bulk-inserts `--rows` overdue follow-ups (as if the bot had been down while they fell due, plus
 a few rows a crashed process left mid-send), then "restarts" with a fresh engine and dispatcher and prints:
   * recovery: the start-up upkeep pass (interrupted rows reported) and the time to claim every overdue row;
-  * dispatch: a sample of real sends through PTB over HTTP to the fake Bot API server (tests/fakebotapi.py, run in
-    its own process), rate limiter off, so the figure is the engine's own ceiling.
+  * dispatch: a sample of real sends through PTB over HTTP to the fake Bot API server (tests/fakebotapi.py, in
+    this process's threads), rate limiter and pacing off, so the figure is the engine's own ceiling.
 With `--postgres` a throwaway database is created on that server (and dropped afterwards).
 """
 
@@ -38,7 +38,7 @@ from scheduler.dispatcher import Dispatcher  # noqa: E402
 from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus  # noqa: E402
 from scheduler.policy import FollowUpPolicy  # noqa: E402
 from scheduler.sender import TelegramSender  # noqa: E402
-from tests.fakebotapi import FakeBotApiProcess  # noqa: E402
+from tests.fakebotapi import FakeBotApi  # noqa: E402
 
 TOKEN = "123456:BENCH-TOKEN"
 CASES = 2_000
@@ -175,20 +175,33 @@ class InstantSender:
         return self.count
 
 
+class Sampling:
+    """Wraps a sender; stops the dispatcher once `sample` messages have gone."""
+
+    def __init__(self, sender: Any, sample: int) -> None:
+        self.sender, self.sample, self.count = sender, sample, 0
+        self.dispatcher: Dispatcher | None = None
+
+    async def send(self, chat_id: int, text: str, buttons: Any) -> int:
+        message_id = await self.sender.send(chat_id, text, buttons)
+        self.count += 1
+        if self.count >= self.sample and self.dispatcher is not None:
+            self.dispatcher.stop()
+        return message_id
+
+
 async def dispatch(engine: Engine, sender: Any, sample: int, concurrency: int) -> tuple[int, float]:
     """Dispatch until about `sample` follow-ups are sent; (sent, seconds)."""
-    dispatcher = Dispatcher(engine, sender, POLICY, "bench-dispatch", batch_size=200, concurrency=concurrency)
-    sent, started = 0, time.perf_counter()
-    while sent < sample:
-        stats = await dispatcher.dispatch_once()
-        if not stats.claimed:
-            break
-        sent += stats.sent
-    return sent, time.perf_counter() - started
+    sampling = Sampling(sender, sample)
+    dispatcher = Dispatcher(engine, sampling, POLICY, "bench-dispatch", concurrency=concurrency)
+    sampling.dispatcher = dispatcher
+    started = time.perf_counter()
+    stats = await dispatcher.dispatch_once()
+    return stats.sent, time.perf_counter() - started
 
 
 async def dispatch_over_http(engine: Engine, base_url: str, sample: int, concurrency: int) -> tuple[int, float]:
-    """Through PTB's Bot over real HTTP to the fake server, rate limiter off."""
+    """Through PTB's Bot over real HTTP to the fake server, rate limiter and pacing off."""
     request = HTTPXRequest(connection_pool_size=concurrency * 2)
     async with Bot(TOKEN, base_url=base_url, request=request) as bot:
         return await dispatch(engine, TelegramSender(bot), sample, concurrency)
@@ -211,7 +224,7 @@ def run_backend(label: str, url: str, args: argparse.Namespace, fake_base_url: s
     engine.dispose()
     print(f"\n== {label}: {args.rows:,} follow-ups ({INTERRUPTED_ROWS} left mid-send by a crash)")
     print(f"  bulk insert                 {insert_seconds:8.2f} s ({args.rows / insert_seconds:,.0f} rows/s)")
-    print(f"  restart upkeep pass         {upkeep_seconds:8.3f} s (interrupted rows marked failed, admins notified)")
+    print(f"  restart upkeep pass         {upkeep_seconds:8.3f} s (rows caught mid-send failed, one digest to admins)")
     print(f"  first batch claimed         {first_claim_ms:8.1f} ms ({CLAIM_BATCH} rows)")
     print(
         f"  claim every overdue row     {claim_all_seconds:8.2f} s ({claimed:,} rows, "
@@ -226,7 +239,7 @@ def run_backend(label: str, url: str, args: argparse.Namespace, fake_base_url: s
         f"(PTB -> fake Bot API, concurrency {args.concurrency}, rate limiter off); {remaining:,} still pending"
     )
     print(
-        f"  at Telegram's cap ({TELEGRAM_CAP_PER_SECOND}/s, PTB AIORateLimiter in production) {args.rows:,} "
+        f"  at Telegram's cap ({TELEGRAM_CAP_PER_SECOND}/s, shared rate limits in production) {args.rows:,} "
         f"prompts need {args.rows / TELEGRAM_CAP_PER_SECOND / 60:,.0f} min; the engine is not the bottleneck"
     )
 
@@ -238,7 +251,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="sends in flight per dispatcher")
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL server (temp database)")
     args = parser.parse_args()
-    with FakeBotApiProcess() as fake:
+    with FakeBotApi() as fake:
         with sqlite_database() as url:
             run_backend("SQLite", url, args, fake.base_url)
         if args.postgres:

@@ -7,6 +7,7 @@ PTB appends the token. `TELEGRAM_API_FILE_URL` likewise, e.g. `http://127.0.0.1:
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import logging
 from collections.abc import Iterator
@@ -18,12 +19,14 @@ from urllib.parse import urlsplit
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
-from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, ApplicationBuilder
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import ApplicationBuilder
+from telegram.request import HTTPXRequest
 
+from bot.webhook import WebhookServer
 from core.crypto import FieldCipher, load_or_create_key
 from core.db import make_engine, migrate, sqlite_path
-from core.flood import SlidingWindow
+from core.flood import FloodLimit
 from core.runtime import Runtime
 from core.settings import PROJECT_ROOT, Settings
 from directory.live import LiveDirectory, default_index_path
@@ -33,6 +36,7 @@ from handlers.context import CONTEXT_TYPES, Services, SignpostApplication, Signp
 from scheduler.engine import FollowUpEngine
 from scheduler.hooks import FollowUpPlanner
 from scheduler.policy import FollowUpPolicy
+from scheduler.sender import SharedRateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +58,7 @@ UPDATE_OPTIONS: dict[str, Any] = {"allowed_updates": Update.ALL_TYPES, "drop_pen
 RETRY_FOREVER = -1
 READY_LOG = "Signpost ready"  # logged once start-up is done; process supervisors and tests wait for it
 _STARTUP_LOCK_ID = 0x5167_9057  # pg_advisory_lock key shared by every Signpost process
+STARTUP_ATTEMPTS = 3  # tries to reach Telegram at start (1 s, then 2 s apart) before giving up with one clear line
 
 
 class ConfigurationError(ValueError):
@@ -147,16 +152,53 @@ async def _post_init(application: SignpostApplication) -> None:
 
 
 async def _started(context: SignpostContext) -> None:
-    """Once updates are flowing: start the follow-up engine (its first pass, crash recovery, runs at once) and
-    log READY_LOG."""
-    application, runtime = context.application, context.runtime
-    job_queue = context.job_queue
+    """Once the application runs: start the follow-up engine (its first pass, crash recovery, runs at once); when
+    polling, updates are flowing now, so log READY_LOG (the webhook server logs it once its port is open)."""
+    runtime, job_queue = context.runtime, context.job_queue
     assert job_queue is not None
-    FollowUpEngine(runtime.engine, runtime.settings, context.bot, running=lambda: application.running).schedule(
-        job_queue
+    context.services.delivery.schedule(job_queue)
+    if not runtime.settings.webhook_url:
+        log_ready(context.bot.username, "polling")
+
+
+def log_ready(username: str, mode: str) -> None:
+    """The one line saying the bot is serving (process supervisors and tests wait for it)."""
+    logger.info("%s as @%s (%s)", READY_LOG, username, mode)
+
+
+async def who_am_i(settings: Settings, attempts: int = STARTUP_ATTEMPTS) -> str:
+    """The bot's username, asked of the Bot API at `TELEGRAM_API_BASE_URL`; a `ConfigurationError` with one clear
+    line when the token is refused or the API can't be reached after a few tries (instead of retrying silently)."""
+    assert settings.telegram_bot_token
+    request = HTTPXRequest(connect_timeout=5, read_timeout=10)
+    bot = Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url, request=request)
+    problem: TelegramError | None = None
+    for attempt in range(attempts):
+        try:
+            async with bot:
+                return bot.username
+        except InvalidToken:  # its message quotes the token: never shown
+            raise ConfigurationError(
+                f"the Bot API at {settings.telegram_api_base_url} refused TELEGRAM_BOT_TOKEN. Check the token from "
+                "@BotFather, and that TELEGRAM_API_BASE_URL ends in /bot"
+            ) from None
+        except TelegramError as error:
+            problem = error
+            if attempt + 1 < attempts:
+                await asyncio.sleep(2**attempt)
+    raise ConfigurationError(
+        f"cannot reach the Telegram Bot API at {settings.telegram_api_base_url} ({type(problem).__name__}). "
+        "Check TELEGRAM_API_BASE_URL and the network"
     )
-    mode = "webhook" if runtime.settings.webhook_url else "polling"
-    logger.info("%s as @%s (%s)", READY_LOG, context.bot.username, mode)
+
+
+def check_telegram(settings: Settings) -> str:
+    """`who_am_i` on an event loop of its own (PTB's `run_polling` makes its own afterwards)."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(who_am_i(settings))
+    finally:
+        loop.close()
 
 
 def build_application(runtime: Runtime) -> SignpostApplication:
@@ -169,8 +211,9 @@ def build_application(runtime: Runtime) -> SignpostApplication:
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .context_types(CONTEXT_TYPES)
-        # Telegram's limits: ~30 messages/s overall, 20/minute per group; a 429 is retried after its retry_after.
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, group_max_rate=20, group_time_period=60, max_retries=3))
+        # Telegram's limits (~30 messages/s overall, 20/minute per group), counted in the database so they hold
+        # across processes, on the limiter's own connections; a 429 is retried after its retry_after.
+        .rate_limiter(SharedRateLimiter(make_engine(settings.database_url), max_retries=3))
         .connect_timeout(5)
         .read_timeout(15)
         .write_timeout(20)
@@ -190,7 +233,8 @@ def build_application(runtime: Runtime) -> SignpostApplication:
             check_every=settings.search_index_check_seconds,
         ),
         followups=FollowUpPlanner(FollowUpPolicy.from_settings(settings)),
-        flood=SlidingWindow(settings.user_rate_limit_per_minute),
+        flood=FloodLimit(settings.user_rate_limit_per_minute, settings.user_rate_burst),
+        delivery=FollowUpEngine(runtime.engine, settings, application.bot, running=lambda: application.running),
     )
     register_all(application)
     return application
@@ -217,13 +261,23 @@ def run_polling(application: SignpostApplication) -> None:
     application.run_polling(bootstrap_retries=RETRY_FOREVER, **UPDATE_OPTIONS)
 
 
+def webhook_server(application: SignpostApplication, settings: Settings) -> WebhookServer:
+    """Our webhook server for `application` (secret and size checked before a body is read; bot/webhook.py)."""
+    options = webhook_options(settings)
+    return WebhookServer(application, settings, options, lambda: log_ready(application.bot.username, "webhook"))
+
+
 def run_webhook(application: SignpostApplication, settings: Settings) -> None:
-    """Serve with PTB's webhook server (several processes may share one token behind a load balancer)."""
-    application.run_webhook(bootstrap_retries=RETRY_FOREVER, **webhook_options(settings))
+    """Serve by webhook until SIGINT/SIGTERM (several processes may share one token behind a load balancer)."""
+    asyncio.run(webhook_server(application, settings).serve())
 
 
 def run(application: SignpostApplication, settings: Settings) -> None:
-    """Webhook mode when `WEBHOOK_URL` is set, polling otherwise."""
+    """Check Telegram can be reached with this token (fail fast), then webhook mode when `WEBHOOK_URL` is set,
+    polling otherwise."""
+    if settings.webhook_url:
+        webhook_options(settings)  # a missing secret fails before any network call
+    check_telegram(settings)
     if settings.webhook_url:
         run_webhook(application, settings)
     else:

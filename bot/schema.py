@@ -4,6 +4,8 @@ from sqlmodel import SQLModel
 
 import casework.models
 import core.dialogs
+import core.rate_limits
+import core.updates
 import directory.models
 import scheduler.models
 

@@ -189,6 +189,9 @@ class Referral(SQLModel, table=True):
     consent_gp: bool = False
     client_initials: str = Field(max_length=4)
     hospital_ref_enc: str = ""  # Fernet token
+    # keyed hash of the normalised hospital ref (core.crypto.FieldCipher.keyed_hash): finds a repeat referral
+    # without storing or comparing the plaintext
+    hospital_ref_hash: str | None = Field(default=None, max_length=64, index=True)
     nhs_number_enc: str = ""  # Fernet token, optional
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     urgency: Urgency = Field(default=Urgency.ROUTINE, max_length=16)

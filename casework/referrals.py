@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import case, func, update
@@ -28,6 +28,7 @@ from core.clock import utcnow
 from core.crypto import FieldCipher
 from core.identifiers import mask
 
+REPEAT_WARNING_DAYS = 14  # the same hospital ref referred again within this is flagged to the referrer
 _REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _REF_PATTERN = re.compile(r"^SP-?([A-Z0-9]{6})$")
 NO_RISKS = "None known"  # the referral form's button answer: not sensitive, shown to everyone
@@ -161,6 +162,7 @@ def create_referral(
         consent_gp=draft.consent_gp,
         client_initials=draft.client_initials,
         hospital_ref_enc=cipher.encrypt(draft.hospital_ref),
+        hospital_ref_hash=hospital_ref_key(draft.hospital_ref, cipher),
         nhs_number_enc=cipher.encrypt(draft.nhs_number),
         reasons=reasons,
         urgency=draft.urgency,
@@ -177,6 +179,27 @@ def create_referral(
         _event(session, referral, referrer_user_id, "risk_flagged", f"{draft.risk_flag} {draft.risk_concern}")
     (hooks or NoFollowUps()).referral_created(session, referral)
     return referral
+
+
+def hospital_ref_key(hospital_ref: str, cipher: FieldCipher) -> str | None:
+    """The keyed hash a hospital ref is matched by (spacing and case ignored); None when there is none."""
+    compact = hospital_ref.upper().replace(" ", "")
+    return cipher.keyed_hash(compact) if compact else None
+
+
+def recent_referral_for(
+    session: Session, hospital_ref: str, cipher: FieldCipher, days: int = REPEAT_WARNING_DAYS
+) -> Referral | None:
+    """The latest referral of the same hospital ref in the last `days` days (compared by keyed hash), if any."""
+    key = hospital_ref_key(hospital_ref, cipher)
+    if key is None:
+        return None
+    since = utcnow() - timedelta(days=days)
+    return session.exec(
+        select(Referral)
+        .where(Referral.hospital_ref_hash == key, Referral.created_at >= since)
+        .order_by(Referral.created_at.desc())  # type: ignore[attr-defined]
+    ).first()
 
 
 def get_referral(session: Session, reference: str) -> Referral | None:

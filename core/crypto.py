@@ -18,11 +18,17 @@ class FieldCipher:
     def __init__(self, key: str | bytes) -> None:
         self._fernet = Fernet(key)
         raw = key.encode("ascii") if isinstance(key, str) else key
-        # A separate key for pseudonyms, derived from the field key, so a pseudonym never reveals the field key.
+        # Separate keys for pseudonyms and keyed hashes, derived from the field key (HMAC as a one-step KDF), so
+        # neither reveals the field key and neither can be checked against guesses without the deployment's key.
         self._pseudonym_key = hmac.new(raw, b"signpost pseudonym v1", hashlib.sha256).digest()
+        self._hash_key = hmac.new(raw, b"signpost keyed-hash v1", hashlib.sha256).digest()
 
     def encrypt(self, text: str) -> str:
         return self._fernet.encrypt(text.encode("utf-8")).decode("ascii") if text else ""
+
+    def keyed_hash(self, text: str) -> str:
+        """HMAC-SHA256 of `text` under the deployment's key: equal texts match, the text itself is never stored."""
+        return hmac.new(self._hash_key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def decrypt(self, token: str) -> str:
         if not token:

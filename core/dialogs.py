@@ -30,6 +30,9 @@ class DialogState(SQLModel, table=True):
     step: str = Field(max_length=32)
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     version: int = 0
+    # The typed message that last moved it (Telegram numbers a chat's messages in order): an older or repeated
+    # message (a redelivery, an edit of an earlier answer) can't answer the question after the one it answered.
+    answered_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -43,6 +46,16 @@ class Dialog:
     step: str
     data: dict[str, Any] = field(default_factory=dict)
     version: int = 0
+    answered_message_id: int | None = None
+
+    def answers_an_earlier_step(self, message_id: int | None) -> bool:
+        """Whether typed message `message_id` is the one that already moved this dialog, or older."""
+        last = self.answered_message_id
+        return message_id is not None and last is not None and message_id <= last
+
+
+def _snapshot(row: DialogState) -> Dialog:
+    return Dialog(row.chat_id, row.user_id, row.name, row.step, dict(row.data), row.version, row.answered_message_id)
 
 
 class StaleDialog(RuntimeError):
@@ -51,9 +64,7 @@ class StaleDialog(RuntimeError):
 
 def load_dialog(session: Session, chat_id: int, user_id: int, name: str) -> Dialog | None:
     row = session.get(DialogState, (chat_id, user_id, name))
-    if row is None:
-        return None
-    return Dialog(chat_id, user_id, name, row.step, dict(row.data), row.version)
+    return None if row is None else _snapshot(row)
 
 
 def active_dialog(session: Session, chat_id: int, user_id: int, names: tuple[str, ...]) -> Dialog | None:
@@ -63,23 +74,32 @@ def active_dialog(session: Session, chat_id: int, user_id: int, names: tuple[str
         .where(DialogState.chat_id == chat_id, DialogState.user_id == user_id, DialogState.name.in_(names))
         .order_by(DialogState.updated_at.desc())
     ).first()
-    return None if row is None else Dialog(chat_id, user_id, row.name, row.step, dict(row.data), row.version)
+    return None if row is None else _snapshot(row)
 
 
-def start_dialog(session: Session, chat_id: int, user_id: int, name: str, step: str, data: dict[str, Any]) -> Dialog:
-    """Begin (or restart) a dialog at `step`."""
+def start_dialog(
+    session: Session, chat_id: int, user_id: int, name: str, step: str, data: dict[str, Any],
+    message_id: int | None = None,
+) -> Dialog:
+    """Begin (or restart) a dialog at `step` (`message_id`: the typed message that started it, if any)."""
     row = session.get(DialogState, (chat_id, user_id, name))
     version = 0 if row is None else row.version + 1
     if row is None:
         row = DialogState(chat_id=chat_id, user_id=user_id, name=name, step=step)
     row.step, row.data, row.version, row.updated_at = step, data, version, utcnow()
+    if message_id is not None:
+        row.answered_message_id = message_id
     session.add(row)
     session.flush()
-    return Dialog(chat_id, user_id, name, step, dict(data), version)
+    return _snapshot(row)
 
 
-def advance_dialog(session: Session, dialog: Dialog, step: str, data: dict[str, Any]) -> Dialog:
-    """Move to `step` with `data`, only if nobody else moved it since `dialog` was read."""
+def advance_dialog(
+    session: Session, dialog: Dialog, step: str, data: dict[str, Any], message_id: int | None = None
+) -> Dialog:
+    """Move to `step` with `data`, only if nobody else moved it since `dialog` was read (`message_id`: the typed
+    message that answered, if any)."""
+    answered = dialog.answered_message_id if message_id is None else message_id
     result = session.execute(
         update(DialogState)
         .where(
@@ -88,11 +108,11 @@ def advance_dialog(session: Session, dialog: Dialog, step: str, data: dict[str, 
             DialogState.name == dialog.name,
             DialogState.version == dialog.version,
         )
-        .values(step=step, data=data, version=dialog.version + 1, updated_at=utcnow())
+        .values(step=step, data=data, version=dialog.version + 1, answered_message_id=answered, updated_at=utcnow())
     )
     if result.rowcount != 1:
         raise StaleDialog(dialog.name)
-    return Dialog(dialog.chat_id, dialog.user_id, dialog.name, step, dict(data), dialog.version + 1)
+    return Dialog(dialog.chat_id, dialog.user_id, dialog.name, step, dict(data), dialog.version + 1, answered)
 
 
 def end_dialog(session: Session, chat_id: int, user_id: int, name: str) -> bool:

@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     inactive_case_notice_days: int = 30  # ...this many days later it is closed as inactive and anonymised
     search_retention_months: int = 12  # unmet-need search text (and its searcher pseudonym) is deleted after this
     notes_encryption_key: str | None = None
-    user_rate_limit_per_minute: int = 30
+    user_rate_limit_per_minute: int = 30  # typed messages a minute per person, on average (a tap counts 1/4)
+    user_rate_burst: int = 20  # ... and at once
     # webhook mode (polling when webhook_url is unset)
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"

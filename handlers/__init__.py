@@ -11,7 +11,6 @@ from handlers import (
     followup,
     inbox,
     privacy,
-    ratelimit,
     referral,
     report,
     router,
@@ -20,7 +19,8 @@ from handlers import (
 )
 
 # Order matters where handlers could match the same update: errors last (it catches what nothing else took).
-HANDLER_MODULES = (ratelimit, basic, client, staff, referral, inbox, signposting, followup, report, privacy, router,
+# Flood protection and redelivered updates are handled in every handler's transaction (handlers/kit.py).
+HANDLER_MODULES = (basic, client, staff, referral, inbox, signposting, followup, report, privacy, router,
                    errors)
 
 

@@ -52,7 +52,7 @@ REMOVED_FROM_CHAT = " I've removed your message from this chat."
 TALK_BUTTON = ("🙋 Talk to a person", "menu:talk")
 TOPICS_BUTTON = ("📚 Browse topics", "menu:topics")
 START_BUTTONS: Buttons = [[("🔎 Find help", "menu:find"), TOPICS_BUTTON], [TALK_BUTTON]]
-SEARCH = Conversation("search", "s", gone=OUT_OF_DATE, moved_hint=OUT_OF_DATE)
+SEARCH = Conversation("search", "s", gone=OUT_OF_DATE, moved_hint=OUT_OF_DATE, waits_for_answers=False)
 
 
 @on_update()

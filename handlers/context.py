@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-from core.flood import SlidingWindow
+from core.flood import FloodLimit
 from core.runtime import Runtime
 from core.settings import Settings
 from directory.live import LiveDirectory
+from scheduler.engine import FollowUpEngine
 from scheduler.hooks import FollowUpPlanner
 
 
@@ -20,7 +21,8 @@ class Services:
     runtime: Runtime  # settings, database, field cipher
     directory: LiveDirectory  # the search index answering this process's searches
     followups: FollowUpPlanner  # casework's follow-up hooks: plans prompts in the same transaction
-    flood: SlidingWindow  # per-person flood protection
+    flood: FloodLimit  # per-person flood protection, counted in the database (shared by every process)
+    delivery: FollowUpEngine  # sends follow-ups and owed messages (the outbox); scheduled once updates flow
 
 
 class BotData:

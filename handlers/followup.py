@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from casework.referrals import get_referral
 from handlers.kit import Turn, on_update, small_number, staff_only
-from scheduler.admin import describe_failed, failed_followups, retry_failed_followup
+from scheduler.admin import describe_failed, failed_followups, retry_failed_followups
 from scheduler.answers import AnswerOutcome, record_answer
 from scheduler.checkins import DEEP_LINK_PREFIX, issue_client_checkin_code, redeem_client_checkin, stop_client_checkins
 from scheduler.messages import EXPIRED_BUTTON, parse_callback
@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 CHECKIN_CODE_TTL_HOURS = 24 * 14  # long enough to reach someone after discharge
 PRIVATE_ONLY = "Please send me this in a private chat, so your details stay between us."
 CHECKIN_HOW = "Please send the code your link worker gave you, like this: /checkin ABCD-EFGH"
+MAX_RETRY_IDS = 50
 
 
 @on_update()
@@ -113,24 +114,30 @@ def failed_list(turn: Turn) -> None:
     turn.say(
         "Follow-ups that were not delivered (newest first):\n"
         + "\n".join(lines)
-        + "\n\nTo try one again: /retryfollowup <number>"
+        + "\n\nTo try one again: /retryfollowup <number> (several: /retryfollowup 12 13; every one: /retryfollowup all)"
     )
 
 
 @on_update(staff_only("admin"))
 def retry_failed(turn: Turn) -> None:
-    """/retryfollowup ID: queue a failed follow-up again (admins)."""
-    text = turn.args.strip().lstrip("#")
-    followup_id = small_number(text)
-    if followup_id is None:
-        turn.say("Please give the follow-up number, like this: /retryfollowup 12")
+    """/retryfollowup ID [ID ...] or /retryfollowup all: queue failed follow-ups again (admins)."""
+    words = [word.strip(",").lstrip("#") for word in turn.args.split()]
+    everything = [word.lower() for word in words] == ["all"]
+    ids = [small_number(word) for word in words]
+    if not words or (not everything and (None in ids or len(ids) > MAX_RETRY_IDS)):
+        turn.say("Please give the follow-up numbers, like this: /retryfollowup 12 13 — or /retryfollowup all")
         return
-    queued = retry_failed_followup(turn.session, followup_id, turn.services.followups.policy)
-    turn.say(
-        f"Follow-up #{text} will be tried again shortly."
-        if queued
-        else f"Follow-up #{text} isn't a failed follow-up, so nothing was changed."
-    )
+    chosen = None if everything else [followup_id for followup_id in ids if followup_id is not None]
+    queued = retry_failed_followups(turn.session, chosen, turn.services.followups.policy)
+    if chosen is not None and len(chosen) == 1:
+        turn.say(
+            f"Follow-up #{chosen[0]} will be tried again shortly."
+            if queued
+            else f"Follow-up #{chosen[0]} isn't a failed follow-up, so nothing was changed."
+        )
+    else:
+        turn.say(f"{queued} failed follow-up(s) will be tried again shortly." if queued
+                 else "None of those is a failed follow-up, so nothing was changed.")
 
 
 def register(application: Application) -> None:

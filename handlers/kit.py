@@ -1,13 +1,23 @@
 """The one shape of every handler: read the update, do the work in one transaction, reply once it has committed.
 
 A handler is a plain function `(turn) -> None` under `@on_update(guard, ...)`. The decorator opens one database
-transaction for the whole update — guards, dialog loading and the domain call all share it — and runs it off the
-event loop. The replies the handler queued on the `Turn` are sent only after the transaction has committed, so a
-reply never announces a change that was rolled back, and no transaction stays open while Telegram is called.
+transaction for the whole update — the update's id, the person's flood allowance, guards, dialog loading and the
+domain call all share it — and runs it off the event loop. The replies the handler queued on the `Turn` are sent
+only after the transaction has committed, so a reply never announces a change that was rolled back, and no
+transaction stays open while Telegram is called. Messages the change owes to other people (a team post, a
+referrer's notice) are outbox rows written in the same transaction (`scheduler.outbox`) and sent straight after.
+
+Telegram delivers updates at least once: an update whose id is already recorded changes nothing; the person is
+shown where they are in their conversation, in case the first answer never reached them.
 
 Conversations (`Conversation`) keep their place in the dialog store with optimistic locking; when a tap or a typed
-answer finds that its dialog has moved on (a double tap, another bot process, an old button), the whole update is
-rolled back and answered the same way for every conversation: `STALE_DIALOG`, then where the person is now.
+answer finds that its dialog has moved on (a double tap, another bot process, an old button, a repeated or edited
+earlier message), the whole update is rolled back and answered the same way for every conversation:
+`STALE_DIALOG` (or `STALE_ANSWER` for typed text), then where the person is now.
+
+Every message is kept within Telegram's limits here, in one place (`core.message_limits`): long text is split at
+paragraph or line breaks with the buttons under the last part, captions over 1,024 continue as text, and button
+data over 64 bytes raises rather than being sent.
 """
 
 from __future__ import annotations
@@ -30,11 +40,14 @@ from casework.models import Role
 from casework.roles import may, role_of
 from core.clock import local_now
 from core.db import session_scope
-from core.dialogs import Dialog, StaleDialog, advance_dialog, end_dialog, load_dialog, start_dialog
+from core.dialogs import Dialog, StaleDialog, active_dialog, advance_dialog, end_dialog, load_dialog, start_dialog
+from core.message_limits import MAX_CAPTION, check_callback_data, split_message
 from core.runtime import Runtime
 from core.settings import Settings
+from core.updates import first_delivery
 from directory.search import SearchIndex
 from handlers.context import Services, SignpostContext
+from scheduler.outbox import owed_in
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +55,8 @@ Buttons = Sequence[Sequence[tuple[str, str]]]  # rows of (label, callback data)
 TOAST_CHARS = 190  # Telegram shows at most 200 characters in a button answer
 STALE_BUTTON = "Sorry, that button has expired. Please start again — nothing has been changed."
 STALE_DIALOG = "That button has expired: it's from an earlier question, so nothing has been changed."
+STALE_ANSWER = "I already have that message as the answer to an earlier question, so nothing has been changed."
+SLOW_DOWN = "You're sending messages very quickly. Please wait a minute, then try again."
 NOT_ALLOWED = (
     "Sorry, that's only for registered staff, so I haven't changed anything. "
     "If you're looking for support, type what you need help with — for example 'debt advice'."
@@ -73,6 +88,7 @@ class Turn:
         self.update, self.context, self.session = update, context, session
         self.replies: list[Reply] = []
         self.toast_text: str | None = None
+        self.owed: list[int] = []  # outbox rows the committed transaction owes (sent after the replies)
 
     # --- who, where, what --------------------------------------------------------------------------------
 
@@ -154,6 +170,14 @@ class Turn:
         return query.data if query is not None and isinstance(query.data, str) else None
 
     @property
+    def typed_message_id(self) -> int | None:
+        """The id of the typed message this update carries (new or edited); None for button taps and the rest."""
+        message = self.update.effective_message
+        if self.update.callback_query is not None or message is None:
+            return None
+        return message.message_id
+
+    @property
     def display_name(self) -> str:
         user = self.update.effective_user
         return (user.full_name if user else "")[:100]
@@ -200,17 +224,10 @@ class Turn:
         if target is not None:
             self.replies.append(Reply(instead, chat_id=chat_id, message_id=target, delete=True, best_effort=True))
 
-    def send(
-        self,
-        chat_id: int,
-        text: str,
-        buttons: Buttons = (),
-        *,
-        best_effort: bool = False,
-        remember: Callable[[Session, Message], None] | None = None,
-    ) -> None:
-        """A message to another chat (a team chat, a worker's private chat)."""
-        self.replies.append(Reply(text, buttons, chat_id=chat_id, best_effort=best_effort, remember=remember))
+    def send(self, chat_id: int, text: str, buttons: Buttons = (), *, best_effort: bool = False) -> None:
+        """A courtesy message to another chat, sent once after commit (e.g. a worker's private chat). Messages the
+        change owes someone go through the outbox instead (`scheduler.outbox`), so they are never lost."""
+        self.replies.append(Reply(text, buttons, chat_id=chat_id, best_effort=best_effort))
 
     def photo(self, image: bytes, caption: str) -> None:
         self.replies.append(Reply(caption, photo=image))
@@ -252,59 +269,120 @@ def _run(step: Step, guards: tuple[Guard, ...], update: Update, context: Signpos
     try:
         with session_scope(engine) as session:
             turn = Turn(update, context, session)
-            if all(guard(turn) for guard in guards):
+            if _admitted(turn) and all(guard(turn) for guard in guards):
                 step(turn)
-            return turn
     except DialogMoved as moved:  # rolled back; answered in a fresh transaction
         with session_scope(engine) as session:
             turn = Turn(update, context, session)
-            moved.conversation.answer_moved(turn)
-            return turn
+            if _admitted(turn):
+                moved.conversation.answer_moved(turn)
+    turn.owed = owed_in(turn.session)
+    return turn
+
+
+def _admitted(turn: Turn) -> bool:
+    """Record the update in this transaction; False (after queuing what to say) for a redelivered update or a
+    person who is flooding."""
+    bot_id = int(turn.context.bot.token.split(":", 1)[0])
+    if not first_delivery(turn.session, bot_id, turn.update.update_id):
+        log.info("update %s was already handled; nothing changed", turn.update.update_id)
+        _show_where_they_are(turn)
+        return False
+    if not turn.has_person:
+        return True
+    answering = tuple(name for name, conversation in _CONVERSATIONS.items() if conversation.waits_for_answers)
+    waiting = active_dialog(turn.session, turn.chat_id, turn.user_id, answering) is not None
+    tap = turn.update.callback_query is not None
+    admission = turn.services.flood.check(turn.session, turn.user_id, tap=tap, in_conversation=waiting)
+    if not admission.allowed and admission.first_refusal:  # said once per flood, not on every message
+        if turn.update.callback_query is not None:
+            turn.toast(SLOW_DOWN)
+        else:
+            turn.say(SLOW_DOWN)
+    return admission.allowed
+
+
+def _show_where_they_are(turn: Turn) -> None:
+    """After a redelivery: the question the person's conversation is on, in case the first answer never arrived."""
+    if not turn.has_person:
+        return
+    resumable = {name: conversation for name, conversation in _CONVERSATIONS.items() if conversation.resume}
+    dialog = active_dialog(turn.session, turn.chat_id, turn.user_id, tuple(resumable))
+    if dialog is not None:
+        resume = resumable[dialog.name].resume
+        assert resume is not None
+        resume(turn, dialog)
 
 
 async def deliver(turn: Turn) -> None:
-    """Answer the button tap (if any), then send the replies in order."""
+    """Answer the button tap (if any), send the replies in order, then the messages the change owes others."""
     query = turn.update.callback_query
     if query is not None:
         await answer_callback(query, turn.toast_text)
     for reply in turn.replies:
         await _send(turn, reply)
+    if turn.owed:
+        await turn.services.delivery.send_now(turn.owed)
 
 
 async def _send(turn: Turn, reply: Reply) -> None:
-    bot = turn.context.bot
     chat_id = turn.chat_id if reply.chat_id is None else reply.chat_id
-    markup = keyboard(reply.buttons)
-    if reply.delete:
-        await _delete(turn, chat_id, reply)
-        return
     try:
-        message = await _edited(turn, reply, markup) if reply.edit else None
-        if message is None and reply.edit and not reply.send_if_not_edited:
+        if reply.delete:
+            await _delete(turn, chat_id, reply)
             return
-        if message is None and reply.photo is not None:
-            message = await bot.send_photo(chat_id, photo=reply.photo, caption=reply.text)
-        elif message is None:
-            message = await bot.send_message(chat_id, reply.text, reply_markup=markup)
+        if reply.photo is not None:
+            message = await _send_photo(turn, chat_id, reply)
+        else:
+            message = await _send_text(turn, chat_id, reply)
     except TelegramError as problem:
         if not reply.best_effort:
             raise
         log.info("message to chat %s not delivered: %s", chat_id, type(problem).__name__)
         return
-    if reply.remember is not None:
+    if message is not None and reply.remember is not None:
         await asyncio.to_thread(_remember, turn.runtime, reply.remember, message)
 
 
-async def _edited(turn: Turn, reply: Reply, markup: InlineKeyboardMarkup | None) -> Message | None:
+async def _send_text(turn: Turn, chat_id: int, reply: Reply) -> Message | None:
+    """The text in as many messages as Telegram's limit needs, the buttons under the last; an edit replaces the
+    tapped message (or `reply.message_id`) with the first part. Returns the message carrying the buttons."""
+    *parts, last = split_message(reply.text)
+    markup = keyboard(reply.buttons)
+    first_markup = None if parts else markup
+    edited = await _edited(turn, chat_id, reply, (parts or [last])[0], first_markup) if reply.edit else None
+    if edited is None and reply.edit and not reply.send_if_not_edited:
+        return None
+    following = [*parts, last][1:] if edited is not None else [*parts, last]
+    message = edited
+    for number, part in enumerate(following, start=1):
+        message = await turn.context.bot.send_message(
+            chat_id, part, reply_markup=markup if number == len(following) else None
+        )
+    return message
+
+
+async def _send_photo(turn: Turn, chat_id: int, reply: Reply) -> Message | None:
+    """A picture with as much of the text as a caption holds; the rest follows as text."""
+    caption = split_message(reply.text, MAX_CAPTION)[0]
+    message = await turn.context.bot.send_photo(chat_id, photo=reply.photo, caption=caption)
+    rest = reply.text[len(caption):].strip()
+    if rest:
+        return await _send_text(turn, chat_id, Reply(rest, reply.buttons))
+    return message
+
+
+async def _edited(
+    turn: Turn, chat_id: int, reply: Reply, text: str, markup: InlineKeyboardMarkup | None
+) -> Message | None:
     query = turn.update.callback_query
     try:
         if reply.message_id is not None:
-            chat_id = turn.chat_id if reply.chat_id is None else reply.chat_id
             edited = await turn.context.bot.edit_message_text(
-                reply.text, chat_id=chat_id, message_id=reply.message_id, reply_markup=markup
+                text, chat_id=chat_id, message_id=reply.message_id, reply_markup=markup
             )
         elif query is not None and query.message is not None:
-            edited = await query.edit_message_text(reply.text, reply_markup=markup)
+            edited = await query.edit_message_text(text, reply_markup=markup)
         else:
             return None
     except BadRequest as problem:  # too old to edit, gone, or unchanged: a fresh message instead
@@ -374,6 +452,7 @@ def private_only(refusal: str) -> Guard:
 
 TextStep = Callable[[Turn, Dialog], bool]  # True when it used the typed text
 Resume = Callable[[Turn, Dialog], None]
+_CONVERSATIONS: dict[str, Conversation] = {}  # every conversation by name (to resume one after a redelivery)
 
 
 @dataclass(frozen=True)
@@ -388,18 +467,26 @@ class Conversation:
     resume: Resume | None = None
     gone: str = STALE_BUTTON
     moved_hint: str = ""
+    waits_for_answers: bool = True  # its open dialog expects answers (cheap for flood counting); False: a search
+
+    def __post_init__(self) -> None:
+        _CONVERSATIONS[self.name] = self
 
     def load(self, turn: Turn) -> Dialog | None:
         return load_dialog(turn.session, turn.chat_id, turn.user_id, self.name)
 
     def start(self, turn: Turn, step: str, data: dict[str, Any]) -> Dialog:
         """Begin (or begin again) at `step`."""
-        return start_dialog(turn.session, turn.chat_id, turn.user_id, self.name, step, data)
+        return start_dialog(turn.session, turn.chat_id, turn.user_id, self.name, step, data, turn.typed_message_id)
 
     def advance(self, turn: Turn, dialog: Dialog, step: str, data: dict[str, Any]) -> Dialog:
-        """Move on from `dialog` — only if nobody moved it since it was read (else the update is undone)."""
+        """Move on from `dialog` — only if nobody moved it since it was read, and (for typed text) only with a
+        message newer than the one that moved it last; else the update is undone."""
+        message_id = turn.typed_message_id
+        if dialog.answers_an_earlier_step(message_id):
+            raise DialogMoved(self)
         try:
-            return advance_dialog(turn.session, dialog, step, data)
+            return advance_dialog(turn.session, dialog, step, data, message_id)
         except StaleDialog:
             raise DialogMoved(self) from None
 
@@ -423,7 +510,8 @@ class Conversation:
 
     def answer_moved(self, turn: Turn) -> None:
         """The one answer to a stale tap or answer, for every conversation: say so, then show where things are."""
-        turn.say(f"{STALE_DIALOG} {self.moved_hint}".strip())
+        stale = STALE_DIALOG if turn.update.callback_query is not None else STALE_ANSWER
+        turn.say(f"{stale} {self.moved_hint}".strip())
         dialog = self.load(turn)
         if dialog is not None and self.resume is not None:
             self.resume(turn, dialog)
@@ -433,7 +521,10 @@ class Conversation:
 
 
 def keyboard(rows: Buttons) -> InlineKeyboardMarkup | None:
-    """An inline keyboard from rows of (label, callback data); None when there are no buttons."""
+    """An inline keyboard from rows of (label, callback data); None when there are no buttons.
+
+    Raises `CallbackDataTooLong` for data Telegram would refuse: that is a bug in the button, caught by tests."""
+    check_callback_data(rows)
     built = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows if row]
     return InlineKeyboardMarkup(built) if built else None
 

@@ -3,6 +3,10 @@
 The form itself (questions, checks, summary, submitting) is `casework.referral_form`; this module only reads taps
 and typed answers, calls it and shows the next question. Each answer is a dialog step in the database, so a restart
 or crash resumes where the nurse was.
+
+Submitting is idempotent: the dialog moves to a last step, `SENT`, holding only the new reference (in the same
+transaction as the referral), so a retap of "Send", a redelivered tap or a crash before the reply is answered
+truthfully with that reference instead of "nothing has been changed".
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from casework import referral_form as form
 from casework.models import REASON_LABELS
+from casework.referrals import recent_referral_for
 from casework.validation import InputProblem
+from core.clock import local_time
 from core.dialogs import Dialog
 from core.identifiers import identifier_in, mask
 from handlers.kit import STALE_BUTTON, Buttons, Conversation, Turn, chunk, on_update, private_only, staff_only
@@ -28,10 +34,24 @@ NO_CONSENT = (
 USE_BUTTONS = "Please use the buttons for this one."
 CANCELLED = "Cancelled. Nothing was saved."
 REMOVED = "I've removed your message from this chat, so it doesn't stay on your phone."
+ALREADY_SENT = "This referral was already sent, so nothing new was created."
+SENT = "sent"  # the dialog's last step, after submitting: holds only the reference
+LAST_WARD = "=ward"  # the remembered-ward button's value (the ward itself could be too long for button data)
+
+
+def _sent_text(reference: str) -> str:
+    return (
+        f"Referral sent. Reference: {reference}\n\n"
+        "Please note this reference. I'll message you when a link worker picks it up, and when the case closes."
+    )
 
 
 def ask(turn: Turn, dialog: Dialog, *, edit: bool = False, intro: str = "") -> None:
-    """Show the question for the dialog's current step (after `intro`, e.g. what was just noted)."""
+    """Show the question for the dialog's current step (after `intro`, e.g. what was just noted), or, once sent,
+    the reference."""
+    if dialog.step == SENT:
+        turn.say(f"{ALREADY_SENT}\n\n{_sent_text(dialog.data['reference'])}")
+        return
     text, rows = _question(turn, dialog)
     text = f"{intro}\n\n{text}" if intro else text
     turn.edit(text, rows) if edit else turn.say(text, rows)
@@ -53,7 +73,7 @@ REFER = Conversation("refer", "r", resume=ask)
 def refer(turn: Turn) -> None:
     """/refer: start, or offer to resume, a referral."""
     existing = REFER.load(turn)
-    if existing is not None:
+    if existing is not None and existing.step != SENT:
         turn.say(
             "You have a referral in progress. Carry on where you left off, or start again?",
             [[("Carry on", f"r:{existing.version}:!resume"), ("Start again", f"r:{existing.version}:!restart")]],
@@ -73,18 +93,33 @@ def _question(turn: Turn, dialog: Dialog) -> tuple[str, Buttons]:
         ]
         return step.prompt, [*chunk(toggles, 2), [("Done", f"r:{v}:done")]]
     if step.key == form.CONFIRM:
-        return form.summary(dialog.data, turn.runtime.cipher), [
+        return form.summary(dialog.data, turn.runtime.cipher) + _repeat_warning(turn, dialog), [
             [("✅ Send referral", f"r:{v}:submit")],
             [("Start again", f"r:{v}:!restart"), ("Cancel", f"r:{v}:!cancel")],
         ]
     choices = list(step.choices)
     if step.key == form.WARD and (ward := form.remembered_ward(turn.session, dialog.user_id)):
-        choices.insert(0, (ward, ward))
+        choices.insert(0, (ward, LAST_WARD))
     return step.prompt, chunk([(label, f"r:{v}:{value}") for label, value in choices], 2)
 
 
+def _repeat_warning(turn: Turn, dialog: Dialog) -> str:
+    """A note when this hospital ref was referred in the last 14 days (matched by keyed hash, never in clear)."""
+    cipher = turn.runtime.cipher
+    earlier = recent_referral_for(turn.session, cipher.decrypt(dialog.data.get("hospital_ref", "")), cipher)
+    if earlier is None:
+        return ""
+    when = local_time(earlier.created_at, turn.settings.tz)
+    return (
+        f"\n\n⚠ This hospital number was already referred on {when:%a} {when.day} {when:%b} ({earlier.reference}). "
+        "If this is the same referral, there's no need to send it again — tap Cancel."
+    )
+
+
 def on_typed(turn: Turn, dialog: Dialog) -> bool:
-    """A typed answer for the current step."""
+    """A typed answer for the current step (none is expected once the referral was sent: that's a search)."""
+    if dialog.step == SENT:
+        return False
     if misplaced_in_referral(turn, dialog.step, turn.text or ""):
         ask(turn, dialog)
         return True
@@ -126,11 +161,17 @@ def _answer(turn: Turn, dialog: Dialog, raw: str, *, typed: bool) -> None:
 @on_update()
 def on_button(turn: Turn) -> None:
     """Buttons of the referral conversation: `r:<dialog version>:<value>`."""
+    current = REFER.load(turn)
+    if current is not None and current.step == SENT:  # a retap of Send (or an older button) after sending
+        ask(turn, current)
+        return
     tapped = REFER.tapped(turn)
     if tapped is None:
         return
     dialog, parts = tapped
     value = ":".join(parts)
+    if dialog.step == form.WARD and value == LAST_WARD:
+        value = form.remembered_ward(turn.session, dialog.user_id) or value
     if value.startswith("!"):
         _control(turn, dialog, value)
     elif dialog.step == form.REASONS:
@@ -173,19 +214,22 @@ def _reasons_button(turn: Turn, dialog: Dialog, value: str) -> None:
 
 
 def _submit(turn: Turn, dialog: Dialog) -> None:
-    if not REFER.end(turn):
-        turn.say("This referral was already sent.")
-        return
+    """Create the referral, owe the team its post, and leave the dialog at SENT with the reference — one
+    transaction, so a crash before the reply loses nothing and a retap creates nothing twice."""
     referral = form.submit(
         turn.session, dialog.data, dialog.user_id, dialog.chat_id, turn.role or "", turn.runtime.cipher,
         turn.services.followups,
     )
+    REFER.advance(turn, dialog, SENT, {"reference": referral.reference})  # the identifiers leave the dialog store
     log.info("referral %s created", referral.reference)
-    turn.edit(
-        f"Referral sent. Reference: {referral.reference}\n\n"
-        "Please note this reference. I'll message you when a link worker picks it up, and when the case closes."
-    )
+    turn.edit(_sent_text(referral.reference))
     announce_new_referral(turn, referral)
+
+
+def end_unfinished(turn: Turn) -> bool:
+    """End a referral in progress (/cancel); False when there is none. A sent one's reference is just forgotten."""
+    dialog = REFER.load(turn)
+    return REFER.end(turn) and dialog is not None and dialog.step != SENT
 
 
 def register(application: Application) -> None:

@@ -22,7 +22,7 @@ TEXT_STEPS: dict[str, tuple[Conversation, TextStep]] = {
         (signposting.SIGNPOST, signposting.on_typed),
     )
 }
-STAFF_CONVERSATIONS = (referral.REFER, signposting.SIGNPOST)  # what /cancel ends
+STAFF_CONVERSATIONS = (signposting.SIGNPOST,)  # what /cancel ends, besides a referral in progress
 # What "I'm safe, carry on" does after a crisis check on typed text (handlers/safety.py).
 CARRY_ON: dict[str, safety.CarryOn] = {"search": partial(client.search_and_show, checked=True)}
 
@@ -64,6 +64,7 @@ def on_not_text(turn: Turn) -> None:
 def cancel(turn: Turn) -> None:
     """/cancel: leave whatever staff conversation is open. Nothing is saved."""
     ended = [conversation.name for conversation in STAFF_CONVERSATIONS if conversation.end(turn)]
+    ended += ["refer"] if referral.end_unfinished(turn) else []
     turn.say(referral.CANCELLED if ended else "There's nothing to cancel.")
 
 

@@ -122,13 +122,14 @@ def on_staff_button(turn: Turn) -> None:
     turn.edit(outcome.message)
     if outcome.ok:
         log.info("staff %s: %s by admin %s", staff_id, parts[0], turn.user_id)
-        _tidy_after_removal(turn, outcome)
+        _tidy_after_removal(turn, outcome, staff_id)
 
 
-def _tidy_after_removal(turn: Turn, outcome: StaffOutcome) -> None:
+def _tidy_after_removal(turn: Turn, outcome: StaffOutcome, leaver_id: int) -> None:
     """A leaver's cases go back to the team chat to be claimed again; their case cards are taken out of their chat."""
     for referral in outcome.released:
-        announce_new_referral(turn, referral, heading="Back with the team (its link worker has left)")
+        announce_new_referral(turn, referral, heading="Back with the team (its link worker has left)",
+                              occasion=f"handed-back:{leaver_id}")
     for card in outcome.cards:
         turn.delete(card.message_id, chat_id=card.chat_id, instead="This case card was removed: you no longer have "
                     "access to cases.")

@@ -1,14 +1,16 @@
-"""Messages to the link-worker team chat and to referrers about their referrals (references only, never patients)."""
+"""Messages to the link-worker team chat and to referrers about their referrals (references only, never patients).
+
+Both are owed by the change that causes them, so they are outbox rows written in the same transaction
+(`scheduler.outbox`) and sent at least once, straight after it commits and again until they go out.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session
-from telegram import Message
-
 from casework.crisis import risk_flag_note
 from casework.models import URGENCY_LABELS, Referral
-from casework.referrals import CaseOutcome, get_referral, reason_labels
+from casework.referrals import CaseOutcome, reason_labels
 from handlers.kit import Turn
+from scheduler.outbox import notify_referrer, post_new_referral
 
 
 def team_text(referral: Referral, heading: str = "New referral") -> str:
@@ -23,24 +25,14 @@ def team_text(referral: Referral, heading: str = "New referral") -> str:
     ) + (f"\n{flag}" if flag else "")
 
 
-def announce_new_referral(turn: Turn, referral: Referral, heading: str = "New referral") -> None:
-    """Post a new (or handed-back) referral to the link-worker team chat with a Claim button."""
-    chat_id = turn.settings.link_worker_chat_id
-    if chat_id is None:
-        return
-    reference = referral.reference
-
-    def remember(session: Session, message: Message) -> None:
-        posted = get_referral(session, reference)
-        if posted is not None:
-            posted.team_message_id = message.message_id
-            session.add(posted)
-
-    turn.send(chat_id, team_text(referral, heading), [[("Claim", f"c:claim:{reference}")]], best_effort=True,
-              remember=remember)
+def announce_new_referral(turn: Turn, referral: Referral, heading: str = "New referral", occasion: str = "new") -> None:
+    """Owe the link-worker team chat a post about the referral, with a Claim button: once per `occasion` (a new
+    referral; a case handed back when its worker left)."""
+    post_new_referral(turn.session, referral, team_text(referral, heading), turn.services.followups.policy,
+                      occasion=occasion)
 
 
 def tell_referrer(turn: Turn, outcome: CaseOutcome) -> None:
-    """The referrer's 'picked up' / 'closed' notice, when an action owes one."""
+    """Owe the referrer the 'picked up' / 'closed' notice, when an action owes one."""
     if outcome.ok and outcome.referrer_notice and outcome.referral:
-        turn.send(outcome.referral.referrer_chat_id, outcome.referrer_notice, best_effort=True)
+        notify_referrer(turn.session, outcome.referral, outcome.referrer_notice)

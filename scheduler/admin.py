@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -35,11 +37,17 @@ def describe_failed(session: Session, failed: list[FollowUp], policy: FollowUpPo
 
 def retry_failed_followup(session: Session, followup_id: int, policy: FollowUpPolicy) -> bool:
     """Queue a failed follow-up again (fresh attempts, at the next allowed time). False if it isn't failed."""
+    return retry_failed_followups(session, [followup_id], policy) == 1
+
+
+def retry_failed_followups(session: Session, followup_ids: Iterable[int] | None, policy: FollowUpPolicy) -> int:
+    """Queue these failed follow-ups again (None: every failed one); returns how many. Others are left alone."""
+    chosen = () if followup_ids is None else (col(FollowUp.id).in_(list(followup_ids)),)
     result = session.execute(
         update(FollowUp)
-        .where(FollowUp.id == followup_id, FollowUp.status == FollowUpStatus.FAILED)
+        .where(FollowUp.status == FollowUpStatus.FAILED, *chosen)
         .values(status=FollowUpStatus.PENDING, attempts=0, last_error=None,
                 due_at=policy.next_allowed_time(utcnow()))
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return result.rowcount

@@ -66,6 +66,8 @@ def load_contexts(session: Session, followups: Sequence[FollowUp]) -> list[Follo
 
 def compose(context: FollowUpContext, policy: FollowUpPolicy) -> Outgoing | Skip:
     """The message for a due follow-up, or why it should not go out."""
+    if context.followup.kind == FollowUpKind.FAILURE_DIGEST:  # about many cases: no referral of its own
+        return _to(context.followup.recipient_chat_id, context.followup.body or "")
     referral = context.referral
     if referral is None:
         return Skip("case not found")
@@ -151,6 +153,16 @@ def _inactivity_warning(context: FollowUpContext, referral: Referral, policy: Fo
     )
     return _to(case_owner(referral) or team_chat(policy), text)
 
+def _team_post(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
+    if referral.status != CaseStatus.NEW:
+        return Skip("claimed before it was posted")
+    claim = [[("Claim", f"c:claim:{referral.reference}")]]
+    return _to(context.followup.recipient_chat_id, context.followup.body or "", claim)
+
+
+def _stored_text(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
+    return _to(context.followup.recipient_chat_id, context.followup.body or "")
+
 
 _COMPOSERS: dict[FollowUpKind, Callable[[FollowUpContext, Referral, FollowUpPolicy], Outgoing | Skip]] = {
     FollowUpKind.ENGAGEMENT_CHECK: _engagement_check,
@@ -161,6 +173,9 @@ _COMPOSERS: dict[FollowUpKind, Callable[[FollowUpContext, Referral, FollowUpPoli
     FollowUpKind.CLIENT_REPLY: _client_reply,
     FollowUpKind.FAILURE_NOTICE: _failure_notice,
     FollowUpKind.INACTIVITY_WARNING: _inactivity_warning,
+
+    FollowUpKind.TEAM_POST: _team_post,
+    FollowUpKind.REFERRER_NOTICE: _stored_text,
 }
 
 

@@ -1,10 +1,13 @@
-"""Sends due follow-ups exactly once, even with several bot processes sharing one database.
+"""Sends due follow-ups and owed messages with several bot processes sharing one database.
 
-A dispatcher claims due rows (PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED`; SQLite: one atomic conditional
-UPDATE), marking them SENDING with a lease. It then checks each is still relevant, sends it and records SENT with the
-message id the moment Telegram answers. Transient errors are retried with exponential backoff; permanent ones (a
-blocked bot, a rejected message) fail at once and are reported. Rows whose lease runs out mid-send are handled by
-`scheduler.upkeep.recover_interrupted`.
+A row's life: PENDING → CLAIMED (reserved with a lease; PostgreSQL `SELECT … FOR UPDATE SKIP LOCKED`, SQLite one
+atomic conditional UPDATE) → SENDING (set just before its API call) → SENT with the message id the moment Telegram
+answers. Workers claim a few rows at a time, only what they will send in the next few seconds, so a crash leaves
+little behind: CLAIMED rows go back to the queue, and only SENDING rows are in doubt (`scheduler.upkeep`).
+
+What an error means depends on the kind (docs/delivery.md): errors proving Telegram did not take the message are
+retried with backoff; an error that may have come after Telegram took it is retried for at-least-once kinds (a
+repeated notice is harmless) and fails visibly for the at-most-once prompts (a repeated prompt is not).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,24 +23,27 @@ from typing import Any
 from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
-from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
+from casework.models import Referral
 from core.clock import utcnow
 from core.db import session_scope
 from scheduler.checkins import stop_client_checkins
 from scheduler.compose import Outgoing, compose, load_contexts
 from scheduler.messages import BLOCKED, INTERRUPTED
-from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus
+from scheduler.models import AT_MOST_ONCE, IMMEDIATE_KINDS, FollowUp, FollowUpKind, FollowUpStatus
 from scheduler.notices import notify_failure
 from scheduler.policy import FollowUpPolicy
-from scheduler.sender import Sender
+from scheduler.sender import Pacer, Sender, never_sent
 from scheduler.upkeep import recover_interrupted, sweep_unanswered
 
 log = logging.getLogger(__name__)
 
 LEASE_SAFETY_MARGIN = timedelta(seconds=30)  # never start a send this close to the end of our lease
+CLAIM_AHEAD = timedelta(seconds=5)  # a row whose chat can't take it within this is handed back until it can
 REJECTED = "Telegram rejected the message"
+_IMMEDIATE = [kind.value for kind in IMMEDIATE_KINDS]
 
 
 @dataclass
@@ -49,11 +55,12 @@ class DispatchStats:
     skipped: int = 0  # no longer relevant: cancelled without sending
     retried: int = 0
     failed: int = 0
-    released: int = 0  # handed back unsent (shutting down, or lease nearly over)
-    interrupted: int = 0  # found mid-send after a crash; marked failed
-    resent: int = 0  # unanswered prompts queued for their one re-send
+    released: int = 0  # handed back unsent (shutting down, lease nearly over, or the chat's turn is later)
+    requeued: int = 0  # found claimed but unsent after a crash: back in the queue
+    resent: int = 0  # at-least-once messages found mid-send after a crash: queued again, plus unanswered prompts
+    interrupted: int = 0  # prompts found mid-send after a crash; marked failed and reported in one digest
     escalated: int = 0  # unanswered prompts escalated
-    quiet: bool = False  # nothing sent because it is quiet hours
+    quiet: bool = False  # quiet hours: only messages owed now (team posts, referrer notices) were sent
 
     def __iadd__(self, other: DispatchStats) -> DispatchStats:
         for item in fields(self):
@@ -61,6 +68,20 @@ class DispatchStats:
                 setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
         self.quiet = self.quiet or other.quiet
         return self
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A claimed row, composed and ready to send."""
+
+    followup_id: int
+    kind: FollowUpKind
+    created_at: datetime
+    referral_id: int | None
+    outgoing: Outgoing
 
 
 class Dispatcher:
@@ -73,29 +94,33 @@ class Dispatcher:
         policy: FollowUpPolicy,
         worker_id: str,
         *,
-        batch_size: int = 50,
+        batch_size: int = 1,
         concurrency: int = 8,
         running: Callable[[], bool] = lambda: True,
+        pacer: Pacer | None = None,
     ) -> None:
-        """Once `running()` is False (the application is stopping), or after `stop()`, the sends already started
-        finish, the rest of the batch is handed back and nothing more is claimed."""
+        """`concurrency` sends run at once, each worker claiming `batch_size` rows at a time. `pacer` spaces sends
+        to each chat (None: no pacing). Once `running()` is False (the application is stopping), or after `stop()`,
+        the sends already started finish, the rest is handed back and nothing more is claimed."""
         self.engine, self.sender, self.policy, self.worker_id = engine, sender, policy, worker_id[:64]
-        self.batch_size, self.concurrency = batch_size, concurrency
+        self.batch_size, self.concurrency, self.pacer = batch_size, concurrency, pacer
         self._running = running
         self._stop_requested = False
 
     def stop(self) -> None:
-        """Finish the sends already started, hand the rest of the batch back and claim nothing more."""
+        """Finish the sends already started, hand the rest back and claim nothing more."""
         self._stop_requested = True
 
     @property
     def _stopping(self) -> bool:
         return self._stop_requested or not self._running()
 
-    def claim_due(self, limit: int) -> list[int]:
-        """Reserve up to `limit` due rows for this worker; no other worker can claim them until the lease ends."""
+    def claim_due(self, limit: int, only: Iterable[int] | None = None) -> list[int]:
+        """Reserve up to `limit` due rows (of `only`, when given) for this worker until its lease ends.
+
+        In quiet hours only messages owed now (team posts, referrer notices) are due."""
         now = utcnow()
-        lease = {"status": FollowUpStatus.SENDING, "locked_by": self.worker_id,
+        lease = {"status": FollowUpStatus.CLAIMED, "locked_by": self.worker_id,
                  "locked_until": now + timedelta(seconds=self.policy.lease_seconds)}
         due = (
             select(FollowUp.id)
@@ -103,6 +128,10 @@ class Dispatcher:
             .order_by(col(FollowUp.due_at))  # straight off the (status, due_at) index
             .limit(limit)
         )
+        if not self.policy.is_allowed(now):
+            due = due.where(col(FollowUp.kind).in_(_IMMEDIATE))
+        if only is not None:
+            due = due.where(col(FollowUp.id).in_(list(only)))
         with session_scope(self.engine) as session:
             if session.get_bind().dialect.name == "postgresql":
                 ids = list(session.exec(due.with_for_update(skip_locked=True)).all())
@@ -117,93 +146,120 @@ class Dispatcher:
         return [int(followup_id) for followup_id in ids if followup_id is not None]
 
     def upkeep(self) -> DispatchStats:
-        """Recover rows interrupted by a crash and re-send or escalate unanswered prompts."""
+        """Settle rows left behind by a crash and re-send or escalate unanswered prompts."""
         now = utcnow()
         with session_scope(self.engine) as session:
-            interrupted = recover_interrupted(session, self.policy, now)
+            recovered = recover_interrupted(session, self.policy, now)
             resent, escalated = sweep_unanswered(session, self.policy, now)
-        if interrupted:
-            log.warning("%d follow-up(s) interrupted mid-send, marked failed and reported (first ids: %s)",
-                        len(interrupted), interrupted[:10])
-        return DispatchStats(interrupted=len(interrupted), resent=resent, escalated=escalated)
+        if recovered.interrupted:
+            log.warning("%d prompt(s) interrupted mid-send, marked failed and reported (first ids: %s)",
+                        len(recovered.interrupted), recovered.interrupted[:10])
+        if recovered.requeued or recovered.resent:
+            log.info("after a crash: %d claimed follow-up(s) back in the queue, %d message(s) to send again",
+                     len(recovered.requeued), len(recovered.resent))
+        return DispatchStats(requeued=len(recovered.requeued), resent=resent + len(recovered.resent),
+                             interrupted=len(recovered.interrupted), escalated=escalated)
 
-    async def dispatch_once(self) -> DispatchStats:
-        """Claim one batch of due follow-ups and send them. Sends nothing in quiet hours."""
-        if self._stopping:
-            return DispatchStats()
-        if not self.policy.is_allowed(utcnow()):
-            return DispatchStats(quiet=True)
-        lease_ends = utcnow() + timedelta(seconds=self.policy.lease_seconds)  # no later than the stored lease
-        ids = self.claim_due(self.batch_size)
-        stats = DispatchStats(claimed=len(ids))
-        if not ids:
-            return stats
-        ready = self._prepare(ids, stats)
-        gate = asyncio.Semaphore(self.concurrency)
-        outcomes = await asyncio.gather(*(self._deliver(fid, out, lease_ends, gate) for fid, out in ready))
-        for outcome in outcomes:
-            setattr(stats, outcome, getattr(stats, outcome) + 1)
+    async def dispatch_once(self, only: Iterable[int] | None = None) -> DispatchStats:
+        """Send everything due now (of `only`, when given): `concurrency` workers, each claiming a few rows at a
+        time, until nothing is left. In quiet hours only messages owed now go out."""
+        stats = DispatchStats(quiet=not self.policy.is_allowed(utcnow()))
+        wanted = None if only is None else list(only)
+        workers = self.concurrency if wanted is None else min(self.concurrency, len(wanted))
+        await asyncio.gather(*(self._work(stats, wanted) for _ in range(workers)))
         return stats
 
-    async def dispatch_due(self, max_batches: int = 20) -> DispatchStats:
-        """Upkeep, then batches until nothing more is due (bounded, so one pass never runs for ever)."""
+    async def dispatch_due(self) -> DispatchStats:
+        """Upkeep, then everything that is due."""
         stats = self.upkeep()
-        for _ in range(max_batches):
-            batch = await self.dispatch_once()
-            stats += batch
-            if batch.claimed < self.batch_size:
-                break
+        stats += await self.dispatch_once()
         return stats
 
-    # --- one batch ----------------------------------------------------------------------------------------
+    async def send_now(self, followup_ids: Iterable[int]) -> DispatchStats:
+        """Send rows a transaction has just committed (the outbox), without waiting for the next pass. A failure
+        leaves them to the dispatcher's retries."""
+        try:
+            return await self.dispatch_once(followup_ids)
+        except Exception as problem:  # the rows are safe in the database; the next pass picks them up
+            log.warning("sending owed messages failed (%s); the dispatcher will retry", type(problem).__name__)
+            return DispatchStats()
 
-    def _prepare(self, ids: list[int], stats: DispatchStats) -> list[tuple[int, Outgoing]]:
+    # --- one worker ---------------------------------------------------------------------------------------
+
+    async def _work(self, stats: DispatchStats, only: list[int] | None) -> None:
+        while not self._stopping:
+            lease_ends = utcnow() + timedelta(seconds=self.policy.lease_seconds)  # no later than the stored lease
+            ids = self.claim_due(self.batch_size, only)
+            if not ids:
+                return
+            stats.claimed += len(ids)
+            for ready in self._prepare(ids, stats):
+                stats.count(await self._deliver(ready, lease_ends))
+
+    def _prepare(self, ids: list[int], stats: DispatchStats) -> list[_Ready]:
         """Compose each claimed row; rows no longer relevant are cancelled (or failed if nobody can receive them)."""
-        ready: list[tuple[int, Outgoing]] = []
+        ready: list[_Ready] = []
         with session_scope(self.engine) as session:
             rows = session.exec(
                 select(FollowUp).where(col(FollowUp.id).in_(ids)).order_by(col(FollowUp.due_at), col(FollowUp.id))
             ).all()
             for context in load_contexts(session, rows):
-                followup_id = context.followup.id
-                assert followup_id is not None
+                row = context.followup
+                assert row.id is not None
                 result = compose(context, self.policy)
                 if isinstance(result, Outgoing):
-                    ready.append((followup_id, result))
+                    ready.append(_Ready(row.id, row.kind, row.created_at, row.referral_id, result))
                 elif result.failed:
-                    stats.failed += self._fail(session, followup_id, result.reason) is not None
+                    stats.failed += self._fail(session, row.id, result.reason) is not None
                 else:
-                    stats.skipped += self._settle(session, followup_id, FollowUpStatus.CANCELLED,
+                    stats.skipped += self._settle(session, row.id, FollowUpStatus.CANCELLED,
                                                   last_error=result.reason) is not None
         return ready
 
-    async def _deliver(
-        self, followup_id: int, outgoing: Outgoing, lease_ends: datetime, gate: asyncio.Semaphore
-    ) -> str:
+    async def _deliver(self, ready: _Ready, lease_ends: datetime) -> str:
         """Send one message and record the outcome; returns the DispatchStats field to count it under."""
-        async with gate:
-            if self._stopping or utcnow() >= lease_ends - LEASE_SAFETY_MARGIN:
-                return self._record(followup_id, FollowUpStatus.PENDING, "released")
-            try:
-                message_id = await self.sender.send(outgoing.chat_id, outgoing.text, outgoing.buttons)
-            except Forbidden:
-                return self._record_failure(followup_id, BLOCKED, blocked_chat=outgoing.chat_id)
-            except BadRequest:
-                return self._record_failure(followup_id, REJECTED)
-            except RetryAfter as flood:
-                return self._record_retry(followup_id, "Telegram flood control", _seconds(flood))
-            except TimedOut:  # Telegram may have the message already: never send twice, tell admins instead
-                return self._record_failure(followup_id, INTERRUPTED)
-            except Exception as problem:  # NetworkError and anything unexpected: nothing was delivered, retry later
-                return self._record_retry(followup_id, type(problem).__name__)
-            # Recorded straight away: the only window for a crash is between Telegram answering and this line.
-            return self._mark_sent(followup_id, outgoing.chat_id, message_id)
+        followup_id, outgoing = ready.followup_id, ready.outgoing
+        latest = lease_ends - LEASE_SAFETY_MARGIN
+        if self._stopping or utcnow() >= latest:
+            return self._record(followup_id, FollowUpStatus.PENDING, "released")
+        if self.pacer is not None:
+            within = min(CLAIM_AHEAD, latest - utcnow()).total_seconds()
+            later = await self.pacer.wait_turn(outgoing.chat_id, within)
+            if later is not None:  # the chat is busy for a while: back to the queue until its turn
+                return self._record(followup_id, FollowUpStatus.PENDING, "released",
+                                    due_at=utcnow() + timedelta(seconds=later))
+        if not self._mark_sending(followup_id):
+            return "released"
+        try:
+            message_id = await self.sender.send(outgoing.chat_id, outgoing.text, outgoing.buttons)
+        except Forbidden:
+            return self._record_failure(followup_id, BLOCKED, blocked_chat=outgoing.chat_id)
+        except BadRequest:
+            return self._record_failure(followup_id, REJECTED)
+        except RetryAfter as flood:
+            return self._record_retry(ready, "Telegram flood control", _seconds(flood))
+        except Exception as problem:  # network trouble, a 5xx, a time-out, anything unexpected
+            if never_sent(problem) or ready.kind not in AT_MOST_ONCE:
+                return self._record_retry(ready, type(problem).__name__)
+            # Telegram may have the prompt already: never ask twice, tell admins instead
+            return self._record_failure(followup_id, INTERRUPTED)
+        # Recorded straight away: the only window for a crash is between Telegram answering and this line.
+        return self._mark_sent(ready, message_id)
 
-    def _mark_sent(self, followup_id: int, chat_id: int, message_id: int) -> str:
-        """SENT with the message id, if this worker still holds the row (one prepared statement: the hot path)."""
+    def _mark_sending(self, followup_id: int) -> bool:
+        """CLAIMED → SENDING just before the API call: from here a crash leaves the row in doubt."""
         with self.engine.begin() as connection:
-            result = connection.execute(_MARK_SENT, {"row_id": followup_id, "worker": self.worker_id,
-                                                     "now": utcnow(), "chat": chat_id, "message": message_id})
+            result = connection.execute(_MARK_SENDING, {"row_id": followup_id, "worker": self.worker_id})
+        return result.rowcount == 1
+
+    def _mark_sent(self, ready: _Ready, message_id: int) -> str:
+        """SENT with the message id, if this worker still holds the row (prepared statements: the hot path)."""
+        with self.engine.begin() as connection:
+            result = connection.execute(_MARK_SENT, {"row_id": ready.followup_id, "worker": self.worker_id,
+                                                     "now": utcnow(), "chat": ready.outgoing.chat_id,
+                                                     "message": message_id})
+            if result.rowcount == 1 and ready.kind == FollowUpKind.TEAM_POST:
+                connection.execute(_TEAM_MESSAGE, {"referral": ready.referral_id, "message": message_id})
         return "sent" if result.rowcount == 1 else "released"
 
     def _record(self, followup_id: int, status: FollowUpStatus, counted_as: str, **values: Any) -> str:
@@ -211,19 +267,30 @@ class Dispatcher:
             won = self._settle(session, followup_id, status, **values) is not None
         return counted_as if won else "released"
 
-    def _record_retry(self, followup_id: int, error: str, retry_after: float | None = None) -> str:
+    def _record_retry(self, ready: _Ready, error: str, retry_after: float | None = None) -> str:
+        """Back to the queue after a delay growing with each attempt; after the last attempt, FAILED."""
+        immediate = ready.kind in IMMEDIATE_KINDS
         with session_scope(self.engine) as session:
-            followup = session.get(FollowUp, followup_id)
+            followup = session.get(FollowUp, ready.followup_id)
             attempts = (followup.attempts if followup else 0) + 1
-            if attempts >= self.policy.max_attempts:
-                gave_up = self._fail(session, followup_id, f"gave up after {attempts} attempts: {error}",
+            now = utcnow()
+            if self._gives_up(ready, attempts, now):
+                gave_up = self._fail(session, ready.followup_id, f"gave up after {attempts} attempts: {error}",
                                      attempts=attempts)
                 return "failed" if gave_up else "released"
-            due = self.policy.next_allowed_time(utcnow() + self.policy.retry_delay(attempts, retry_after))
-            won = self._settle(session, followup_id, FollowUpStatus.PENDING, due_at=due, attempts=attempts,
+            due = now + self.policy.retry_delay(attempts, retry_after, immediate=immediate)
+            if not immediate:
+                due = self.policy.next_allowed_time(due)
+            won = self._settle(session, ready.followup_id, FollowUpStatus.PENDING, due_at=due, attempts=attempts,
                                last_error=error)
-        log.info("follow-up %s: send failed (%s), retry %s at %s", followup_id, error, attempts, due.isoformat())
+        log.info("follow-up %s: send failed (%s), retry %s at %s", ready.followup_id, error, attempts, due.isoformat())
         return "retried" if won else "released"
+
+    def _gives_up(self, ready: _Ready, attempts: int, now: datetime) -> bool:
+        """Owed-now messages keep trying for `immediate_give_up_hours`; the rest for `max_attempts` attempts."""
+        if ready.kind in IMMEDIATE_KINDS:
+            return now - ready.created_at >= timedelta(hours=self.policy.immediate_give_up_hours)
+        return attempts >= self.policy.max_attempts
 
     def _record_failure(self, followup_id: int, error: str, blocked_chat: int | None = None) -> str:
         with session_scope(self.engine) as session:
@@ -241,10 +308,9 @@ class Dispatcher:
         return followup
 
     def _settle(self, session: Session, followup_id: int, status: FollowUpStatus, **values: Any) -> FollowUp | None:
-        """Leave SENDING for `status`, only if this worker still holds the row; returns the updated row."""
+        """Leave CLAIMED/SENDING for `status`, only if this worker still holds the row; returns the updated row."""
         result = session.execute(
-            _update(FollowUp.id == followup_id, FollowUp.status == FollowUpStatus.SENDING,
-                    FollowUp.locked_by == self.worker_id)
+            _update(FollowUp.id == followup_id, col(FollowUp.status).in_(_HELD), FollowUp.locked_by == self.worker_id)
             .values(status=status, locked_by=None, locked_until=None, **values)
         )
         if result.rowcount != 1:
@@ -255,6 +321,13 @@ class Dispatcher:
         ).one()
 
 
+_HELD = [FollowUpStatus.CLAIMED, FollowUpStatus.SENDING]
+_MARK_SENDING = (
+    update(FollowUp)
+    .where(FollowUp.id == bindparam("row_id"), FollowUp.status == FollowUpStatus.CLAIMED,
+           FollowUp.locked_by == bindparam("worker"))
+    .values(status=FollowUpStatus.SENDING)
+)
 _MARK_SENT = (
     update(FollowUp)
     .where(FollowUp.id == bindparam("row_id"), FollowUp.status == FollowUpStatus.SENDING,
@@ -262,6 +335,9 @@ _MARK_SENT = (
     .values(status=FollowUpStatus.SENT, sent_at=bindparam("now"), message_id=bindparam("message"),
             recipient_chat_id=bindparam("chat"), attempts=FollowUp.attempts + 1, last_error=None, locked_by=None,
             locked_until=None)
+)
+_TEAM_MESSAGE = update(Referral).where(Referral.id == bindparam("referral")).values(
+    team_message_id=bindparam("message")
 )
 
 

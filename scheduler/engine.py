@@ -1,9 +1,11 @@
 """The follow-up engine on PTB's JobQueue (APScheduler underneath): the dispatcher every few seconds, and retention.
 
 The database is the source of truth; the job queue only decides when to look. The first pass runs as soon as the
-application starts: rows interrupted by a crash are reported, and everything that fell due while the bot was down is
-sent once (or, in quiet hours, at the next allowed time). When the application stops, the pass under way finishes
-the sends it has started and hands the rest of its batch back (PTB's JobQueue waits for running jobs).
+application starts: rows a crash left behind are settled, and everything that fell due while the bot was down is
+sent (or, in quiet hours, at the next allowed time). Messages a handler's transaction owed (team posts, referrer
+notices) are sent straight after it commits (`send_now`); the passes retry whatever that could not send. When the
+application stops, the pass under way finishes the sends it has started and hands the rest back (PTB's JobQueue
+waits for running jobs).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +27,7 @@ from scheduler.dispatcher import Dispatcher, DispatchStats
 from scheduler.policy import FollowUpPolicy
 from scheduler.privacy import RetentionRules
 from scheduler.retention import schedule_retention
-from scheduler.sender import Sender, TelegramSender
+from scheduler.sender import Pacer, Sender, SharedPacer, TelegramSender
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +51,15 @@ class FollowUpEngine:
         running: Callable[[], bool] = lambda: True,
         sender: Sender | None = None,
         worker_id: str | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
-        """`running` says whether the application is still running: once it is not, no new send starts."""
+        """`running` says whether the application is still running: once it is not, no new send starts.
+        Sends are paced per chat and overall through the database (`SharedPacer`) unless another `pacer` is given."""
         self.engine, self.settings = engine, settings
         self.policy = FollowUpPolicy.from_settings(settings)
         self.dispatcher = Dispatcher(
-            engine, sender or TelegramSender(bot), self.policy, worker_id or default_worker_id(), running=running
+            engine, sender or TelegramSender(bot), self.policy, worker_id or default_worker_id(), running=running,
+            pacer=pacer or SharedPacer(engine),
         )
 
     def schedule(self, job_queue: JobQueue[Any]) -> None:
@@ -71,6 +76,10 @@ class FollowUpEngine:
         schedule_retention(job_queue, self.engine, self.settings.retention_months, self.settings.timezone,
                            RetentionRules.from_settings(self.settings), self.policy)
 
+    async def send_now(self, followup_ids: Iterable[int]) -> DispatchStats:
+        """Send rows a handler's transaction just committed (team posts, referrer notices)."""
+        return await self.dispatcher.send_now(followup_ids)
+
     async def tick(self, _context: object = None) -> DispatchStats:
         """One scheduled pass: upkeep and every batch that is due. Errors are logged and retried next tick."""
         try:
@@ -78,6 +87,6 @@ class FollowUpEngine:
         except Exception as problem:  # the job must survive e.g. a database blip; rows stay safe in the DB
             log.error("follow-up dispatch pass failed: %s", type(problem).__name__)
             return DispatchStats()
-        if stats.claimed or stats.interrupted or stats.escalated:
+        if stats.claimed or stats.interrupted or stats.requeued or stats.escalated:
             log.info("follow-ups: %s", stats)
         return stats

@@ -40,7 +40,11 @@ KIND_LABELS: dict[FollowUpKind, str] = {
     FollowUpKind.CLIENT_REPLY: "client reply",
     FollowUpKind.FAILURE_NOTICE: "failure notice",
     FollowUpKind.INACTIVITY_WARNING: "inactivity warning",
+    FollowUpKind.FAILURE_DIGEST: "failure digest",
+    FollowUpKind.TEAM_POST: "team chat post",
+    FollowUpKind.REFERRER_NOTICE: "referrer notice",
 }
+DIGEST_MAX_LINES = 40  # a digest names at most this many follow-ups; the rest are in /failedfollowups
 BLOCKED = "recipient blocked the bot"
 INTERRUPTED = "interrupted; may not have been delivered"
 EXPIRED_BUTTON = "That button has expired. Nothing has been changed."
@@ -145,6 +149,19 @@ def inactivity_warning(reference: str, received_on: str, close_on: str) -> str:
         f"{reference} (received {received_on}) is still open, but nothing has been recorded on it for a long time. "
         f"Please close it, or record what is happening. If nothing is recorded by {close_on}, it will be closed as "
         "inactive and its identifiers anonymised."
+    )
+
+
+def interrupted_digest(lines: Sequence[str], ids: Sequence[int]) -> str:
+    """One message for every prompt a crash left mid-send (`lines` from `scheduler.admin.describe_failed`)."""
+    shown = list(lines[:DIGEST_MAX_LINES])
+    if len(lines) > len(shown):
+        shown.append(f"… and {len(lines) - len(shown)} more: see /failedfollowups")
+    retry = " ".join(str(followup_id) for followup_id in ids) if len(ids) <= 10 else "all"
+    return (
+        "A restart interrupted these follow-ups while they were being sent, so each may or may not have been "
+        "delivered. Please check with the person if it matters:\n" + "\n".join(shown)
+        + f"\n\nTo send them again: /retryfollowup {retry}"
     )
 
 

@@ -1,4 +1,10 @@
-"""Follow-up rows: the source of truth for every scheduled prompt, plus client check-in opt-ins."""
+"""Follow-up rows: the source of truth for every message the bot owes (prompts, reminders, notices, team posts),
+plus client check-in opt-ins.
+
+Delivery guarantees per kind (docs/delivery.md): answerable prompts are sent at most once (a repeat would ask a
+person twice and could record two answers); everything else is sent at least once (a repeated notice is harmless
+beside a lost one).
+"""
 
 from __future__ import annotations
 
@@ -21,21 +27,36 @@ class FollowUpKind(StrEnum):
     FAILURE_NOTICE = "failure_notice"  # to admins (or the link worker): a prompt was not delivered (about_id)
     INACTIVITY_WARNING = "inactivity_warning"  # to the owner (or team): an open case with nothing recorded for long
 
+    FAILURE_DIGEST = "failure_digest"  # to admins: several prompts interrupted by a crash, in one message (body)
+    TEAM_POST = "team_post"  # a new referral, to the link-worker team chat with a Claim button (body)
+    REFERRER_NOTICE = "referrer_notice"  # to the referrer: their referral was picked up / closed (body)
 
-# Kinds that carry answer buttons; only these are re-sent and escalated when unanswered.
+
+# Kinds that carry answer buttons; only these are re-sent and escalated when unanswered. They are sent AT MOST
+# ONCE: after an error that may have come after Telegram took the message, they fail visibly instead of repeating.
 PROMPT_KINDS = frozenset({FollowUpKind.ENGAGEMENT_CHECK, FollowUpKind.CLIENT_CHECK})
+AT_MOST_ONCE = PROMPT_KINDS
+# Kinds owed the moment something happens (the outbox): sent straight after the change commits, at any hour, and
+# retried quickly (at most `IMMEDIATE_RETRY_MAX_SECONDS` apart) until they go out.
+IMMEDIATE_KINDS = frozenset({FollowUpKind.TEAM_POST, FollowUpKind.REFERRER_NOTICE})
+# Kinds whose text was written with the row (`body`), in the transaction that owed them.
+BODY_KINDS = IMMEDIATE_KINDS | {FollowUpKind.FAILURE_DIGEST}
 # Kinds that stop mattering once their case closes: cancelled unsent, and skipped if already claimed. Notices that
-# report something already done (a client's answer, a failed delivery) still go out.
-ENDS_WITH_CASE = frozenset(FollowUpKind) - {FollowUpKind.CLIENT_REPLY, FollowUpKind.FAILURE_NOTICE}
-# Kinds that report on another follow-up; their own failures never raise further notices.
+# report something already done (a client's answer, a failed delivery, the case's own news) still go out.
+ENDS_WITH_CASE = frozenset(FollowUpKind) - {
+    FollowUpKind.CLIENT_REPLY, FollowUpKind.FAILURE_NOTICE, FollowUpKind.FAILURE_DIGEST, FollowUpKind.REFERRER_NOTICE
+}
+# Kinds that report on other follow-ups or on casework; their own failures never raise further notices.
 NOTICE_KINDS = frozenset(
-    {FollowUpKind.UNANSWERED_ESCALATION, FollowUpKind.CLIENT_REPLY, FollowUpKind.FAILURE_NOTICE}
+    {FollowUpKind.UNANSWERED_ESCALATION, FollowUpKind.CLIENT_REPLY, FollowUpKind.FAILURE_NOTICE,
+     FollowUpKind.FAILURE_DIGEST}
 )
 
 
 class FollowUpStatus(StrEnum):
     PENDING = "pending"
-    SENDING = "sending"  # claimed by a dispatcher; lease in `locked_until`
+    CLAIMED = "claimed"  # reserved by a dispatcher (lease in `locked_until`), not yet handed to Telegram
+    SENDING = "sending"  # its API call has started: after a crash, only these may or may not have arrived
     SENT = "sent"  # awaiting an answer
     ANSWERED = "answered"
     CANCELLED = "cancelled"  # no longer relevant (reason in `last_error`)
@@ -71,6 +92,7 @@ class FollowUp(SQLModel, table=True):
     answered_at: datetime | None = None
     escalated_at: datetime | None = None  # unanswered after the re-send: the team was told
     last_error: str | None = Field(default=None, max_length=200)  # why it failed or was cancelled; no personal data
+    body: str | None = Field(default=None, max_length=4096)  # BODY_KINDS: the text owed (references only)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -5,13 +5,15 @@ Because notices are rows too they are durable, retried and never sent twice, exa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import secrets
+from collections.abc import Iterable, Sequence
 
 from sqlmodel import Session
 
 from casework.models import Referral, Signposting
 from core.clock import utcnow
-from scheduler.messages import BLOCKED
+from scheduler.admin import describe_failed
+from scheduler.messages import BLOCKED, interrupted_digest
 from scheduler.models import NOTICE_KINDS, FollowUp, FollowUpKind
 from scheduler.planning import ensure_followups
 from scheduler.policy import FollowUpPolicy
@@ -46,6 +48,21 @@ def notify_failure(session: Session, failed: FollowUp, policy: FollowUpPolicy) -
     if failed.kind == FollowUpKind.CLIENT_CHECK and failed.last_error == BLOCKED:
         return add_notices(session, FollowUpKind.FAILURE_NOTICE, failed, [_owner_of(session, failed)], policy)
     return add_notices(session, FollowUpKind.FAILURE_NOTICE, failed, policy.admin_chat_ids, policy)
+
+
+def report_interrupted(session: Session, interrupted: Sequence[FollowUp], policy: FollowUpPolicy) -> list[FollowUp]:
+    """One digest per admin naming every prompt a crash left mid-send (not one notice per prompt)."""
+    if not interrupted:
+        return []
+    ids = [followup.id for followup in interrupted if followup.id is not None]
+    text = interrupted_digest(describe_failed(session, list(interrupted), policy), ids)
+    batch, due = secrets.token_hex(6), policy.next_allowed_time(utcnow())
+    digests = [
+        FollowUp(dedupe_key=f"digest:{batch}:{chat_id}", kind=FollowUpKind.FAILURE_DIGEST, recipient_chat_id=chat_id,
+                 due_at=due, body=text)
+        for chat_id in dict.fromkeys(policy.admin_chat_ids)
+    ]
+    return ensure_followups(session, digests)
 
 
 def escalate_unanswered(session: Session, prompt: FollowUp, policy: FollowUpPolicy) -> list[FollowUp]:

@@ -64,6 +64,10 @@ class FollowUpPolicy:
     retry_base_seconds: int = _default("retry_base_seconds")  # first retry delay; doubles each attempt
     retry_max_seconds: int = _default("retry_max_seconds")
     lease_seconds: int = _default("lease_seconds")  # how long a claimed row stays reserved for its dispatcher
+    # Owed-now messages (team posts, referrer notices): retried at least this often until they go out, so one
+    # reaches its chat within `immediate_retry_max_seconds` + one dispatch interval of a fault clearing ...
+    immediate_retry_max_seconds: int = 20
+    immediate_give_up_hours: int = 24  # ... and only after failing for this long do they fail (admins are told)
     team_chat_id: int | None = None  # escalations go here (the link-worker team chat)
     admin_chat_ids: tuple[int, ...] = ()  # delivery failures are reported here
 
@@ -195,9 +199,12 @@ class FollowUpPolicy:
             checks.append((3, final))
         return checks
 
-    def retry_delay(self, attempts: int, retry_after: float | None = None) -> timedelta:
-        """Exponential backoff after `attempts` failed tries, never sooner than Telegram's `retry_after`."""
-        backoff = min(self.retry_base_seconds * 2 ** max(attempts - 1, 0), self.retry_max_seconds)
+    def retry_delay(self, attempts: int, retry_after: float | None = None, *, immediate: bool = False) -> timedelta:
+        """Exponential backoff after `attempts` failed tries, never sooner than Telegram's `retry_after`.
+
+        `immediate` (owed-now messages): capped at `immediate_retry_max_seconds`, so they go soon after a fault."""
+        ceiling = self.immediate_retry_max_seconds if immediate else self.retry_max_seconds
+        backoff = min(self.retry_base_seconds * 2 ** max(attempts - 1, 0), ceiling)
         return timedelta(seconds=max(backoff, retry_after or 0))
 
     # --- helpers --------------------------------------------------------------------------------------------

@@ -14,7 +14,9 @@ from sqlmodel import Session, col, delete, select
 from casework.models import CaseCard, CaseEvent, CaseStatus, ClosureReason, Referral, Signposting
 from core.clock import utcnow
 from core.dialogs import DialogState
+from core.rate_limits import prune_idle_limits
 from core.settings import Settings
+from core.updates import prune_handled_updates
 from directory.models import UnmetSearch
 from scheduler.checkins import stop_client_checkins, withdraw_referral_checkins
 from scheduler.models import ClientCheckin, FollowUp, FollowUpKind, FollowUpStatus, RetentionRun
@@ -72,7 +74,8 @@ def apply_retention(
     - open cases with nothing recorded for `inactive_case_months`: the owner (or the team) is warned; if still
       nothing is recorded `inactive_case_notice_days` later, the case is closed as inactive and anonymised;
     - unmet-need search text older than `search_retention_months` is deleted;
-    - unfinished conversations older than 14 days are dropped.
+    - unfinished conversations older than 14 days are dropped, with the record of updates handled more than a few
+      days ago and flood counts idle for a day.
     """
     now = utcnow()
     due = session.exec(
@@ -93,7 +96,8 @@ def apply_retention(
     result = RetentionResult(len(due), drafts, searches, warned, closed)
     session.add(RetentionRun(retention_months=retention_months, anonymised_cases=len(due), purged_drafts=drafts,
                              purged_searches=searches, warned_inactive=warned, anonymised_inactive=closed))
-    log.info("retention: %s", result)
+    updates, limits = prune_handled_updates(session), prune_idle_limits(session, utcnow().timestamp())
+    log.info("retention: %s; %d update ids and %d idle limits pruned", result, updates, limits)
     return result
 
 
@@ -102,6 +106,7 @@ def anonymise(session: Session, referrals: Sequence[Referral], detail: str) -> N
     for referral in referrals:
         referral.client_initials = ""
         referral.hospital_ref_enc = referral.nhs_number_enc = referral.risks_enc = ""
+        referral.hospital_ref_hash = None
         referral.anonymised = True
         session.add(referral)
         session.add(CaseEvent(referral_id=referral.id, kind="anonymised", detail=detail))

@@ -1,18 +1,57 @@
-"""How the dispatcher sends: a small protocol, and its implementation over PTB's `Bot`."""
+"""How the bot sends: the dispatcher's `Sender` over PTB's `Bot`, Telegram's send limits shared by every process
+through the database, and what an error says about whether a message arrived.
+
+Telegram allows a bot about 30 messages a second overall, 20 a minute in a group and about one a second to the same
+chat. PTB's `AIORateLimiter` counts per process, so N processes would send N times too fast; here the counts live in
+the database (`core.rate_limits`): `SharedRateLimiter` books every message on the overall limit (and its group's),
+and the dispatcher's `SharedPacer` also spaces messages to each chat before a row is marked as sending.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import defaultdict
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, Protocol
 
+import httpx
+from sqlalchemy.engine import Engine
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.ext import AIORateLimiter
 
+from core.db import session_scope
+from core.message_limits import check_callback_data, split_message
+from core.rate_limits import Rate, Slot, reserve
 from scheduler.messages import Keyboard
 
-PER_CHAT_INTERVAL_SECONDS = 1.0  # Telegram: about one message per second to the same chat
+# Requests that put a message in a chat (what Telegram's flood limits count).
+MESSAGE_ENDPOINTS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageCaption",
+     "editMessageReplyMarkup", "copyMessage", "forwardMessage"}
+)
+PACED = "signpost:paced"  # `rate_limit_args` of a send the dispatcher has already booked
+OVERALL_KEY = "send:all"
+# httpx errors raised before a request was written: the message cannot have reached Telegram.
+_NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+OVERALL = Rate.per_second(24, burst=4)  # at most 28 booked in any second (all processes), room for jitter
+PER_GROUP = Rate.per_minute(10, burst=10)  # at most 20 in any minute in one group
+PER_PERSON = Rate(1.0)  # the dispatcher's sends to one person: at least a second apart
+
+
+@dataclass(frozen=True)
+class SendLimits:
+    """Telegram's limits, kept a little inside them (`Rate` bounds any window: burst + window / interval)."""
+
+    overall: Rate = OVERALL
+    group: Rate = PER_GROUP
+    private: Rate = PER_PERSON
+
+    def for_chat(self, chat_id: int) -> Rate:
+        return self.group if chat_id < 0 else self.private
 
 
 class Sender(Protocol):
@@ -24,43 +63,120 @@ class Sender(Protocol):
     async def send(self, chat_id: int, text: str, buttons: Keyboard) -> int: ...
 
 
-class PerChatPacer:
-    """Spaces messages to the same chat at least `interval` seconds apart; different chats are not delayed."""
+class Pacer(Protocol):
+    """Waits until a message to `chat_id` may go and returns None; when its turn is more than `within` seconds
+    away, books nothing and returns how many seconds that is."""
 
-    def __init__(
-        self, interval: float = PER_CHAT_INTERVAL_SECONDS, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.interval, self._clock = interval, clock
-        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._last_sent: dict[int, float] = {}
+    async def wait_turn(self, chat_id: int, within: float) -> float | None: ...
 
-    async def wait_turn(self, chat_id: int) -> asyncio.Lock:
-        """Acquire the chat's turn (release the returned lock after sending)."""
-        lock = self._locks[chat_id]
-        await lock.acquire()
-        wait = self._last_sent.get(chat_id, float("-inf")) + self.interval - self._clock()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        return lock
 
-    def sent(self, chat_id: int) -> None:
-        self._last_sent[chat_id] = self._clock()
+def never_sent(error: BaseException) -> bool:
+    """Whether `error` proves Telegram did not take the message, so sending it again cannot make a duplicate.
+
+    Flood control (429) and refusals (400, 403) are answers about a message not sent; a connection that could not
+    be opened never carried it. Anything else — a read time-out, a reset connection, a 5xx — may have come after
+    Telegram accepted it.
+    """
+    if isinstance(error, RetryAfter | BadRequest | Forbidden):
+        return True
+    return isinstance(error.__cause__, _NOT_SENT_CAUSES)
+
+
+def _overall_and_group(limits: SendLimits, chat_id: object) -> list[tuple[str, Rate]]:
+    booked = [(OVERALL_KEY, limits.overall)]
+    if isinstance(chat_id, int) and chat_id < 0:
+        booked.append((f"send:chat:{chat_id}", limits.group))
+    return booked
+
+
+class SharedPacer:
+    """The dispatcher's pacing: each chat's and the overall limit, booked in the database before a row is sent.
+
+    Telegram's limits are in real seconds, so this reads the wall clock (`clock`), never the app's `utcnow`, which
+    tests may freeze."""
+
+    def __init__(self, engine: Engine, limits: SendLimits | None = None, clock: Callable[[], float] = time.time):
+        self.engine, self.limits, self.clock = engine, limits or SendLimits(), clock
+
+    async def wait_turn(self, chat_id: int, within: float) -> float | None:
+        wanted = [*_overall_and_group(self.limits, chat_id)]
+        if chat_id > 0:
+            wanted.append((f"send:chat:{chat_id}", self.limits.private))
+        now = self.clock()
+        slot = await asyncio.to_thread(self.book, wanted, now, now + within)
+        if not slot.reserved:
+            return slot.start - now
+        await self.wait_until(slot, now)
+        return None
+
+    async def wait_until(self, slot: Slot, now: float) -> None:
+        if slot.start > now:
+            await asyncio.sleep(slot.start - now)
+
+    def book(self, wanted: list[tuple[str, Rate]], now: float, latest: float | None) -> Slot:
+        """Book `wanted` in one short transaction of its own."""
+        with session_scope(self.engine) as session:
+            return reserve(session, wanted, now, latest)
+
+
+class SharedRateLimiter(AIORateLimiter):
+    """PTB's `AIORateLimiter` (a 429 is retried after Telegram's `retry_after`) with the counting moved to the
+    database, so the overall and per-group limits hold across every process. Sends the dispatcher has already
+    paced (`rate_limit_args=PACED`) are not booked twice."""
+
+    def __init__(self, engine: Engine, limits: SendLimits | None = None, max_retries: int = 3) -> None:
+        super().__init__(overall_max_rate=0, group_max_rate=0, max_retries=max_retries)
+        self._pacer = SharedPacer(engine, limits)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Any,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if rate_limit_args == PACED:
+            rate_limit_args = None
+        elif endpoint in MESSAGE_ENDPOINTS:
+            wanted = _overall_and_group(self._pacer.limits, _chat_id(data))
+            now = self._pacer.clock()
+            await self._pacer.wait_until(await asyncio.to_thread(self._pacer.book, wanted, now, None), now)
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+    async def shutdown(self) -> None:
+        """Close the limiter's own connections."""
+        self._pacer.engine.dispose()
+
+
+def _chat_id(data: dict[str, Any]) -> object:
+    try:
+        return int(data.get("chat_id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return data.get("chat_id")
 
 
 class TelegramSender:
-    """A `Sender` over `application.bot`: PTB's rate limiter caps the overall rate, the pacer each chat's."""
+    """A `Sender` over `application.bot`. Long text goes in several messages (buttons under the last); button data
+    is checked against Telegram's 64-byte limit before anything is sent."""
 
-    def __init__(self, bot: Bot, pacer: PerChatPacer | None = None) -> None:
+    def __init__(self, bot: Bot) -> None:
         self._bot = bot
-        self._pacer = pacer or PerChatPacer()
 
     async def send(self, chat_id: int, text: str, buttons: Keyboard) -> int:
+        check_callback_data(buttons)
         rows = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in buttons if row]
-        markup = InlineKeyboardMarkup(rows) if rows else None
-        lock = await self._pacer.wait_turn(chat_id)
-        try:
-            message = await self._bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
-        finally:
-            self._pacer.sent(chat_id)
-            lock.release()
-        return message.message_id
+        parts = split_message(text)
+        message_id = 0
+        for number, part in enumerate(parts, start=1):
+            markup = InlineKeyboardMarkup(rows) if rows and number == len(parts) else None
+            message = await self._bot.send_message(
+                chat_id=chat_id, text=part, reply_markup=markup, **self._paced()
+            )
+            message_id = message.message_id
+        return message_id
+
+    def _paced(self) -> dict[str, Any]:
+        """ExtBot (the application's bot) takes `rate_limit_args`; a plain Bot has no rate limiter to tell."""
+        return {"rate_limit_args": PACED} if hasattr(self._bot, "rate_limiter") else {}

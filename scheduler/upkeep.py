@@ -2,35 +2,61 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from scheduler.messages import INTERRUPTED
-from scheduler.models import PROMPT_KINDS, FollowUp, FollowUpStatus
-from scheduler.notices import escalate_unanswered, notify_failure
+from scheduler.models import AT_MOST_ONCE, PROMPT_KINDS, FollowUp, FollowUpStatus
+from scheduler.notices import escalate_unanswered, report_interrupted
 from scheduler.policy import FollowUpPolicy
 
 _PROMPTS = [kind.value for kind in PROMPT_KINDS]
+_AT_MOST_ONCE = [kind.value for kind in AT_MOST_ONCE]
 
 
-def recover_interrupted(session: Session, policy: FollowUpPolicy, now: datetime) -> list[int]:
-    """Rows still SENDING after their lease ran out: the dispatcher died between claiming and recording.
+@dataclass
+class Recovered:
+    """What a crash left behind, by what happened to it."""
 
-    We cannot know whether Telegram delivered the message, so we neither drop it silently nor send it again
-    (which could double-send): it is marked FAILED as "interrupted; may not have been delivered" and admins are
-    told, so a person can check. At-most-once delivery, always visible.
+    requeued: list[int] = field(default_factory=list)  # claimed but never handed to Telegram: back in the queue
+    resent: list[int] = field(default_factory=list)  # at-least-once messages caught mid-send: sent again
+    interrupted: list[int] = field(default_factory=list)  # prompts caught mid-send: failed, admins told in a digest
+
+
+def recover_interrupted(session: Session, policy: FollowUpPolicy, now: datetime) -> Recovered:
+    """Rows whose dispatcher's lease ran out (the process died, or lost the database) are settled by their state.
+
+    CLAIMED rows never reached Telegram: they simply go back to the queue. SENDING rows were in Telegram's hands,
+    so we cannot know whether they arrived. An at-least-once message (a notice, reminder, team post) is sent again:
+    a repeat is harmless. An answerable prompt is sent at most once, so it is neither sent again nor dropped
+    silently: it is marked FAILED ("interrupted; may not have been delivered") and admins get one digest naming
+    them all (`/retryfollowup all` sends them again).
     """
-    ids = _update_returning_ids(
-        session,
-        update(FollowUp)
-        .where(FollowUp.status == FollowUpStatus.SENDING, col(FollowUp.locked_until) < now)
-        .values(status=FollowUpStatus.FAILED, last_error=INTERRUPTED, locked_by=None, locked_until=None),
+    expired = (col(FollowUp.locked_until) < now,)
+    released = {"status": FollowUpStatus.PENDING, "locked_by": None, "locked_until": None}
+    recovered = Recovered(
+        requeued=_update_returning_ids(
+            session,
+            update(FollowUp).where(FollowUp.status == FollowUpStatus.CLAIMED, *expired).values(**released),
+        ),
+        resent=_update_returning_ids(
+            session,
+            update(FollowUp)
+            .where(FollowUp.status == FollowUpStatus.SENDING, col(FollowUp.kind).not_in(_AT_MOST_ONCE), *expired)
+            .values(attempts=FollowUp.attempts + 1, last_error=INTERRUPTED, **released),
+        ),
+        interrupted=_update_returning_ids(
+            session,
+            update(FollowUp)
+            .where(FollowUp.status == FollowUpStatus.SENDING, col(FollowUp.kind).in_(_AT_MOST_ONCE), *expired)
+            .values(status=FollowUpStatus.FAILED, last_error=INTERRUPTED, locked_by=None, locked_until=None),
+        ),
     )
-    for followup in _rows(session, ids):
-        notify_failure(session, followup, policy)
-    return ids
+    report_interrupted(session, _rows(session, recovered.interrupted), policy)
+    return recovered
 
 
 def sweep_unanswered(session: Session, policy: FollowUpPolicy, now: datetime) -> tuple[int, int]:

@@ -38,7 +38,8 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.app import READY_LOG, UPDATE_OPTIONS, build_application, make_runtime, webhook_options
+from bot.app import READY_LOG, UPDATE_OPTIONS, build_application, make_runtime, webhook_server
+from bot.webhook import WebhookServer
 from core.runtime import Runtime
 from core.settings import PROJECT_ROOT, Settings
 from tests.fakebotapi import MESSAGE_METHODS, POLL_SECONDS, Call, FakeBotApi, FakeDriver, poll_until
@@ -86,7 +87,8 @@ class Replies(list[dict[str, Any]]):
 
 
 def _chat_of(update: dict[str, Any]) -> int:
-    message = update.get("message") or update.get("callback_query", {}).get("message") or {}
+    message = (update.get("message") or update.get("edited_message") or update.get("callback_query", {}).get("message")
+               or {})
     return message["chat"]["id"]
 
 
@@ -98,6 +100,7 @@ class BotHarness:
     runtime: Runtime
     application: Application
     timeout: float = DEFAULT_TIMEOUT
+    webhook: WebhookServer | None = None  # the webhook server, in webhook mode
 
     async def act(self, push: Callable[[], dict[str, Any]]) -> Replies:
         """Push one update (e.g. `lambda: bot.fake.push_sticker(42)`), wait until handled; the replies in its chat."""
@@ -184,21 +187,36 @@ def as_webhook(settings: Settings, port: int | None = None) -> Settings:
     )
 
 
-async def start_in_loop(application: Application, settings: Settings, *, poll_timeout: float = 1) -> None:
-    """Start like `bot.app.run` does (webhook if `settings.webhook_url`, else polling), inside this event loop."""
+async def start_in_loop(
+    application: Application, settings: Settings, *, poll_timeout: float = 1
+) -> WebhookServer | None:
+    """Start like `bot.app.run` does (webhook if `settings.webhook_url`, else polling), inside this event loop.
+    Returns the webhook server in webhook mode."""
+    if settings.webhook_url:
+        server = webhook_server(application, settings)
+        serving = asyncio.create_task(server.serve())
+        await poll_until(lambda: server.started or serving.done() or None, DEFAULT_TIMEOUT,
+                         lambda: "the webhook server did not start")
+        if serving.done():
+            serving.result()  # raises what stopped it
+        server.serving = serving  # type: ignore[attr-defined]
+        return server
     await application.initialize()
     if application.post_init:
         await application.post_init(application)
     assert application.updater is not None
-    if settings.webhook_url:
-        await application.updater.start_webhook(**webhook_options(settings))
-    else:
-        await application.updater.start_polling(poll_interval=0, timeout=poll_timeout, **UPDATE_OPTIONS)
+    await application.updater.start_polling(poll_interval=0, timeout=poll_timeout, **UPDATE_OPTIONS)
     await application.start()
+    return None
 
 
-async def stop_in_loop(application: Application) -> None:
-    """Stop like `Application.run_polling` does on SIGTERM (fetched updates are confirmed and processed first)."""
+async def stop_in_loop(application: Application, webhook: WebhookServer | None = None) -> None:
+    """Stop like `Application.run_polling` does on SIGTERM (fetched updates are confirmed and processed first),
+    or like the webhook server does."""
+    if webhook is not None:
+        webhook.stop()
+        await webhook.serving  # type: ignore[attr-defined]
+        return
     try:
         if application.updater and application.updater.running:
             await application.updater.stop()
@@ -223,18 +241,19 @@ async def running_bot(
 ) -> AsyncIterator[BotHarness]:
     """Run the real Application against the fake in this event loop for the duration of the block.
 
-    Polling by default; `webhook=True` runs PTB's webhook server on 127.0.0.1 and the fake POSTs updates to it.
+    Polling by default; `webhook=True` runs the bot's webhook server on 127.0.0.1 and the fake POSTs updates to it.
     Pass `runtime` to use one you prepared (e.g. with `extras` hooks); its settings are pointed at the fake.
     """
     settings = pointed_at(as_webhook(settings) if webhook else settings, fake)
     own_runtime = runtime is None
     runtime = make_runtime(settings) if runtime is None else dataclasses.replace(runtime, settings=settings)
     application = build_application(runtime)
+    server = None
     try:
-        await start_in_loop(application, settings)
-        yield BotHarness(fake, runtime, application, timeout)
+        server = await start_in_loop(application, settings)
+        yield BotHarness(fake, runtime, application, timeout, server)
     finally:
-        await stop_in_loop(application)
+        await stop_in_loop(application, server)
         if own_runtime:
             runtime.engine.dispose()
 

@@ -250,6 +250,7 @@ class BotApiState:
         self._in_flight = 0
         self._stopping = False
         self.bot_id = 0
+        self.accepted_token: str | None = None  # when set, any other token is refused (401), as Telegram does
         # Bot API method names are case-insensitive; calls are recorded under the documented spelling.
         self._methods = {name.lower(): (name, getattr(self, f"_api_{name}")) for name in API_METHODS}
 
@@ -257,6 +258,8 @@ class BotApiState:
 
     def handle(self, token: str, method: str, params: dict[str, Any], files: tuple[UploadedFile, ...]) -> dict:
         """Answer one Bot API request and record it."""
+        if self.accepted_token is not None and token != self.accepted_token:
+            return ApiError(401, "Unauthorized").payload()
         self.bot_id = int(token.split(":", 1)[0])
         name, handler = self._methods.get(method.lower(), (method, None))
         counted = name != "getUpdates"
@@ -374,6 +377,20 @@ class BotApiState:
             self._pending.append(update)
             self._cond.notify_all()
             return update
+
+    def redeliver(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Deliver an update again, same id (a webhook retry: Telegram delivers at least once)."""
+        with self._cond:
+            self._pending.append(update)
+            self._cond.notify_all()
+            return update
+
+    def push_edit(self, update: dict[str, Any], text: str) -> dict[str, Any]:
+        """The user edits the message an earlier update carried: an `edited_message` update, same message id."""
+        with self._cond:
+            message = dict(update["message"], text=text, edit_date=int(time.time()))
+            message.pop("entities", None)
+            return self.push_update({"edited_message": message})
 
     def push_message(self, user_id: int, content: dict[str, Any], chat_id: int | None = None) -> dict[str, Any]:
         """A user sends a message with `content` (e.g. `{"text": ...}`) in `chat_id` (default: private chat)."""

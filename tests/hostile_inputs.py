@@ -317,7 +317,8 @@ def _refer_button_cases() -> list[ParameterSet]:
         *taps("refer:contact_route", "refer:contact_route", NURSE, stale, ["r:{v}:carrier_pigeon", "r:{v}:PHONE"]),
         *taps("refer:discharge", "refer:discharge", NURSE, stale, ["r:{v}:yesterday", "r:{v}:29/02/2999"]),
         *taps("refer:confirm", "refer:confirm", NURSE, stale, ["r:{v}:t:money", "r:{v}:submit:again", "r:{v}:yes"]),
-        *taps("refer:confirm", "refer:submitted", NURSE, stale, ["r:{v}:submit"]),  # double tap on Send
+        # a double tap on Send (issue 10): answered truthfully with the reference, nothing created twice
+        *taps("refer:confirm", "refer:submitted", NURSE, Outcome("already sent"), ["r:{v}:submit"]),
         *taps("refer:confirm", "refer:confirm", CLIENT, stale, ["r:{v}:submit", "r:0:yes"]),
         *taps("refer:confirm", "refer:confirm", WORKER, stale, ["r:{v}:submit"]),
     ]

@@ -7,13 +7,13 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from sqlalchemy import insert, update
+from telegram.error import RetryAfter, TimedOut
 
 from casework.models import CaseStatus, Engagement, Referral, Signposting
 from core.clock import FrozenClock
 from core.db import make_engine, session_scope
-from scheduler.admin import describe_failed, failed_followups, retry_failed_followup
+from scheduler.admin import describe_failed, failed_followups, retry_failed_followup, retry_failed_followups
 from scheduler.checkins import create_client_checkin_code, redeem_client_checkin
 from scheduler.dispatcher import Dispatcher
 from scheduler.messages import BLOCKED, INTERRUPTED, parse_callback
@@ -29,7 +29,9 @@ from tests.test_followup_support import (
     add_followup,
     followups,
     get_followup,
+    lost_answer,
     make_case,
+    not_sent,
     policy,
 )
 
@@ -161,7 +163,7 @@ async def test_nothing_is_sent_for_a_closed_case(engine) -> None:
 
 async def test_transient_errors_are_retried_with_growing_delays_then_sent_once(engine) -> None:
     followup_id = add_followup(engine, make_case(engine), ONE_WEEK_ON)
-    sender = FakeSender(failures=[NetworkError("connection refused"), NetworkError("connection reset")])
+    sender = FakeSender(failures=[not_sent("connection refused"), not_sent("network is unreachable")])
     with FrozenClock(ONE_WEEK_ON) as clock:
         assert (await dispatcher(engine, sender).dispatch_once()).retried == 1
         first = get_followup(engine, followup_id)
@@ -190,7 +192,7 @@ async def test_flood_control_waits_at_least_as_long_as_telegram_asks(engine) -> 
 async def test_after_the_last_attempt_it_fails_visibly_and_admins_are_told(engine) -> None:
     case = make_case(engine)
     followup_id = add_followup(engine, case, ONE_WEEK_ON)
-    sender = FakeSender(failures=[NetworkError("down"), NetworkError("down")])
+    sender = FakeSender(failures=[not_sent("down"), not_sent("down")])
     with FrozenClock(ONE_WEEK_ON) as clock:
         await dispatcher(engine, sender, max_attempts=2).dispatch_once()
         clock.advance(minutes=2)
@@ -247,12 +249,19 @@ async def test_a_client_who_blocked_the_bot_is_reported_to_their_link_worker_and
         assert session.get(Signposting, case.signposting_id).client_chat_id is None
 
 
+def _started_sending(engine, followup_id: int) -> None:
+    """The dispatcher had handed the row to Telegram (its API call started) when the process died."""
+    with session_scope(engine) as session:
+        session.execute(update(FollowUp).where(FollowUp.id == followup_id).values(status=FollowUpStatus.SENDING))
+
+
 async def test_a_row_left_mid_send_by_a_crash_is_reported_not_resent(engine) -> None:
     case = make_case(engine)
     followup_id = add_followup(engine, case, ONE_WEEK_ON)
     sender = FakeSender()
     with FrozenClock(ONE_WEEK_ON) as clock:
-        assert dispatcher(engine, sender, "crashed-worker").claim_due(10) == [followup_id]  # then the process dies
+        assert dispatcher(engine, sender, "crashed-worker").claim_due(10) == [followup_id]
+        _started_sending(engine, followup_id)  # then the process dies
         clock.advance(minutes=1)
         survivor = dispatcher(engine, sender, "survivor")
         await survivor.dispatch_due()
@@ -266,6 +275,65 @@ async def test_a_row_left_mid_send_by_a_crash_is_reported_not_resent(engine) -> 
     [notice] = sender.to(ADMIN)
     assert "may not have been delivered" in notice.text and case.reference in notice.text
     assert f"/retryfollowup {followup_id}" in notice.text
+
+
+async def test_rows_claimed_but_not_yet_sending_when_a_worker_dies_go_back_to_the_queue(engine) -> None:
+    case = make_case(engine)
+    ids = [add_followup(engine, case, ONE_WEEK_ON, key=f"q{n}") for n in range(3)]
+    sender = FakeSender()
+    with FrozenClock(ONE_WEEK_ON) as clock:
+        assert sorted(dispatcher(engine, sender, "crashed-worker").claim_due(10)) == ids  # then the process dies
+        clock.advance(minutes=6)  # its lease runs out
+        stats = await dispatcher(engine, sender, "survivor").dispatch_due()
+    assert (stats.requeued, stats.interrupted, stats.sent) == (3, 0, 3)
+    assert [parse_callback(m.buttons[0][0][1])[0] for m in sender.to(WORKER)] == ids  # each sent once
+    assert sender.to(ADMIN) == []  # nothing in doubt, nothing to report
+
+
+async def test_many_prompts_caught_mid_send_are_reported_in_one_digest_and_retried_in_bulk(engine) -> None:
+    case = make_case(engine)
+    ids = [add_followup(engine, case, ONE_WEEK_ON, key=f"d{n}") for n in range(12)]
+    sender = FakeSender()
+    with FrozenClock(ONE_WEEK_ON) as clock:
+        dispatcher(engine, sender, "crashed-worker").claim_due(20)
+        for followup_id in ids:
+            _started_sending(engine, followup_id)
+        clock.advance(minutes=6)
+        await dispatcher(engine, sender, "survivor").dispatch_due()
+        [digest] = sender.to(ADMIN)  # one message, not twelve
+        assert all(f"#{followup_id} {case.reference}" in digest.text for followup_id in ids)
+        assert "/retryfollowup all" in digest.text
+        with session_scope(engine) as session:
+            assert retry_failed_followups(session, None, policy()) == 12
+        clock.advance(minutes=1)
+        await dispatcher(engine, sender, "survivor").dispatch_due()
+    assert len(sender.to(WORKER)) == 12
+    assert {get_followup(engine, followup_id).status for followup_id in ids} == {FollowUpStatus.SENT}
+
+
+async def test_a_connection_lost_after_a_prompt_went_out_is_not_sent_again(engine) -> None:
+    """A reset connection after Telegram accepted the prompt: re-sending would ask the worker twice."""
+    followup_id = add_followup(engine, make_case(engine), ONE_WEEK_ON)
+    sender = FakeSender(failures=[lost_answer()])
+    with FrozenClock(ONE_WEEK_ON) as clock:
+        assert (await dispatcher(engine, sender).dispatch_once()).failed == 1
+        clock.advance(hours=1)
+        await dispatcher(engine, sender).dispatch_once()
+    failed = get_followup(engine, followup_id)
+    assert (failed.status, failed.last_error) == (FollowUpStatus.FAILED, INTERRUPTED)
+    assert sender.to(WORKER) == [] and len(sender.to(ADMIN)) == 1
+
+
+async def test_a_reminder_whose_answer_was_lost_is_sent_again(engine) -> None:
+    """At least once: a repeated reminder is harmless beside a lost one."""
+    case = make_case(engine, claimed_by=None, signposted=False)
+    add_followup(engine, case, ONE_WEEK_ON, FollowUpKind.FIRST_CONTACT_REMINDER)
+    sender = FakeSender(failures=[lost_answer()])
+    with FrozenClock(ONE_WEEK_ON) as clock:
+        assert (await dispatcher(engine, sender).dispatch_once()).retried == 1
+        clock.advance(minutes=1)
+        await dispatcher(engine, sender).dispatch_once()
+    assert [case.reference in m.text for m in sender.to(TEAM_CHAT)] == [True]
 
 
 async def test_an_unanswered_prompt_is_resent_once_then_escalated_to_the_team(engine) -> None:

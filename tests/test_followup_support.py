@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
-from telegram.error import Forbidden
+from telegram.error import Forbidden, NetworkError
 
 from casework.models import CaseStatus, Referral, Signposting
 from core.db import session_scope
@@ -116,6 +117,20 @@ def get_followup(engine: Engine, followup_id: int) -> FollowUp:
 
 def statuses(engine: Engine, ids: Iterable[int]) -> list[FollowUpStatus]:
     return [get_followup(engine, followup_id).status for followup_id in ids]
+
+
+def not_sent(reason: str = "connection refused") -> NetworkError:
+    """A network error as PTB raises it when the connection could not even be opened: nothing reached Telegram."""
+    error = NetworkError(f"httpx.ConnectError: {reason}")
+    error.__cause__ = httpx.ConnectError(reason)
+    return error
+
+
+def lost_answer(reason: str = "connection reset") -> NetworkError:
+    """A network error after the request was written: Telegram may have the message already."""
+    error = NetworkError(f"httpx.ReadError: {reason}")
+    error.__cause__ = httpx.ReadError(reason)
+    return error
 
 
 @dataclass

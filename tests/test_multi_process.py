@@ -119,13 +119,13 @@ def test_a_referral_spread_over_two_processes_loses_no_step_and_double_taps_coun
 
 
 FOLLOWUPS = 300
-# A slow database: each row a dispatcher claims takes 20 ms to write, so a claim (50 rows) stays open for about a
-# second, and the other process's claims overlap it. Without this, claims take milliseconds and rarely meet.
+# A slow database: each row a dispatcher claims takes 20 ms to write, so claims stay open long enough for the other
+# process's claims to overlap them. Without this, claims take milliseconds and rarely meet.
 SLOW_CLAIMS = (
     "CREATE FUNCTION slow_claim() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.02); RETURN NEW; "
     "END $$",
     "CREATE TRIGGER slow_claim BEFORE UPDATE ON follow_up FOR EACH ROW "
-    "WHEN (OLD.status = 'PENDING' AND NEW.status = 'SENDING') EXECUTE FUNCTION slow_claim()",
+    "WHEN (OLD.status = 'PENDING' AND NEW.status = 'CLAIMED') EXECUTE FUNCTION slow_claim()",
 )
 
 

@@ -11,8 +11,8 @@ from casework.referrals import claim_case, close_case, get_referral, record_firs
 from core.clock import FrozenClock
 from core.db import session_scope
 from core.dialogs import load_dialog, start_dialog
+from core.flood import FloodLimit
 from directory.models import Organisation, Service
-from handlers.ratelimit import WINDOW_SECONDS, SlidingWindow
 from scheduler.privacy import apply_retention, forget_client
 from tests.factories import LINK_WORKER, make_referral
 
@@ -73,13 +73,19 @@ def test_forgetme_unlinks_the_client_and_keeps_the_case(engine) -> None:
         assert session.exec(select(Referral)).one().reference == reference
 
 
-def test_rate_limit_blocks_a_flood_then_recovers() -> None:
-    now = [0.0]
-    window = SlidingWindow(limit=3, clock=lambda: now[0])
-    assert [window.allow(1) for _ in range(4)] == [True, True, True, False]
-    assert window.allow(2)  # other people are unaffected
-    now[0] += WINDOW_SECONDS + 1
-    assert window.allow(1)
+def test_rate_limit_blocks_a_flood_then_recovers(engine) -> None:
+    limit = FloodLimit(per_minute=3, burst=3)
+
+    now = [1_800_000_000.0]
+
+    def allowed(user_id: int) -> bool:
+        with session_scope(engine) as session:
+            return limit.check(session, user_id, tap=False, now=now[0]).allowed
+
+    assert [allowed(1) for _ in range(4)] == [True, True, True, False]
+    assert allowed(2)  # other people are unaffected
+    now[0] += 61
+    assert allowed(1)
 
 
 def test_retention_job_is_scheduled_nightly_and_at_start(sqlite_engine) -> None:
@@ -93,3 +99,55 @@ def test_retention_job_is_scheduled_nightly_and_at_start(sqlite_engine) -> None:
     assert str(jobs[JOB_ID].trigger) == "cron[hour='2', minute='30']"
     assert JOB_ID + "-at-start" in jobs
     assert run_retention(sqlite_engine, 24).anonymised_cases == 0
+
+
+async def test_a_failed_retention_pass_is_tried_again_with_growing_delays(sqlite_engine, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from sqlalchemy.exc import OperationalError
+
+    from scheduler import retention
+    from scheduler.models import RetentionRun
+
+    real, calls, delays = retention.run_retention, [], []
+    due = [(retention._retention_job, retention.RetentionJob(sqlite_engine, 24, retry_base_seconds=10))]
+
+    def locked_twice(engine, months):  # type: ignore[no-untyped-def]
+        calls.append(months)
+        if len(calls) <= 2:
+            raise OperationalError("UPDATE referral ...", {}, Exception("database is locked"))
+        return real(engine, months)
+
+    class JobQueue:  # records what the job asks for; the loop below fires it
+        def run_once(self, callback, when, data, name, job_kwargs):  # type: ignore[no-untyped-def]
+            delays.append(when)
+            due.append((callback, data))
+
+    monkeypatch.setattr(retention, "run_retention", locked_twice)
+    while due:
+        callback, data = due.pop(0)
+        await callback(SimpleNamespace(job=SimpleNamespace(data=data), job_queue=JobQueue()))
+    assert delays == [10, 20]  # tried again with growing delays, not at the next night
+    assert len(calls) == 3
+    with session_scope(sqlite_engine) as session:
+        assert len(session.exec(select(RetentionRun)).all()) == 1
+
+
+def test_retention_forgets_old_update_ids_and_idle_flood_counts(engine) -> None:
+    from datetime import timedelta
+
+    from core.clock import utcnow
+    from core.rate_limits import RateLimitState
+    from core.updates import HandledUpdate
+
+    now = utcnow()
+    with session_scope(engine) as session:
+        session.add_all([HandledUpdate(bot_id=1, update_id=1, handled_at=now - timedelta(days=4)),
+                         HandledUpdate(bot_id=1, update_id=2, handled_at=now - timedelta(hours=1))])
+        session.add_all([RateLimitState(key="flood:user:1", tat=now.timestamp() - 3 * 86400),
+                         RateLimitState(key="flood:user:2", tat=now.timestamp())])
+    with session_scope(engine) as session:
+        apply_retention(session, 24)
+    with session_scope(engine) as session:
+        assert [row.update_id for row in session.exec(select(HandledUpdate))] == [2]
+        assert [row.key for row in session.exec(select(RateLimitState))] == ["flood:user:2"]

@@ -1,0 +1,123 @@
+"""Rate limits shared by every bot process through the database: Telegram's send limits and per-person flooding.
+
+Each limit is a row holding a GCRA "theoretical arrival time" (`tat`, seconds since the epoch): a limit of one
+event per `interval` seconds with bursts of `burst`. Because the row is read and written in one transaction, any
+number of processes sharing the database together stay within the limit (PostgreSQL locks the row; SQLite writers
+take the database lock up front). No timers, no counters to reset: an idle key simply falls behind `now`.
+
+Two uses:
+- `reserve`: a send books the next free slot on every limit it is subject to and waits for it (never refused).
+- `admit`: a person's update is let through or refused; the first refusal in a row is flagged so the bot says
+  "slow down" once, not on every message.
+Rows idle for a day are pruned by the nightly retention job (`prune_idle_limits`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, Session, SQLModel, col, select
+
+IDLE_SECONDS = timedelta(days=1).total_seconds()
+
+
+class RateLimitState(SQLModel, table=True):
+    """One limit's state. Keys name what is limited, e.g. `send:all`, `send:chat:-500`, `flood:user:42`."""
+
+    __tablename__ = "rate_limit"
+
+    key: str = Field(primary_key=True, max_length=64)
+    tat: float = 0.0  # when the limit is next fully free, in seconds since the epoch
+    refused: bool = False  # the last request was refused (flooding): the next refusal is not "first"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most one event per `interval` seconds on average, with up to `burst` at once: never more than
+    `burst + W / interval` events in any window of W seconds."""
+
+    interval: float
+    burst: int = 1
+
+    @classmethod
+    def per_second(cls, count: float, burst: int = 1) -> Rate:
+        return cls(1.0 / count, burst)
+
+    @classmethod
+    def per_minute(cls, count: float, burst: int = 1) -> Rate:
+        return cls(60.0 / count, burst)
+
+    def earliest(self, tat: float, at: float) -> float:
+        """The first moment at or after `at` this limit allows another event."""
+        return max(at, tat - (self.burst - 1) * self.interval)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """When a send may go (seconds since the epoch); `reserved` is False when it was further off than allowed."""
+
+    start: float
+    reserved: bool = True
+
+
+@dataclass(frozen=True)
+class Admission:
+    allowed: bool
+    first_refusal: bool = False  # refused, and the previous request was allowed: say "slow down" now
+
+
+def reserve(session: Session, limits: Sequence[tuple[str, Rate]], now: float, latest: float | None = None) -> Slot:
+    """Book one event on every (key, rate) at the first moment they all allow, at or after `now`.
+
+    When that moment is after `latest`, nothing is booked and the returned slot says when to come back.
+    """
+    rows = _locked(session, [key for key, _ in limits])
+    start = now
+    for key, rate in limits:
+        start = rate.earliest(rows[key].tat, start)
+    if latest is not None and start > latest:
+        return Slot(start, reserved=False)
+    for key, rate in limits:
+        row = rows[key]
+        row.tat = max(row.tat, start) + rate.interval
+        session.add(row)
+    return Slot(start)
+
+
+def admit(session: Session, key: str, rate: Rate, now: float, cost: float = 1.0) -> Admission:
+    """Let an event of `cost` (in events) through if the limit allows it now; otherwise refuse it unchanged."""
+    row = _locked(session, [key])[key]
+    tat = max(row.tat, now) + cost * rate.interval
+    if tat - now <= rate.burst * rate.interval:
+        row.tat, row.refused = tat, False
+        session.add(row)
+        return Admission(True)
+    first = not row.refused
+    row.refused = True
+    session.add(row)
+    return Admission(False, first_refusal=first)
+
+
+def prune_idle_limits(session: Session, now: float) -> int:
+    """Drop limits that have been fully free for a day (equivalent to no row at all)."""
+    statement = delete(RateLimitState).where(col(RateLimitState.tat) < now - IDLE_SECONDS)
+    return session.execute(statement).rowcount  # type: ignore[attr-defined]
+
+
+def _locked(session: Session, keys: list[str]) -> dict[str, RateLimitState]:
+    """The rows for `keys`, created if new and locked for this transaction (in key order, so never a deadlock)."""
+    ordered = sorted(set(keys))
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(RateLimitState).values([{"key": key, "tat": 0.0, "refused": False} for key in ordered])
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    query = (
+        select(RateLimitState).where(col(RateLimitState.key).in_(ordered)).order_by(col(RateLimitState.key))
+        .with_for_update().execution_options(populate_existing=True)
+    )
+    return {row.key: row for row in session.exec(query)}

@@ -1,0 +1,152 @@
+"""Telegram's limits: message sizes enforced where messages are built, send rates shared by every process, and owed
+messages that keep trying at any hour."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import timedelta
+from itertools import pairwise
+
+import pytest
+
+from core.clock import FrozenClock
+from core.db import make_engine
+from core.message_limits import MAX_CAPTION, MAX_TEXT, CallbackDataTooLong, split_message, telegram_length
+from core.rate_limits import Rate
+from handlers.kit import keyboard
+from scheduler.dispatcher import Dispatcher
+from scheduler.models import FollowUpKind, FollowUpStatus
+from scheduler.sender import SendLimits, SharedPacer
+from tests.test_followup_support import (
+    TEAM_CHAT,
+    TUESDAY_10AM,
+    FakeSender,
+    add_followup,
+    get_followup,
+    lost_answer,
+    make_case,
+    not_sent,
+    policy,
+)
+
+# --- sizes ---------------------------------------------------------------------------------------------------
+
+
+def test_long_text_is_split_at_paragraphs_into_parts_telegram_accepts() -> None:
+    paragraphs = [f"Paragraph {n}. " + ("Some words here. " * 40).strip() for n in range(12)]
+    text = "\n\n".join(paragraphs)
+    parts = split_message(text)
+    assert len(parts) > 1 and all(telegram_length(part) <= MAX_TEXT for part in parts)
+    assert "\n\n".join(parts) == text  # nothing lost, cut only between paragraphs
+
+
+def test_emoji_count_double_and_an_unbroken_run_is_still_cut_to_fit() -> None:
+    assert all(telegram_length(part) <= MAX_TEXT for part in split_message("😀" * 3000))
+    assert "".join(split_message("x" * 9000)) == "x" * 9000
+    assert all(telegram_length(part) <= MAX_CAPTION for part in split_message("word " * 600, MAX_CAPTION))
+
+
+def test_button_data_over_64_bytes_cannot_be_built() -> None:
+    assert keyboard([[("ok", "r:1:" + "x" * 60)]]) is not None
+    with pytest.raises(CallbackDataTooLong):
+        keyboard([[("too long", "r:1:" + "ł" * 40)]])  # 84 bytes
+
+
+# --- owed messages -------------------------------------------------------------------------------------------
+
+
+async def test_an_owed_team_post_goes_out_at_night_and_keeps_trying_every_20_seconds(engine) -> None:
+    case = make_case(engine, claimed_by=None, signposted=False)
+    night = TUESDAY_10AM.replace(hour=22)
+    followup_id = add_followup(engine, case, night, FollowUpKind.TEAM_POST, recipient_chat_id=TEAM_CHAT,
+                               body=f"New referral {case.reference}")
+    failures = [not_sent(), lost_answer()] * 4  # Telegram unreachable for a while; some answers lost
+    sender = FakeSender(failures=list(failures))
+    with FrozenClock(night) as clock:
+        for _ in failures:
+            await Dispatcher(engine, sender, policy(), "w").dispatch_once()
+            row = get_followup(engine, followup_id)
+            assert row.status == FollowUpStatus.PENDING and row.due_at - clock.now <= timedelta(seconds=20)
+            clock.now = row.due_at
+        stats = await Dispatcher(engine, sender, policy(), "w").dispatch_once()
+    assert stats.quiet and stats.sent == 1  # quiet hours hold prompts back, not a new referral
+    [post] = sender.to(TEAM_CHAT)
+    assert post.text == f"New referral {case.reference}" and post.buttons[0][0][0] == "Claim"
+    assert get_followup(engine, followup_id).attempts == len(failures) + 1  # more than max_attempts: not given up
+
+
+# --- rates shared by every process ---------------------------------------------------------------------------
+
+
+class BookingPacer(SharedPacer):
+    """The shared pacer, noting every slot it booked: (start, chat id). The limits are properties of the bookings in
+    the database, so the test reads those rather than wall-clock arrival times (which a busy machine jitters)."""
+
+    def __init__(self, engine, limits: SendLimits, booked: list[tuple[float, int]]) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(engine, limits)
+        self.booked = booked
+
+    def book(self, wanted, now, latest):  # type: ignore[no-untyped-def]
+        slot = super().book(wanted, now, latest)
+        chat = next((int(key.rsplit(":", 1)[1]) for key, _ in wanted if key.startswith("send:chat:")), 0)
+        if slot.reserved:
+            self.booked.append((slot.start, chat))
+        return slot
+
+
+def _two_processes_send(database_url: str, limits: SendLimits) -> list[tuple[float, int]]:
+    """Two dispatchers with their own engines (like two bot processes) send everything due; the slots they booked,
+    in order."""
+    senders = [FakeSender(), FakeSender()]
+    booked: list[tuple[float, int]] = []
+    errors: list[BaseException] = []
+
+    def work(name: str, sender: FakeSender) -> None:
+        own = make_engine(database_url)
+        pacer = BookingPacer(own, limits, booked)
+        try:
+            asyncio.run(Dispatcher(own, sender, policy(quiet_hours_start=0, quiet_hours_end=0,
+                                                       allow_weekend_prompts=True), name, pacer=pacer).dispatch_once())
+        except BaseException as problem:
+            errors.append(problem)
+        finally:
+            own.dispose()
+
+    threads = [threading.Thread(target=work, args=(f"process-{n}", s)) for n, s in enumerate(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert all(sender.sent for sender in senders), "both processes should have sent some"
+    assert len(booked) == sum(len(sender.sent) for sender in senders), "every message sent had a booked slot"
+    return sorted(booked)
+
+
+def _due_now(engine, chats: list[int], per_chat: int) -> None:
+    for chat in chats:
+        case = make_case(engine, claimed_by=chat, signposted=True)
+        for n in range(per_chat):
+            add_followup(engine, case, TUESDAY_10AM - timedelta(days=1), key=f"rate:{chat}:{n}")
+
+
+def test_two_processes_together_keep_the_gap_between_messages_to_a_chat(engine, database_url) -> None:
+    limits = SendLimits(overall=Rate.per_second(100, burst=10), private=Rate(0.5))
+    _due_now(engine, [7101, 7102], per_chat=5)
+    sent = _two_processes_send(database_url, limits)
+    for chat in (7101, 7102):
+        moments = [moment for moment, to in sent if to == chat]
+        assert len(moments) == 5
+        assert min(b - a for a, b in pairwise(moments)) >= 0.5 - 1e-6  # one every 2 s per chat, across both
+
+
+def test_two_processes_together_stay_under_the_overall_rate(engine, database_url) -> None:
+    limits = SendLimits(overall=Rate.per_second(10), private=Rate(0.01))
+    _due_now(engine, list(range(7201, 7231)), per_chat=1)
+    sent = [moment for moment, _ in _two_processes_send(database_url, limits)]
+    assert len(sent) == 30
+    busiest = max(sum(1 for other in sent if start <= other < start + 1.0) for start in sent)
+    # 10 a second across both (a burst of the bucket's size at the start); each process counting on its own (PTB's
+    # in-memory limiter) would book about 20.
+    assert busiest <= 10 + limits.overall.burst
