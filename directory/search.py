@@ -37,7 +37,7 @@ from directory.index_file import IndexFileError, read_index_file, write_index_fi
 from directory.indexing import FORMAT, IN_NAME, NAME_WEIGHT, IndexBuilder, IndexData
 from directory.models import UnmetReason
 from directory.opening_hours import is_open_in, parse_opening_hours
-from directory.query import IMPLIED, PAIR, WORD, Meaning, ParsedQuery, QueryReader
+from directory.query import IMPLIED, PAIR, PAIR_IMPORTANCE, WORD, Meaning, ParsedQuery, QueryReader
 from directory.records import ServiceRecord, decode_record, iter_records
 from directory.synonyms import normalise
 from directory.taxonomy import category_label
@@ -461,20 +461,26 @@ class SearchIndex:
         Lay need language the directory does not use itself ("skint", "on the drink") answered by the top
         services counts as answering the message: people add all sorts of words around it.
         """
-        total = sum(word.importance for word in parsed.need_words)
+        positions = np.array(top, dtype=np.int64)
+        in_pairs = {pair for word in parsed.need_words for pair in word.pairs}
+        answered_pairs = {pair for pair in in_pairs if self._holders(pair, positions)[0].any()}
+        importance = [
+            max(word.importance, PAIR_IMPORTANCE) if answered_pairs.intersection(word.pairs) else word.importance
+            for word in parsed.need_words
+        ]
+        total = sum(importance)
         if not total:
             return 1.0
-        positions = np.array(top, dtype=np.int64)
         served_meanings = [bool(self._serves([meaning], positions).any()) for meaning in parsed.meanings]
         pure_lay = [meaning.strength >= 1.0 for meaning in parsed.meanings]
         if any(served and lay for served, lay in zip(served_meanings, pure_lay, strict=True)):
             return 1.0
         answered = 0.0
-        for word in parsed.need_words:
+        for word, weight in zip(parsed.need_words, importance, strict=True):
             if any(served_meanings[i] for i in word.meanings) or any(
                 self._holders(key, positions)[0].any() for key in word.keys
             ):
-                answered += word.importance
+                answered += weight
         return answered / total
 
     # --- filters --------------------------------------------------------------------------------------------

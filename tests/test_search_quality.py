@@ -162,3 +162,20 @@ def test_words_typed_apart_and_numbers(seed_index: SearchIndex) -> None:
     young = seed_index.search("im 17 and need a job", limit=3)
     records = [seed_index.get(hit.service_id) for hit in young]
     assert all(r is not None and (r.max_age is None or r.max_age >= 17) for r in records)
+
+
+# --- issue 13, round 2: misspelt and narrative words do not hide a clear need ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "category"),
+    [("parkinsons disese", "long_term_conditions"), ("brest cancer", "long_term_conditions"),
+     ("claming carers alowence", "carers"), ("mentle health", "mental_wellbeing"),
+     ("bailiffs keep knocking", "money"), ("betting is ruining my life", "substance_use")],
+)  # fmt: skip
+def test_a_misspelt_or_story_word_beside_a_clear_need_still_finds_it(
+    seed_index: SearchIndex, query: str, category: str
+) -> None:
+    records = [seed_index.get(hit.service_id) for hit in seed_index.search(query, limit=3)]
+
+    assert records and any(r is not None and category in r.categories for r in records[:2]), query
