@@ -259,6 +259,7 @@ class QueryReader:
             strength = max((parsed.meanings[i].strength for i in in_meanings), default=0.0)
             importance = 1.0 + strength if in_meanings else self._importance(word, bool(found_keys))
             parsed.need_words.append(NeedWord(position, tuple(dict.fromkeys(found_keys)), importance, in_meanings))
+        self._count_phrases_of_small_words(parsed)
         for (start, end), key in joined_spans.items():
             said = " ".join(shown for shown, _ in typed[start:end])
             parsed.add(Concept(key, JOINED_WEIGHT, said, WORD, start))
@@ -278,6 +279,18 @@ class QueryReader:
         named = [self._surface.get(concept.key, concept.said) for concept in words]
         parsed.name_text = " ".join([*named, *([parsed.place_said] if named and parsed.place_said else [])])
         return parsed
+
+    @staticmethod
+    def _count_phrases_of_small_words(parsed: ParsedQuery) -> None:
+        """A lay phrase made only of small words ("looks after her", "can't get out") names a need too: it counts
+        towards what the results must answer, as one need word."""
+        counted = {i for word in parsed.need_words for i in word.meanings}
+        for i, meaning in enumerate(parsed.meanings):
+            if i not in counted and meaning.positions:
+                need = NeedWord(meaning.positions.start, (), 1.0 + meaning.strength, (i,))
+                parsed.need_words.append(need)
+                counted.add(i)
+        parsed.need_words.sort(key=lambda word: word.position)
 
     # --- single words ---------------------------------------------------------------------------------------
 
@@ -491,7 +504,7 @@ class QueryReader:
 
 def _other_forms(word: str) -> list[str]:
     """Other forms of an inflected word, most likely first: "scammed" -> "scam", "abused" -> "abuse",
-    "worried" -> "worry", "caring" -> "care", "evicted" -> "evict"."""
+    "worried" -> "worry", "caring" -> "care", "evicted" -> "evict", "advise" -> "advice"."""
     forms: list[str] = []
     if len(word) > 5 and word.endswith("ied"):
         forms.append(word[:-3] + "y")
@@ -504,6 +517,8 @@ def _other_forms(word: str) -> list[str]:
         forms.append(word[:-3] + "e")  # caring -> care
     if len(word) > 5 and word.endswith("ly"):
         forms.append(word[:-2])
+    if len(word) > 5 and word.endswith("ise"):
+        forms.append(word[:-3] + "ice")  # advise -> advice, practise -> practice
     return forms
 
 

@@ -416,9 +416,10 @@ class SearchIndex:
     def _needs(self, parsed: ParsedQuery) -> list[list[Meaning]]:
         """The message's distinct needs: its lay meanings grouped by the need category they are mainly about."""
         groups: dict[str, list[Meaning]] = {}
-        for meaning in parsed.meanings:
-            if meaning.lay.categories:
-                groups.setdefault(meaning.lay.categories[0], []).append(meaning)
+        for meaning in parsed.meanings:  # one with no category ("armed forces veterans") is a need of its own
+            groups.setdefault(meaning.lay.categories[0] if meaning.lay.categories else meaning.lay.meaning, []).append(
+                meaning
+            )
         return list(groups.values())
 
     def _serves(self, meanings: list[Meaning], positions: np.ndarray) -> np.ndarray:

@@ -179,3 +179,20 @@ def test_a_misspelt_or_story_word_beside_a_clear_need_still_finds_it(
     records = [seed_index.get(hit.service_id) for hit in seed_index.search(query, limit=3)]
 
     assert records and any(r is not None and category in r.categories for r in records[:2]), query
+
+
+def test_a_need_said_in_small_words_counts_in_a_long_message(seed_index: SearchIndex) -> None:
+    message = (
+        "I've had a letter from the school saying my daughter keeps missing lessons because she looks after her "
+        "mum, who has MS. She's only 13. Is there anyone who supports kids like her?"
+    )
+    records = [seed_index.get(hit.service_id) for hit in seed_index.search(message, limit=3)]
+
+    assert any(r is not None and "carers" in r.categories for r in records), [r and r.id for r in records]
+
+
+def test_who_a_person_is_gets_its_own_share_of_the_first_page(seed_index: SearchIndex) -> None:
+    message = "Dad was in the navy for 22 years and since mum died he's not coping, drinking a lot and not eating."
+    first_page = [seed_index.get(hit.service_id) for hit in seed_index.search(message, limit=5)]
+
+    assert any(r is not None and "veteran" in r.tags for r in first_page), [r and r.id for r in first_page]
