@@ -116,6 +116,7 @@ class ParsedQuery:
     age: int | None = None  # "I'm 17", "my mum is 82"
     unwanted: frozenset[str] = frozenset()  # index keys the person said they do not want ("without a voucher")
     name_text: str = ""  # corrected words (and place), for comparing with service names
+    said_words: frozenset[str] = frozenset()  # every (stemmed) word typed, small words included
 
     def add(self, concept: Concept) -> None:
         known = self.concepts.get(concept.key)
@@ -204,6 +205,7 @@ class QueryReader:
         parsed = ParsedQuery(wants_self_referral=asks_for_self_referral(text), age=age_in(text))
         typed = _typed_words(text)
         plain = [word for _, word in typed]
+        parsed.said_words = frozenset(stem(word) for word in plain)
         skip: set[int] = set()  # positions that are not need words: the place, the request for a person
         places = places_in(plain)
         if places:

@@ -39,7 +39,7 @@ from directory.models import UnmetReason
 from directory.opening_hours import is_open_in, parse_opening_hours
 from directory.query import IMPLIED, PAIR, PAIR_IMPORTANCE, WORD, Meaning, ParsedQuery, QueryReader
 from directory.records import ServiceRecord, decode_record, iter_records
-from directory.synonyms import normalise
+from directory.synonyms import normalise, words
 from directory.taxonomy import category_label
 
 MAX_QUERY_CHARS = 4096  # Telegram's message limit: a whole message is read
@@ -56,6 +56,19 @@ UNWANTED_FACTOR = 0.3  # a service with what the person said they do not want ("
 PLACE_FACTORS = (0.1, 0.55, 0.8, 1.0)  # by how a service covers the place named: not, nationally, county, locally
 REACH_FACTORS = (0.9, 0.95, 1.0)  # no place named: a local service, a county-wide one, a national one
 WRONG_AGE_FACTOR = 0.35  # a service whose age range leaves out the age the message gives
+OTHER_AUDIENCE_FACTOR = 0.8  # a service named for a group the message does not mention ("Child Bereavement UK")
+AUDIENCES = {  # groups a service's name may be for -> the (stemmed) words that name them
+    "children": frozenset({"child", "kid", "baby", "parent", "family", "school", "son", "daughter"}),
+    "young people": frozenset({"young", "youth", "teen", "teenager", "student", "school", "son", "daughter"}),
+    "men": frozenset({"man", "male", "dad", "father", "husband", "son", "brother", "boyfriend"}),
+    "women": frozenset({"woman", "female", "mum", "mother", "wife", "daughter", "sister", "girlfriend"}),
+    "veterans": frozenset({"veteran", "forces", "military", "army", "navy", "raf"}),
+    "lgbt": frozenset({"lgbt", "gay", "lesbian", "trans", "bi", "bisexual"}),
+}
+_NAMED_AUDIENCE = {"child": "children", "baby": "children", "young": "young people", "youth": "young people",
+                   "teen": "young people", "man": "men", "woman": "women", "veteran": "veterans",
+                   "lgbt": "lgbt"}  # fmt: skip
+YOUNG_AGE = 25  # a message giving an age under this is about a young person
 RERANK_POOL = 60
 SHARED_FIRST_RESULTS = 5  # with several needs, the first results are shared between them
 CONFIDENCE_DEPTH = 3  # the first page: together these must answer the message
@@ -397,8 +410,11 @@ class SearchIndex:
                 yield int(pool[index]), float(adjusted[index])
 
     def _adjusted(self, position: int, score: float, parsed: ParsedQuery, local_now: datetime | None) -> float:
+        name = _name_words(self._name(position))
+        if _audiences(name) - _audiences_asked(parsed):
+            score *= OTHER_AUDIENCE_FACTOR
         if parsed.name_text:
-            likeness = fuzz.token_set_ratio(parsed.name_text, _name_words(self._name(position)))
+            likeness = fuzz.token_set_ratio(parsed.name_text, name)
             if likeness > NAME_SIMILARITY_FLOOR:
                 floor = NAME_SIMILARITY_FLOOR
                 score += NAME_SIMILARITY_BONUS * (likeness - floor) / (100 - floor)
@@ -562,6 +578,22 @@ def _category_bonuses(parsed: ParsedQuery) -> dict[str, float]:
         for category in meaning.lay.categories:
             bonuses[category] = max(bonuses.get(category, 0.0), MEANING_CATEGORY_BONUS * meaning.strength)
     return bonuses
+
+
+@lru_cache(maxsize=1 << 15)
+def _audiences(name: str) -> frozenset[str]:
+    """The groups a service's (normalised) name says it is for: "men's peer support group" -> men."""
+    return frozenset(_NAMED_AUDIENCE[word] for word in words(name) if word in _NAMED_AUDIENCE)
+
+
+def _audiences_asked(parsed: ParsedQuery) -> frozenset[str]:
+    """The groups a message mentions (its words, or an age under YOUNG_AGE)."""
+    said = set(parsed.concepts) | {word for meaning in parsed.meanings for word in meaning.own_words}
+    said |= parsed.said_words
+    asked = {audience for audience, names in AUDIENCES.items() if names & said}
+    if parsed.age is not None and parsed.age < YOUNG_AGE:
+        asked |= {"children", "young people"}
+    return frozenset(asked)
 
 
 def _local_now(now: datetime | None) -> datetime:

@@ -196,3 +196,10 @@ def test_who_a_person_is_gets_its_own_share_of_the_first_page(seed_index: Search
     first_page = [seed_index.get(hit.service_id) for hit in seed_index.search(message, limit=5)]
 
     assert any(r is not None and "veteran" in r.tags for r in first_page), [r and r.id for r in first_page]
+
+
+@pytest.mark.parametrize("query", ["bereavment", "grief support"])
+def test_services_named_for_another_group_do_not_lead(seed_index: SearchIndex, query: str) -> None:
+    names = [hit.name.casefold() for hit in seed_index.search(query, limit=3)]
+
+    assert names and not any(word in name for name in names for word in ("child", "young")), names
