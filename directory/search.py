@@ -438,11 +438,15 @@ class SearchIndex:
             )
         return list(groups.values())
 
-    def _serves(self, meanings: list[Meaning], positions: np.ndarray) -> np.ndarray:
-        """Which of `positions` answer a need: in one of its categories, or holding what it stands for."""
+    def _serves(self, meanings: list[Meaning], positions: np.ndarray, strictly: bool = False) -> np.ndarray:
+        """Which of `positions` answer a need: in one of its categories, or holding what it stands for.
+
+        `strictly`: the category counts only for pure lay language ("skint"); a need in the directory's own words
+        ("stroke") is served by services holding them, not by everything in its category.
+        """
         served = np.zeros(len(positions), dtype=bool)
         for meaning in meanings:
-            for category in meaning.lay.categories[:1]:
+            for category in meaning.lay.categories[: 0 if strictly and meaning.strength < 1.0 else 1]:
                 served |= self._in_category(category, positions)
             for key in meaning.keys | meaning.own_words:
                 served |= self._holders(key, positions)[0]
@@ -454,18 +458,20 @@ class SearchIndex:
         if len(needs) < 2 or len(ranked) < 2:
             return ranked
         positions = np.array([position for position, _ in ranked], dtype=np.int64)
-        serving = [self._serves(need, positions) for need in needs]
+        serving = [self._serves(need, positions, strictly=True) for need in needs]
         chosen: list[int] = []
         picks = [0] * len(needs)
         while len(chosen) < min(SHARED_FIRST_RESULTS, len(ranked)):
+            # (picks so far, the need's best remaining result): the need with fewest picks goes next, and of
+            # needs level on picks the one whose next result ranks higher.
             candidates = [
-                (picks[need], need) for need in range(len(needs))
+                (picks[need], next(i for i in range(len(ranked)) if i not in chosen and serving[need][i]))
+                for need in range(len(needs))
                 if any(serving[need][i] for i in range(len(ranked)) if i not in chosen)
-            ]  # fmt: skip
+            ]
             if not candidates:
                 break
-            need = min(candidates)[1]
-            index = next(i for i in range(len(ranked)) if i not in chosen and serving[need][i])
+            index = min(candidates)[1]
             chosen.append(index)
             for other in range(len(needs)):
                 picks[other] += bool(serving[other][index])

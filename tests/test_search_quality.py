@@ -203,3 +203,12 @@ def test_services_named_for_another_group_do_not_lead(seed_index: SearchIndex, q
     names = [hit.name.casefold() for hit in seed_index.search(query, limit=3)]
 
     assert names and not any(word in name for name in names for word in ("child", "young")), names
+
+
+def test_each_need_gets_a_service_for_that_need_not_just_its_category(seed_index: SearchIndex) -> None:
+    """A Parkinson's or dementia group is in the health-condition category, but does not answer "had a stroke";
+    the carer's share of the page goes to carers' support."""
+    first_page = [hit.service_id for hit in seed_index.search("had a stroke and my wife needs support as my carer")][:5]
+
+    assert "stroke-association-helpline" in first_page
+    assert {"carers-matter-norfolk", "carers-uk-helpline"} & set(first_page), first_page
