@@ -301,6 +301,9 @@ class QueryReader:
         form of it services use ("scammed" -> scam), else its most likely correction (`neighbours`, the words
         typed either side, settle a tie: "mentle health" is "mental", not "gentle")."""
         term = stem(word)
+        noun = word[:-3] + "ice" if word.endswith("ise") and len(word) > 5 else ""
+        if term not in self._frequencies and noun in self._frequencies:
+            return ((noun, None),)  # the verb for the noun services use: "benefit advise" -> advice
         if term in STOPWORDS or term in self._known or not word.isalpha():
             return ((term, None),)
         for form in _other_forms(word):
@@ -493,9 +496,14 @@ class QueryReader:
         return None
 
     def _pairs_with(self, key: str, neighbours: tuple[str, ...]) -> bool:
-        """Whether services write `key` next to one of the neighbouring words (either way round)."""
-        return any(f"{key} {other}" in self._frequencies or f"{other} {key}" in self._frequencies
-                   for other in neighbours)  # fmt: skip
+        """Whether services write `key` next to one of the neighbouring words (either way round), or a lay phrase
+        has them side by side ("panic attacks")."""
+        table = phrase_table()
+        return any(
+            f"{key} {other}" in self._frequencies or f"{other} {key}" in self._frequencies
+            or (key, other) in table or (other, key) in table
+            for other in neighbours
+        )  # fmt: skip
 
     def _frequency(self, key: str) -> int:
         """How many services hold an index key (0 for lay words no service uses; stopwords count as everywhere)."""
@@ -506,7 +514,7 @@ class QueryReader:
 
 def _other_forms(word: str) -> list[str]:
     """Other forms of an inflected word, most likely first: "scammed" -> "scam", "abused" -> "abuse",
-    "worried" -> "worry", "caring" -> "care", "evicted" -> "evict", "advise" -> "advice"."""
+    "worried" -> "worry", "caring" -> "care", "evicted" -> "evict"."""
     forms: list[str] = []
     if len(word) > 5 and word.endswith("ied"):
         forms.append(word[:-3] + "y")
@@ -519,8 +527,6 @@ def _other_forms(word: str) -> list[str]:
         forms.append(word[:-3] + "e")  # caring -> care
     if len(word) > 5 and word.endswith("ly"):
         forms.append(word[:-2])
-    if len(word) > 5 and word.endswith("ise"):
-        forms.append(word[:-3] + "ice")  # advise -> advice, practise -> practice
     return forms
 
 

@@ -171,7 +171,8 @@ def test_words_typed_apart_and_numbers(seed_index: SearchIndex) -> None:
     ("query", "category"),
     [("parkinsons disese", "long_term_conditions"), ("brest cancer", "long_term_conditions"),
      ("claming carers alowence", "carers"), ("mentle health", "mental_wellbeing"),
-     ("bailiffs keep knocking", "money"), ("betting is ruining my life", "substance_use")],
+     ("bailiffs keep knocking", "money"), ("betting is ruining my life", "substance_use"),
+     ("benifit advise", "money")],
 )  # fmt: skip
 def test_a_misspelt_or_story_word_beside_a_clear_need_still_finds_it(
     seed_index: SearchIndex, query: str, category: str
@@ -212,3 +213,9 @@ def test_each_need_gets_a_service_for_that_need_not_just_its_category(seed_index
 
     assert "stroke-association-helpline" in first_page
     assert {"carers-matter-norfolk", "carers-uk-helpline"} & set(first_page), first_page
+
+
+def test_a_typo_is_read_as_the_word_that_makes_a_phrase_with_its_neighbour(seed_index: SearchIndex) -> None:
+    records = [seed_index.get(hit.service_id) for hit in seed_index.search("anxeity and panick attacks", limit=5)]
+
+    assert records and all(r is not None and "mental_wellbeing" in r.categories for r in records), records
