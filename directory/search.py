@@ -60,8 +60,9 @@ OTHER_AUDIENCE_FACTOR = 0.8  # a service named for a group the message does not 
 AUDIENCES = {  # groups a service's name may be for -> the (stemmed) words that name them
     "children": frozenset({"child", "kid", "baby", "parent", "family", "school", "son", "daughter"}),
     "young people": frozenset({"young", "youth", "teen", "teenager", "student", "school", "son", "daughter"}),
-    "men": frozenset({"man", "male", "dad", "father", "husband", "son", "brother", "boyfriend"}),
-    "women": frozenset({"woman", "female", "mum", "mother", "wife", "daughter", "sister", "girlfriend"}),
+    # A woman writing about her husband is not asking for a men's group: men and women name themselves.
+    "men": frozenset({"man", "male", "bloke", "lad", "guy"}),
+    "women": frozenset({"woman", "female", "girl", "lady"}),
     "veterans": frozenset({"veteran", "forces", "military", "army", "navy", "raf"}),
     "lgbt": frozenset({"lgbt", "gay", "lesbian", "trans", "bi", "bisexual"}),
 }
