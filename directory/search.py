@@ -55,6 +55,7 @@ CLOSED_FACTOR = 0.85  # services not taking people on sink a little
 UNWANTED_FACTOR = 0.3  # a service with what the person said they do not want ("doesn't need a voucher")
 PLACE_FACTORS = (0.1, 0.55, 0.8, 1.0)  # by how a service covers the place named: not, nationally, county, locally
 REACH_FACTORS = (0.9, 0.95, 1.0)  # no place named: a local service, a county-wide one, a national one
+REACH_FACTORS_SEVERAL_NEEDS = (0.8, 0.9, 1.0)  # the same when the message has several needs
 WRONG_AGE_FACTOR = 0.35  # a service whose age range leaves out the age the message gives
 OTHER_AUDIENCE_FACTOR = 0.8  # a service named for a group the message does not mention ("Child Bereavement UK")
 AUDIENCES = {  # groups a service's name may be for -> the (stemmed) words that name them
@@ -305,6 +306,10 @@ class SearchIndex:
         return np.asarray(REACH_FACTORS, dtype=np.float32)[self._reach]
 
     @cached_property
+    def _reach_factor_several_needs(self) -> np.ndarray:
+        return np.asarray(REACH_FACTORS_SEVERAL_NEEDS, dtype=np.float32)[self._reach]
+
+    @cached_property
     def _reach(self) -> np.ndarray:
         """Per service: 2 national, 1 county-wide, 0 local (or unknown areas)."""
         def reach(areas: tuple[str, ...]) -> int:
@@ -368,6 +373,8 @@ class SearchIndex:
         wanted_place = parsed.place or filters.area
         if wanted_place:
             factor = np.asarray(PLACE_FACTORS, dtype=np.float32)[self._coverage_by_service(wanted_place)]
+        elif len(self._needs(parsed)) > 1:  # each need has a slot or two on the first page: spend them widely
+            factor = self._reach_factor_several_needs
         else:  # anyone can use a national service; a town's service only suits people there
             factor = self._reach_factor
         if parsed.age is not None and filters.age is None:

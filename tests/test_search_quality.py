@@ -219,3 +219,10 @@ def test_a_typo_is_read_as_the_word_that_makes_a_phrase_with_its_neighbour(seed_
     records = [seed_index.get(hit.service_id) for hit in seed_index.search("anxeity and panick attacks", limit=5)]
 
     assert records and all(r is not None and "mental_wellbeing" in r.categories for r in records), records
+
+
+def test_several_needs_and_no_place_fill_the_first_page_with_help_anyone_can_use(seed_index: SearchIndex) -> None:
+    records = [seed_index.get(hit.service_id) for hit in seed_index.search("debt and anxiety", limit=5)]
+    wide = [r for r in records if r is not None and {"national", "Norfolk"} & set(r.areas)]
+
+    assert len(wide) >= 4, [(r.id, r.areas) for r in records if r is not None]
