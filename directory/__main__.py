@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import json
 import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
@@ -22,20 +24,20 @@ from sqlmodel import select
 
 from core.db import MIGRATIONS_DIR, make_engine, migrate, session_scope
 from core.settings import get_settings
-from directory.api import serve
+from directory.cli_report import EXIT_OK, EXIT_USAGE, print_report
 from directory.live import LiveDirectory, default_index_path
 from directory.models import Service, ServiceTaxonomy
-from directory.oruk import import_oruk
-from directory.oruk.csv_tables import export_oruk_csv
-from directory.oruk.feed import FeedError, fetch_feed, is_feed_url
-from directory.oruk.json_file import export_oruk_json, load_service_objects
-from directory.oruk.validate import SchemaSet, validate_source
 from directory.search_cli import add_search_parser, run_search
 from directory.seed import ensure_seeded, export_directory_csv, load_directory_csv
-from directory.store import ImportReport
 from directory.taxonomy import CATEGORIES
 
-EXIT_OK, EXIT_ROW_ERRORS, EXIT_USAGE = 0, 1, 2
+HEAVY_COMMANDS = frozenset({"import-oruk", "export-oruk", "serve"})  # run by directory.oruk_cli
+
+
+def _heavy_commands() -> ModuleType:
+    """directory.oruk_cli, imported only when one of its commands runs: its libraries (jsonschema's format
+    checkers, httpx, Starlette) take seconds to import, and a command-line search must start in well under one."""
+    return importlib.import_module("directory.oruk_cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "export-oruk" and args.folder is None and args.json is None:
         parser.error("export-oruk needs a FOLDER, --json FILE, or both")
     if args.command == "validate-oruk":
-        return _validate_oruk(args)
+        return _heavy_commands().validate(args)
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:
@@ -84,15 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "search":
             index_path = default_index_path(settings.database_url, settings.search_index_path)
             return run_search(args, engine, LiveDirectory(engine, index_path))
-        if args.command == "serve":
-            serve(engine, args.host, args.port)
-            return EXIT_OK
+        if args.command in HEAVY_COMMANDS:
+            return _heavy_commands().run(args, engine)
         return COMMANDS[args.command](args, engine)
     except FileNotFoundError as missing:
         print(f"Sorry, I can't find {missing.filename or missing}.", file=sys.stderr)
-        return EXIT_USAGE
-    except FeedError as problem:
-        print(f"Sorry, {problem}.", file=sys.stderr)
         return EXIT_USAGE
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as problem:
         print(f"Sorry, that file can't be read: {problem}", file=sys.stderr)
@@ -130,68 +128,13 @@ def _service_count(engine: Engine) -> int:
 def _import_csv(args: argparse.Namespace, engine: Engine) -> int:
     with session_scope(engine) as session:
         report = load_directory_csv(session, args.file)
-    return _print_report(report, args.file)
-
-
-def _import_oruk(args: argparse.Namespace, engine: Engine) -> int:
-    if is_feed_url(args.source):
-        services = fetch_feed(args.source)  # before the transaction: no database work waits on the network
-        with session_scope(engine) as session:
-            report = load_service_objects(session, enumerate(services, start=1))
-    else:
-        with session_scope(engine) as session:
-            report = import_oruk(session, Path(args.source))
-    return _print_report(report, args.source)
-
-
-def _validate_oruk(args: argparse.Namespace) -> int:
-    try:
-        schemas = SchemaSet.official(args.schemas) if args.schemas else SchemaSet.signpost()
-        report = validate_source(args.source, schemas)
-    except FileNotFoundError as missing:
-        print(f"Sorry, I can't find {missing.filename or missing}.", file=sys.stderr)
-        return EXIT_USAGE
-    except (FeedError, OSError, ValueError) as problem:
-        print(f"Sorry, that can't be checked: {problem}", file=sys.stderr)
-        return EXIT_USAGE
-    against = f"the schemas in {args.schemas}" if args.schemas else "Signpost's ORUK 3.0 schema"
-    print(f"Checked {args.source} against {against} (format checks on):")
-    for line in report.lines():
-        print(f"  {line}")
-    print(f"{report.errors} error(s).")
-    return EXIT_OK if report.errors == 0 else EXIT_ROW_ERRORS
-
-
-def _print_report(report: ImportReport, source: Path | str) -> int:
-    print(f"Loaded {report.loaded} services from {source}.")
-    if report.notes:
-        print(f"{len(report.notes)} note(s) on rows that loaded (something was left out or changed):",
-              file=sys.stderr)
-        for note in report.notes:
-            print(f"  {note}", file=sys.stderr)
-    if not report.errors:
-        return EXIT_OK
-    print(f"{len(report.errors)} row(s) were not loaded; fix them and import again:", file=sys.stderr)
-    for error in report.errors:
-        print(f"  {error}", file=sys.stderr)
-    return EXIT_ROW_ERRORS
+    return print_report(report, args.file)
 
 
 def _export_csv(args: argparse.Namespace, engine: Engine) -> int:
     with session_scope(engine) as session:
         written = export_directory_csv(session, args.file)
     print(f"Wrote {written} services to {args.file}.")
-    return EXIT_OK
-
-
-def _export_oruk(args: argparse.Namespace, engine: Engine) -> int:
-    with session_scope(engine) as session:
-        if args.folder is not None:
-            written = export_oruk_csv(session, args.folder)
-            print(f"Wrote {written} services as Open Referral UK CSV files in {args.folder}.")
-        if args.json is not None:
-            written = export_oruk_json(session, args.json)
-            print(f"Wrote {written} services as Open Referral UK JSON to {args.json}.")
     return EXIT_OK
 
 
@@ -206,9 +149,7 @@ def _categories(args: argparse.Namespace, engine: Engine) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Engine], int]] = {
     "import-csv": _import_csv,
-    "import-oruk": _import_oruk,
     "export-csv": _export_csv,
-    "export-oruk": _export_oruk,
     "categories": _categories,
 }
 

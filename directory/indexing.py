@@ -37,6 +37,7 @@ EXTRA_FIELD_WEIGHT = 0.15  # per further field holding the same word
 CAPACITY_ORDER = {Capacity.OPEN.value: 0, Capacity.WAITING_LIST.value: 1, Capacity.CLOSED.value: 2}  # for browsing
 IN_NAME = 1  # posting flag: the key is in the service's or its organisation's name
 SELF_REFERRAL_ROUTES = frozenset({ReferralRoute.SELF.value, ReferralRoute.EITHER.value})
+SORT_CHUNK = 1 << 22  # postings sorted at a time while finishing an index (4M: about 100 MB of working memory)
 
 
 def _fields(record: ServiceRecord) -> tuple[tuple[float, bool, bool, tuple[str, ...]], ...]:
@@ -200,6 +201,34 @@ class IndexBuilder:
         self._post_weight.extend([weight for weight, _ in keys.values()])
         self._post_flags.extend([IN_NAME if in_name else 0 for _, in_name in keys.values()])
 
+    def _postings_by_key(
+        self, keys: np.ndarray, key_offsets: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(positions, weights, flags) of every posting grouped by key, positions ascending within a key.
+
+        A counting sort done in chunks of SORT_CHUNK postings: one argsort of all of them would need an 8-byte
+        order per posting (about 800 MB at a million services) on top of the arrays being sorted.
+        """
+        positions_in = np.frombuffer(self._post_pos, dtype=np.int32)
+        weights_in = np.frombuffer(self._post_weight, dtype=np.float32)
+        flags_in = np.frombuffer(self._post_flags, dtype=np.uint8)
+        positions = np.empty(len(keys), dtype=np.int32)
+        weights = np.empty(len(keys), dtype=np.float16)
+        flags = np.empty(len(keys), dtype=np.uint8)
+        next_slot = key_offsets[:-1].copy()  # where each key's next posting goes
+        for start in range(0, len(keys), SORT_CHUNK):
+            chunk = keys[start : start + SORT_CHUNK]
+            order = np.argsort(chunk, kind="stable")  # within a key, postings keep their (ascending) order
+            chunk_keys = chunk[order]
+            first = np.flatnonzero(np.r_[True, chunk_keys[1:] != chunk_keys[:-1]])
+            run_lengths = np.diff(np.r_[first, len(chunk)])
+            rank = np.arange(len(chunk)) - np.repeat(first, run_lengths)  # place within its key's run
+            slots = next_slot[chunk_keys] + rank
+            source = order + start
+            positions[slots], weights[slots], flags[slots] = positions_in[source], weights_in[source], flags_in[source]
+            next_slot[chunk_keys[first]] += run_lengths
+        return positions, weights, flags
+
     def _group(self, kind: str, value: Any) -> int:
         groups = self._groups[kind]
         return groups.setdefault(value, len(groups))
@@ -207,9 +236,9 @@ class IndexBuilder:
     def finish(self) -> IndexData:
         """The arrays and meta of the index (the builder should not be used afterwards)."""
         keys = np.frombuffer(self._post_key, dtype=np.int32)
-        order = np.argsort(keys, kind="stable")  # per key, positions stay ascending
         key_offsets = np.zeros(len(self._key_ids) + 1, dtype=np.int64)
         np.cumsum(np.bincount(keys, minlength=len(self._key_ids)), out=key_offsets[1:])
+        post_pos, post_weight, post_flags = self._postings_by_key(keys, key_offsets)
         key_strings = _Strings()
         for key in self._key_ids:  # dicts keep insertion order: key ids are 0, 1, 2 ...
             key_strings.add(key.encode())
@@ -221,9 +250,9 @@ class IndexBuilder:
         tiebreak[sorted(range(self.count), key=self._sort_names.__getitem__)] = np.arange(self.count, dtype=np.int32)
         arrays: dict[str, np.ndarray] = {
             "key_offsets": key_offsets,
-            "post_pos": np.frombuffer(self._post_pos, dtype=np.int32)[order],
-            "post_weight": np.frombuffer(self._post_weight, dtype=np.float32)[order].astype(np.float16),
-            "post_flags": np.frombuffer(self._post_flags, dtype=np.uint8)[order],
+            "post_pos": post_pos,
+            "post_weight": post_weight,
+            "post_flags": post_flags,
             "category_offsets": category_offsets,
             "category_members": np.concatenate(members) if members else np.zeros(0, dtype=np.int32),
             "tiebreak": tiebreak,

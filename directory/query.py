@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise, takewhile
 
 from rapidfuzz import process
@@ -38,6 +39,8 @@ from directory.synonyms import (
 MAX_QUERY_WORDS = 200  # about a 1,000-character message; words past it are not read
 MAX_WORD_LETTERS = 25  # longer "words" are keyboard mashing or pasted codes, not words
 MAX_PHRASE_WORDS = 7
+TWO_SLIPS_LETTERS = 10  # words this long may be corrected across two slips ("acommodaton"), shorter ones one
+IN_CONTEXT_LETTERS = 5  # from this length, one slip more when the correction pairs with a neighbour ("mentle health")
 LONG_MESSAGE_WORDS = 7  # from this many meaningful words on, a message is read for its needs, not every word
 
 # Query-side weights.
@@ -52,6 +55,8 @@ JOINED_WEIGHT = 1.0  # words typed apart that services write as one ("turn 2 us"
 # How much a word counts towards what the query needs (for judging whether results answer it).
 EVERYDAY_ZIPF = 3.5  # English words rarer than this carry a need fully; commoner ones less and less
 IMPORTANCE_FLOOR = 0.1
+PAIR_IMPORTANCE = 1.0  # each word of a phrase services use ("hearing aid") carries a need fully when answered
+NARRATIVE_IMPORTANCE = 0.5  # an -ing/-ed word no service uses ("knocking", "passed") tells a story, not a need
 
 WORD, PAIR, IMPLIED = "word", "pair", "implied"
 _AGE = re.compile(
@@ -92,6 +97,7 @@ class NeedWord:
     keys: tuple[str, ...]  # the index keys it was read as (empty when the directory does not know it)
     importance: float  # 1.5-2 inside a lay phrase, 1 for a rare word, less for everyday words ("phone", "last")
     meanings: tuple[int, ...] = ()  # indexes into ParsedQuery.meanings of the lay phrases it is part of
+    pairs: tuple[str, ...] = ()  # phrases services use that it makes with a neighbour ("hearing aid")
 
 
 @dataclass
@@ -110,6 +116,7 @@ class ParsedQuery:
     age: int | None = None  # "I'm 17", "my mum is 82"
     unwanted: frozenset[str] = frozenset()  # index keys the person said they do not want ("without a voucher")
     name_text: str = ""  # corrected words (and place), for comparing with service names
+    said_words: frozenset[str] = frozenset()  # every (stemmed) word typed, small words included
 
     def add(self, concept: Concept) -> None:
         known = self.concepts.get(concept.key)
@@ -198,6 +205,7 @@ class QueryReader:
         parsed = ParsedQuery(wants_self_referral=asks_for_self_referral(text), age=age_in(text))
         typed = _typed_words(text)
         plain = [word for _, word in typed]
+        parsed.said_words = frozenset(stem(word) for word in plain)
         skip: set[int] = set()  # positions that are not need words: the place, the request for a person
         places = places_in(plain)
         if places:
@@ -208,7 +216,10 @@ class QueryReader:
         if asked is not None:
             parsed.wants_person = True
             skip.update(asked)
-        resolved = [((stem(word), None),) if i in skip else self._resolve(word) for i, word in enumerate(plain)]
+        resolved = [
+            ((stem(word), None),) if i in skip else self._resolve(word, _neighbours(plain, i))
+            for i, word in enumerate(plain)
+        ]
         resolved = self._recheck_everyday_words(plain, resolved)
         terms = ["" if i in skip else keys[0][0] if len(keys) == 1 else "" for i, keys in enumerate(resolved)]
         in_phrase, phrase_positions = self._find_phrases(terms, typed, parsed)
@@ -248,8 +259,9 @@ class QueryReader:
                 found_keys.append(joined[position])
             in_meanings = tuple(i for i, meaning in enumerate(parsed.meanings) if position in meaning.positions)
             strength = max((parsed.meanings[i].strength for i in in_meanings), default=0.0)
-            importance = 1.0 + strength if in_meanings else self._importance(word)
+            importance = 1.0 + strength if in_meanings else self._importance(word, bool(found_keys))
             parsed.need_words.append(NeedWord(position, tuple(dict.fromkeys(found_keys)), importance, in_meanings))
+        self._count_phrases_of_small_words(parsed)
         for (start, end), key in joined_spans.items():
             said = " ".join(shown for shown, _ in typed[start:end])
             parsed.add(Concept(key, JOINED_WEIGHT, said, WORD, start))
@@ -258,6 +270,9 @@ class QueryReader:
             if pair in self._frequencies:
                 said = " ".join(shown for shown, _ in typed[first : last + 1])
                 parsed.add(Concept(pair, PAIR_WEIGHT, said, PAIR, first))
+                for need in parsed.need_words:
+                    if need.position in (first, last):
+                        need.pairs += (pair,)
         for meaning in parsed.meanings:
             for key in sorted(meaning.keys - parsed.concepts.keys()):
                 weight = EXPANSION_WEIGHT * meaning.strength
@@ -267,12 +282,28 @@ class QueryReader:
         parsed.name_text = " ".join([*named, *([parsed.place_said] if named and parsed.place_said else [])])
         return parsed
 
+    @staticmethod
+    def _count_phrases_of_small_words(parsed: ParsedQuery) -> None:
+        """A lay phrase made only of small words ("looks after her", "can't get out") names a need too: it counts
+        towards what the results must answer, as one need word."""
+        counted = {i for word in parsed.need_words for i in word.meanings}
+        for i, meaning in enumerate(parsed.meanings):
+            if i not in counted and meaning.positions:
+                need = NeedWord(meaning.positions.start, (), 1.0 + meaning.strength, (i,))
+                parsed.need_words.append(need)
+                counted.add(i)
+        parsed.need_words.sort(key=lambda word: word.position)
+
     # --- single words ---------------------------------------------------------------------------------------
 
-    def _resolve(self, word: str) -> tuple[tuple[str, str | None], ...]:
+    def _resolve(self, word: str, neighbours: tuple[str, ...] = ()) -> tuple[tuple[str, str | None], ...]:
         """(index key, corrected spelling or None) for what a typed word stands for: itself when known, another
-        form of it services use ("scammed" -> scam), else its most likely correction."""
+        form of it services use ("scammed" -> scam), else its most likely correction (`neighbours`, the words
+        typed either side, settle a tie: "mentle health" is "mental", not "gentle")."""
         term = stem(word)
+        noun = word[:-3] + "ice" if word.endswith("ise") and len(word) > 5 else ""
+        if term not in self._frequencies and noun in self._frequencies:
+            return ((noun, None),)  # the verb for the noun services use: "benefit advise" -> advice
         if term in STOPWORDS or term in self._known or not word.isalpha():
             return ((term, None),)
         for form in _other_forms(word):
@@ -280,7 +311,7 @@ class QueryReader:
                 return ((stem(form), None),)
         if word in self._english:
             return ((term, None),)  # a real word the directory does not use: see _recheck_everyday_words
-        corrected = self._correct(word)
+        corrected = self._correct(word, neighbours)
         if corrected is None:
             return ((term, None),)
         return tuple((self._spellings.get(spelling) or stem(spelling), spelling) for spelling in corrected)
@@ -335,12 +366,35 @@ class QueryReader:
     def _everyday(self, word: str) -> bool:
         return self._english.get(word, 0.0) >= EVERYDAY_ZIPF + 1.0
 
-    def _importance(self, word: str) -> float:
-        """How much a word says about what is needed: rare words fully, everyday words ("phone", "last") less."""
+    def _importance(self, word: str, known: bool = True) -> float:
+        """How much a word says about what is needed: rare words fully, everyday words ("phone", "last") less.
+
+        A word no service uses counts as the English word it misspells ("disese" as "disease"), and less again
+        when it tells what happened ("knocking", "passed") rather than naming a need.
+        """
+        if not known and word not in self._english:
+            word = self._english_spelling(word) or word
         zipf = self._english.get(word, 0.0)
-        if zipf < EVERYDAY_ZIPF:
-            return 1.0
-        return max(IMPORTANCE_FLOOR, min(1.0, (6.0 - zipf) / 2.5))
+        importance = 1.0 if zipf < EVERYDAY_ZIPF else max(IMPORTANCE_FLOOR, min(1.0, (6.0 - zipf) / 2.5))
+        if not known and len(word) > 4 and word.endswith(("ing", "ed")):
+            importance *= NARRATIVE_IMPORTANCE
+        return importance
+
+    def _english_spelling(self, word: str) -> str | None:
+        """The commonest ordinary English word one slip away from `word` (same first letter), if any."""
+        if not word.isalpha() or len(word) < 4:
+            return None
+        pool = [spelling for size in range(len(word) - 1, len(word) + 2) for spelling in self._english_by_length[size]]
+        matches = process.extract(word, pool, scorer=OSA.distance, score_cutoff=1, limit=20)
+        matches = [spelling for spelling, _, _ in matches if spelling[0] == word[0]]
+        return max(matches, key=lambda spelling: (self._english[spelling], spelling), default=None)
+
+    @cached_property
+    def _english_by_length(self) -> dict[int, list[str]]:
+        by_length: dict[int, list[str]] = defaultdict(list)
+        for word in self._english:
+            by_length[len(word)].append(word)
+        return by_length
 
     def _joined_words(self, plain: list[str], skip: set[int]) -> dict[tuple[int, int], str]:
         """(first, last + 1) -> key, for 2-3 words typed apart that services write as one ("turn 2 us")."""
@@ -394,25 +448,36 @@ class QueryReader:
 
     # --- typo correction --------------------------------------------------------------------------------------
 
-    def _correct(self, word: str) -> tuple[str, ...] | None:
-        """The known word(s) a misspelt, shortened or run-together word most likely stands for."""
-        max_edits = 0 if len(word) < 3 else 1 if len(word) < 10 else 2
+    def _correct(self, word: str, neighbours: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+        """The known word(s) a misspelt, shortened or run-together word most likely stands for.
+
+        Among equally close words, one that makes a phrase services use with a neighbouring word comes first,
+        then one with the same first letter (people rarely mistype the first letter), then the commonest.
+        """
+        max_edits = 0 if len(word) < 3 else 1 if len(word) < TWO_SLIPS_LETTERS else 2
         if max_edits:
+            reach = max_edits + (len(word) >= IN_CONTEXT_LETTERS and bool(neighbours))
             pool = [
                 spelling
-                for size in range(len(word) - max_edits, len(word) + max_edits + 1)
+                for size in range(len(word) - reach, len(word) + reach + 1)
                 for spelling in self._by_length.get(size, ())
             ]
             matches = [  # two slips only in long words, and not in the first letter ("knitting" is not "fitting")
-                match
-                for match in process.extract(word, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=20)
-                if (match[1] < 2 or match[0][0] == word[0]) and (len(word) > 3 or _letters_dropped(word, match[0]))
+                (spelling, distance, self._pairs_with(self._spellings[spelling], neighbours))
+                for spelling, distance, _ in process.extract(
+                    word, pool, scorer=OSA.distance, score_cutoff=reach, limit=40
+                )
+                if (distance < 2 or spelling[0] == word[0]) and (len(word) > 3 or _letters_dropped(word, spelling))
             ]
+            # One slip more is forgiven when the word then makes a phrase services use with its neighbour.
+            matches = [match for match in matches if match[1] - match[2] <= max_edits]
             if matches:
                 best = min(
                     matches,
                     key=lambda m: (
-                        m[1],
+                        m[1] - m[2],
+                        not m[2],
+                        m[0][0] != word[0],
                         not _letters_dropped(word, m[0]),
                         -self._frequency(self._spellings[m[0]]),
                         m[0],
@@ -429,6 +494,16 @@ class QueryReader:
             if stem(head) in self._frequencies and stem(tail) in self._frequencies:
                 return head, tail
         return None
+
+    def _pairs_with(self, key: str, neighbours: tuple[str, ...]) -> bool:
+        """Whether services write `key` next to one of the neighbouring words (either way round), or a lay phrase
+        has them side by side ("panic attacks")."""
+        table = phrase_table()
+        return any(
+            f"{key} {other}" in self._frequencies or f"{other} {key}" in self._frequencies
+            or (key, other) in table or (other, key) in table
+            for other in neighbours
+        )  # fmt: skip
 
     def _frequency(self, key: str) -> int:
         """How many services hold an index key (0 for lay words no service uses; stopwords count as everywhere)."""
@@ -453,6 +528,11 @@ def _other_forms(word: str) -> list[str]:
     if len(word) > 5 and word.endswith("ly"):
         forms.append(word[:-2])
     return forms
+
+
+def _neighbours(plain: list[str], position: int) -> tuple[str, ...]:
+    """The stems of the words typed either side of `position` (the one before, then the one after)."""
+    return tuple(stem(plain[i]) for i in (position - 1, position + 1) if 0 <= i < len(plain))
 
 
 def _letters_dropped(typed: str, word: str) -> bool:

@@ -37,9 +37,9 @@ from directory.index_file import IndexFileError, read_index_file, write_index_fi
 from directory.indexing import FORMAT, IN_NAME, NAME_WEIGHT, IndexBuilder, IndexData
 from directory.models import UnmetReason
 from directory.opening_hours import is_open_in, parse_opening_hours
-from directory.query import IMPLIED, PAIR, WORD, Meaning, ParsedQuery, QueryReader
+from directory.query import IMPLIED, PAIR, PAIR_IMPORTANCE, WORD, Meaning, ParsedQuery, QueryReader
 from directory.records import ServiceRecord, decode_record, iter_records
-from directory.synonyms import normalise
+from directory.synonyms import normalise, words
 from directory.taxonomy import category_label
 
 MAX_QUERY_CHARS = 4096  # Telegram's message limit: a whole message is read
@@ -55,7 +55,22 @@ CLOSED_FACTOR = 0.85  # services not taking people on sink a little
 UNWANTED_FACTOR = 0.3  # a service with what the person said they do not want ("doesn't need a voucher")
 PLACE_FACTORS = (0.1, 0.55, 0.8, 1.0)  # by how a service covers the place named: not, nationally, county, locally
 REACH_FACTORS = (0.9, 0.95, 1.0)  # no place named: a local service, a county-wide one, a national one
+REACH_FACTORS_SEVERAL_NEEDS = (0.8, 0.9, 1.0)  # the same when the message has several needs
 WRONG_AGE_FACTOR = 0.35  # a service whose age range leaves out the age the message gives
+OTHER_AUDIENCE_FACTOR = 0.8  # a service named for a group the message does not mention ("Child Bereavement UK")
+AUDIENCES = {  # groups a service's name may be for -> the (stemmed) words that name them
+    "children": frozenset({"child", "kid", "baby", "parent", "family", "school", "son", "daughter"}),
+    "young people": frozenset({"young", "youth", "teen", "teenager", "student", "school", "son", "daughter"}),
+    # A woman writing about her husband is not asking for a men's group: men and women name themselves.
+    "men": frozenset({"man", "male", "bloke", "lad", "guy"}),
+    "women": frozenset({"woman", "female", "girl", "lady"}),
+    "veterans": frozenset({"veteran", "forces", "military", "army", "navy", "raf"}),
+    "lgbt": frozenset({"lgbt", "gay", "lesbian", "trans", "bi", "bisexual"}),
+}
+_NAMED_AUDIENCE = {"child": "children", "baby": "children", "young": "young people", "youth": "young people",
+                   "teen": "young people", "man": "men", "woman": "women", "veteran": "veterans",
+                   "lgbt": "lgbt"}  # fmt: skip
+YOUNG_AGE = 25  # a message giving an age under this is about a young person
 RERANK_POOL = 60
 SHARED_FIRST_RESULTS = 5  # with several needs, the first results are shared between them
 CONFIDENCE_DEPTH = 3  # the first page: together these must answer the message
@@ -291,6 +306,10 @@ class SearchIndex:
         return np.asarray(REACH_FACTORS, dtype=np.float32)[self._reach]
 
     @cached_property
+    def _reach_factor_several_needs(self) -> np.ndarray:
+        return np.asarray(REACH_FACTORS_SEVERAL_NEEDS, dtype=np.float32)[self._reach]
+
+    @cached_property
     def _reach(self) -> np.ndarray:
         """Per service: 2 national, 1 county-wide, 0 local (or unknown areas)."""
         def reach(areas: tuple[str, ...]) -> int:
@@ -354,6 +373,8 @@ class SearchIndex:
         wanted_place = parsed.place or filters.area
         if wanted_place:
             factor = np.asarray(PLACE_FACTORS, dtype=np.float32)[self._coverage_by_service(wanted_place)]
+        elif len(self._needs(parsed)) > 1:  # each need has a slot or two on the first page: spend them widely
+            factor = self._reach_factor_several_needs
         else:  # anyone can use a national service; a town's service only suits people there
             factor = self._reach_factor
         if parsed.age is not None and filters.age is None:
@@ -397,8 +418,11 @@ class SearchIndex:
                 yield int(pool[index]), float(adjusted[index])
 
     def _adjusted(self, position: int, score: float, parsed: ParsedQuery, local_now: datetime | None) -> float:
+        name = _name_words(self._name(position))
+        if _audiences(name) - _audiences_asked(parsed):
+            score *= OTHER_AUDIENCE_FACTOR
         if parsed.name_text:
-            likeness = fuzz.token_set_ratio(parsed.name_text, _name_words(self._name(position)))
+            likeness = fuzz.token_set_ratio(parsed.name_text, name)
             if likeness > NAME_SIMILARITY_FLOOR:
                 floor = NAME_SIMILARITY_FLOOR
                 score += NAME_SIMILARITY_BONUS * (likeness - floor) / (100 - floor)
@@ -416,16 +440,21 @@ class SearchIndex:
     def _needs(self, parsed: ParsedQuery) -> list[list[Meaning]]:
         """The message's distinct needs: its lay meanings grouped by the need category they are mainly about."""
         groups: dict[str, list[Meaning]] = {}
-        for meaning in parsed.meanings:
-            if meaning.lay.categories:
-                groups.setdefault(meaning.lay.categories[0], []).append(meaning)
+        for meaning in parsed.meanings:  # one with no category ("armed forces veterans") is a need of its own
+            groups.setdefault(meaning.lay.categories[0] if meaning.lay.categories else meaning.lay.meaning, []).append(
+                meaning
+            )
         return list(groups.values())
 
-    def _serves(self, meanings: list[Meaning], positions: np.ndarray) -> np.ndarray:
-        """Which of `positions` answer a need: in one of its categories, or holding what it stands for."""
+    def _serves(self, meanings: list[Meaning], positions: np.ndarray, strictly: bool = False) -> np.ndarray:
+        """Which of `positions` answer a need: in one of its categories, or holding what it stands for.
+
+        `strictly`: the category counts only for pure lay language ("skint"); a need in the directory's own words
+        ("stroke") is served by services holding them, not by everything in its category.
+        """
         served = np.zeros(len(positions), dtype=bool)
         for meaning in meanings:
-            for category in meaning.lay.categories[:1]:
+            for category in meaning.lay.categories[: 0 if strictly and meaning.strength < 1.0 else 1]:
                 served |= self._in_category(category, positions)
             for key in meaning.keys | meaning.own_words:
                 served |= self._holders(key, positions)[0]
@@ -437,18 +466,20 @@ class SearchIndex:
         if len(needs) < 2 or len(ranked) < 2:
             return ranked
         positions = np.array([position for position, _ in ranked], dtype=np.int64)
-        serving = [self._serves(need, positions) for need in needs]
+        serving = [self._serves(need, positions, strictly=True) for need in needs]
         chosen: list[int] = []
         picks = [0] * len(needs)
         while len(chosen) < min(SHARED_FIRST_RESULTS, len(ranked)):
+            # (picks so far, the need's best remaining result): the need with fewest picks goes next, and of
+            # needs level on picks the one whose next result ranks higher.
             candidates = [
-                (picks[need], need) for need in range(len(needs))
+                (picks[need], next(i for i in range(len(ranked)) if i not in chosen and serving[need][i]))
+                for need in range(len(needs))
                 if any(serving[need][i] for i in range(len(ranked)) if i not in chosen)
-            ]  # fmt: skip
+            ]
             if not candidates:
                 break
-            need = min(candidates)[1]
-            index = next(i for i in range(len(ranked)) if i not in chosen and serving[need][i])
+            index = min(candidates)[1]
             chosen.append(index)
             for other in range(len(needs)):
                 picks[other] += bool(serving[other][index])
@@ -461,20 +492,26 @@ class SearchIndex:
         Lay need language the directory does not use itself ("skint", "on the drink") answered by the top
         services counts as answering the message: people add all sorts of words around it.
         """
-        total = sum(word.importance for word in parsed.need_words)
+        positions = np.array(top, dtype=np.int64)
+        in_pairs = {pair for word in parsed.need_words for pair in word.pairs}
+        answered_pairs = {pair for pair in in_pairs if self._holders(pair, positions)[0].any()}
+        importance = [
+            max(word.importance, PAIR_IMPORTANCE) if answered_pairs.intersection(word.pairs) else word.importance
+            for word in parsed.need_words
+        ]
+        total = sum(importance)
         if not total:
             return 1.0
-        positions = np.array(top, dtype=np.int64)
         served_meanings = [bool(self._serves([meaning], positions).any()) for meaning in parsed.meanings]
         pure_lay = [meaning.strength >= 1.0 for meaning in parsed.meanings]
         if any(served and lay for served, lay in zip(served_meanings, pure_lay, strict=True)):
             return 1.0
         answered = 0.0
-        for word in parsed.need_words:
+        for word, weight in zip(parsed.need_words, importance, strict=True):
             if any(served_meanings[i] for i in word.meanings) or any(
                 self._holders(key, positions)[0].any() for key in word.keys
             ):
-                answered += word.importance
+                answered += weight
         return answered / total
 
     # --- filters --------------------------------------------------------------------------------------------
@@ -555,6 +592,22 @@ def _category_bonuses(parsed: ParsedQuery) -> dict[str, float]:
         for category in meaning.lay.categories:
             bonuses[category] = max(bonuses.get(category, 0.0), MEANING_CATEGORY_BONUS * meaning.strength)
     return bonuses
+
+
+@lru_cache(maxsize=1 << 15)
+def _audiences(name: str) -> frozenset[str]:
+    """The groups a service's (normalised) name says it is for: "men's peer support group" -> men."""
+    return frozenset(_NAMED_AUDIENCE[word] for word in words(name) if word in _NAMED_AUDIENCE)
+
+
+def _audiences_asked(parsed: ParsedQuery) -> frozenset[str]:
+    """The groups a message mentions (its words, or an age under YOUNG_AGE)."""
+    said = set(parsed.concepts) | {word for meaning in parsed.meanings for word in meaning.own_words}
+    said |= parsed.said_words
+    asked = {audience for audience, names in AUDIENCES.items() if names & said}
+    if parsed.age is not None and parsed.age < YOUNG_AGE:
+        asked |= {"children", "young people"}
+    return frozenset(asked)
 
 
 def _local_now(now: datetime | None) -> datetime:

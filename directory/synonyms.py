@@ -28,7 +28,7 @@ _FILLER_TEXT = """
     were hes shes thats theres whats wheres its ill youll theyll wed youd theyd dont doesnt didnt isnt wasnt arent
     werent havent hasnt hadnt couldnt wouldnt shouldnt wont cant cannot anything everything nothing anyone everyone
     anybody thing things stuff bit lot lots going gonna wanna sort kind wondering wonder know think thought tell
-    told said say says ask asked one two three four five six seven eight nine ten
+    told said say says ask asked one two three four five six seven eight nine ten feel feeling feels felt
 """
 FILLER_WORDS = frozenset(_FILLER_TEXT.split())
 """Words of a message that say nothing about the need (greetings, contractions, numbers in words): not searched
@@ -300,6 +300,19 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "heart|heart failure|heart condition|heart attack|stroke|had a stroke|cardiac"),
     _m("living with diabetes", "long_term_conditions", "diabetes", "diabetes|diabetic|type 2|blood sugar"),
     _m("living with cancer", "long_term_conditions", "cancer", "cancer|tumour|chemo|chemotherapy|macmillan"),
+    # who the person is rather than what they need: no need category of its own, only the words services use
+    _m("armed forces veterans", "", "veteran|armed forces|military",
+       "veteran|veterans|ex forces|ex military|armed forces|forces|army|navy|royal navy|raf|marines|soldier|"
+       "ex soldier|military|served in the army|served in the forces|service leaver|national service"),
+    _m("LGBT+ people", "", "lgbt|gay|lesbian|trans",
+       "lgbt|lgbtq|lgbtqia|gay|lesbian|bisexual|bi|trans|transgender|non binary|queer|came out|coming out|"
+       "come out|my sexuality|sexuality|gender identity|homophobia|homophobic|transphobia"),
+    _m("someone else's drinking or drug use", "substance_use carers", "family|worried about someone|partner drinks",
+       "his drinking|her drinking|their drinking|husband drinking|husband drinks|wife drinking|wife drinks|"
+       "partner drinking|partner drinks|dad drinking|dad drinks|mum drinking|mum drinks|son drinking|"
+       "son drinks|someone elses drinking|family member drinking|worried about his drinking|"
+       "worried about her drinking|son on drugs|daughter on drugs|husband on drugs|partner on drugs|"
+       "someone elses drug use"),
 )  # fmt: skip
 
 # More everyday, idiomatic and past-tense ways of saying the same needs, as clients, carers and ward staff write
@@ -324,7 +337,8 @@ _MORE_PHRASES: dict[str, str] = {
     "damp flat|mouldy",
     "heating and energy bills": "cant afford to heat|cant heat|boiler|heater|no hot water|electric meter|"
     "top up my meter|emergency credit|gas meter|electric|electricity|energy|cold|freezing cold|heat the house",
-    "food support": "nothing in the cupboards|empty cupboards|cupboards are empty|cant feed my kids|"
+    "food support": "cupboards are bare|bare cupboards|nothing left|no food in the house|run out of food|"
+    "ran out of food|nothing in the cupboards|empty cupboards|cupboards are empty|cant feed my kids|"
     "cant feed the kids|cant afford to eat|starving|skipping meals|not eating properly|groceries|food shopping|"
     "nothing to eat|feed my family",
     "loneliness and isolation": "never see anyone|no one visits|nobody visits|sit at home all day|on my tod|"
@@ -343,24 +357,34 @@ _MORE_PHRASES: dict[str, str] = {
     "healthy weight and eating": "lose a few pounds|weight|eat better|eat healthier|healthy diet",
     "memory problems or dementia": "forgetting|keeps forgetting|memory going|getting lost|muddled|"
     "forgets things|memory is bad|losing his memory|losing her memory",
-    "disability support": "eyesight|eyesight is going|cant see|going blind|macular|cant hear|going deaf|"
+    "disability support": "barely walk|cant walk|cant walk far|struggle to walk|trouble walking|walking is hard|"
+    "eyes are going|eyesight|eyesight is going|cant see|going blind|macular|cant hear|going deaf|"
     "deafness|wheelchair bound|registered blind",
     "equipment and mobility aids": "stairs|cant manage the stairs|cant get up the stairs|cant get in the bath|"
     "bath seat|shower seat|toilet seat|rails|perching stool|raised toilet seat|bed rail",
     "falls and staying steady": "unsteady on my feet|wobbly on my feet|fell|tripped|falling over|keeps falling",
-    "safety at home": "scammed|been scammed|conned|ripped off|fraud|pretending to be|pretending to be my bank|"
+    "safety at home": "nuisance calls|nuisance phone calls|cold calls|cold calling|stop these calls|stop the calls|"
+    "call blocker|call blockers|saying theyre from my bank|from my bank|scam texts|dodgy calls|suspicious calls|"
+    "strange calls|scammed|been scammed|conned|ripped off|fraud|pretending to be|pretending to be my bank|"
     "bank scam|cold callers|rogue trader|scam calls|phone scam|report a scam|scammers|doorstep sellers",
     "settling back home after hospital": "going home from hospital|settle back in|settle in at home|"
     "discharged home|discharge home|going home tomorrow|sent home from hospital",
-    "domestic abuse": "hits me|he hits me|she hits me|hurts me|knocks me about|controls the money|"
+    "domestic abuse": "ex keeps turning up|keeps turning up|turning up at my house|turns up at my house|"
+    "wont leave me alone|keeps following me|following me|being followed|stalker|stalked|harassing me|harasses me|"
+    "threatening messages|feel safe|dont feel safe|not safe at home|unsafe at home|safe in my own home|"
+    "scared to go home|frightened of him|frightened of her|hits me|he hits me|she hits me|hurts me|knocks me about|"
+    "controls the money|"
     "controls my money|checks my phone|wont let me see my friends|scared of him|scared of her|threatens me|"
     "afraid of him|afraid of her|beats me|violent|violence|abusive",
     "alcohol problems": "on the drink|hitting the bottle|drinking every night|drinks too much|cut down drinking|"
     "cut down on drinking|drinker|booze|pub every day",
-    "drug problems": "smack|crack|spice|ket|ketamine|pills|using again|relapse|relapsed|dealer|drug habit",
+    "drug problems": "smoking weed|smokes weed|smoke weed|smoking cannabis|smokes cannabis|dope|skunk|spliff|joints|"
+    "smack|crack|spice|ket|ketamine|pills|using again|relapse|relapsed|dealer|drug habit",
     "gambling problems": "bets|slots|online casino|fruit machines|scratch cards|gambled|gambles|gamble",
     "stopping smoking": "fags|give up the fags|smoke|smoker|give up smoking|nicotine|vape|stop vaping",
-    "bereavement": "since the wife went|since my wife went|since my husband went|lost the wife|lost my other half|"
+    "bereavement": "other half passed|partner passed|wife passed away|husband passed away|passed on|since he died|"
+    "since she died|since mum died|since dad died|since the wife went|since my wife went|since my husband went|"
+    "lost the wife|lost my other half|"
     "wife passed|husband passed|mum passed|dad passed|other half died|lost the baby|baby died|miscarriage|"
     "stillborn|took his own life|took her own life|died by suicide|passed away|lost my son|lost my daughter|"
     "lost my brother|lost my sister",
@@ -371,6 +395,8 @@ _MORE_PHRASES: dict[str, str] = {
     "read and write|learn to read|better english|english not very good",
     "help using computers and the internet": "facetime|whatsapp|online banking|get online|smart phone|"
     "video calls|use a computer|use the internet|computer skills",
+    "breathing problems such as COPD": "bad chest|chesty|chest infection|wheezy|wheezing|short of breath|"
+    "out of breath|cant breathe|cough",
     "transport and getting about": "buses dont come|no buses|no bus|stopped driving|lost my licence|"
     "get to hospital|hospital appointments|get to appointments|lift to hospital|lift to the hospital|"
     "get to the doctors|get to my appointment|hospital appointment",

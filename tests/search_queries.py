@@ -6,7 +6,9 @@ Each query lists its `best` answers (what a link worker would pick first) and fu
 - hit@5: any best or acceptable answer in the top 5.
 Off-topic queries ("car insurance quote") have no answers: they score 1 on every measure when nothing is shown,
 0 when a service is. The rows from before issue 13 list every acceptable service as `best` (often a whole need
-category), so they grade more leniently than the newer rows; benchmarks print both parts.
+category), so they grade more leniently than the newer rows; benchmarks print both parts. Rows from
+`FIRST_ROUND2_ROW` on (multi-need, long, lay and typo messages) were written before the second round of tuning
+and are printed on their own too.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ QUERIES_CSV = Path(__file__).with_name("search_queries.csv")
 K = 5
 OFF_TOPIC = "off-topic"
 FIRST_NEW_ROW = 217  # rows from here on were written for issue 13 (graded strictly)
+FIRST_ROUND2_ROW = 424  # rows from here on were written for issue 13's second round, before its tuning
 
 
 @dataclass(frozen=True)

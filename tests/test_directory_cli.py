@@ -101,3 +101,12 @@ def test_an_unreachable_feed_is_a_kind_usage_error(cli: Cli, capsys: pytest.Capt
         broken = url.replace("/feed", "/nowhere")
         assert cli("import-oruk", broken) == 2
     assert "answered 404" in capsys.readouterr().err
+
+
+def test_a_command_line_search_does_not_load_the_oruk_and_api_libraries() -> None:
+    """jsonschema's format checkers alone take seconds to import on a busy machine: only the ORUK commands pay."""
+    heavy = "{'jsonschema', 'httpx', 'starlette', 'uvicorn'}"
+    probe = f"import sys, directory.__main__; print(sorted({heavy} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
+
+    assert done.stdout.strip() == "[]"

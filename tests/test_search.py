@@ -544,3 +544,14 @@ def test_lay_table_is_large_and_points_at_real_categories() -> None:
 @pytest.mark.parametrize("phrase", BRIEF_PHRASES)
 def test_everyday_phrases_have_a_meaning(phrase: str) -> None:
     assert any(key in phrase_table() for key in phrase_keys(phrase)), phrase
+
+
+def test_an_index_finished_in_small_chunks_finds_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finishing sorts the postings a chunk at a time (to keep a million services under 2 GB while building):
+    every chunk size gives the same index."""
+    whole = SearchIndex.from_services(SERVICES)
+    monkeypatch.setattr("directory.indexing.SORT_CHUNK", 3)
+    chunked = SearchIndex.from_services(SERVICES)
+
+    for query in ("citzens advise", "skint", "food bank", "lunch club", "debt and anxiety"):
+        assert chunked.search(query, limit=10) == whole.search(query, limit=10), query

@@ -15,11 +15,11 @@ from directory.search import SearchIndex
 from directory.seed import ensure_seeded
 from tests.search_queries import K, LabelledQuery, grade, load_labelled_queries
 
-# Floors just below what the engine achieves on the 422 labelled queries (recall@5 0.90, top-1 0.94 when last
-# measured; see benchmarks/search_bench.py for every figure).
-RECALL_FLOOR = 0.87
-TOP1_FLOOR = 0.91
-KIND_RECALL_FLOOR = 0.70
+# Floors just below what the engine achieves on the 491 labelled queries (recall@5 0.913, top-1 0.937, every kind
+# at least 0.84 when last measured; see benchmarks/search_bench.py for every figure).
+RECALL_FLOOR = 0.90
+TOP1_FLOOR = 0.92
+KIND_RECALL_FLOOR = 0.80
 OFF_TOPIC_FLOOR = 0.90  # at most 1 in 10 off-topic messages answered with a service
 
 
@@ -162,3 +162,67 @@ def test_words_typed_apart_and_numbers(seed_index: SearchIndex) -> None:
     young = seed_index.search("im 17 and need a job", limit=3)
     records = [seed_index.get(hit.service_id) for hit in young]
     assert all(r is not None and (r.max_age is None or r.max_age >= 17) for r in records)
+
+
+# --- issue 13, round 2: misspelt and narrative words do not hide a clear need ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "category"),
+    [("parkinsons disese", "long_term_conditions"), ("brest cancer", "long_term_conditions"),
+     ("claming carers alowence", "carers"), ("mentle health", "mental_wellbeing"),
+     ("bailiffs keep knocking", "money"), ("betting is ruining my life", "substance_use"),
+     ("benifit advise", "money")],
+)  # fmt: skip
+def test_a_misspelt_or_story_word_beside_a_clear_need_still_finds_it(
+    seed_index: SearchIndex, query: str, category: str
+) -> None:
+    records = [seed_index.get(hit.service_id) for hit in seed_index.search(query, limit=3)]
+
+    assert records and any(r is not None and category in r.categories for r in records[:2]), query
+
+
+def test_a_need_said_in_small_words_counts_in_a_long_message(seed_index: SearchIndex) -> None:
+    message = (
+        "I've had a letter from the school saying my daughter keeps missing lessons because she looks after her "
+        "mum, who has MS. She's only 13. Is there anyone who supports kids like her?"
+    )
+    records = [seed_index.get(hit.service_id) for hit in seed_index.search(message, limit=3)]
+
+    assert any(r is not None and "carers" in r.categories for r in records), [r and r.id for r in records]
+
+
+def test_who_a_person_is_gets_its_own_share_of_the_first_page(seed_index: SearchIndex) -> None:
+    message = "Dad was in the navy for 22 years and since mum died he's not coping, drinking a lot and not eating."
+    first_page = [seed_index.get(hit.service_id) for hit in seed_index.search(message, limit=5)]
+
+    assert any(r is not None and "veteran" in r.tags for r in first_page), [r and r.id for r in first_page]
+
+
+@pytest.mark.parametrize("query", ["bereavment", "grief support"])
+def test_services_named_for_another_group_do_not_lead(seed_index: SearchIndex, query: str) -> None:
+    names = [hit.name.casefold() for hit in seed_index.search(query, limit=3)]
+
+    assert names and not any(word in name for name in names for word in ("child", "young")), names
+
+
+def test_each_need_gets_a_service_for_that_need_not_just_its_category(seed_index: SearchIndex) -> None:
+    """A Parkinson's or dementia group is in the health-condition category, but does not answer "had a stroke";
+    the carer's share of the page goes to carers' support."""
+    first_page = [hit.service_id for hit in seed_index.search("had a stroke and my wife needs support as my carer")][:5]
+
+    assert "stroke-association-helpline" in first_page
+    assert {"carers-matter-norfolk", "carers-uk-helpline"} & set(first_page), first_page
+
+
+def test_a_typo_is_read_as_the_word_that_makes_a_phrase_with_its_neighbour(seed_index: SearchIndex) -> None:
+    records = [seed_index.get(hit.service_id) for hit in seed_index.search("anxeity and panick attacks", limit=5)]
+
+    assert records and all(r is not None and "mental_wellbeing" in r.categories for r in records), records
+
+
+def test_several_needs_and_no_place_fill_the_first_page_with_help_anyone_can_use(seed_index: SearchIndex) -> None:
+    records = [seed_index.get(hit.service_id) for hit in seed_index.search("debt and anxiety", limit=5)]
+    wide = [r for r in records if r is not None and {"national", "Norfolk"} & set(r.areas)]
+
+    assert len(wide) >= 4, [(r.id, r.areas) for r in records if r is not None]
