@@ -23,6 +23,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import ApplicationBuilder
 from telegram.request import HTTPXRequest
 
+from bot.processor import PerChatUpdateProcessor
 from bot.webhook import WebhookServer
 from core.crypto import FieldCipher, load_or_create_key
 from core.db import make_engine, migrate, sqlite_path
@@ -211,6 +212,8 @@ def build_application(runtime: Runtime) -> SignpostApplication:
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .context_types(CONTEXT_TYPES)
+        # Different chats at once, each chat's updates in order (handlers run their transactions in threads).
+        .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates))
         # Telegram's limits (~30 messages/s overall, 20/minute per group), counted in the database so they hold
         # across processes, on the limiter's own connections; a 429 is retried after its retry_after.
         .rate_limiter(SharedRateLimiter(make_engine(settings.database_url), max_retries=3))
