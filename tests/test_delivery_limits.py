@@ -87,8 +87,8 @@ class BookingPacer(SharedPacer):
         super().__init__(engine, limits)
         self.booked = booked
 
-    def book(self, wanted, now, latest):  # type: ignore[no-untyped-def]
-        slot = super().book(wanted, now, latest)
+    def book(self, wanted, now, latest, slack=None):  # type: ignore[no-untyped-def]
+        slot = super().book(wanted, now, latest, slack)
         chat = next((int(key.rsplit(":", 1)[1]) for key, _ in wanted if key.startswith("send:chat:")), 0)
         if slot.reserved:
             self.booked.append((slot.start, chat))
