@@ -212,8 +212,6 @@ def build_application(runtime: Runtime) -> SignpostApplication:
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .context_types(CONTEXT_TYPES)
-        # Different chats at once, each chat's updates in order (handlers run their transactions in threads).
-        .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates))
         # Telegram's limits (~30 messages/s overall, 20/minute per group), counted in the database so they hold
         # across processes, on the limiter's own connections; a 429 is retried after its retry_after.
         .rate_limiter(SharedRateLimiter(make_engine(settings.database_url), max_retries=3))
@@ -227,6 +225,9 @@ def build_application(runtime: Runtime) -> SignpostApplication:
     )
     if settings.telegram_api_file_url:
         builder = builder.base_file_url(settings.telegram_api_file_url)
+    if settings.concurrent_updates > 1:  # 1: PTB's own processing, one update at a time
+        # Different chats at once, each chat's updates in order (handlers run their transactions in threads).
+        builder = builder.concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates))
     application: SignpostApplication = builder.build()
     application.bot_data.services = Services(
         runtime=runtime,

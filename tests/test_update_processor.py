@@ -127,3 +127,24 @@ async def until_held(fake: FakeBotApi) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("the first reply never reached the Bot API")
+
+
+async def test_when_updates_queue_the_person_with_fewest_waiting_goes_first() -> None:
+    """During a flood the next free place goes to someone sending one message, not to the next of fifty."""
+    processor, recorder = PerChatUpdateProcessor(workers=1), Recorder()
+    busy = asyncio.create_task(processor.process_update(update_in(9, 1), recorder.handle("busy")))
+    await until(lambda: "start busy" in recorder.events, "nothing started")
+    flood = [
+        asyncio.create_task(processor.process_update(update_in(chat, 10 * chat + n), recorder.handle(f"f{chat}.{n}")))
+        for chat in (1, 2, 3) for n in range(3)
+    ]
+    light = asyncio.create_task(processor.process_update(update_in(4, 99), recorder.handle("light")))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    for name in ["busy", "light", *(f"f{chat}.{n}" for chat in (1, 2, 3) for n in range(3))]:
+        recorder.open(name)
+    await asyncio.gather(busy, light, *flood)
+    started = [event.removeprefix("start ") for event in recorder.events if event.startswith("start")]
+    assert started[:2] == ["busy", "light"]  # before the flooders, though it arrived after them
+    assert started[2:5] == ["f1.0", "f2.0", "f3.0"]  # flooders take turns
+    assert started[5:8] == ["f1.1", "f2.1", "f3.1"]
