@@ -378,6 +378,8 @@ class _Pass:
         self.last_to_chat: dict[int, asyncio.Task[None]] = {}
         self.handed_back = _HandedBack()
         self.started = time.monotonic()
+        self.spacing = dispatcher.pacer.overall_spacing if dispatcher.pacer is not None else 0.0
+        self.next_start = 0.0
 
     async def go(self) -> None:
         dispatcher = self.dispatcher
@@ -418,7 +420,17 @@ class _Pass:
         if previous is not None:  # one chat's messages arrive in the order they fell due
             await asyncio.wait((previous,))
         async with self.free:
+            await self._spaced()
             self.stats.count(await self.dispatcher._deliver(ready, lease_ends))
+
+    async def _spaced(self) -> None:
+        """Sends start no closer together than the overall limit's interval, even after a stall (a busy machine
+        can hold up the event loop, and every send that came due meanwhile would otherwise go at once)."""
+        moment = time.monotonic()
+        start = max(moment, self.next_start)
+        self.next_start = start + self.spacing
+        if start > moment:
+            await asyncio.sleep(start - moment)
 
     async def _wait_for_handed_back(self) -> bool:
         """Nothing due now: wait for the next row this pass handed back, if it comes back soon. False: the pass is

@@ -84,6 +84,11 @@ class Pacer(Protocol):
         """Seconds between two sends to `chat_id` (its limit's interval)."""
         ...
 
+    @property
+    def overall_spacing(self) -> float:
+        """Seconds between two sends overall (the overall limit's interval)."""
+        ...
+
 
 def never_sent(error: BaseException) -> bool:
     """Whether `error` proves Telegram did not take the message, so sending it again cannot make a duplicate.
@@ -136,6 +141,10 @@ class SharedPacer:
 
     def spacing(self, chat_id: int) -> float:
         return self.limits.for_chat(chat_id).interval
+
+    @property
+    def overall_spacing(self) -> float:
+        return self.limits.overall.interval
 
     async def wait_until(self, slot: Slot, now: float) -> None:
         if slot.start > now:

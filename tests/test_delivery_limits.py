@@ -106,8 +106,10 @@ def _two_processes_send(database_url: str, limits: SendLimits) -> list[tuple[flo
         own = make_engine(database_url)
         pacer = BookingPacer(own, limits, booked)
         try:
+            # one row claimed at a time, so both processes take part however the machine schedules them
             asyncio.run(Dispatcher(own, sender, policy(quiet_hours_start=0, quiet_hours_end=0,
-                                                       allow_weekend_prompts=True), name, pacer=pacer).dispatch_once())
+                                                       allow_weekend_prompts=True), name, pacer=pacer,
+                                   batch_size=1).dispatch_once())
         except BaseException as problem:
             errors.append(problem)
         finally:

@@ -54,7 +54,7 @@ async def test_a_backlog_for_one_person_never_holds_up_the_next_people(engine) -
     dispatcher = Dispatcher(engine, sender, policy(quiet_hours_start=0, quiet_hours_end=0, allow_weekend_prompts=True),
                             "pacing-test", concurrency=2, pacer=SharedPacer(engine, limits))
     stats = await dispatcher.dispatch_once()
-    assert [message.chat_id for message in sender.sent[: len(chats)]] == chats
+    assert sorted(message.chat_id for message in sender.sent[: len(chats)]) == chats  # everyone's first, first
     assert stats.sent == 3 * len(chats)  # the rows handed back for a later turn were sent in the same pass
     for chat in chats:
         assert len(sender.to(chat)) == 3
