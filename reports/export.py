@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from core.csvsafe import safe_cell, write_safe_csv
 from reports.tables import Cell as TableCell
@@ -44,8 +45,19 @@ def write_xlsx(tables: Sequence[Table], handle: IO[bytes]) -> None:
         sheet.append([_put(WriteOnlyCell(sheet), table.title, title_font)])
         sheet.append([_put(WriteOnlyCell(sheet), heading, header_font) for heading in table.header])
         for values in table.rows:
-            sheet.append([_put(WriteOnlyCell(sheet), value) for value in values])
+            sheet.append([_streamed(sheet, value) for value in values])
     workbook.save(handle)
+
+
+def _streamed(sheet: WriteOnlyWorksheet, value: TableCell) -> object:
+    """A plain value where openpyxl stores it as it is (the fast path); a styled cell only for text that would
+    otherwise be read as a formula or that needs Excel's quote prefix."""
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if text.startswith("=") or safe_cell(text) != text:
+            return _put(WriteOnlyCell(sheet), text)
+        return text
+    return value  # numbers stay numbers; dates get openpyxl's yyyy-mm-dd format
 
 
 def _put(cell: Cell, value: TableCell, font: Font | None = None) -> Cell:
