@@ -226,16 +226,21 @@ class Dispatcher:
                                                   last_error=result.reason) is not None
         return ready
 
-    async def _book(self, ready: _Ready, lease_ends: datetime, handed_back: _HandedBack) -> Turn | str:
+    async def _book(
+        self, ready: _Ready, lease_ends: datetime, handed_back: _HandedBack, *, keep_overall_busy: bool = True
+    ) -> Turn | str:
         """The row's turn on the pacer, or (when it can't go soon) the DispatchStats field it was counted under.
-        `handed_back` holds the rows this pass already put back for their chat's turn."""
+        `handed_back` holds the rows this pass already put back for their chat's turn. Without `keep_overall_busy`
+        a row waits for its chat's turn (within `CLAIM_AHEAD`) even while other chats could use the overall rate:
+        what a message owed right now (`send_now`) wants."""
         latest = lease_ends - LEASE_SAFETY_MARGIN
         if self.stopping or utcnow() >= latest:
             return await self._record_async(ready.followup_id, FollowUpStatus.PENDING, "released")
         if self.pacer is None:
             return Turn(0.0, booked=True)
         chat = ready.outgoing.chat_id
-        turn = await self.pacer.book_turn(chat, min(CLAIM_AHEAD, latest - utcnow()).total_seconds())
+        turn = await self.pacer.book_turn(chat, min(CLAIM_AHEAD, latest - utcnow()).total_seconds(),
+                                          keep_overall_busy=keep_overall_busy)
         if turn.booked:
             return turn
         due = handed_back.due_for(chat, utcnow() + timedelta(seconds=turn.wait),
@@ -394,7 +399,8 @@ class _Pass:
                 return
             self.stats.claimed += len(ids)
             for ready in await asyncio.to_thread(dispatcher._prepare, ids, self.stats):
-                turn = await dispatcher._book(ready, lease_ends, self.handed_back)
+                turn = await dispatcher._book(ready, lease_ends, self.handed_back,
+                                              keep_overall_busy=self.only is None)
                 if isinstance(turn, str):
                     self.stats.count(turn)
                     continue
@@ -437,6 +443,8 @@ class _Pass:
         over (`more_soon` says whether the next should start at once)."""
         dispatcher, before = self.dispatcher, utcnow()
         next_due = self.handed_back.next_due(before)
+        if self.only is not None:  # sending what a handler just owed: the regular passes take what is left
+            return False
         if next_due is None or (next_due - before).total_seconds() > dispatcher.linger_seconds:
             return False  # the regular passes pick it up
         if time.monotonic() - self.started >= dispatcher.linger_seconds:

@@ -75,9 +75,10 @@ class Turn:
 class Pacer(Protocol):
     """Books the dispatcher's sends on Telegram's limits."""
 
-    async def book_turn(self, chat_id: int, within: float) -> Turn:
-        """Book the next send to `chat_id` if it can go within `within` seconds *and* the overall limit would not
-        sit idle waiting for this chat; otherwise book nothing and say when the chat can take it."""
+    async def book_turn(self, chat_id: int, within: float, *, keep_overall_busy: bool = True) -> Turn:
+        """Book the next send to `chat_id` if it can go within `within` seconds and (`keep_overall_busy`) the
+        overall limit would not sit idle waiting for this chat; otherwise book nothing and say when the chat can
+        take it."""
         ...
 
     def spacing(self, chat_id: int) -> float:
