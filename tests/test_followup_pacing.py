@@ -58,3 +58,13 @@ async def test_a_backlog_for_one_person_never_holds_up_the_next_people(engine) -
     assert stats.sent == 3 * len(chats)  # the rows handed back for a later turn were sent in the same pass
     for chat in chats:
         assert len(sender.to(chat)) == 3
+
+
+async def test_a_busy_chat_is_not_booked_while_the_overall_rate_could_go_to_someone_else(engine) -> None:
+    pacer = SharedPacer(engine, SendLimits(overall=Rate.per_second(10), private=Rate(1.0)), clock=lambda: 100.0)
+    assert (await pacer.book_turn(7, within=5)).booked
+    later = await pacer.book_turn(7, within=5)  # chat 7's turn is a second away; the overall limit's is 0.1 s
+    assert not later.booked and later.wait == pytest.approx(1.0)
+    assert (await pacer.book_turn(8, within=5)).booked  # the overall slot goes to another chat instead
+    owed_now = await pacer.book_turn(7, within=5, keep_overall_busy=False)  # e.g. a team post owed right now
+    assert owed_now.booked and owed_now.wait == pytest.approx(1.0)
