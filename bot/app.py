@@ -23,6 +23,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import ApplicationBuilder
 from telegram.request import HTTPXRequest
 
+from bot.processor import PerChatUpdateProcessor
 from bot.webhook import WebhookServer
 from core.crypto import FieldCipher, load_or_create_key
 from core.db import make_engine, migrate, sqlite_path
@@ -224,6 +225,9 @@ def build_application(runtime: Runtime) -> SignpostApplication:
     )
     if settings.telegram_api_file_url:
         builder = builder.base_file_url(settings.telegram_api_file_url)
+    if settings.concurrent_updates > 1:  # 1: PTB's own processing, one update at a time
+        # Different chats at once, each chat's updates in order (handlers run their transactions in threads).
+        builder = builder.concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates))
     application: SignpostApplication = builder.build()
     application.bot_data.services = Services(
         runtime=runtime,

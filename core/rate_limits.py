@@ -70,16 +70,23 @@ class Admission:
     first_refusal: bool = False  # refused, and the previous request was allowed: say "slow down" now
 
 
-def reserve(session: Session, limits: Sequence[tuple[str, Rate]], now: float, latest: float | None = None) -> Slot:
+def reserve(
+    session: Session, limits: Sequence[tuple[str, Rate]], now: float, latest: float | None = None,
+    slack: float | None = None,
+) -> Slot:
     """Book one event on every (key, rate) at the first moment they all allow, at or after `now`.
 
-    When that moment is after `latest`, nothing is booked and the returned slot says when to come back.
+    When that moment is after `latest`, or more than `slack` seconds after the moment the *first* limit alone
+    allows (booking it would leave that limit idle meanwhile, e.g. the overall send rate waiting for one busy chat),
+    nothing is booked and the returned slot says when to come back.
     """
     rows = _locked(session, [key for key, _ in limits])
     start = now
     for key, rate in limits:
         start = rate.earliest(rows[key].tat, start)
-    if latest is not None and start > latest:
+    first_key, first_rate = limits[0]
+    held_back = slack is not None and start > first_rate.earliest(rows[first_key].tat, now) + slack
+    if held_back or (latest is not None and start > latest):
         return Slot(start, reserved=False)
     for key, rate in limits:
         row = rows[key]

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     notes_encryption_key: str | None = None
     user_rate_limit_per_minute: int = 30  # typed messages a minute per person, on average (a tap counts 1/4)
     user_rate_burst: int = 20  # ... and at once
+    concurrent_updates: int = 16  # updates handled at once (different chats; one chat's updates stay in order)
     # webhook mode (polling when webhook_url is unset)
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"

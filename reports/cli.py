@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from reports.text import summary_text
 
 FORMATS = ("csv", "xlsx", "png", "text", "snomed")
 SHAREABLE_FORMATS = ("csv", "xlsx")
+EXTENSIONS = {"csv": ".csv", "xlsx": ".xlsx", "png": ".png", "text": ".txt", "snomed": ".snomed.csv"}
 STDOUT = "-"
 
 
@@ -37,17 +39,24 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="first day (local time), included")
     parser.add_argument("--to", dest="date_to", type=_iso_date, required=True, metavar="YYYY-MM-DD",
                         help="last day (local time), included")
-    parser.add_argument("--format", dest="format", choices=FORMATS, default="csv",
-                        help="csv/xlsx: all tables; png: chart; text: chat summary; snomed: coded CSV for GP import")
-    parser.add_argument("--out", type=Path, required=True, help=f"file to write ('{STDOUT}' for standard output)")
+    parser.add_argument("--format", dest="format", type=_formats, default=("csv",), metavar="FORMAT[,FORMAT…]",
+                        help="csv/xlsx: all tables; png: chart; text: chat summary; snomed: coded CSV for GP import. "
+                             "Several, comma-separated (e.g. csv,xlsx,png), come from one computation of the figures")
+    parser.add_argument("--out", type=Path, required=True,
+                        help=f"file to write ('{STDOUT}' for standard output); with several formats, each is written "
+                             "beside it with its own extension (march -> march.csv, march.xlsx ...)")
     parser.add_argument("--shareable", action="store_true",
                         help="suppress small numbers and leave out case references (csv and xlsx only)")
 
 
 def run_report(args: argparse.Namespace) -> int:
-    """Write the requested report; 0 on success, 2 for a request that cannot be met."""
-    if args.shareable and args.format not in SHAREABLE_FORMATS:
+    """Write the requested report(s); 0 on success, 2 for a request that cannot be met."""
+    formats: tuple[str, ...] = args.format
+    if args.shareable and set(formats) - set(SHAREABLE_FORMATS):
         print(f"--shareable is available for {' and '.join(SHAREABLE_FORMATS)} only.", file=sys.stderr)
+        return 2
+    if len(formats) > 1 and str(args.out) == STDOUT:
+        print("Several formats need a file name for --out, not standard output.", file=sys.stderr)
         return 2
     try:
         period = Period(args.date_from, args.date_to)
@@ -57,38 +66,61 @@ def run_report(args: argparse.Namespace) -> int:
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:
-        content = render_report(engine, period, args.format, args.shareable, settings.tz)
+        contents = render_reports(engine, period, formats, args.shareable, settings.tz)
     finally:
         engine.dispose()
     if str(args.out) == STDOUT:
-        sys.stdout.buffer.write(content)
-    else:
-        args.out.write_bytes(content)
-        print(f"Wrote {args.format} report for {period.label} to {args.out}", file=sys.stderr)
+        sys.stdout.buffer.write(contents[formats[0]])
+        return 0
+    for fmt, content in contents.items():
+        out = args.out if len(formats) == 1 else args.out.with_suffix(EXTENSIONS[fmt])
+        out.write_bytes(content)
+        print(f"Wrote {fmt} report for {period.label} to {out}", file=sys.stderr)
     return 0
 
 
 def render_report(engine: Engine, period: Period, fmt: str, shareable: bool, tz: ZoneInfo) -> bytes:
     """The report for `period` in format `fmt` (one of FORMATS), as file content."""
-    if fmt == "snomed":
-        with session_scope(engine) as session:
-            events = coded_events(session, period, tz)
-        text = io.StringIO()
-        write_snomed_csv(events, text)
-        return text.getvalue().encode("utf-8")
-    data = build_report(engine, period, tz)
-    if fmt == "png":
-        return render_chart(data)
-    if fmt == "text":
-        return (summary_text(data) + "\n").encode("utf-8")
-    tables = report_tables(data, shareable)
-    if fmt == "xlsx":
-        binary = io.BytesIO()
-        write_xlsx(tables, binary)
-        return binary.getvalue()
-    text = io.StringIO()
-    write_csv(tables, text)
-    return text.getvalue().encode("utf-8-sig")  # the byte-order mark makes Excel read UTF-8 correctly
+    return render_reports(engine, period, (fmt,), shareable, tz)[fmt]
+
+
+def render_reports(
+    engine: Engine, period: Period, formats: Sequence[str], shareable: bool, tz: ZoneInfo
+) -> dict[str, bytes]:
+    """The report for `period` in each of `formats`, as file contents; the figures are computed once."""
+    data = build_report(engine, period, tz) if set(formats) - {"snomed"} else None
+    tables = report_tables(data, shareable) if data is not None and {"csv", "xlsx"} & set(formats) else []
+    contents: dict[str, bytes] = {}
+    for fmt in formats:
+        if fmt == "snomed":
+            with session_scope(engine) as session:
+                events = coded_events(session, period, tz)
+            text = io.StringIO()
+            write_snomed_csv(events, text)
+            contents[fmt] = text.getvalue().encode("utf-8")
+            continue
+        assert data is not None
+        if fmt == "png":
+            contents[fmt] = render_chart(data)
+        elif fmt == "text":
+            contents[fmt] = (summary_text(data) + "\n").encode("utf-8")
+        elif fmt == "xlsx":
+            binary = io.BytesIO()
+            write_xlsx(tables, binary)
+            contents[fmt] = binary.getvalue()
+        else:
+            text = io.StringIO()
+            write_csv(tables, text)
+            contents[fmt] = text.getvalue().encode("utf-8-sig")  # the byte-order mark makes Excel read UTF-8
+    return contents
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    formats = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    unknown = [fmt for fmt in formats if fmt not in FORMATS]
+    if unknown or not formats:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(FORMATS)} (comma-separated for several)")
+    return formats
 
 
 def _iso_date(text: str) -> date:

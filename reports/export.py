@@ -7,9 +7,10 @@ from datetime import date
 from typing import IO
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from core.csvsafe import safe_cell, write_safe_csv
 from reports.tables import Cell as TableCell
@@ -28,26 +29,38 @@ def write_csv(tables: Sequence[Table], handle: IO[str]) -> None:
 
 
 def write_xlsx(tables: Sequence[Table], handle: IO[bytes]) -> None:
-    """One sheet per table: title in row 1, header in row 2. Text is stored as text, never as a formula."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    """One sheet per table: title in row 1, header in row 2. Text is stored as text, never as a formula.
+
+    openpyxl's write-only mode streams each row to the file instead of keeping every cell as an object, so a
+    year's tables (hundreds of thousands of cells) are written in seconds."""
+    workbook = Workbook(write_only=True)
     used: set[str] = set()
+    title_font, header_font = Font(bold=True, size=12), Font(bold=True)
     for table in tables:
         sheet = workbook.create_sheet(_sheet_title(table.title, used))
-        _put(sheet.cell(row=1, column=1), table.title).font = Font(bold=True, size=12)
-        for row_index, values in enumerate([table.header, *table.rows], start=2):
-            for column_index, value in enumerate(values, start=1):
-                cell = _put(sheet.cell(row=row_index, column=column_index), value)
-                if row_index == 2:
-                    cell.font = Font(bold=True)
         sheet.freeze_panes = "A3"
-        for column_index, heading in enumerate(table.header, start=1):
+        for column_index, heading in enumerate(table.header, start=1):  # widths go before the first row
             width = max(len(str(value)) for value in [heading, *(row[column_index - 1] for row in table.rows)])
             sheet.column_dimensions[get_column_letter(column_index)].width = min(MAX_COLUMN_WIDTH, width + 2)
+        sheet.append([_put(WriteOnlyCell(sheet), table.title, title_font)])
+        sheet.append([_put(WriteOnlyCell(sheet), heading, header_font) for heading in table.header])
+        for values in table.rows:
+            sheet.append([_streamed(sheet, value) for value in values])
     workbook.save(handle)
 
 
-def _put(cell: Cell, value: TableCell) -> Cell:
+def _streamed(sheet: WriteOnlyWorksheet, value: TableCell) -> object:
+    """A plain value where openpyxl stores it as it is (the fast path); a styled cell only for text that would
+    otherwise be read as a formula or that needs Excel's quote prefix."""
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if text.startswith("=") or safe_cell(text) != text:
+            return _put(WriteOnlyCell(sheet), text)
+        return text
+    return value  # numbers stay numbers; dates get openpyxl's yyyy-mm-dd format
+
+
+def _put(cell: Cell, value: TableCell, font: Font | None = None) -> Cell:
     """Store `value`; strings are forced to the string type, and formula-like ones get Excel's quote prefix."""
     if isinstance(value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -59,6 +72,8 @@ def _put(cell: Cell, value: TableCell) -> Cell:
         cell.number_format = "yyyy-mm-dd"
     else:
         cell.value = value
+    if font is not None:
+        cell.font = font
     return cell
 
 

@@ -40,21 +40,60 @@ def group_unmet(searches: Iterable[tuple[str, str]], threshold: int = SIMILARITY
         if normalised := normalise_query(query):
             wordings[normalised] += 1
             searchers.setdefault(normalised, set()).update({searcher} if searcher else set())
-    keys: list[str] = []  # processed form of each group's representative, for fuzzy matching
+    matcher = _GroupMatcher(threshold)
     groups: list[_Group] = []
     for wording, n in sorted(wordings.items(), key=lambda item: (-item[1], item[0])):
         key = utils.default_process(wording)
-        match = process.extractOne(key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=threshold) if key else None
+        match = matcher.best(key) if key else None
         if match is None:
-            keys.append(key)
+            matcher.add(key)
             groups.append(_Group(wording, n, set(searchers[wording])))
         else:
-            group = groups[match[2]]
+            group = groups[match]
             group.searches += n
             group.searchers |= searchers[wording]
             group.variants += 1
     found = [UnmetNeed(group.wording, group.searches, group.variants, len(group.searchers)) for group in groups]
     return sorted(found, key=lambda need: (-need.n, need.query))
+
+
+def _trigrams(key: str) -> set[str]:
+    padded = f" {key} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+class _GroupMatcher:
+    """Finds the best-matching group for a wording without comparing it with every group: only groups sharing one
+    of its rarer character trigrams are scored (two wordings alike enough to group share most of theirs), so
+    grouping grows about linearly with the number of wordings instead of with its square. Ties go to the earliest
+    group, as a full comparison would. tests/test_unmet_grouping.py and benchmarks/report_bench.py check the groups
+    equal a comparison with every group."""
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = threshold
+        self.keys: list[str] = []
+        self._with_trigram: dict[str, list[int]] = {}
+
+    def best(self, key: str) -> int | None:
+        """The index of the best group scoring at least the threshold, or None."""
+        # Prefix filter: a wording alike enough to group shares at least half of its trigrams with the group, so
+        # it shares one of its rarest (n - n//2 + 1): the common trigrams' long lists need not be read.
+        trigrams = sorted(_trigrams(key), key=lambda trigram: len(self._with_trigram.get(trigram, ())))
+        candidates: set[int] = set()
+        for trigram in trigrams[: len(trigrams) - len(trigrams) // 4 + 1]:
+            candidates.update(self._with_trigram.get(trigram, ()))
+        if not candidates:
+            return None
+        ordered = sorted(candidates)
+        match = process.extractOne(key, [self.keys[index] for index in ordered], scorer=fuzz.token_sort_ratio,
+                                   score_cutoff=self.threshold)
+        return None if match is None else ordered[match[2]]
+
+    def add(self, key: str) -> None:
+        index = len(self.keys)
+        self.keys.append(key)
+        for trigram in _trigrams(key):
+            self._with_trigram.setdefault(trigram, []).append(index)
 
 
 def reportable(needs: Iterable[UnmetNeed]) -> list[UnmetNeed]:

@@ -13,7 +13,9 @@ repeated notice is harmless) and fails visibly for the at-most-once prompts (a r
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
+import time
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
@@ -35,13 +37,14 @@ from scheduler.messages import BLOCKED, INTERRUPTED
 from scheduler.models import AT_MOST_ONCE, IMMEDIATE_KINDS, FollowUp, FollowUpKind, FollowUpStatus
 from scheduler.notices import notify_failure
 from scheduler.policy import FollowUpPolicy
-from scheduler.sender import Pacer, Sender, never_sent
+from scheduler.sender import Pacer, Sender, Turn, never_sent
 from scheduler.upkeep import recover_interrupted, sweep_unanswered
 
 log = logging.getLogger(__name__)
 
 LEASE_SAFETY_MARGIN = timedelta(seconds=30)  # never start a send this close to the end of our lease
-CLAIM_AHEAD = timedelta(seconds=5)  # a row whose chat can't take it within this is handed back until it can
+CLAIM_AHEAD = timedelta(seconds=5)  # sends are booked at most this far ahead; later ones go back to the queue
+LINGER_SECONDS = 20.0  # a pass waits this long at most for rows it handed back until their chat's turn
 REJECTED = "Telegram rejected the message"
 _IMMEDIATE = [kind.value for kind in IMMEDIATE_KINDS]
 
@@ -61,16 +64,21 @@ class DispatchStats:
     interrupted: int = 0  # prompts found mid-send after a crash; marked failed and reported in one digest
     escalated: int = 0  # unanswered prompts escalated
     quiet: bool = False  # quiet hours: only messages owed now (team posts, referrer notices) were sent
+    more_soon: bool = False  # rows handed back for their chat's turn fall due soon: run another pass at once
 
     def __iadd__(self, other: DispatchStats) -> DispatchStats:
         for item in fields(self):
-            if item.name != "quiet":
+            if item.name in _FLAGS:
+                setattr(self, item.name, getattr(self, item.name) or getattr(other, item.name))
+            else:
                 setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
-        self.quiet = self.quiet or other.quiet
         return self
 
     def count(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+_FLAGS = ("quiet", "more_soon")
 
 
 @dataclass(frozen=True)
@@ -94,16 +102,18 @@ class Dispatcher:
         policy: FollowUpPolicy,
         worker_id: str,
         *,
-        batch_size: int = 1,
+        batch_size: int = 8,
         concurrency: int = 8,
         running: Callable[[], bool] = lambda: True,
         pacer: Pacer | None = None,
+        linger_seconds: float = LINGER_SECONDS,
     ) -> None:
-        """`concurrency` sends run at once, each worker claiming `batch_size` rows at a time. `pacer` spaces sends
-        to each chat (None: no pacing). Once `running()` is False (the application is stopping), or after `stop()`,
+        """Rows are claimed `batch_size` at a time and booked on the `pacer` (None: no pacing); up to `concurrency`
+        API calls are in flight at once. Once `running()` is False (the application is stopping), or after `stop()`,
         the sends already started finish, the rest is handed back and nothing more is claimed."""
         self.engine, self.sender, self.policy, self.worker_id = engine, sender, policy, worker_id[:64]
         self.batch_size, self.concurrency, self.pacer = batch_size, concurrency, pacer
+        self.linger_seconds = linger_seconds
         self._running = running
         self._stop_requested = False
 
@@ -112,7 +122,8 @@ class Dispatcher:
         self._stop_requested = True
 
     @property
-    def _stopping(self) -> bool:
+    def stopping(self) -> bool:
+        """Stopped, or the application is stopping."""
         return self._stop_requested or not self._running()
 
     def claim_due(self, limit: int, only: Iterable[int] | None = None) -> list[int]:
@@ -161,13 +172,22 @@ class Dispatcher:
                              interrupted=len(recovered.interrupted), escalated=escalated)
 
     async def dispatch_once(self, only: Iterable[int] | None = None) -> DispatchStats:
-        """Send everything due now (of `only`, when given): `concurrency` workers, each claiming a few rows at a
-        time, until nothing is left. In quiet hours only messages owed now go out."""
-        stats = DispatchStats(quiet=not self.policy.is_allowed(utcnow()))
-        wanted = None if only is None else list(only)
-        workers = self.concurrency if wanted is None else min(self.concurrency, len(wanted))
-        await asyncio.gather(*(self._work(stats, wanted) for _ in range(workers)))
-        return stats
+        """Send everything due now (of `only`, when given), until nothing is left. In quiet hours only messages owed
+        now go out.
+
+        Rows are claimed a few at a time and each is booked on the pacer: a row whose chat can take it now (or in a
+        moment) gets a slot and is sent then; a row whose chat is busy goes back to the queue until its turn (the
+        k-th such row for one chat k turns later), so the overall rate is spent on chats that can take a message
+        and a backlog for one person never holds up the rest. No API call waits for a slot while holding a place
+        among the `concurrency` in flight. The pass waits for rows it handed back (up to `linger_seconds`), so
+        sending has no gaps between passes."""
+        run = _Pass(self, DispatchStats(quiet=not self.policy.is_allowed(utcnow())),
+                    None if only is None else list(only))
+        try:
+            await run.go()
+        finally:
+            await run.finish()
+        return run.stats
 
     async def dispatch_due(self) -> DispatchStats:
         """Upkeep, then everything that is due."""
@@ -185,16 +205,6 @@ class Dispatcher:
             return DispatchStats()
 
     # --- one worker ---------------------------------------------------------------------------------------
-
-    async def _work(self, stats: DispatchStats, only: list[int] | None) -> None:
-        while not self._stopping:
-            lease_ends = utcnow() + timedelta(seconds=self.policy.lease_seconds)  # no later than the stored lease
-            ids = self.claim_due(self.batch_size, only)
-            if not ids:
-                return
-            stats.claimed += len(ids)
-            for ready in self._prepare(ids, stats):
-                stats.count(await self._deliver(ready, lease_ends))
 
     def _prepare(self, ids: list[int], stats: DispatchStats) -> list[_Ready]:
         """Compose each claimed row; rows no longer relevant are cancelled (or failed if nobody can receive them)."""
@@ -216,35 +226,49 @@ class Dispatcher:
                                                   last_error=result.reason) is not None
         return ready
 
+    async def _book(
+        self, ready: _Ready, lease_ends: datetime, handed_back: _HandedBack, *, keep_overall_busy: bool = True
+    ) -> Turn | str:
+        """The row's turn on the pacer, or (when it can't go soon) the DispatchStats field it was counted under.
+        `handed_back` holds the rows this pass already put back for their chat's turn. Without `keep_overall_busy`
+        a row waits for its chat's turn (within `CLAIM_AHEAD`) even while other chats could use the overall rate:
+        what a message owed right now (`send_now`) wants."""
+        latest = lease_ends - LEASE_SAFETY_MARGIN
+        if self.stopping or utcnow() >= latest:
+            return await self._record_async(ready.followup_id, FollowUpStatus.PENDING, "released")
+        if self.pacer is None:
+            return Turn(0.0, booked=True)
+        chat = ready.outgoing.chat_id
+        turn = await self.pacer.book_turn(chat, min(CLAIM_AHEAD, latest - utcnow()).total_seconds(),
+                                          keep_overall_busy=keep_overall_busy)
+        if turn.booked:
+            return turn
+        due = handed_back.due_for(chat, utcnow() + timedelta(seconds=turn.wait),
+                                  timedelta(seconds=self.pacer.spacing(chat)))
+        return await self._record_async(ready.followup_id, FollowUpStatus.PENDING, "released", due_at=due)
+
     async def _deliver(self, ready: _Ready, lease_ends: datetime) -> str:
         """Send one message and record the outcome; returns the DispatchStats field to count it under."""
         followup_id, outgoing = ready.followup_id, ready.outgoing
-        latest = lease_ends - LEASE_SAFETY_MARGIN
-        if self._stopping or utcnow() >= latest:
-            return self._record(followup_id, FollowUpStatus.PENDING, "released")
-        if self.pacer is not None:
-            within = min(CLAIM_AHEAD, latest - utcnow()).total_seconds()
-            later = await self.pacer.wait_turn(outgoing.chat_id, within)
-            if later is not None:  # the chat is busy for a while: back to the queue until its turn
-                return self._record(followup_id, FollowUpStatus.PENDING, "released",
-                                    due_at=utcnow() + timedelta(seconds=later))
-        if not self._mark_sending(followup_id):
+        if self.stopping or utcnow() >= lease_ends - LEASE_SAFETY_MARGIN:
+            return await self._record_async(followup_id, FollowUpStatus.PENDING, "released")
+        if not await asyncio.to_thread(self._mark_sending, followup_id):
             return "released"
         try:
             message_id = await self.sender.send(outgoing.chat_id, outgoing.text, outgoing.buttons)
         except Forbidden:
-            return self._record_failure(followup_id, BLOCKED, blocked_chat=outgoing.chat_id)
+            return await asyncio.to_thread(self._record_failure, followup_id, BLOCKED, outgoing.chat_id)
         except BadRequest:
-            return self._record_failure(followup_id, REJECTED)
+            return await asyncio.to_thread(self._record_failure, followup_id, REJECTED)
         except RetryAfter as flood:
-            return self._record_retry(ready, "Telegram flood control", _seconds(flood))
+            return await asyncio.to_thread(self._record_retry, ready, "Telegram flood control", _seconds(flood))
         except Exception as problem:  # network trouble, a 5xx, a time-out, anything unexpected
             if never_sent(problem) or ready.kind not in AT_MOST_ONCE:
-                return self._record_retry(ready, type(problem).__name__)
+                return await asyncio.to_thread(self._record_retry, ready, type(problem).__name__)
             # Telegram may have the prompt already: never ask twice, tell admins instead
-            return self._record_failure(followup_id, INTERRUPTED)
+            return await asyncio.to_thread(self._record_failure, followup_id, INTERRUPTED)
         # Recorded straight away: the only window for a crash is between Telegram answering and this line.
-        return self._mark_sent(ready, message_id)
+        return await asyncio.to_thread(self._mark_sent, ready, message_id)
 
     def _mark_sending(self, followup_id: int) -> bool:
         """CLAIMED → SENDING just before the API call: from here a crash leaves the row in doubt."""
@@ -261,6 +285,9 @@ class Dispatcher:
             if result.rowcount == 1 and ready.kind == FollowUpKind.TEAM_POST:
                 connection.execute(_TEAM_MESSAGE, {"referral": ready.referral_id, "message": message_id})
         return "sent" if result.rowcount == 1 else "released"
+
+    async def _record_async(self, followup_id: int, status: FollowUpStatus, counted_as: str, **values: Any) -> str:
+        return await asyncio.to_thread(lambda: self._record(followup_id, status, counted_as, **values))
 
     def _record(self, followup_id: int, status: FollowUpStatus, counted_as: str, **values: Any) -> str:
         with session_scope(self.engine) as session:
@@ -319,6 +346,118 @@ class Dispatcher:
         return session.exec(
             select(FollowUp).where(FollowUp.id == followup_id).execution_options(populate_existing=True)
         ).one()
+
+
+class _HandedBack:
+    """Rows one pass put back in the queue for their chat's turn: each chat's a turn apart, and when they fall due."""
+
+    def __init__(self) -> None:
+        self._last_in_chat: dict[int, datetime] = {}
+        self._due: list[datetime] = []  # a heap
+
+    def due_for(self, chat_id: int, earliest: datetime, spacing: timedelta) -> datetime:
+        """When to try a row for `chat_id` again: its chat's turn, after the rows already put back for it."""
+        last = self._last_in_chat.get(chat_id)
+        due = earliest if last is None else max(earliest, last + spacing)
+        self._last_in_chat[chat_id] = due
+        heapq.heappush(self._due, due)
+        return due
+
+    def next_due(self, now: datetime) -> datetime | None:
+        """The first of them still to fall due (the rest have been claimed again, here or by another process)."""
+        while self._due and self._due[0] <= now:
+            heapq.heappop(self._due)
+        return self._due[0] if self._due else None
+
+
+class _Pass:
+    """One dispatch pass: a claiming loop that books each row's turn, and a send task per booked row.
+
+    The database calls run in worker threads, so a pass never blocks the bot's event loop."""
+
+    def __init__(self, dispatcher: Dispatcher, stats: DispatchStats, only: list[int] | None) -> None:
+        self.dispatcher, self.stats, self.only = dispatcher, stats, only
+        self.free = asyncio.Semaphore(dispatcher.concurrency)  # API calls in flight
+        self.ahead = max(2 * dispatcher.concurrency, dispatcher.batch_size)  # booked rows waiting for their moment
+        self.sends: set[asyncio.Task[None]] = set()
+        self.last_to_chat: dict[int, asyncio.Task[None]] = {}
+        self.handed_back = _HandedBack()
+        self.started = time.monotonic()
+        self.spacing = dispatcher.pacer.overall_spacing if dispatcher.pacer is not None else 0.0
+        self.next_start = 0.0
+
+    async def go(self) -> None:
+        dispatcher = self.dispatcher
+        while not dispatcher.stopping:
+            while len(self.sends) >= self.ahead:
+                await asyncio.wait(self.sends, return_when=asyncio.FIRST_COMPLETED)
+            lease_ends = utcnow() + timedelta(seconds=dispatcher.policy.lease_seconds)  # no later than the stored one
+            ids = await asyncio.to_thread(dispatcher.claim_due, dispatcher.batch_size, self.only)
+            if not ids:
+                if await self._wait_for_handed_back():
+                    continue
+                return
+            self.stats.claimed += len(ids)
+            for ready in await asyncio.to_thread(dispatcher._prepare, ids, self.stats):
+                turn = await dispatcher._book(ready, lease_ends, self.handed_back,
+                                              keep_overall_busy=self.only is None)
+                if isinstance(turn, str):
+                    self.stats.count(turn)
+                    continue
+                chat = ready.outgoing.chat_id
+                previous = self.last_to_chat.get(chat)
+                task = asyncio.create_task(self._send_at(time.monotonic() + turn.wait, ready, lease_ends, previous))
+                self.sends.add(task)
+                self.last_to_chat[chat] = task
+                task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.sends.discard(task)
+        for chat, last in list(self.last_to_chat.items()):
+            if last is task:
+                del self.last_to_chat[chat]
+
+    async def _send_at(
+        self, moment: float, ready: _Ready, lease_ends: datetime, previous: asyncio.Task[None] | None
+    ) -> None:
+        delay = moment - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if previous is not None:  # one chat's messages arrive in the order they fell due
+            await asyncio.wait((previous,))
+        async with self.free:
+            await self._spaced()
+            self.stats.count(await self.dispatcher._deliver(ready, lease_ends))
+
+    async def _spaced(self) -> None:
+        """Sends start no closer together than the overall limit's interval, even after a stall (a busy machine
+        can hold up the event loop, and every send that came due meanwhile would otherwise go at once)."""
+        moment = time.monotonic()
+        start = max(moment, self.next_start)
+        self.next_start = start + self.spacing
+        if start > moment:
+            await asyncio.sleep(start - moment)
+
+    async def _wait_for_handed_back(self) -> bool:
+        """Nothing due now: wait for the next row this pass handed back, if it comes back soon. False: the pass is
+        over (`more_soon` says whether the next should start at once)."""
+        dispatcher, before = self.dispatcher, utcnow()
+        next_due = self.handed_back.next_due(before)
+        if self.only is not None:  # sending what a handler just owed: the regular passes take what is left
+            return False
+        if next_due is None or (next_due - before).total_seconds() > dispatcher.linger_seconds:
+            return False  # the regular passes pick it up
+        if time.monotonic() - self.started >= dispatcher.linger_seconds:
+            self.stats.more_soon = True  # let upkeep run, then go on
+            return False
+        await asyncio.sleep(min(1.0, max(0.01, (next_due - before).total_seconds())))
+        # The app's clock did not move (tests freeze it): nothing handed back can fall due in this pass.
+        return utcnow() > before and not dispatcher.stopping
+
+    async def finish(self) -> None:
+        """Wait for the sends under way (those not started yet hand their rows back once stopping)."""
+        if self.sends:
+            await asyncio.gather(*self.sends, return_exceptions=True)
 
 
 _HELD = [FollowUpStatus.CLAIMED, FollowUpStatus.SENDING]

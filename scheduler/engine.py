@@ -82,11 +82,16 @@ class FollowUpEngine:
 
     async def tick(self, _context: object = None) -> DispatchStats:
         """One scheduled pass: upkeep and every batch that is due. Errors are logged and retried next tick."""
-        try:
-            stats = await self.dispatcher.dispatch_due()
-        except Exception as problem:  # the job must survive e.g. a database blip; rows stay safe in the DB
-            log.error("follow-up dispatch pass failed: %s", type(problem).__name__)
-            return DispatchStats()
+        stats = DispatchStats()
+        more = True
+        while more:  # a pass still sending a backlog hands over to the next at once (upkeep in between)
+            try:
+                done = await self.dispatcher.dispatch_due()
+            except Exception as problem:  # the job must survive e.g. a database blip; rows stay safe in the DB
+                log.error("follow-up dispatch pass failed: %s", type(problem).__name__)
+                return stats
+            stats += done
+            more = done.more_soon and not self.dispatcher.stopping
         if stats.claimed or stats.interrupted or stats.requeued or stats.escalated:
             log.info("follow-ups: %s", stats)
         return stats

@@ -63,11 +63,32 @@ class Sender(Protocol):
     async def send(self, chat_id: int, text: str, buttons: Keyboard) -> int: ...
 
 
-class Pacer(Protocol):
-    """Waits until a message to `chat_id` may go and returns None; when its turn is more than `within` seconds
-    away, books nothing and returns how many seconds that is."""
+@dataclass(frozen=True)
+class Turn:
+    """A send booked `wait` seconds from now (`booked`), or — not booked — the chat (or the overall limit) can take
+    it only `wait` seconds from now."""
 
-    async def wait_turn(self, chat_id: int, within: float) -> float | None: ...
+    wait: float
+    booked: bool
+
+
+class Pacer(Protocol):
+    """Books the dispatcher's sends on Telegram's limits."""
+
+    async def book_turn(self, chat_id: int, within: float, *, keep_overall_busy: bool = True) -> Turn:
+        """Book the next send to `chat_id` if it can go within `within` seconds and (`keep_overall_busy`) the
+        overall limit would not sit idle waiting for this chat; otherwise book nothing and say when the chat can
+        take it."""
+        ...
+
+    def spacing(self, chat_id: int) -> float:
+        """Seconds between two sends to `chat_id` (its limit's interval)."""
+        ...
+
+    @property
+    def overall_spacing(self) -> float:
+        """Seconds between two sends overall (the overall limit's interval)."""
+        ...
 
 
 def never_sent(error: BaseException) -> bool:
@@ -98,25 +119,43 @@ class SharedPacer:
     def __init__(self, engine: Engine, limits: SendLimits | None = None, clock: Callable[[], float] = time.time):
         self.engine, self.limits, self.clock = engine, limits or SendLimits(), clock
 
-    async def wait_turn(self, chat_id: int, within: float) -> float | None:
+    async def book_turn(self, chat_id: int, within: float, *, keep_overall_busy: bool = True) -> Turn:
         wanted = [*_overall_and_group(self.limits, chat_id)]
         if chat_id > 0:
             wanted.append((f"send:chat:{chat_id}", self.limits.private))
         now = self.clock()
-        slot = await asyncio.to_thread(self.book, wanted, now, now + within)
-        if not slot.reserved:
-            return slot.start - now
-        await self.wait_until(slot, now)
+        # One overall interval of slack: a chat free a moment after the overall slot is worth waiting for; a chat
+        # busy for longer goes back to the queue, so the overall rate is spent on chats that can take a message.
+        slack = self.limits.overall.interval if keep_overall_busy else None
+        slot = await asyncio.to_thread(self.book, wanted, now, now + within, slack)
+        return Turn(max(0.0, slot.start - now), slot.reserved)
+
+    async def wait_turn(self, chat_id: int, within: float) -> float | None:
+        """Book the chat's next turn within `within` seconds even if the overall limit idles meanwhile, and wait
+        for it (None); when not booked, the seconds until the chat's turn."""
+        turn = await self.book_turn(chat_id, within, keep_overall_busy=False)
+        if not turn.booked:
+            return turn.wait
+        if turn.wait > 0:
+            await asyncio.sleep(turn.wait)
         return None
+
+    def spacing(self, chat_id: int) -> float:
+        return self.limits.for_chat(chat_id).interval
+
+    @property
+    def overall_spacing(self) -> float:
+        return self.limits.overall.interval
 
     async def wait_until(self, slot: Slot, now: float) -> None:
         if slot.start > now:
             await asyncio.sleep(slot.start - now)
 
-    def book(self, wanted: list[tuple[str, Rate]], now: float, latest: float | None) -> Slot:
+    def book(self, wanted: list[tuple[str, Rate]], now: float, latest: float | None,
+             slack: float | None = None) -> Slot:
         """Book `wanted` in one short transaction of its own."""
         with session_scope(self.engine) as session:
-            return reserve(session, wanted, now, latest)
+            return reserve(session, wanted, now, latest, slack)
 
 
 class SharedRateLimiter(AIORateLimiter):

@@ -251,6 +251,7 @@ class BotApiState:
         self._stopping = False
         self.bot_id = 0
         self.accepted_token: str | None = None  # when set, any other token is refused (401), as Telegram does
+        self.latency = 0.0  # seconds every answer (but a long poll's) takes, like the round trip to Telegram
         # Bot API method names are case-insensitive; calls are recorded under the documented spelling.
         self._methods = {name.lower(): (name, getattr(self, f"_api_{name}")) for name in API_METHODS}
 
@@ -266,6 +267,8 @@ class BotApiState:
         with self._cond:
             self._in_flight += counted
         try:
+            if counted and self.latency:
+                time.sleep(self.latency)  # each request has its own server thread: others are not held up
             self._wait_while_held(name, params)
             return self._answer(name, handler, params, files)
         finally:

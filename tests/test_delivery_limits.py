@@ -87,8 +87,8 @@ class BookingPacer(SharedPacer):
         super().__init__(engine, limits)
         self.booked = booked
 
-    def book(self, wanted, now, latest):  # type: ignore[no-untyped-def]
-        slot = super().book(wanted, now, latest)
+    def book(self, wanted, now, latest, slack=None):  # type: ignore[no-untyped-def]
+        slot = super().book(wanted, now, latest, slack)
         chat = next((int(key.rsplit(":", 1)[1]) for key, _ in wanted if key.startswith("send:chat:")), 0)
         if slot.reserved:
             self.booked.append((slot.start, chat))
@@ -106,8 +106,10 @@ def _two_processes_send(database_url: str, limits: SendLimits) -> list[tuple[flo
         own = make_engine(database_url)
         pacer = BookingPacer(own, limits, booked)
         try:
+            # one row claimed at a time, so both processes take part however the machine schedules them
             asyncio.run(Dispatcher(own, sender, policy(quiet_hours_start=0, quiet_hours_end=0,
-                                                       allow_weekend_prompts=True), name, pacer=pacer).dispatch_once())
+                                                       allow_weekend_prompts=True), name, pacer=pacer,
+                                   batch_size=1).dispatch_once())
         except BaseException as problem:
             errors.append(problem)
         finally:

@@ -3,10 +3,14 @@
 The pacing is booked in the database (`scheduler.sender.SharedPacer`), so it holds across bot processes too.
 """
 
+from datetime import timedelta
+
 import pytest
 
 from core.rate_limits import Rate
+from scheduler.dispatcher import Dispatcher
 from scheduler.sender import SendLimits, SharedPacer
+from tests.test_followup_support import TUESDAY_10AM, FakeSender, add_followup, make_case, policy
 
 
 async def test_same_chat_waits_other_chats_do_not(engine, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -30,3 +34,37 @@ async def test_a_chat_busy_for_longer_than_allowed_is_not_booked(engine) -> None
     pacer = SharedPacer(engine, SendLimits(private=Rate(10.0)), clock=lambda: 100.0)
     assert await pacer.wait_turn(7, within=5) is None
     assert await pacer.wait_turn(7, within=5) == pytest.approx(10.0)  # come back when the chat can take it
+
+
+def _backlogs(engine, chats: list[int], per_chat: int) -> None:  # type: ignore[no-untyped-def]
+    """`per_chat` prompts for each chat, one chat's after another's (as prompts planned on one day fall due)."""
+    for number, chat in enumerate(chats):
+        case = make_case(engine, claimed_by=chat, signposted=True)
+        for n in range(per_chat):
+            add_followup(engine, case, TUESDAY_10AM - timedelta(days=2, minutes=-number), key=f"backlog:{chat}:{n}")
+
+
+async def test_a_backlog_for_one_person_never_holds_up_the_next_people(engine) -> None:
+    """While one person's next prompt must wait for their turn (about 1 s), the sends go to other people: the first
+    message to each person goes before anyone's second."""
+    chats = list(range(7301, 7309))
+    _backlogs(engine, chats, per_chat=3)
+    sender = FakeSender()
+    limits = SendLimits(overall=Rate.per_second(200, burst=10), private=Rate(1.0))
+    dispatcher = Dispatcher(engine, sender, policy(quiet_hours_start=0, quiet_hours_end=0, allow_weekend_prompts=True),
+                            "pacing-test", concurrency=2, pacer=SharedPacer(engine, limits))
+    stats = await dispatcher.dispatch_once()
+    assert sorted(message.chat_id for message in sender.sent[: len(chats)]) == chats  # everyone's first, first
+    assert stats.sent == 3 * len(chats)  # the rows handed back for a later turn were sent in the same pass
+    for chat in chats:
+        assert len(sender.to(chat)) == 3
+
+
+async def test_a_busy_chat_is_not_booked_while_the_overall_rate_could_go_to_someone_else(engine) -> None:
+    pacer = SharedPacer(engine, SendLimits(overall=Rate.per_second(10), private=Rate(1.0)), clock=lambda: 100.0)
+    assert (await pacer.book_turn(7, within=5)).booked
+    later = await pacer.book_turn(7, within=5)  # chat 7's turn is a second away; the overall limit's is 0.1 s
+    assert not later.booked and later.wait == pytest.approx(1.0)
+    assert (await pacer.book_turn(8, within=5)).booked  # the overall slot goes to another chat instead
+    owed_now = await pacer.book_turn(7, within=5, keep_overall_busy=False)  # e.g. a team post owed right now
+    assert owed_now.booked and owed_now.wait == pytest.approx(1.0)

@@ -18,6 +18,7 @@ from casework.models import CaseStatus, ClosureReason, Engagement, Referral, Sig
 from core.db import session_scope
 from core.settings import get_settings
 from directory.models import Organisation, Service, ServiceTaxonomy, Taxonomy, UnmetSearch
+from reports import cli as cli_module
 from reports.cli import add_report_parser, run_report
 from reports.data import ReportData
 from reports.figures import compute_report
@@ -265,6 +266,26 @@ def test_cli_formats(cli_database: Engine, tmp_path: Path, fmt: str, starts_with
     out = tmp_path / f"march.{fmt}"
     assert run_report(cli("--from", "2025-03-01", "--to", "2025-03-31", "--format", fmt, "--out", str(out))) == 0
     assert out.read_bytes().startswith(starts_with)
+
+
+def test_cli_writes_several_formats_from_one_computation(cli_database: Engine, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    add_march(cli_database)
+    computed: list[object] = []
+    real_build = cli_module.build_report
+
+    def counting_build(*args: object) -> object:
+        computed.append(args)
+        return real_build(*args)
+
+    monkeypatch.setattr(cli_module, "build_report", counting_build)
+    assert run_report(cli("--from", "2025-03-01", "--to", "2025-03-31", "--format", "csv,xlsx,png,text",
+                          "--out", str(tmp_path / "march"))) == 0
+    assert len(computed) == 1
+    assert (tmp_path / "march.csv").read_bytes().startswith("\ufeffSummary".encode())
+    assert load_workbook(tmp_path / "march.xlsx")["Summary"]["A1"].value
+    assert (tmp_path / "march.png").read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "march.txt").read_bytes().startswith(b"Signpost report")
 
 
 def test_cli_refuses_what_it_cannot_do_safely(cli_database: Engine, tmp_path: Path,
