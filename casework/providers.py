@@ -168,7 +168,7 @@ def clean_contact_number(raw: str | None) -> str:
         number = phonenumbers.parse(text, "GB")
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    if number is None or not phonenumbers.is_possible_number(number):  # Ofcom drama numbers are possible, not "valid"
         raise InputProblem("That doesn't look like a phone number. Please type the number the client agreed "
                            "the service may use, e.g. 07700 900123.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)

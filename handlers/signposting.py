@@ -28,6 +28,7 @@ from scheduler.providers import owe_referral_on
 PICK = "pick"
 # Referring on (the service is asked to contact the client): consent, then route, number and "what they need".
 CONSENT, ROUTE, NUMBER, NEED = "refer_consent", "refer_route", "refer_number", "refer_need"
+REFERRAL_STEPS = frozenset({CONSENT, ROUTE, NUMBER, NEED})
 MAX_CASE_SEARCH = 200  # a link worker's search inside a case is a few words
 
 
@@ -42,7 +43,7 @@ def offer_choices(turn: Turn, dialog: Dialog, intro: str) -> None:
 
 
 def _offer_again(turn: Turn, dialog: Dialog) -> None:
-    if dialog.step != PICK:
+    if dialog.step in REFERRAL_STEPS:
         _ask_referral_step(turn, dialog)
         return
     offer_choices(turn, dialog, f"Pick a service for {dialog.data['ref']} to signpost the client to (they contact "
@@ -99,7 +100,7 @@ def on_typed(turn: Turn, dialog: Dialog) -> bool:
         return _number_typed(turn, dialog)
     if dialog.step == NEED:
         return _need_typed(turn, dialog)
-    if dialog.step != PICK:
+    if dialog.step in REFERRAL_STEPS:
         _ask_referral_step(turn, dialog)
         return True
     try:
@@ -132,7 +133,7 @@ def on_pick(turn: Turn) -> None:
     if parts[0] in {"ro", "ok", "rt", "back"}:
         _referral_step(turn, dialog, parts)
         return
-    if dialog.step != PICK:  # a list button while a referral on is being asked for: nothing changes
+    if dialog.step in REFERRAL_STEPS:  # a list button while a referral on is being asked for: nothing changes
         turn.say(STALE_BUTTON)
         return
     if parts[0] == "done":
@@ -161,7 +162,7 @@ def _referral_step(turn: Turn, dialog: Dialog, parts: list[str]) -> None:
             data.pop(key, None)
         _offer_again(turn, SIGNPOST.advance(turn, dialog, PICK, data))
         return
-    if action == "ro" and dialog.step == PICK:
+    if action == "ro" and dialog.step not in REFERRAL_STEPS:
         choice = small_number(parts[1]) if len(parts) > 1 else None
         if choice is None or choice >= len(dialog.data["ids"]):
             turn.say(STALE_BUTTON)
