@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
+from typing import Any
 
 import phonenumbers
 from sqlmodel import Session, col, select
@@ -377,9 +378,12 @@ class Responsiveness:
     median_hours_to_accept: float | None
 
 
-def responsiveness(rows: Sequence[ReferralOn], updates: Sequence[ProviderUpdate]) -> list[Responsiveness]:
+def responsiveness(rows: Sequence[Any], updates: Sequence[Any]) -> list[Responsiveness]:
     """Per service: referrals on, how many were answered, accepted (incl. waiting list) and attended, and the
-    median time from referral to acceptance. Attendance counts any referral a provider ever marked attended."""
+    median time from referral to acceptance. Attendance counts any referral a provider ever marked attended.
+
+    `rows` need `id, service_id, created_at, first_answer_at, accepted_at` (ReferralOn rows or just those columns);
+    `updates` need `referral_on_id, status`."""
     attended_ids = {update.referral_on_id for update in updates if update.status in ATTENDING}
     by_service: dict[str, list[ReferralOn]] = {}
     for row in rows:
