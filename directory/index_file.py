@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-MAGIC = b"SPIDX\x00\x02\x00"  # 2: records carry capacity_updated_at and closed_until
+MAGIC = b"SPIDX\x00\x01\x00"
 _ALIGN = 64
 
 
