@@ -51,6 +51,7 @@ from reports.tables import report_tables
 from scheduler.compose import Skip, compose, load_contexts
 from scheduler.hooks import FollowUpPlanner
 from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus
+from scheduler.privacy import anonymise
 from scheduler.providers import (
     close_listing_checks,
     owe_answer_to_worker,
@@ -286,3 +287,21 @@ def test_responsiveness_report_per_service_with_small_numbers_suppressed(engine:
     write_xlsx(report_tables(data, shareable=True), workbook)
     sheets = load_workbook(io.BytesIO(workbook.getvalue())).sheetnames
     assert any("responsiveness" in name.lower() for name in sheets), sheets
+
+
+def test_anonymising_a_case_erases_what_was_shared_with_the_provider(engine: Engine) -> None:
+    add_provider_world(engine)
+    case = make_case(engine, signposted=False)
+    with session_scope(engine) as session:
+        referral = session.get(Referral, case.referral_id)
+        outcome = refer(session, referral)
+        owe_referral_on(session, outcome.referral_on, referral,
+                        referral_on_text(outcome.referral_on, referral, "Citizens Advice Norwich"), outcome.providers,
+                        policy())
+        anonymise(session, [referral], "test")
+    with session_scope(engine) as session:
+        referral_on = session.exec(select(ReferralOn)).one()
+        bodies = session.exec(select(FollowUp.body).where(col(FollowUp.kind).in_(
+            [FollowUpKind.PROVIDER_REFERRAL, FollowUpKind.PROVIDER_CHASE]))).all()
+    assert referral_on.contact_details_enc == "" and referral_on.need == ""
+    assert bodies and not any("JS" in (body or "") or "benefits form" in (body or "") for body in bodies)
