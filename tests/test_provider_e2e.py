@@ -212,3 +212,22 @@ async def test_an_unanswered_listing_check_reaches_the_admins(settings: Settings
         assert "Listings not checked in 6 months" in listed.texts[-1] and STALE_NAME not in listed.texts[-1]
         refused = await bot.command(PROVIDER, "listings")
         assert "Listings not checked" not in " ".join(refused.texts)
+
+
+@sqlite_only
+async def test_forged_and_malformed_provider_buttons_change_nothing(
+    settings: Settings, fake_bot_api: FakeBotApi
+) -> None:
+    async with running_bot(settings, fake_bot_api) as bot:
+        await invite_provider(bot, PROVIDER, ORGANISATION)
+        await bot.command(CLIENT, "start")  # a bot message for the client to tap under
+        for data in ("pv:abc:acc", "pv:999999:acc", "pv:1", "pv:1:zzz", "pv:1:wl:3", "lc:0:ok", "lc:999:ok",
+                     "lc:x:phone", "cap:0:open", "cap:99:wl:4"):
+            replies = await bot.click(PROVIDER, data, chat_id=PROVIDER)
+            said = " ".join(replies.texts + [a or "" for a in replies.answers])
+            assert "expired" in said or "isn't for your organisation" in said, (data, said)
+        client = await bot.click(CLIENT, "pv:1:acc", chat_id=CLIENT)
+        assert "only for registered staff" in " ".join(client.texts + [a or "" for a in client.answers])
+        with session_scope(bot.runtime.engine) as session:
+            assert session.exec(select(ProviderUpdate)).all() == []
+            assert all(service.capacity_updated_at is None for service in session.exec(select(Service)).all())
