@@ -48,7 +48,7 @@ def invite(turn: Turn) -> None:
     with a one-time code."""
     word, _, target = turn.args.strip().partition(" ")
     role = ROLE_WORDS.get(word.lower())
-    if role is None:
+    if role is None or (target and role != Role.PROVIDER):
         turn.say("Which role? Send /invite ward, /invite linkworker, /invite admin, or /invite provider followed by "
                  "the organisation's or one of its services' id.")
         return
