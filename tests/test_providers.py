@@ -31,10 +31,12 @@ from casework.providers import (
     open_contact_details,
     organisation_for,
     provider_organisation,
+    providers_of,
     record_provider_answer,
     refer_on,
     referral_on_text,
 )
+from casework.staff import remove_staff
 from core.clock import FrozenClock
 from core.db import session_scope
 from directory.cards import details_card
@@ -305,3 +307,15 @@ def test_anonymising_a_case_erases_what_was_shared_with_the_provider(engine: Eng
             [FollowUpKind.PROVIDER_REFERRAL, FollowUpKind.PROVIDER_CHASE]))).all()
     assert referral_on.contact_details_enc == "" and referral_on.need == ""
     assert bodies and not any("JS" in (body or "") or "benefits form" in (body or "") for body in bodies)
+
+
+def test_a_provider_who_leaves_is_removed_like_other_staff(engine: Engine) -> None:
+    add_provider_world(engine)
+    case = make_case(engine, signposted=False)
+    with session_scope(engine) as session:
+        referral_on = refer(session, session.get(Referral, case.referral_id)).referral_on
+        leaver = session.exec(select(StaffUser).where(StaffUser.telegram_user_id == PROVIDER)).one()
+        assert remove_staff(session, leaver.id, ADMIN, (ADMIN,)).ok
+        assert provider_organisation(session, PROVIDER) is None
+        assert not may_answer(referral_on, provider_organisation(session, PROVIDER))
+        assert providers_of(session, "org-test") == []  # new referrals on are no longer offered to the leaver
