@@ -63,12 +63,13 @@ def redeem_invite(session: Session, code: str, telegram_user_id: int, display_na
     invite.used_at, invite.used_by = utcnow(), telegram_user_id
     session.add_all([staff, invite])
     session.flush()
-    return JoinResult(True, f"Welcome! You're now set up as {ROLE_LABELS[invite.role]}.", invite.role)
+    label = ROLE_LABELS[invite.role] + (" for your organisation's services" if invite.role == Role.PROVIDER else "")
+    return JoinResult(True, f"Welcome! You're now set up as {label}.", invite.role)
 
 
 ROLE_LABELS: dict[Role, str] = {
     Role.ADMIN: "an admin",
     Role.LINK_WORKER: "a link worker",
     Role.WARD_STAFF: "ward staff",
-    Role.PROVIDER: "a provider for your organisation's services",
+    Role.PROVIDER: "a provider",
 }

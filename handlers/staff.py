@@ -100,12 +100,14 @@ def staff_command(turn: Turn) -> None:
     """/staff: everyone with staff access, with buttons to suspend, reactivate or remove (leavers)."""
     people = staff_list(turn.session)
     if not people:
-        turn.say("No staff have joined yet. Send /invite ward, /invite linkworker or /invite admin.")
+        turn.say("No staff have joined yet. Send /invite ward, /invite linkworker, /invite admin or /invite provider "
+                 "<organisation id>.")
         return
     lines, rows = [f"Staff ({len(people)}):"], []
     for number, (person, open_cases) in enumerate(people[:MAX_LISTED], start=1):
         state = "active" if person.active else "suspended"
-        lines.append(f"{number}. {person.display_name or person.telegram_user_id} — {ROLE_LABELS[person.role]}, "
+        role = ROLE_LABELS[person.role] + (f" for {person.organisation_id}" if person.organisation_id else "")
+        lines.append(f"{number}. {person.display_name or person.telegram_user_id} — {role}, "
                      f"{state}, joined {person.created_at:%d/%m/%Y}, {open_cases} open case(s)")
         toggle = ("Suspend", f"st:sus:{person.id}") if person.active else ("Reactivate", f"st:on:{person.id}")
         rows.append([(f"{number}. {toggle[0]}", toggle[1]), (f"{number}. Remove (left)", f"st:rm:{person.id}")])
