@@ -15,6 +15,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     LINK_WORKER = "link_worker"
     WARD_STAFF = "ward_staff"
+    PROVIDER = "provider"  # staff of a VCSE organisation: acts only for their own organisation's services
 
 
 class ReferralReason(StrEnum):
@@ -146,6 +147,7 @@ class StaffUser(SQLModel, table=True):
     active: bool = True  # False: suspended, or removed when `removed_at` is set
     created_at: datetime = Field(default_factory=utcnow)
     removed_at: datetime | None = None  # a leaver: access removed for good (a new invite brings them back)
+    organisation_id: str | None = Field(default=None, max_length=64, index=True)  # providers: whose services
 
 
 class StaffEvent(SQLModel, table=True):
@@ -173,6 +175,7 @@ class Invite(SQLModel, table=True):
     expires_at: datetime
     used_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     used_at: datetime | None = None
+    organisation_id: str | None = Field(default=None, max_length=64)  # provider invites: the organisation
 
 
 class Referral(SQLModel, table=True):
@@ -248,3 +251,80 @@ class CaseCard(SQLModel, table=True):
     referral_id: int = Field(foreign_key="referral.id", primary_key=True)
     message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     shown_at: datetime = Field(default_factory=utcnow)
+
+
+class ProviderStatus(StrEnum):
+    """Where a referral on stands, as the provider reports it."""
+
+    SENT = "sent"  # waiting for the provider's answer
+    ACCEPTED = "accepted"
+    WAITING = "waiting"  # accepted onto the waiting list (`waiting_weeks`)
+    CANT_HELP = "cant_help"  # with a `CantHelpReason`
+    ATTENDED = "attended"  # first session attended
+    DID_NOT_ATTEND = "did_not_attend"
+    FINISHED = "finished"
+
+
+PROVIDER_STATUS_LABELS: dict[ProviderStatus, str] = {
+    ProviderStatus.SENT: "sent, no answer yet",
+    ProviderStatus.ACCEPTED: "accepted",
+    ProviderStatus.WAITING: "on the waiting list",
+    ProviderStatus.CANT_HELP: "can't help",
+    ProviderStatus.ATTENDED: "first session attended",
+    ProviderStatus.DID_NOT_ATTEND: "did not attend",
+    ProviderStatus.FINISHED: "finished",
+}
+
+
+class CantHelpReason(StrEnum):
+    NOT_ELIGIBLE = "not_eligible"
+    NO_CAPACITY = "no_capacity"
+    REFERRED_ELSEWHERE = "elsewhere"
+    OTHER = "other"
+
+
+CANT_HELP_LABELS: dict[CantHelpReason, str] = {
+    CantHelpReason.NOT_ELIGIBLE: "Not eligible",
+    CantHelpReason.NO_CAPACITY: "No capacity",
+    CantHelpReason.REFERRED_ELSEWHERE: "Referred elsewhere",
+    CantHelpReason.OTHER: "Other",
+}
+
+
+class ReferralOn(SQLModel, table=True):
+    """A signposting the service was asked to act on ("refer on"): what the client agreed to share with it, and
+    the provider's latest answer. The contact details are encrypted; nothing clinical is ever copied here."""
+
+    __tablename__ = "referral_on"
+
+    id: int | None = Field(default=None, primary_key=True)
+    signposting_id: int = Field(foreign_key="signposting.id", unique=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    service_id: str = Field(foreign_key="service.id", index=True, max_length=64)
+    organisation_id: str = Field(max_length=64, index=True)  # the providers who may see it
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+    consent_at: datetime  # when the link worker recorded the client's consent to share with this service
+    contact_route: ContactRoute = Field(max_length=16)
+    contact_details_enc: str = ""  # Fernet token: the number or address the client agreed the service may use
+    need: str = Field(default="", max_length=200)  # the link worker's short "what they need" (screened)
+    status: ProviderStatus = Field(default=ProviderStatus.SENT, max_length=16)
+    status_at: datetime | None = None
+    first_answer_at: datetime | None = None
+    accepted_at: datetime | None = None
+    waiting_weeks: int | None = None
+    cant_help_reason: CantHelpReason | None = Field(default=None, max_length=16)
+
+
+class ProviderUpdate(SQLModel, table=True):
+    """Each answer a provider gave about a referral on, timestamped (the history behind `ReferralOn.status`)."""
+
+    __tablename__ = "provider_update"
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_on_id: int = Field(foreign_key="referral_on.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor_user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    status: ProviderStatus = Field(max_length=16)
+    waiting_weeks: int | None = None
+    cant_help_reason: CantHelpReason | None = Field(default=None, max_length=16)

@@ -15,6 +15,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "invite": frozenset({Role.ADMIN}),
     "report": frozenset({Role.ADMIN, Role.LINK_WORKER}),
     "admin": frozenset({Role.ADMIN}),
+    # providers answer referrals on and keep their own organisation's listings true (casework.providers)
+    "provide": frozenset({Role.PROVIDER}),
 }
 
 

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     followup_retry_base_seconds: int = 60
     followup_retry_max_seconds: int = 3600
     followup_lease_seconds: int = 300
+    provider_chase_working_days: int = 3  # a referral on nobody at the service answered is chased once after this
+    listing_check_months: int = 6  # providers are asked "is this still right?" when their listing is this old
+    listing_check_answer_days: int = 14  # ... and an unanswered check goes to the admins' list after this
     # retention and privacy
     retention_months: int = 24
     inactive_case_months: int = 12  # an open case with nothing recorded this long: its owner is warned, then...

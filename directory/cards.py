@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.clock import utcnow
+from directory.listing import updated_ago
 from directory.models import ReferralRoute
 from directory.records import ServiceRecord
 
@@ -46,12 +48,19 @@ def how_to_reach(record: ServiceRecord) -> str:
 
 
 def _capacity(record: ServiceRecord) -> str:
+    """What the service said about taking people on, and how fresh that is ("updated 3 days ago")."""
+    fresh = updated_ago(record.capacity_updated_at, utcnow())
     if record.capacity_status == "closed":
-        return "Not taking new people at the moment."
-    if record.capacity_status == "waiting_list":
+        until = f" (until {record.closed_until:%d/%m/%Y})" if record.closed_until else ""
+        words = f"Not taking new people at the moment{until}."
+    elif record.capacity_status == "waiting_list":
         weeks = f" (about {record.waiting_weeks} weeks)" if record.waiting_weeks else ""
-        return f"There is a waiting list{weeks}."
-    return ""
+        words = f"There is a waiting list{weeks}."
+    elif fresh:
+        words = "Taking new people."
+    else:
+        return ""
+    return f"{words[:-1]} — {fresh}." if fresh else words
 
 
 def _cost(record: ServiceRecord) -> str:

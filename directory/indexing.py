@@ -24,7 +24,8 @@ from directory.records import ServiceRecord, encode_record
 from directory.synonyms import STOPWORDS, normalise, stem
 from directory.taxonomy import category_label
 
-FORMAT = 4  # bump when the arrays or their meaning change: older index files are then rebuilt
+FORMAT = 5  # bump when the arrays or their meaning change: older index files are then rebuilt (5: records carry
+# capacity_updated_at and closed_until)
 
 # Field weights: how much a word found in each part of a service counts.
 NAME_WEIGHT = 3.0

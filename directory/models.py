@@ -109,6 +109,8 @@ class Service(SQLModel, table=True):
     waiting_weeks: int | None = None
     last_verified: date | None = None
     active: bool = True
+    capacity_updated_at: datetime | None = None  # when the provider (or an import) last set capacity
+    closed_until: date | None = None  # CLOSED until this date (None: not taking referrals until further notice)
 
 
 class Location(SQLModel, table=True):
@@ -159,6 +161,20 @@ class UnmetSearch(SQLModel, table=True):
     reason: str = Field(default=UnmetReason.NONE_FOUND.value, max_length=16)  # an UnmetReason
     # A keyed hash of who searched (core.crypto.FieldCipher.pseudonym): counts different people, names nobody.
     searcher: str = Field(default="", max_length=16)
+
+
+class CapacityChange(SQLModel, table=True):
+    """Each capacity change a provider made, so reports can show waiting times over time."""
+
+    __tablename__ = "capacity_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: str = Field(foreign_key="service.id", index=True, max_length=64, ondelete="CASCADE")
+    at: datetime = Field(default_factory=utcnow, index=True)
+    capacity_status: Capacity = Field(max_length=16)
+    waiting_weeks: int | None = None
+    closed_until: date | None = None
+    actor_user_id: int | None = None
 
 
 class DirectoryRevision(SQLModel, table=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -59,6 +59,8 @@ class ServiceRecord:
     waiting_weeks: int | None = None
     last_verified: date | None = None
     active: bool = True
+    capacity_updated_at: datetime | None = None  # when the provider last said (cards: "updated 3 days ago")
+    closed_until: date | None = None
     location_name: str = ""
     address: str = ""
     town: str = ""
@@ -84,8 +86,10 @@ def decode_record(data: bytes | memoryview) -> ServiceRecord:
     values = dict(zip(FIELD_NAMES, json.loads(bytes(data)), strict=True))
     for name in _LIST_FIELDS:
         values[name] = tuple(values[name])
-    if values["last_verified"] is not None:
-        values["last_verified"] = date.fromisoformat(values["last_verified"])
+    for name, parse in (("last_verified", date.fromisoformat), ("closed_until", date.fromisoformat),
+                        ("capacity_updated_at", datetime.fromisoformat)):
+        if values[name] is not None:
+            values[name] = parse(values[name])
     return ServiceRecord(**values)
 
 

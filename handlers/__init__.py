@@ -11,6 +11,7 @@ from handlers import (
     followup,
     inbox,
     privacy,
+    provider,
     referral,
     report,
     router,
@@ -20,8 +21,8 @@ from handlers import (
 
 # Order matters where handlers could match the same update: errors last (it catches what nothing else took).
 # Flood protection and redelivered updates are handled in every handler's transaction (handlers/kit.py).
-HANDLER_MODULES = (basic, client, staff, referral, inbox, signposting, followup, report, privacy, router,
-                   errors)
+HANDLER_MODULES = (basic, client, staff, referral, inbox, signposting, followup, provider, report, privacy,
+                   router, errors)
 
 
 def register_all(application: Application) -> None:

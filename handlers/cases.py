@@ -16,7 +16,8 @@ from telegram import Message
 
 from casework.case_cards import remember_card, shown_card
 from casework.crisis import risk_flag_note
-from casework.models import CLOSURE_LABELS, ROUTE_LABELS, URGENCY_LABELS, CaseStatus, Referral, Role
+from casework.models import CLOSURE_LABELS, ROUTE_LABELS, URGENCY_LABELS, CaseStatus, Referral, ReferralOn, Role
+from casework.providers import answer_label, referrals_on_for
 from casework.referrals import BREAK_GLASS_REASONS, CaseView, get_referral, open_case, reason_labels
 from handlers.kit import Buttons, Turn
 
@@ -54,11 +55,15 @@ def case_buttons(referral: Referral, view: CaseView, role: Role | None) -> Butto
     return [*rows, *glass]
 
 
-def case_text(view: CaseView, service_names: dict[str, str]) -> str:
+def case_text(view: CaseView, service_names: dict[str, str], provider_says: dict[str, str] | None = None) -> str:
+    """The case card's text; `provider_says`: for services the client was referred on to, the provider's latest
+    answer ("referred on; accepted 03/03/2027")."""
     discharge = view.expected_discharge.strftime("%d/%m/%Y") if view.expected_discharge else "not known"
+    says = provider_says or {}
     signposted = (
         "\n".join(
-            f"   – {service_names.get(sid, sid)}: {state.replace('_', ' ')}" for sid, state in view.signposted_services
+            f"   – {service_names.get(sid, sid)}: " + (says[sid] if sid in says else state.replace('_', ' '))
+            for sid, state in view.signposted_services
         )
         or "   none yet"
     )
@@ -101,7 +106,8 @@ def show_case(turn: Turn, reference: str, *, in_place: bool = False, note: str =
     if break_glass is not None:
         log.warning("break-glass view of %s by user %s", referral.reference, turn.user_id)
     names = {sid: record.name if (record := turn.index.get(sid)) else sid for sid, _ in view.signposted_services}
-    text = (f"{note}\n\n" if note else "") + case_text(view, names)
+    says = {sid: _provider_line(row) for sid, row in referrals_on_for(turn.session, referral.id or 0).items()}
+    text = (f"{note}\n\n" if note else "") + case_text(view, names, says)
     buttons = case_buttons(referral, view, turn.role)
     assert referral.id is not None
     referral_id, chat_id = referral.id, turn.chat_id
@@ -117,6 +123,11 @@ def show_case(turn: Turn, reference: str, *, in_place: bool = False, note: str =
         turn.edit(text, buttons, remember=remember)
     else:
         turn.say(text, buttons, remember=remember)
+
+
+def _provider_line(referral_on: ReferralOn) -> str:
+    when = referral_on.status_at or referral_on.created_at
+    return f"referred on; {answer_label(referral_on)} ({when:%d/%m/%Y})"
 
 
 def ask_break_glass_reason(turn: Turn, referral: Referral) -> None:

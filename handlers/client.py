@@ -12,6 +12,7 @@ from core.dialogs import Dialog
 from core.identifiers import identifier_in
 from directory.areas import normalise_area
 from directory.cards import details_card, short_card
+from directory.models import Service
 from directory.saved_search import FILTER_ACTIONS, SavedSearch
 from directory.search import MAX_QUERY_CHARS
 from directory.taxonomy import CATEGORIES
@@ -20,6 +21,7 @@ from handlers.followup import redeem_checkin
 from handlers.kit import STALE_BUTTON, Buttons, Conversation, Turn, callback_parts, chunk, on_update, small_number
 from handlers.safety import screened
 from scheduler.checkins import DEEP_LINK_PREFIX
+from scheduler.providers import owe_listing_problem
 
 PAGE_SIZE = 3
 MAX_QUERY = MAX_QUERY_CHARS  # a whole Telegram message: people write two or three sentences
@@ -53,6 +55,15 @@ TALK_BUTTON = ("🙋 Talk to a person", "menu:talk")
 TOPICS_BUTTON = ("📚 Browse topics", "menu:topics")
 START_BUTTONS: Buttons = [[("🔎 Find help", "menu:find"), TOPICS_BUTTON], [TALK_BUTTON]]
 SEARCH = Conversation("search", "s", gone=OUT_OF_DATE, moved_hint=OUT_OF_DATE, waits_for_answers=False)
+# "Report a problem with this listing": what can be wrong (code -> words the provider or admin reads).
+PROBLEMS: dict[str, str] = {
+    "contact": "the phone number or contact details are wrong",
+    "closed": "it has closed or no longer runs",
+    "times": "the opening times or place are wrong",
+    "other": "something else in the listing is wrong",
+}
+PROBLEM_THANKS = ("Thank you for telling us. We've passed it on to the people who keep this listing up to date. "
+                  "(We don't pass on who you are.)")
 
 
 @on_update()
@@ -214,8 +225,12 @@ def on_search_button(turn: Turn) -> None:
         if record is None:
             turn.say(STALE_BUTTON)
             return
-        back = [[("◀ Back to list", f"s:{dialog.version}:back")]]
+        back = [[("◀ Back to list", f"s:{dialog.version}:back")],
+                [("⚠ Report a problem with this listing", f"s:{dialog.version}:rp:{number}")]]
         turn.edit(details_card(record, search.why.get(service_id, ())), back)
+        return
+    elif action == "rp" and number is not None and number < len(search.found):
+        _report_problem(turn, dialog, search.found[number], number, parts[2] if len(parts) > 2 else None)
         return
     elif action == "back":
         pass
@@ -233,6 +248,25 @@ def on_search_button(turn: Turn) -> None:
         return
     dialog = SEARCH.advance(turn, dialog, RESULTS, search.to_data())
     turn.edit(*_results_view(turn, dialog, search))
+
+
+def _report_problem(turn: Turn, dialog: Dialog, service_id: str, number: int, problem: str | None) -> None:
+    """Ask what is wrong, then pass it on to the listing's provider (or the admins when it has none)."""
+    record = turn.index.get(service_id)
+    if record is None:
+        turn.say(STALE_BUTTON)
+        return
+    back = [("◀ Back to list", f"s:{dialog.version}:back")]
+    if problem not in PROBLEMS:
+        rows = [[(words[0].upper() + words[1:], f"s:{dialog.version}:rp:{number}:{code}")]
+                for code, words in PROBLEMS.items()]
+        turn.edit(f"What's wrong with the listing for {record.name}?", [*rows, back])
+        return
+    service = turn.session.get(Service, service_id)
+    if service is not None:
+        owe_listing_problem(turn.session, service, PROBLEMS[problem], turn.runtime.cipher.pseudonym(turn.user_id),
+                            turn.today(), turn.services.followups.policy)
+    turn.edit(PROBLEM_THANKS, [back])
 
 
 def on_area_typed(turn: Turn, dialog: Dialog) -> bool:

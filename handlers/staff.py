@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from casework.invites import ROLE_LABELS, create_invite
 from casework.models import Role
+from casework.providers import organisation_for
 from casework.staff import (
     StaffOutcome,
     audit,
@@ -30,27 +31,40 @@ ROLE_WORDS = {
     "ward": Role.WARD_STAFF,
     "ward_staff": Role.WARD_STAFF,
     "wardstaff": Role.WARD_STAFF,
+    "provider": Role.PROVIDER,
 }
 _ROLE_HINTS = {
     Role.WARD_STAFF: "\n\nSend /refer to make a social prescribing referral.",
     Role.LINK_WORKER: "\n\nSend /inbox to see new referrals and your cases.",
     Role.ADMIN: "\n\nYou can /invite staff, use /inbox and /report.",
+    Role.PROVIDER: "\n\nReferrals to your services arrive here with buttons to answer; /referrals lists open ones "
+                   "and /capacity says whether you're taking people on.",
 }
 
 
 @on_update(staff_only("invite"), private_only("Please ask for invite codes in a private chat with me."))
 def invite(turn: Turn) -> None:
-    """/invite <ward|linkworker|admin> — admins only; replies with a one-time code."""
-    role = ROLE_WORDS.get(turn.args.strip().lower())
-    if role is None:
-        turn.say("Which role? Send /invite ward, /invite linkworker or /invite admin.")
+    """/invite <ward|linkworker|admin> or /invite provider <organisation or service id> — admins only; replies
+    with a one-time code."""
+    word, _, target = turn.args.strip().partition(" ")
+    role = ROLE_WORDS.get(word.lower())
+    if role is None or (target and role != Role.PROVIDER):
+        turn.say("Which role? Send /invite ward, /invite linkworker, /invite admin, or /invite provider followed by "
+                 "the organisation's or one of its services' id.")
+        return
+    organisation = organisation_for(turn.session, target) if role == Role.PROVIDER else None
+    if role == Role.PROVIDER and organisation is None:
+        turn.say("Which organisation? Send /invite provider followed by the id of the organisation or of one of its "
+                 "services, as in the directory (e.g. /invite provider norfolk-citizens-advice).")
         return
     hours = turn.settings.invite_ttl_hours
-    code = create_invite(turn.session, role, turn.user_id, hours)
-    audit(turn.session, "invite_created", turn.user_id, None, role.value)
+    code = create_invite(turn.session, role, turn.user_id, hours, organisation.id if organisation else None)
+    audit(turn.session, "invite_created", turn.user_id, None,
+          role.value + (f" for {organisation.id}" if organisation else ""))
     log.info("invite created for role %s", role.value)
+    label = f"a provider for {organisation.name}" if organisation else ROLE_LABELS[role]
     turn.say(
-        f"Invite code for {ROLE_LABELS[role]}: {code}\n\nIt works once and expires in {hours} hours. "
+        f"Invite code for {label}: {code}\n\nIt works once and expires in {hours} hours. "
         f"They should send me: /join {code}"
     )
 
@@ -86,12 +100,14 @@ def staff_command(turn: Turn) -> None:
     """/staff: everyone with staff access, with buttons to suspend, reactivate or remove (leavers)."""
     people = staff_list(turn.session)
     if not people:
-        turn.say("No staff have joined yet. Send /invite ward, /invite linkworker or /invite admin.")
+        turn.say("No staff have joined yet. Send /invite ward, /invite linkworker, /invite admin or /invite provider "
+                 "<organisation id>.")
         return
     lines, rows = [f"Staff ({len(people)}):"], []
     for number, (person, open_cases) in enumerate(people[:MAX_LISTED], start=1):
         state = "active" if person.active else "suspended"
-        lines.append(f"{number}. {person.display_name or person.telegram_user_id} — {ROLE_LABELS[person.role]}, "
+        role = ROLE_LABELS[person.role] + (f" for {person.organisation_id}" if person.organisation_id else "")
+        lines.append(f"{number}. {person.display_name or person.telegram_user_id} — {role}, "
                      f"{state}, joined {person.created_at:%d/%m/%Y}, {open_cases} open case(s)")
         toggle = ("Suspend", f"st:sus:{person.id}") if person.active else ("Reactivate", f"st:on:{person.id}")
         rows.append([(f"{number}. {toggle[0]}", toggle[1]), (f"{number}. Remove (left)", f"st:rm:{person.id}")])

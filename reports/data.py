@@ -104,6 +104,29 @@ class CaseRow:
 
 
 @dataclass(frozen=True)
+class ServiceResponse:
+    """How one service answered the clients referred on to it in the period (the provider loop)."""
+
+    service: str
+    referred_on: int
+    answered: int
+    accepted: int  # accepted or put on the waiting list
+    attended: int  # marked first session attended (or finished)
+    median_hours_to_accept: float | None  # over the `accepted` referrals
+    last_verified: date | None
+
+
+@dataclass(frozen=True)
+class WaitingPoint:
+    """The waiting time a service reported in one month (capacity changes and waiting-list answers)."""
+
+    service: str
+    month: str  # YYYY-MM
+    median_weeks: float
+    n: int  # how many reports
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything a report shows. Referral figures cover referrals received in the period (status as of today);
     signposting figures cover signpostings made in the period; unmet need covers searches in the period."""
@@ -130,6 +153,8 @@ class ReportData:
     active_services: int
     stale_services: list[StaleService]
     cases: list[CaseRow]
+    responsiveness: list[ServiceResponse] = field(default_factory=list)
+    waiting_weeks: list[WaitingPoint] = field(default_factory=list)
 
     @property
     def never_verified(self) -> int:

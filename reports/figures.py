@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime
+from statistics import median
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from casework.models import (
     CLOSURE_LABELS,
@@ -16,13 +17,16 @@ from casework.models import (
     CaseStatus,
     ClosureReason,
     Engagement,
+    ProviderUpdate,
     Referral,
+    ReferralOn,
     ReferralReason,
     Signposting,
 )
+from casework.providers import responsiveness
 from core.clock import local_time, local_today
 from core.db import reading, session_scope
-from directory.models import Organisation, Service, ServiceTaxonomy, Taxonomy, UnmetSearch
+from directory.models import CapacityChange, Organisation, Service, ServiceTaxonomy, Taxonomy, UnmetSearch
 from reports.data import (
     ALL_SERVICES,
     NOT_RECORDED,
@@ -32,7 +36,9 @@ from reports.data import (
     EngagementRow,
     ReportData,
     ServiceDemand,
+    ServiceResponse,
     StaleService,
+    WaitingPoint,
 )
 from reports.period import Period
 from reports.stats import durations, ranked_counts
@@ -79,7 +85,46 @@ def compute_report(session: Session, period: Period, tz: ZoneInfo = UTC_ZONE, to
         active_services=_active_service_count(session),
         stale_services=_stale_services(session, services, _twelve_months_before(today)),
         cases=_case_rows(session, referrals, since, until, tz),
+        responsiveness=_responsiveness(session, since, until, services),
+        waiting_weeks=_waiting_weeks(session, since, until, services, tz),
     )
+
+
+def _responsiveness(
+    session: Session, since: datetime, until: datetime, labels: dict[str, str]
+) -> list[ServiceResponse]:
+    """Per service, the referrals on made in the period and what its providers did with them."""
+    rows = list(session.exec(
+        select(ReferralOn.id, ReferralOn.service_id, ReferralOn.created_at, ReferralOn.first_answer_at,  # type: ignore[call-overload]
+               ReferralOn.accepted_at)
+        .where(ReferralOn.created_at >= since, ReferralOn.created_at < until)))
+    ids = [row.id for row in rows]
+    updates = list(session.exec(select(ProviderUpdate.referral_on_id, ProviderUpdate.status).where(  # type: ignore[call-overload]
+        col(ProviderUpdate.referral_on_id).in_(ids)))) if ids else []
+    verified = dict(session.exec(select(Service.id, Service.last_verified)).all())
+    return [
+        ServiceResponse(labels.get(r.service_id, r.service_id), r.referred_on, r.answered, r.accepted, r.attended,
+                        r.median_hours_to_accept, verified.get(r.service_id))
+        for r in responsiveness(rows, updates)
+    ]
+
+
+def _waiting_weeks(
+    session: Session, since: datetime, until: datetime, labels: dict[str, str], tz: ZoneInfo
+) -> list[WaitingPoint]:
+    """Waiting weeks the services reported, by month: their capacity changes and their waiting-list answers."""
+    reported: dict[tuple[str, str], list[int]] = {}
+    changes = session.exec(select(CapacityChange.service_id, CapacityChange.at, CapacityChange.waiting_weeks).where(
+        CapacityChange.at >= since, CapacityChange.at < until, col(CapacityChange.waiting_weeks).is_not(None)))
+    answers = session.exec(
+        select(ReferralOn.service_id, ProviderUpdate.at, ProviderUpdate.waiting_weeks)
+        .join(ReferralOn, ReferralOn.id == ProviderUpdate.referral_on_id)  # type: ignore[arg-type]
+        .where(ProviderUpdate.at >= since, ProviderUpdate.at < until, col(ProviderUpdate.waiting_weeks).is_not(None)))
+    for service_id, at, weeks in [*changes, *answers]:
+        month = f"{local_time(at, tz):%Y-%m}"
+        reported.setdefault((labels.get(service_id, service_id), month), []).append(weeks)
+    return [WaitingPoint(service, month, float(median(weeks)), len(weeks))
+            for (service, month), weeks in sorted(reported.items())]
 
 
 def build_report(engine: Engine, period: Period, tz: ZoneInfo = UTC_ZONE) -> ReportData:

@@ -44,6 +44,8 @@ def report_tables(data: ReportData, shareable: bool = False) -> list[Table]:
                 shareable),
         _engagement(data, shareable),
         _unmet(data, shareable),
+        _responsiveness(data, shareable),
+        _waiting(data, shareable),
         _freshness(data),
     ]
     return tables if shareable else [*tables, _cases(data)]
@@ -125,6 +127,30 @@ def _unmet(data: ReportData, shareable: bool) -> Table:
     if pooled:
         rows.append(("Other searches (each fewer than 5, not listed)", shown_count(pooled, shareable), ""))
     return Table("Unmet need (searches that found nothing)", header, rows)
+
+
+def _responsiveness(data: ReportData, shareable: bool) -> Table:
+    """How services answered the clients referred on to them (n always shown; small numbers suppressed)."""
+    header = ("Service", "Referrals on (n)", "Answered (%)", "Accepted incl. waiting list (%)",
+              "Median hours to accept", "Attended (%)", "Listing last verified")
+    rows: list[tuple[Cell, ...]] = [
+        (row.service, shown_count(row.referred_on, shareable), shown_percent(row.answered, row.referred_on, shareable),
+         shown_percent(row.accepted, row.referred_on, shareable),
+         shown_statistic(row.median_hours_to_accept, row.accepted, shareable),
+         shown_percent(row.attended, row.referred_on, shareable), row.last_verified or "never")
+        for row in data.responsiveness
+    ]
+    return Table("Provider responsiveness (referrals on)", header, rows)
+
+
+def _waiting(data: ReportData, shareable: bool) -> Table:
+    header = ("Service", "Month", "Median waiting weeks", "Reports (n)")
+    rows: list[tuple[Cell, ...]] = [
+        (point.service, point.month, shown_statistic(point.median_weeks, point.n, shareable),
+         shown_count(point.n, shareable))
+        for point in data.waiting_weeks
+    ]
+    return Table("Waiting weeks reported by services, by month", header, rows)
 
 
 def _freshness(data: ReportData) -> Table:

@@ -42,8 +42,19 @@ def summary_text(data: ReportData, *, show_search_terms: bool = True) -> str:
             f"{_short(demand.service)} ({demand.n}, {demand.share:.0%} of clients)" for demand in data.by_service[:TOP]
         )
         lines += [f"Busiest services: {busiest}", *_engagement_lines(data.engagement_overall)]
+    if data.responsiveness:
+        lines.append(_responsiveness_line(data))
     lines += ["", _unmet_line(data, show_search_terms), _directory_line(data)]
     return "\n".join(lines)
+
+
+def _responsiveness_line(data: ReportData) -> str:
+    """Referrals on across services: how many, % accepted, % attended (per service figures are in the export)."""
+    total = sum(row.referred_on for row in data.responsiveness)
+    accepted = sum(row.accepted for row in data.responsiveness)
+    attended = sum(row.attended for row in data.responsiveness)
+    return (f"Referred on: {total} to {len(data.responsiveness)} services · accepted {accepted} "
+            f"({accepted / total:.0%}) · attended {attended} ({attended / total:.0%})")
 
 
 def format_hours(hours: float) -> str:

@@ -8,10 +8,11 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from casework.models import CaseStatus, Engagement, Referral, Signposting, Urgency
+from casework.models import CaseStatus, Engagement, ProviderStatus, Referral, ReferralOn, Signposting, Urgency
+from casework.providers import answer_buttons
 from directory.models import Service
 from scheduler import messages
-from scheduler.models import ENDS_WITH_CASE, FollowUp, FollowUpKind, FollowUpStatus
+from scheduler.models import ENDS_WITH_CASE, LISTING_KINDS, FollowUp, FollowUpKind, FollowUpStatus
 from scheduler.planning import seen_before_discharge
 from scheduler.policy import FollowUpPolicy
 from scheduler.recipients import case_owner, team_chat
@@ -46,6 +47,7 @@ class FollowUpContext:
     signposting: Signposting | None
     service_name: str
     about: FollowUp | None
+    referral_on: ReferralOn | None = None  # when the signposting was referred on to the service
 
 
 def load_contexts(session: Session, followups: Sequence[FollowUp]) -> list[FollowUpContext]:
@@ -55,12 +57,15 @@ def load_contexts(session: Session, followups: Sequence[FollowUp]) -> list[Follo
     abouts = _by_id(session, FollowUp, {f.about_id for f in followups})
     service_ids = {s.service_id for s in signpostings.values()}
     names = dict(session.exec(select(Service.id, Service.name).where(col(Service.id).in_(service_ids))).all())
+    referrals_on = {row.signposting_id: row for row in session.exec(
+        select(ReferralOn).where(col(ReferralOn.signposting_id).in_(list(signpostings)))).all()} if signpostings else {}
     contexts = []
     for followup in followups:
         signposting = signpostings.get(followup.signposting_id)
         service = names.get(signposting.service_id) if signposting else None
         contexts.append(FollowUpContext(followup, referrals.get(followup.referral_id), signposting,
-                                        service or "the service", abouts.get(followup.about_id)))
+                                        service or "the service", abouts.get(followup.about_id),
+                                        referrals_on.get(followup.signposting_id)))
     return contexts
 
 
@@ -68,6 +73,8 @@ def compose(context: FollowUpContext, policy: FollowUpPolicy) -> Outgoing | Skip
     """The message for a due follow-up, or why it should not go out."""
     if context.followup.kind == FollowUpKind.FAILURE_DIGEST:  # about many cases: no referral of its own
         return _to(context.followup.recipient_chat_id, context.followup.body or "")
+    if context.followup.kind in LISTING_KINDS:  # about a listing, not a case
+        return _listing(context)
     referral = context.referral
     if referral is None:
         return Skip("case not found")
@@ -82,6 +89,8 @@ def _engagement_check(context: FollowUpContext, referral: Referral, policy: Foll
         return Skip("signposting not found")
     if signposting.engagement in SETTLED:
         return Skip(f"engagement already recorded: {signposting.engagement}")
+    if context.referral_on is not None and context.referral_on.first_answer_at is not None:
+        return Skip(f"the provider has answered: {context.referral_on.status}")
     text = messages.engagement_prompt(
         referral.reference,
         context.service_name,
@@ -160,6 +169,24 @@ def _team_post(context: FollowUpContext, referral: Referral, policy: FollowUpPol
     return _to(context.followup.recipient_chat_id, context.followup.body or "", claim)
 
 
+def _provider_referral(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
+    """A referral on (or its one chase) with the answers the provider can give now."""
+    referral_on = context.referral_on
+    if referral_on is None:
+        return Skip("referral on not found")
+    if context.followup.kind == FollowUpKind.PROVIDER_CHASE and referral_on.status != ProviderStatus.SENT:
+        return Skip("provider answered")
+    return _to(context.followup.recipient_chat_id, context.followup.body or "", answer_buttons(referral_on))
+
+
+def _listing(context: FollowUpContext) -> Outgoing | Skip:
+    followup = context.followup
+    buttons: messages.Keyboard = ()
+    if followup.kind == FollowUpKind.LISTING_CHECK:
+        buttons = messages.listing_check_buttons(_id(followup))
+    return _to(followup.recipient_chat_id, followup.body or "", buttons)
+
+
 def _stored_text(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
     return _to(context.followup.recipient_chat_id, context.followup.body or "")
 
@@ -176,6 +203,9 @@ _COMPOSERS: dict[FollowUpKind, Callable[[FollowUpContext, Referral, FollowUpPoli
 
     FollowUpKind.TEAM_POST: _team_post,
     FollowUpKind.REFERRER_NOTICE: _stored_text,
+    FollowUpKind.PROVIDER_REFERRAL: _provider_referral,
+    FollowUpKind.PROVIDER_CHASE: _provider_referral,
+    FollowUpKind.PROVIDER_ANSWER: _stored_text,
 }
 
 

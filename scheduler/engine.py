@@ -10,6 +10,7 @@ waits for running jobs).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -22,16 +23,21 @@ from sqlalchemy.engine import Engine
 from telegram import Bot
 from telegram.ext import JobQueue
 
+from core.clock import utcnow
+from core.db import session_scope
 from core.settings import Settings
 from scheduler.dispatcher import Dispatcher, DispatchStats
 from scheduler.policy import FollowUpPolicy
 from scheduler.privacy import RetentionRules
+from scheduler.providers import ListingPass, plan_listing_checks
 from scheduler.retention import schedule_retention
 from scheduler.sender import Pacer, Sender, SharedPacer, TelegramSender
 
 log = logging.getLogger(__name__)
 
 JOB_ID = "followup-dispatch"
+LISTING_JOB_ID = "listing-checks"
+LISTING_CHECK_INTERVAL_SECONDS = 3600.0  # listings fall due by the month: an hourly look is plenty
 
 
 def default_worker_id() -> str:
@@ -73,12 +79,33 @@ class FollowUpEngine:
             job_kwargs={"next_run_time": datetime.now(UTC), "max_instances": 1, "coalesce": True,
                         "misfire_grace_time": None},
         )
+        job_queue.run_repeating(self.listing_tick, interval=LISTING_CHECK_INTERVAL_SECONDS, first=60.0,
+                                name=LISTING_JOB_ID, job_kwargs={"max_instances": 1, "coalesce": True})
         schedule_retention(job_queue, self.engine, self.settings.retention_months, self.settings.timezone,
                            RetentionRules.from_settings(self.settings), self.policy)
 
     async def send_now(self, followup_ids: Iterable[int]) -> DispatchStats:
         """Send rows a handler's transaction just committed (team posts, referrer notices)."""
         return await self.dispatcher.send_now(followup_ids)
+
+    def listing_pass(self) -> ListingPass:
+        """Ask providers whose listings are due "Is this still right?", put unanswered checks on the admins' list
+        and reopen services whose closure date has passed, in one transaction (the rows go out with the next
+        dispatch pass)."""
+        with session_scope(self.engine) as session:
+            done = plan_listing_checks(session, self.policy, utcnow())
+        if done.asked or done.overdue or done.reopened:
+            log.info("listing checks: %d asked, %d overdue, %d reopened", len(done.asked), len(done.overdue),
+                     len(done.reopened))
+        return done
+
+    async def listing_tick(self, _context: object = None) -> ListingPass:
+        """The hourly listing-check job (off the event loop); errors are logged and retried next hour."""
+        try:
+            return await asyncio.to_thread(self.listing_pass)
+        except Exception as problem:  # the job must survive e.g. a database blip
+            log.error("listing check pass failed: %s", type(problem).__name__)
+            return ListingPass()
 
     async def tick(self, _context: object = None) -> DispatchStats:
         """One scheduled pass: upkeep and every batch that is due. Errors are logged and retried next tick."""

@@ -43,11 +43,25 @@ KIND_LABELS: dict[FollowUpKind, str] = {
     FollowUpKind.FAILURE_DIGEST: "failure digest",
     FollowUpKind.TEAM_POST: "team chat post",
     FollowUpKind.REFERRER_NOTICE: "referrer notice",
+    FollowUpKind.PROVIDER_REFERRAL: "referral on to a provider",
+    FollowUpKind.PROVIDER_ANSWER: "provider's answer",
+    FollowUpKind.PROVIDER_CHASE: "provider chase",
+    FollowUpKind.LISTING_CHECK: "listing check",
+    FollowUpKind.LISTING_OVERDUE: "unanswered listing checks",
+    FollowUpKind.LISTING_PROBLEM: "listing problem report",
 }
+LISTING_PREFIX = "lc"
 DIGEST_MAX_LINES = 40  # a digest names at most this many follow-ups; the rest are in /failedfollowups
 BLOCKED = "recipient blocked the bot"
 INTERRUPTED = "interrupted; may not have been delivered"
 EXPIRED_BUTTON = "That button has expired. Nothing has been changed."
+
+
+def listing_check_buttons(followup_id: int) -> Keyboard:
+    """'Yes, still right' and one button per field that can be fixed from chat (`lc:<id>:<code>`)."""
+    fields = [("📞 Phone", "phone"), ("✉ Email", "email"), ("🌐 Website", "url"), ("🕘 Times", "opening_hours")]
+    return [[("✅ Yes, still right", f"{LISTING_PREFIX}:{followup_id}:ok")],
+            [(label, f"{LISTING_PREFIX}:{followup_id}:{code}") for label, code in fields]]
 
 
 def callback_data(followup_id: int, answer: str) -> str:

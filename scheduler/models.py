@@ -30,6 +30,12 @@ class FollowUpKind(StrEnum):
     FAILURE_DIGEST = "failure_digest"  # to admins: several prompts interrupted by a crash, in one message (body)
     TEAM_POST = "team_post"  # a new referral, to the link-worker team chat with a Claim button (body)
     REFERRER_NOTICE = "referrer_notice"  # to the referrer: their referral was picked up / closed (body)
+    PROVIDER_REFERRAL = "provider_referral"  # a referral on, to a provider, with answer buttons (body)
+    PROVIDER_ANSWER = "provider_answer"  # a provider's answer, to the case's link worker (body)
+    PROVIDER_CHASE = "provider_chase"  # to the provider, once: a referral on still unanswered (body)
+    LISTING_CHECK = "listing_check"  # to a provider: "is this still right?" (service_id; body)
+    LISTING_OVERDUE = "listing_overdue"  # to admins: listings whose check went unanswered (body)
+    LISTING_PROBLEM = "listing_problem"  # a reported problem with a listing, to its provider or admins (body)
 
 
 # Kinds that carry answer buttons; only these are re-sent and escalated when unanswered. They are sent AT MOST
@@ -38,13 +44,19 @@ PROMPT_KINDS = frozenset({FollowUpKind.ENGAGEMENT_CHECK, FollowUpKind.CLIENT_CHE
 AT_MOST_ONCE = PROMPT_KINDS
 # Kinds owed the moment something happens (the outbox): sent straight after the change commits, at any hour, and
 # retried quickly (at most `IMMEDIATE_RETRY_MAX_SECONDS` apart) until they go out.
-IMMEDIATE_KINDS = frozenset({FollowUpKind.TEAM_POST, FollowUpKind.REFERRER_NOTICE})
+IMMEDIATE_KINDS = frozenset({
+    FollowUpKind.TEAM_POST, FollowUpKind.REFERRER_NOTICE, FollowUpKind.PROVIDER_REFERRAL, FollowUpKind.PROVIDER_ANSWER,
+    FollowUpKind.LISTING_PROBLEM,
+})
+# Provider-loop messages about a listing rather than a case (no referral_id; `service_id` says which listing).
+LISTING_KINDS = frozenset({FollowUpKind.LISTING_CHECK, FollowUpKind.LISTING_OVERDUE, FollowUpKind.LISTING_PROBLEM})
 # Kinds whose text was written with the row (`body`), in the transaction that owed them.
-BODY_KINDS = IMMEDIATE_KINDS | {FollowUpKind.FAILURE_DIGEST}
+BODY_KINDS = IMMEDIATE_KINDS | LISTING_KINDS | {FollowUpKind.FAILURE_DIGEST, FollowUpKind.PROVIDER_CHASE}
 # Kinds that stop mattering once their case closes: cancelled unsent, and skipped if already claimed. Notices that
 # report something already done (a client's answer, a failed delivery, the case's own news) still go out.
-ENDS_WITH_CASE = frozenset(FollowUpKind) - {
-    FollowUpKind.CLIENT_REPLY, FollowUpKind.FAILURE_NOTICE, FollowUpKind.FAILURE_DIGEST, FollowUpKind.REFERRER_NOTICE
+ENDS_WITH_CASE = frozenset(FollowUpKind) - LISTING_KINDS - {
+    FollowUpKind.CLIENT_REPLY, FollowUpKind.FAILURE_NOTICE, FollowUpKind.FAILURE_DIGEST, FollowUpKind.REFERRER_NOTICE,
+    FollowUpKind.PROVIDER_ANSWER,
 }
 # Kinds that report on other follow-ups or on casework; their own failures never raise further notices.
 NOTICE_KINDS = frozenset(
@@ -77,6 +89,7 @@ class FollowUp(SQLModel, table=True):
     kind: FollowUpKind = Field(max_length=32)
     referral_id: int | None = Field(default=None, foreign_key="referral.id", index=True)
     signposting_id: int | None = Field(default=None, foreign_key="signposting.id", index=True)
+    service_id: str | None = Field(default=None, max_length=64)  # LISTING_KINDS: the listing concerned
     about_id: int | None = Field(default=None, foreign_key="follow_up.id")  # for notices: the follow-up concerned
     recipient_chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     sequence: int = 1  # engagement checks: 1 first, 2 second, 3 final

@@ -30,6 +30,9 @@ SETTING_OF: dict[str, str] = {
     "allow_weekend_prompts": "allow_weekend_prompts",
     "inactive_case_notice_days": "inactive_case_notice_days",
     "timezone": "timezone",
+    "provider_chase_working_days": "provider_chase_working_days",
+    "listing_check_months": "listing_check_months",
+    "listing_check_answer_days": "listing_check_answer_days",
     **{name: f"followup_{name}" for name in (
         "snooze_days", "unanswered_after_days", "max_attempts", "retry_base_seconds", "retry_max_seconds",
         "lease_seconds",
@@ -68,6 +71,9 @@ class FollowUpPolicy:
     # reaches its chat within `immediate_retry_max_seconds` + one dispatch interval of a fault clearing ...
     immediate_retry_max_seconds: int = 20
     immediate_give_up_hours: int = 24  # ... and only after failing for this long do they fail (admins are told)
+    provider_chase_working_days: int = _default("provider_chase_working_days")  # chase an unanswered referral on
+    listing_check_months: int = _default("listing_check_months")  # "is this still right?" when older than this
+    listing_check_answer_days: int = _default("listing_check_answer_days")  # then to the admins' list
     team_chat_id: int | None = None  # escalations go here (the link-worker team chat)
     admin_chat_ids: tuple[int, ...] = ()  # delivery failures are reported here
 

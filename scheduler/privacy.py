@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, col, delete, select
 
-from casework.models import CaseCard, CaseEvent, CaseStatus, ClosureReason, Referral, Signposting
+from casework.models import CaseCard, CaseEvent, CaseStatus, ClosureReason, Referral, ReferralOn, Signposting
 from core.clock import utcnow
 from core.dialogs import DialogState
 from core.rate_limits import prune_idle_limits
@@ -121,6 +121,15 @@ def anonymise(session: Session, referrals: Sequence[Referral], detail: str) -> N
         .values(recipient_chat_id=None)
     )
     session.execute(delete(CaseCard).where(col(CaseCard.referral_id).in_(ids)))
+    # what the client agreed to share with a service they were referred on to: the number, the need, the message
+    session.execute(update(ReferralOn).where(col(ReferralOn.referral_id).in_(ids)).values(contact_details_enc="",
+                                                                                           need=""))
+    session.execute(
+        update(FollowUp)
+        .where(col(FollowUp.referral_id).in_(ids),
+               col(FollowUp.kind).in_([FollowUpKind.PROVIDER_REFERRAL, FollowUpKind.PROVIDER_CHASE]))
+        .values(body=None)
+    )
 
 
 def _inactive_cases(session: Session, now: datetime, rules: RetentionRules, policy: FollowUpPolicy) -> tuple[int, int]:
