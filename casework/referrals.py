@@ -18,6 +18,7 @@ from casework.models import (
     CaseStatus,
     ClosureReason,
     ContactRoute,
+    Engagement,
     Referral,
     ReferralReason,
     Role,
@@ -396,8 +397,18 @@ def close_case(
         True,
         f"{referral.reference} is closed ({label}).",
         referral,
-        referrer_notice=f"Update on referral {referral.reference}: the case is now closed ({label}).",
+        referrer_notice=f"Update on referral {referral.reference}: the case is now closed ({label}); "
+        f"{what_was_done(session, referral)}.",
     )
+
+
+def what_was_done(session: Session, referral: Referral) -> str:
+    """For the referrer, in a few words and without clinical detail: how many services the patient was connected
+    to, and whether they engaged ('connected to 2 services, engaged with support')."""
+    engagements = session.exec(select(Signposting.engagement).where(Signposting.referral_id == referral.id)).all()
+    services = f"{len(engagements)} service" + ("" if len(engagements) == 1 else "s")
+    engaged = referral.closure_reason == ClosureReason.ENGAGED or Engagement.ENGAGED in engagements
+    return f"connected to {services}, " + ("engaged with support" if engaged else "did not engage")
 
 
 @dataclass(frozen=True)

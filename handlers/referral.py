@@ -16,6 +16,7 @@ import logging
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from casework import referral_form as form
+from casework.feedback import referrer_status
 from casework.models import REASON_LABELS
 from casework.referrals import recent_referral_for
 from casework.validation import InputProblem
@@ -232,6 +233,16 @@ def end_unfinished(turn: Turn) -> bool:
     return REFER.end(turn) and dialog is not None and dialog.step != SENT
 
 
+@on_update(
+    private_only("Please send /status to me in a private chat."),
+    staff_only("refer"),
+)
+def status(turn: Turn) -> None:
+    """/status SP-…: where the referrer's own referral is now (no clinical detail)."""
+    turn.say(referrer_status(turn.session, turn.args, turn.user_id, turn.settings.tz))
+
+
 def register(application: Application) -> None:
     application.add_handler(CommandHandler("refer", refer))
+    application.add_handler(CommandHandler("status", status))
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^r:"))
