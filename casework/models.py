@@ -133,6 +133,22 @@ ENGAGEMENT_LABELS: dict[Engagement, str] = {  # what staff and reports call each
 }
 
 
+class Safeguarding(StrEnum):
+    """The safeguarding RAG rating of a case ('' on a referral: not assessed)."""
+
+    GREEN = "green"
+    AMBER = "amber"  # monitor closely
+    RED = "red"  # social services involved / significant concern
+
+
+SAFEGUARDING_LABELS: dict[Safeguarding, str] = {
+    Safeguarding.GREEN: "🟢 Green",
+    Safeguarding.AMBER: "🟠 Amber — monitor closely",
+    Safeguarding.RED: "🔴 Red — social services involved / significant concern",
+}
+NOT_ASSESSED = "Not assessed"
+
+
 class StaffUser(SQLModel, table=True):
     """A member of staff known to the bot. Clients are never stored here."""
 
@@ -200,6 +216,7 @@ class Referral(SQLModel, table=True):
     risk_concern: str = Field(default="", max_length=32)  # casework.crisis.Concern (no patient text)
     contact_route: ContactRoute = Field(default=ContactRoute.WARD_VISIT, max_length=16)
     expected_discharge: date | None = None
+    safeguarding: str = Field(default="", max_length=8)  # Safeguarding, or "" (not assessed); changes are case events
     status: CaseStatus = Field(default=CaseStatus.NEW, max_length=16, index=True)
     claimed_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True, index=True))
     claimed_at: datetime | None = None

@@ -21,15 +21,18 @@ from casework.models import (
     ContactRoute,
     Referral,
     ReferralReason,
+    Safeguarding,
     StaffUser,
     Urgency,
 )
 from casework.referrals import FollowUpHooks, ReferralDraft, create_referral, reason_labels
+from casework.safeguarding import label as safeguarding_label
 from core.crypto import FieldCipher
 
 FormData = dict[str, Any]
 YES_NO = (("Yes", "yes"), ("No", "no"))
 REASONS, CONFIRM, CONSENT, WARD, RISKS = "reasons", "confirm", "consent", "ward", "risks"
+SAFEGUARDING = "safeguarding"  # optional, tapped on the summary
 REMEMBERED_WARD_CHARS = 40  # a button label and its callback data must stay short
 
 
@@ -154,6 +157,13 @@ def check_reasons(data: FormData) -> None:
         raise validation.InputProblem("Please choose at least one reason, then tap Done.")
 
 
+def rate_safeguarding(data: FormData, rating: str) -> FormData:
+    """The referrer's safeguarding RAG, tapped on the summary (optional; tapping the same one again clears it)."""
+    if rating not in {r.value for r in Safeguarding}:
+        raise NotAChoice(rating)
+    return {**data, SAFEGUARDING: "" if data.get(SAFEGUARDING) == rating else rating}
+
+
 def summary(data: FormData, cipher: FieldCipher) -> str:
     """What the nurse checks before sending (identifiers decrypted for her eyes only)."""
     discharge = date.fromisoformat(data["discharge"]).strftime("%d/%m/%Y") if data.get("discharge") else "Not known"
@@ -170,6 +180,7 @@ def summary(data: FormData, cipher: FieldCipher) -> str:
         *([f"• {note}"] if (note := risk_flag_note(data.get("risk_flag", ""), data.get("risk_concern", ""))) else []),
         f"• Contact by: {ROUTE_LABELS[ContactRoute(data['contact_route'])]}",
         f"• Expected discharge: {discharge}",
+        f"• Safeguarding: {safeguarding_label(data.get(SAFEGUARDING, ''))} (optional: tap below to rate)",
     ]
     return "\n".join(lines)
 
@@ -190,6 +201,7 @@ def draft(data: FormData, cipher: FieldCipher) -> ReferralDraft:
         risk_concern=data.get("risk_concern", ""),
         contact_route=ContactRoute(data["contact_route"]),
         expected_discharge=date.fromisoformat(data["discharge"]) if data.get("discharge") else None,
+        safeguarding=data.get(SAFEGUARDING, ""),
     )
 
 

@@ -22,6 +22,7 @@ from casework.models import (
     Referral,
     ReferralReason,
     Role,
+    Safeguarding,
     Signposting,
     Urgency,
 )
@@ -81,6 +82,7 @@ class ReferralDraft:
     nhs_number: str = ""
     risk_flag: str = ""  # casework.crisis.Level of the risks text when it suggests crisis
     risk_concern: str = ""  # casework.crisis.Concern
+    safeguarding: str = ""  # casework.models.Safeguarding, or "" when the referrer did not rate it
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ class CaseView:
     risk_flag: str = ""
     risk_concern: str = ""
     identifiers_shown: bool = True  # False: hospital ref and NHS number masked, risks withheld
+    safeguarding: str = ""  # casework.models.Safeguarding, or "" (not assessed)
 
 
 def normalise_reference(text: str) -> str | None:
@@ -172,6 +175,7 @@ def create_referral(
         expected_discharge=draft.expected_discharge,
         risk_flag=draft.risk_flag,
         risk_concern=draft.risk_concern,
+        safeguarding=Safeguarding(draft.safeguarding).value if draft.safeguarding else "",
     )
     session.add(referral)
     session.flush()
@@ -279,6 +283,7 @@ def view_case(
         risk_flag=referral.risk_flag,
         risk_concern=referral.risk_concern,
         identifiers_shown=not masked,
+        safeguarding=referral.safeguarding,
     )
 
 

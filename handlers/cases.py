@@ -14,10 +14,21 @@ from collections.abc import Callable
 from sqlmodel import Session
 from telegram import Message
 
+from casework import safeguarding
 from casework.case_cards import remember_card, shown_card
 from casework.crisis import risk_flag_note
-from casework.models import CLOSURE_LABELS, ROUTE_LABELS, URGENCY_LABELS, CaseStatus, Referral, Role
+from casework.models import (
+    CLOSURE_LABELS,
+    ROUTE_LABELS,
+    SAFEGUARDING_LABELS,
+    URGENCY_LABELS,
+    CaseStatus,
+    Referral,
+    Role,
+    Safeguarding,
+)
 from casework.referrals import BREAK_GLASS_REASONS, CaseView, get_referral, open_case, reason_labels
+from core.clock import local_time
 from handlers.kit import Buttons, Turn
 
 log = logging.getLogger(__name__)
@@ -50,11 +61,12 @@ def case_buttons(referral: Referral, view: CaseView, role: Role | None) -> Butto
     if referral.first_contact_at is None:
         rows[0].append(("✅ First contact made", f"c:first:{ref}"))
     rows.append([("➡ Signpost to a service", f"c:sp:{ref}"), ("📲 Client check-in code", f"c:code:{ref}")])
-    rows.append([("Close case", f"c:close:{ref}")])
+    rows.append([("🛡 Safeguarding", f"c:rag:{ref}"), ("Close case", f"c:close:{ref}")])
     return [*rows, *glass]
 
 
 def case_text(view: CaseView, service_names: dict[str, str]) -> str:
+    red = view.safeguarding == Safeguarding.RED
     discharge = view.expected_discharge.strftime("%d/%m/%Y") if view.expected_discharge else "not known"
     signposted = (
         "\n".join(
@@ -63,7 +75,7 @@ def case_text(view: CaseView, service_names: dict[str, str]) -> str:
         or "   none yet"
     )
     lines = [
-        f"Case {view.reference} — {view.status.value}",
+        f"Case {view.reference} — {view.status.value}" + (f" {safeguarding.RED_MARK}" if red else ""),
         *filter(None, [risk_flag_note(view.risk_flag, view.risk_concern)]),
         f"Referred: {view.created_at:%d/%m/%Y %H:%M} UTC from {view.ward}",
         f"Patient: {view.client_initials} · Hospital ref: {view.hospital_ref}"
@@ -72,6 +84,7 @@ def case_text(view: CaseView, service_names: dict[str, str]) -> str:
         f"Urgency: {URGENCY_LABELS[view.urgency]} · Contact by: {ROUTE_LABELS[view.contact_route]}",
         f"Expected discharge: {discharge}",
         f"Risks: {view.risks}",
+        f"Safeguarding: {safeguarding.label(view.safeguarding)}",
         f"Contact attempts: {view.contact_attempts}"
         + (f" · First contact: {view.first_contact_at:%d/%m/%Y}" if view.first_contact_at else ""),
         f"Signposted to:\n{signposted}",
@@ -129,3 +142,16 @@ def ask_break_glass_reason(turn: Turn, referral: Referral) -> None:
         "audit trail.",
         rows,
     )
+
+
+def ask_safeguarding(turn: Turn, referral: Referral) -> None:
+    """The card asks for the new rating (with the history so far), with a way back."""
+    ref = referral.reference
+    assert referral.id is not None
+    history = safeguarding.rating_history(turn.session, referral.id)
+    lines = [f"Safeguarding for {ref}: {safeguarding.label(referral.safeguarding)}"]
+    lines += [f"  {local_time(change.at, turn.settings.tz):%d/%m/%Y %H:%M} {safeguarding.short_label(change.old)} → "
+              f"{safeguarding.short_label(change.new)}" for change in history[-5:]]
+    rows = [[(label, f"c:rag:{ref}:{rating.value}")] for rating, label in SAFEGUARDING_LABELS.items()]
+    rows.append([("◀ Back to the case", f"c:card:{ref}")])
+    turn.edit("\n".join([*lines, "", "Choose the rating now:"]), rows)

@@ -17,8 +17,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from casework import referral_form as form
 from casework.feedback import referrer_status
-from casework.models import REASON_LABELS
+from casework.models import REASON_LABELS, Safeguarding
 from casework.referrals import recent_referral_for
+from casework.safeguarding import short_label
 from casework.validation import InputProblem
 from core.clock import local_time
 from core.dialogs import Dialog
@@ -94,7 +95,11 @@ def _question(turn: Turn, dialog: Dialog) -> tuple[str, Buttons]:
         ]
         return step.prompt, [*chunk(toggles, 2), [("Done", f"r:{v}:done")]]
     if step.key == form.CONFIRM:
+        rated = dialog.data.get(form.SAFEGUARDING, "")
+        ratings = [(("✅ " if rating.value == rated else "") + short_label(rating.value), f"r:{v}:sg:{rating.value}")
+                   for rating in Safeguarding]
         return form.summary(dialog.data, turn.runtime.cipher) + _repeat_warning(turn, dialog), [
+            ratings,
             [("✅ Send referral", f"r:{v}:submit")],
             [("Start again", f"r:{v}:!restart"), ("Cancel", f"r:{v}:!cancel")],
         ]
@@ -178,7 +183,7 @@ def on_button(turn: Turn) -> None:
     elif dialog.step == form.REASONS:
         _reasons_button(turn, dialog, value)
     elif dialog.step == form.CONFIRM:
-        _submit(turn, dialog) if value == "submit" else turn.say(STALE_BUTTON)
+        _confirm_button(turn, dialog, value)
     else:
         _answer(turn, dialog, value, typed=False)
 
@@ -212,6 +217,21 @@ def _reasons_button(turn: Turn, dialog: Dialog, value: str) -> None:
         turn.say(STALE_BUTTON)
         return
     ask(turn, REFER.advance(turn, dialog, form.REASONS, data), edit=True)
+
+
+def _confirm_button(turn: Turn, dialog: Dialog, value: str) -> None:
+    """On the summary: send, or rate safeguarding (the summary is shown again, in place)."""
+    if value == "submit":
+        _submit(turn, dialog)
+        return
+    try:
+        data = form.rate_safeguarding(dialog.data, value.removeprefix("sg:")) if value.startswith("sg:") else None
+    except form.NotAChoice:
+        data = None
+    if data is None:
+        turn.say(STALE_BUTTON)
+        return
+    ask(turn, REFER.advance(turn, dialog, form.CONFIRM, data), edit=True)
 
 
 def _submit(turn: Turn, dialog: Dialog) -> None:

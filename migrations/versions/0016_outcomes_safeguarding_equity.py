@@ -1,0 +1,29 @@
+"""outcomes and the data commissioners and GPs need: safeguarding RAG (issue 16)
+
+Revision ID: 0016
+Revises: 0007
+Create Date: 2026-12-02 02:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+
+revision: str = '0016'
+down_revision: str | None = '0007'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('referral', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('safeguarding', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False,
+                                      server_default=''))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('referral', schema=None) as batch_op:
+        batch_op.drop_column('safeguarding')

@@ -1,0 +1,64 @@
+"""The real bot over HTTP: safeguarding rated on the summary and changed on the card, /status for the referrer,
+the closure line back to the referrer."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlmodel import select
+
+from casework.models import Referral
+from core.db import session_scope
+from core.settings import Settings
+from tests.e2e import running_bot
+from tests.fakebotapi import FakeBotApi
+from tests.test_bot_e2e import HOSPITAL_REF, NURSE, TEAM_CHAT, WORKER, button, enrol, refer_up_to_initials
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_red_rating_status_and_the_closure_line(settings: Settings, fake_bot_api: FakeBotApi) -> None:
+    async with running_bot(settings, fake_bot_api) as bot:
+        await enrol(bot, NURSE, "ward")
+        await enrol(bot, WORKER, "linkworker")
+        await refer_up_to_initials(bot)
+        await bot.say(NURSE, "JS")
+        await bot.say(NURSE, HOSPITAL_REF)
+        await bot.say(NURSE, "skip")
+        reasons = await bot.say(NURSE, "Ward 9")
+        urgency = await bot.click(NURSE, button(await bot.click(NURSE, button(reasons, "Housing")), "Done"))
+        risks = await bot.click(NURSE, button(urgency, "Routine"))
+        route = await bot.click(NURSE, button(risks, "None known"))
+        summary = await bot.click(NURSE, button(await bot.click(NURSE, button(route, "Phone")), "Not known"))
+        assert "Safeguarding: Not assessed" in summary.texts[-1]
+        rated = await bot.click(NURSE, button(summary, "Red"))
+        assert "Safeguarding: 🔴 Red" in rated.texts[-1] and "✅ 🔴 Red" in str(FakeBotApi.buttons(rated[-1]))
+        sent = await bot.click(NURSE, button(rated, "Send referral"))
+        reference = re.search(r"SP-[A-Z0-9]{6}", sent.texts[-1]).group(0)
+        assert "🔴 Safeguarding: red" in fake_bot_api.last_message(TEAM_CHAT)["text"]
+
+        waiting = await bot.command(NURSE, "status", reference)
+        assert "waiting for a link worker" in waiting.texts[-1]
+        assert "couldn't find" in (await bot.command(WORKER, "status", reference)).texts[-1]  # not the referrer
+
+        inbox = await bot.command(WORKER, "inbox")
+        assert "🔴 safeguarding" in str(FakeBotApi.buttons(inbox[0]))
+        await bot.click(WORKER, button([fake_bot_api.last_message(TEAM_CHAT)], "Claim"), chat_id=TEAM_CHAT)
+        case = await bot.command(WORKER, "case", reference)
+        asked = await bot.click(WORKER, button(case, "Safeguarding"))
+        assert "Choose the rating" in asked.texts[-1]
+        changed = await bot.click(WORKER, button(asked, "Amber"))
+        assert "now 🟠 Amber" in changed.texts[-1]
+        history = await bot.click(WORKER, button(changed, "Safeguarding"))
+        assert "🔴 Red → 🟠 Amber" in history.texts[-1]
+        card = await bot.click(WORKER, button(history, "Back to the case"))
+        closing = await bot.click(WORKER, button(card, "Close case"))
+        await bot.click(WORKER, button(closing, "Declined"))
+        closed_line = await bot.command(NURSE, "status", reference)
+        with session_scope(bot.runtime.engine) as session:
+            stored = session.exec(select(Referral)).one()
+    assert stored.safeguarding == "amber"
+    assert any(f"{reference}: the case is now closed (declined); connected to 0 services, did not engage." in text
+               for text in fake_bot_api.sent_texts(NURSE))
+    assert "closed on" in closed_line.texts[-1] and HOSPITAL_REF not in closed_line.texts[-1]
