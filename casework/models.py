@@ -149,6 +149,19 @@ SAFEGUARDING_LABELS: dict[Safeguarding, str] = {
 NOT_ASSESSED = "Not assessed"
 
 
+AGE_BANDS = ("18-24", "25-34", "35-49", "50-64", "65-74", "75-84", "85+")
+THIRD_PARTY: dict[str, str] = {
+    "parent": "Referring for a child: parent/guardian consented",
+    "best_interest": "Adult lacking capacity: best-interest decision",
+    "attorney": "Adult lacking capacity: attorney/deputy consented",
+}
+SERVICES_INVOLVED: dict[str, str] = {
+    "cmht": "CMHT / CAMHS",
+    "care_coordinator": "CPN / social worker / care coordinator",
+    "drug_alcohol": "Drug and alcohol services",
+}
+
+
 class StaffUser(SQLModel, table=True):
     """A member of staff known to the bot. Clients are never stored here."""
 
@@ -217,6 +230,12 @@ class Referral(SQLModel, table=True):
     contact_route: ContactRoute = Field(default=ContactRoute.WARD_VISIT, max_length=16)
     expected_discharge: date | None = None
     safeguarding: str = Field(default="", max_length=8)  # Safeguarding, or "" (not assessed); changes are case events
+    # the fuller referral (issue 16): every one optional, "" / None when not given
+    age_band: str = Field(default="", max_length=8)  # AGE_BANDS, never a date of birth
+    gp_practice: str = Field(default="", max_length=8)  # the GP practice's ODS code, format-checked (e.g. D82044)
+    admission_date: date | None = None
+    third_party: str = Field(default="", max_length=16)  # THIRD_PARTY: who consented when not the patient
+    services_involved: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: CaseStatus = Field(default=CaseStatus.NEW, max_length=16, index=True)
     claimed_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True, index=True))
     claimed_at: datetime | None = None

@@ -22,8 +22,18 @@ def upgrade() -> None:
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.add_column(sa.Column('safeguarding', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False,
                                       server_default=''))
+        batch_op.add_column(sa.Column('age_band', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False,
+                                      server_default=''))
+        batch_op.add_column(sa.Column('gp_practice', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False,
+                                      server_default=''))
+        batch_op.add_column(sa.Column('admission_date', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('third_party', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False,
+                                      server_default=''))
+        batch_op.add_column(sa.Column('services_involved', sa.JSON(), nullable=False, server_default='[]'))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('referral', schema=None) as batch_op:
+        for column in ('services_involved', 'third_party', 'admission_date', 'gp_practice', 'age_band'):
+            batch_op.drop_column(column)
         batch_op.drop_column('safeguarding')
