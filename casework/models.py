@@ -284,3 +284,21 @@ class CaseCard(SQLModel, table=True):
     referral_id: int = Field(foreign_key="referral.id", primary_key=True)
     message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     shown_at: datetime = Field(default_factory=utcnow)
+
+
+class OutcomeAnswer(SQLModel, table=True):
+    """One answer to one item of a wellbeing measure (ONS4, SWEMWBS) at one time point of a case; `score` None:
+    skipped. Asked by the bot (source 'client') or recorded by the link worker from a call ('link_worker')."""
+
+    __tablename__ = "outcome_answer"
+    __table_args__ = (UniqueConstraint("referral_id", "measure", "timepoint", "item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    measure: str = Field(max_length=16)  # casework.outcomes.MEASURES key
+    timepoint: str = Field(max_length=16)  # casework.outcomes.TIMEPOINTS key
+    item: str = Field(max_length=32)
+    score: int | None = None
+    source: str = Field(max_length=16)
+    recorded_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    recorded_at: datetime = Field(default_factory=utcnow)

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     followup_retry_base_seconds: int = 60
     followup_retry_max_seconds: int = 3600
     followup_lease_seconds: int = 300
+    # outcomes: SWEMWBS alongside ONS4 (needs the deployment's registration with Warwick Medical School)
+    swemwbs_enabled: bool = False
     # retention and privacy
     retention_months: int = 24
     inactive_case_months: int = 12  # an open case with nothing recorded this long: its owner is warned, then...

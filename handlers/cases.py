@@ -49,19 +49,21 @@ def checked_case(turn: Turn, reference: str, check: CaseCheck) -> Referral | Non
     return referral
 
 
-def case_buttons(referral: Referral, view: CaseView, role: Role | None) -> Buttons:
+def case_buttons(referral: Referral, view: CaseView, role: Role | None, viewer: int) -> Buttons:
     ref = referral.reference
     may_break_glass = role == Role.ADMIN and not view.identifiers_shown
     glass = [[("🔓 Show identifiers (break glass)", f"c:bg:{ref}")]] if may_break_glass else []
-    if referral.status == CaseStatus.CLOSED:
-        return glass
+    wellbeing = [("📊 Wellbeing", f"c:wb:{ref}")]
+    if referral.status == CaseStatus.CLOSED:  # closure and 3/6-month answers can still be recorded
+        return [wellbeing, *glass] if referral.claimed_by == viewer or role == Role.ADMIN else glass
     if referral.status == CaseStatus.NEW:
         return [[("Claim", f"c:claim:{ref}")], *glass]
     rows: list[list[tuple[str, str]]] = [[("📞 Tried, no answer", f"c:try:{ref}")]]
     if referral.first_contact_at is None:
         rows[0].append(("✅ First contact made", f"c:first:{ref}"))
     rows.append([("➡ Signpost to a service", f"c:sp:{ref}"), ("📲 Client check-in code", f"c:code:{ref}")])
-    rows.append([("🛡 Safeguarding", f"c:rag:{ref}"), ("Close case", f"c:close:{ref}")])
+    rows.append([("🛡 Safeguarding", f"c:rag:{ref}"), *wellbeing])
+    rows.append([("Close case", f"c:close:{ref}")])
     return [*rows, *glass]
 
 
@@ -115,7 +117,7 @@ def show_case(turn: Turn, reference: str, *, in_place: bool = False, note: str =
         log.warning("break-glass view of %s by user %s", referral.reference, turn.user_id)
     names = {sid: record.name if (record := turn.index.get(sid)) else sid for sid, _ in view.signposted_services}
     text = (f"{note}\n\n" if note else "") + case_text(view, names)
-    buttons = case_buttons(referral, view, turn.role)
+    buttons = case_buttons(referral, view, turn.role, turn.user_id)
     assert referral.id is not None
     referral_id, chat_id = referral.id, turn.chat_id
 

@@ -21,6 +21,7 @@ from casework.safeguarding import RED_MARK, change_rating, is_red, parse_rating
 from handlers.cases import ask_break_glass_reason, ask_safeguarding, checked_case, show_case
 from handlers.followup import send_checkin_code
 from handlers.kit import STALE_BUTTON, Turn, callback_parts, on_update, staff_only
+from handlers.outcomes import wellbeing_button
 from handlers.signposting import start_signposting
 from handlers.team import tell_referrer
 
@@ -78,6 +79,8 @@ def on_case_button(turn: Turn) -> None:
         _update_case(turn, action, reference, parts[2] if len(parts) > 2 else "")
     elif action == "close":
         _ask_closure_reason(turn, reference)
+    elif action == "wb":
+        wellbeing_button(turn, reference, parts[2:])
     elif action == "rag":
         _safeguarding(turn, reference, parts[2] if len(parts) > 2 else "")
     elif action == "sp":

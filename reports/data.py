@@ -104,6 +104,48 @@ class CaseRow:
 
 
 @dataclass(frozen=True)
+class WellbeingChange:
+    """One question of a wellbeing measure, from one time point to a later one, over the cases that answered both
+    (`paired`) among those that reached the later point (`eligible`). Means are of the paired answers only."""
+
+    measure: str
+    item: str  # short name, e.g. "life satisfaction"
+    question: str
+    start: str
+    end: str
+    eligible: int
+    paired: int
+    mean_before: float | None
+    mean_after: float | None
+    lower_is_better: bool = False
+
+    @property
+    def mean_change(self) -> float | None:
+        if self.mean_before is None or self.mean_after is None:
+            return None
+        return self.mean_after - self.mean_before
+
+
+@dataclass(frozen=True)
+class RatingCounts:
+    """How many cases had each safeguarding rating (label -> count), e.g. for one month received."""
+
+    label: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SafeguardingFigures:
+    """Safeguarding RAG of the referrals received: as made, as of the report date, by month received (as of the
+    report date), and how many rating changes were recorded in the period."""
+
+    at_referral: list[Count] = field(default_factory=list)
+    now: list[Count] = field(default_factory=list)
+    by_month: list[RatingCounts] = field(default_factory=list)
+    changes: int = 0
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything a report shows. Referral figures cover referrals received in the period (status as of today);
     signposting figures cover signpostings made in the period; unmet need covers searches in the period."""
@@ -130,6 +172,8 @@ class ReportData:
     active_services: int
     stale_services: list[StaleService]
     cases: list[CaseRow]
+    wellbeing: list[WellbeingChange] = field(default_factory=list)
+    safeguarding: SafeguardingFigures = field(default_factory=lambda: SafeguardingFigures())
 
     @property
     def never_verified(self) -> int:

@@ -34,6 +34,7 @@ from reports.data import (
     ServiceDemand,
     StaleService,
 )
+from reports.outcomes import safeguarding_figures, wellbeing_changes
 from reports.period import Period
 from reports.stats import durations, ranked_counts
 from reports.unmet import group_unmet
@@ -79,6 +80,8 @@ def compute_report(session: Session, period: Period, tz: ZoneInfo = UTC_ZONE, to
         active_services=_active_service_count(session),
         stale_services=_stale_services(session, services, _twelve_months_before(today)),
         cases=_case_rows(session, referrals, since, until, tz),
+        wellbeing=wellbeing_changes(session, referrals, today, tz),
+        safeguarding=safeguarding_figures(session, referrals, period, since, until, tz),
     )
 
 
@@ -92,6 +95,7 @@ def _referrals_received(session: Session, since: datetime, until: datetime) -> l
     statement = select(
         Referral.id, Referral.reference, Referral.created_at, Referral.source_ward, Referral.source_role,
         Referral.reasons, Referral.status, Referral.claimed_at, Referral.first_contact_at, Referral.closure_reason,
+        Referral.closed_at, Referral.safeguarding,
     ).where(Referral.created_at >= since, Referral.created_at < until).order_by(Referral.created_at, Referral.id)
     return list(session.exec(statement).all())
 

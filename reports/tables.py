@@ -7,7 +7,7 @@ from datetime import date
 
 from casework.models import ENGAGEMENT_LABELS
 from reports.data import Count, Durations, EngagementRow, ReportData
-from reports.suppress import SMALLEST_SHOWN, shown_count, shown_percent, shown_statistic
+from reports.suppress import SMALLEST_SHOWN, is_small, shown_count, shown_percent, shown_statistic
 from reports.unmet import reportable
 
 Cell = int | float | str | date | None
@@ -45,6 +45,10 @@ def report_tables(data: ReportData, shareable: bool = False) -> list[Table]:
         _engagement(data, shareable),
         _unmet(data, shareable),
         _freshness(data),
+        _wellbeing(data, shareable),
+        _counts_side_by_side("Safeguarding RAG", "Rating", ("At referral", "As of report date"),
+                             [data.safeguarding.at_referral, data.safeguarding.now], shareable),
+        _ratings_by_month(data, shareable),
     ]
     return tables if shareable else [*tables, _cases(data)]
 
@@ -130,6 +134,47 @@ def _unmet(data: ReportData, shareable: bool) -> Table:
 def _freshness(data: ReportData) -> Table:
     rows = [(stale.service, stale.last_verified or "never") for stale in data.stale_services]
     return Table("Directory freshness (active services not verified in 12 months)", ("Service", "Last verified"), rows)
+
+
+def _wellbeing(data: ReportData, shareable: bool) -> Table:
+    """Each question's change over the cases that answered at both points; a mean is never shown without its n,
+    and never over fewer than 5 cases (a small cell could identify someone)."""
+    header = ("Measure", "Question", "From", "To", "Cases reaching 'To'", "Answered both (n)",
+              "Response rate (% of cases reaching 'To')", "Mean at 'From'", "Mean at 'To'", "Mean change",
+              "Better is")
+    rows = [
+        (row.measure, row.question, row.start, row.end, shown_count(row.eligible, shareable),
+         shown_count(row.paired, shareable), shown_percent(row.paired, row.eligible, shareable),
+         *(outcome_statistic(value, row.paired, shareable)
+           for value in (row.mean_before, row.mean_after, row.mean_change)),
+         "lower" if row.lower_is_better else "higher")
+        for row in data.wellbeing
+    ]
+    return Table("Wellbeing outcomes (ONS4, SWEMWBS)", header, rows)
+
+
+def outcome_statistic(value: float | None, n: int, shareable: bool) -> float | str:
+    """A mean over `n` wellbeing answers: suppressed below 5 in every export, internal ones included."""
+    return shown_statistic(value, n, True) if is_small(n) else shown_statistic(value, n, shareable)
+
+
+def _counts_side_by_side(title: str, label: str, measures: tuple[str, ...], columns: list[list[Count]],
+                         shareable: bool) -> Table:
+    """Several counts per label (columns in the same label order)."""
+    rows = [(first.label, *(shown_count(column[index].n, shareable) for column in columns))
+            for index, first in enumerate(columns[0])]
+    return Table(title, (label, *measures), rows)
+
+
+def _ratings_by_month(data: ReportData, shareable: bool) -> Table:
+    labels = [count.label for count in data.safeguarding.now]
+    rows: list[tuple[Cell, ...]] = [
+        (month.label, *(shown_count(month.counts.get(label, 0), shareable) for label in labels))
+        for month in data.safeguarding.by_month
+    ]
+    rows.append(("Rating changes recorded in the period", shown_count(data.safeguarding.changes, shareable),
+                 *([""] * (len(labels) - 1))))
+    return Table("Safeguarding RAG by month received (as of report date)", ("Month received", *labels), rows)
 
 
 def _cases(data: ReportData) -> Table:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from casework.models import ENGAGEMENT_LABELS, CaseStatus, Engagement
+from casework.outcomes import TIMEPOINTS
 from reports.data import STATUS_LABELS, Count, Durations, EngagementRow, ReportData
+from reports.suppress import SMALLEST_SHOWN
 from reports.unmet import MIN_PEOPLE, reportable
 
 TOP = 3
@@ -42,8 +44,33 @@ def summary_text(data: ReportData, *, show_search_terms: bool = True) -> str:
             f"{_short(demand.service)} ({demand.n}, {demand.share:.0%} of clients)" for demand in data.by_service[:TOP]
         )
         lines += [f"Busiest services: {busiest}", *_engagement_lines(data.engagement_overall)]
-    lines += ["", _unmet_line(data, show_search_terms), _directory_line(data)]
+    lines += ["", *_wellbeing_lines(data), _unmet_line(data, show_search_terms), _directory_line(data)]
     return "\n".join(lines)
+
+
+def _wellbeing_lines(data: ReportData) -> list[str]:
+    """Change from first contact to closure per question, each with its n and response rate; none below 5."""
+    lines = []
+    if data.referrals:
+        ratings = " · ".join(f"{count.label} {count.n}" for count in data.safeguarding.now)
+        lines.append(f"Safeguarding now: {ratings} ({data.safeguarding.changes} rating changes in the period)")
+    to_closure = [row for row in data.wellbeing if row.end == TIMEPOINTS["closure"]]
+    for measure in dict.fromkeys(row.measure for row in to_closure):
+        rows = [row for row in to_closure if row.measure == measure]
+        shown = [row for row in rows if row.paired >= SMALLEST_SHOWN]
+        answered = max(row.paired for row in rows)
+        eligible = rows[0].eligible
+        rate = f"{answered / eligible:.0%}" if eligible else "n/a"
+        if not shown:
+            lines.append(f"Wellbeing ({measure}, first contact → closure): {answered} of {eligible} closed cases "
+                         f"answered both (fewer than {SMALLEST_SHOWN}, so no averages are shown).")
+            continue
+        changes = " · ".join(
+            f"{row.item} {row.mean_before:.1f} → {row.mean_after:.1f} (n={row.paired})" for row in shown
+        )
+        lines.append(f"Wellbeing ({measure}, first contact → closure; response rate {rate} of {eligible} closed "
+                     f"cases): {changes}")
+    return lines
 
 
 def format_hours(hours: float) -> str:

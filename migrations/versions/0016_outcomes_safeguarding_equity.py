@@ -30,9 +30,29 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('third_party', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False,
                                       server_default=''))
         batch_op.add_column(sa.Column('services_involved', sa.JSON(), nullable=False, server_default='[]'))
+    op.create_table(
+        'outcome_answer',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('referral_id', sa.Integer(), nullable=False),
+        sa.Column('measure', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column('timepoint', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column('item', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column('score', sa.Integer(), nullable=True),
+        sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column('recorded_by', sa.BigInteger(), nullable=True),
+        sa.Column('recorded_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['referral_id'], ['referral.id']),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('referral_id', 'measure', 'timepoint', 'item'),
+    )
+    with op.batch_alter_table('outcome_answer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outcome_answer_referral_id'), ['referral_id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('outcome_answer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outcome_answer_referral_id'))
+    op.drop_table('outcome_answer')
     with op.batch_alter_table('referral', schema=None) as batch_op:
         for column in ('services_involved', 'third_party', 'admission_date', 'gp_practice', 'age_band'):
             batch_op.drop_column(column)
