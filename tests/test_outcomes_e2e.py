@@ -13,7 +13,16 @@ from core.db import session_scope
 from core.settings import Settings
 from tests.e2e import running_bot
 from tests.fakebotapi import FakeBotApi
-from tests.test_bot_e2e import HOSPITAL_REF, NURSE, TEAM_CHAT, WORKER, button, enrol, refer_up_to_initials
+from tests.test_bot_e2e import (
+    HOSPITAL_REF,
+    NURSE,
+    TEAM_CHAT,
+    WORKER,
+    button,
+    complete_referral,
+    enrol,
+    refer_up_to_initials,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -62,3 +71,34 @@ async def test_red_rating_status_and_the_closure_line(settings: Settings, fake_b
     assert any(f"{reference}: the case is now closed (declined); connected to 0 services, did not engage." in text
                for text in fake_bot_api.sent_texts(NURSE))
     assert "closed on" in closed_line.texts[-1] and HOSPITAL_REF not in closed_line.texts[-1]
+
+
+async def test_the_link_worker_records_ons4_from_a_call_one_tap_each(settings: Settings,
+                                                                     fake_bot_api: FakeBotApi) -> None:
+    async with running_bot(settings, fake_bot_api) as bot:
+        await enrol(bot, NURSE, "ward")
+        await enrol(bot, WORKER, "linkworker")
+        reference = await complete_referral(bot)
+        await bot.click(WORKER, button([fake_bot_api.last_message(TEAM_CHAT)], "Claim"), chat_id=TEAM_CHAT)
+        case = await bot.command(WORKER, "case", reference)
+        choose = await bot.click(WORKER, button(case, "Wellbeing"))
+        assert "Which questionnaire" in choose.texts[-1]
+        assert "SWEMWBS" not in str(FakeBotApi.buttons(choose[-1]))  # not switched on in this deployment
+        question = await bot.click(WORKER, button(choose, "ONS4 · First contact"))
+        assert "question 1 of 4" in question.texts[-1] and "satisfied" in question.texts[-1]
+        assert len([label for label, _ in FakeBotApi.buttons(question[-1]) if label.isdigit()]) == 11
+        for tap in ("7", "Skip", "5"):
+            question = await bot.click(WORKER, button(question, tap) if tap == "Skip" else _exact(question, tap))
+        assert "anxious" in question.texts[-1]
+        card = await bot.click(WORKER, _exact(question, "3"))
+        assert "ONS4 (first contact) recorded: life satisfaction 7 · worthwhile skipped · happiness 5 · anxiety 3" \
+            in card.texts[-1]
+        assert "Case " in card.texts[-1]  # back on the case card
+
+
+def _exact(replies, label: str) -> str:
+    for message in reversed(list(replies)):
+        for text, data in FakeBotApi.buttons(message):
+            if text == label:
+                return data
+    raise AssertionError(label)
