@@ -162,6 +162,35 @@ SERVICES_INVOLVED: dict[str, str] = {
 }
 
 
+PREFER_NOT = "prefer_not"
+PREFER_NOT_LABEL = "Prefer not to say"
+GENDERS: dict[str, str] = {
+    "woman": "Woman", "man": "Man", "non_binary": "Non-binary", "other": "In another way",
+    PREFER_NOT: PREFER_NOT_LABEL,
+}
+# The five high-level ethnic groups of the 2021 Census of England and Wales (ONS).
+ETHNIC_GROUPS: dict[str, str] = {
+    "asian": "Asian, Asian British or Asian Welsh",
+    "black": "Black, Black British, Black Welsh, Caribbean or African",
+    "mixed": "Mixed or Multiple ethnic groups",
+    "white": "White",
+    "other": "Other ethnic group",
+    PREFER_NOT: PREFER_NOT_LABEL,
+}
+
+
+class SupportMode(StrEnum):
+    PHONE = "phone"
+    VISIT = "visit"  # home or community visit
+    WARD = "ward"
+    VIDEO = "video"
+
+
+SUPPORT_MODE_LABELS: dict[SupportMode, str] = {
+    SupportMode.PHONE: "Phone", SupportMode.VISIT: "Visit", SupportMode.WARD: "Ward", SupportMode.VIDEO: "Video",
+}
+
+
 class StaffUser(SQLModel, table=True):
     """A member of staff known to the bot. Clients are never stored here."""
 
@@ -236,6 +265,10 @@ class Referral(SQLModel, table=True):
     admission_date: date | None = None
     third_party: str = Field(default="", max_length=16)  # THIRD_PARTY: who consented when not the patient
     services_involved: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # equity, recorded by the link worker at first contact ("" not asked; PREFER_NOT when declined)
+    gender: str = Field(default="", max_length=16)  # GENDERS
+    ethnicity: str = Field(default="", max_length=16)  # ETHNIC_GROUPS (ONS 2021 high-level groups)
+    postcode_district: str = Field(default="", max_length=10)  # the outward code only (e.g. NR2), or PREFER_NOT
     status: CaseStatus = Field(default=CaseStatus.NEW, max_length=16, index=True)
     claimed_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True, index=True))
     claimed_at: datetime | None = None
@@ -302,3 +335,16 @@ class OutcomeAnswer(SQLModel, table=True):
     source: str = Field(max_length=16)
     recorded_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class SupportContact(SQLModel, table=True):
+    """One session of support given to a client: how long and how (no notes: they stay out of the bot)."""
+
+    __tablename__ = "support_contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    minutes: int
+    mode: str = Field(max_length=8)  # SupportMode
+    recorded_by: int = Field(sa_column=Column(BigInteger, nullable=False))

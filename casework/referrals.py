@@ -120,6 +120,7 @@ class CaseView:
     risk_concern: str = ""
     identifiers_shown: bool = True  # False: hospital ref and NHS number masked, risks withheld
     safeguarding: str = ""  # casework.models.Safeguarding, or "" (not assessed)
+    equity: str = ""  # casework.support.equity_line, for the worker who has the case (masked views: "")
 
 
 def normalise_reference(text: str) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlmodel import Session
 from telegram import Message
@@ -28,6 +29,7 @@ from casework.models import (
     Safeguarding,
 )
 from casework.referrals import BREAK_GLASS_REASONS, CaseView, get_referral, open_case, reason_labels
+from casework.support import equity_line
 from core.clock import local_time
 from handlers.kit import Buttons, Turn
 
@@ -63,6 +65,7 @@ def case_buttons(referral: Referral, view: CaseView, role: Role | None, viewer: 
         rows[0].append(("✅ First contact made", f"c:first:{ref}"))
     rows.append([("➡ Signpost to a service", f"c:sp:{ref}"), ("📲 Client check-in code", f"c:code:{ref}")])
     rows.append([("🛡 Safeguarding", f"c:rag:{ref}"), *wellbeing])
+    rows.append([("🕑 Log support", f"c:sc:{ref}"), ("👥 Equity details", f"c:eq:{ref}")])
     rows.append([("Close case", f"c:close:{ref}")])
     return [*rows, *glass]
 
@@ -87,6 +90,7 @@ def case_text(view: CaseView, service_names: dict[str, str]) -> str:
         f"Expected discharge: {discharge}",
         f"Risks: {view.risks}",
         f"Safeguarding: {safeguarding.label(view.safeguarding)}",
+        *([view.equity] if view.equity else []),
         f"Contact attempts: {view.contact_attempts}"
         + (f" · First contact: {view.first_contact_at:%d/%m/%Y}" if view.first_contact_at else ""),
         f"Signposted to:\n{signposted}",
@@ -113,6 +117,8 @@ def show_case(turn: Turn, reference: str, *, in_place: bool = False, note: str =
         turn.say(NOT_FOUND)
         return
     view = open_case(turn.session, referral, turn.user_id, turn.role, turn.runtime.cipher, break_glass)
+    if view.identifiers_shown:  # equity details are special-category data: need to know, like the identifiers
+        view = replace(view, equity=equity_line(referral))
     if break_glass is not None:
         log.warning("break-glass view of %s by user %s", referral.reference, turn.user_id)
     names = {sid: record.name if (record := turn.index.get(sid)) else sid for sid, _ in view.signposted_services}

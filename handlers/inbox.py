@@ -23,6 +23,7 @@ from handlers.followup import send_checkin_code
 from handlers.kit import STALE_BUTTON, Turn, callback_parts, on_update, staff_only
 from handlers.outcomes import wellbeing_button
 from handlers.signposting import start_signposting
+from handlers.support import contact_button, equity_button
 from handlers.team import tell_referrer
 
 
@@ -79,6 +80,10 @@ def on_case_button(turn: Turn) -> None:
         _update_case(turn, action, reference, parts[2] if len(parts) > 2 else "")
     elif action == "close":
         _ask_closure_reason(turn, reference)
+    elif action == "eq":
+        equity_button(turn, reference, parts[2:])
+    elif action == "sc":
+        contact_button(turn, reference, parts[2:])
     elif action == "wb":
         wellbeing_button(turn, reference, parts[2:])
     elif action == "rag":

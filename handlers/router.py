@@ -7,7 +7,7 @@ from functools import partial
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from core.dialogs import active_dialog
-from handlers import client, referral, safety, signposting
+from handlers import client, referral, safety, signposting, support
 from handlers.kit import TEXT_ONLY, Conversation, TextStep, Turn, on_update
 
 MAX_MESSAGE_CHARS = 1000  # for answers in a staff conversation
@@ -20,9 +20,10 @@ TEXT_STEPS: dict[str, tuple[Conversation, TextStep]] = {
         (client.SEARCH, client.on_area_typed),
         (referral.REFER, referral.on_typed),
         (signposting.SIGNPOST, signposting.on_typed),
+        (support.DISTRICT, support.on_district_typed),
     )
 }
-STAFF_CONVERSATIONS = (signposting.SIGNPOST,)  # what /cancel ends, besides a referral in progress
+STAFF_CONVERSATIONS = (signposting.SIGNPOST, support.DISTRICT)  # what /cancel ends, besides a referral in progress
 # What "I'm safe, carry on" does after a crisis check on typed text (handlers/safety.py).
 CARRY_ON: dict[str, safety.CarryOn] = {"search": partial(client.search_and_show, checked=True)}
 

@@ -146,6 +146,33 @@ class SafeguardingFigures:
 
 
 @dataclass(frozen=True)
+class EquityRow:
+    """Referrals received from one group (e.g. gender 'Woman'), how many closed, and how many of those engaged."""
+
+    dimension: str
+    group: str
+    referrals: int
+    closed: int
+    engaged: int
+
+
+@dataclass(frozen=True)
+class SupportFigures:
+    """Support given to the referrals received: sessions and minutes per case (over cases with any session), by
+    mode, time to first contact by urgency, not-appropriate closures by reason for referral, bounced clients."""
+
+    cases_with_sessions: int = 0
+    sessions: int = 0
+    minutes: int = 0
+    median_sessions: float | None = None
+    median_minutes: float | None = None
+    by_mode: list[Count] = field(default_factory=list)
+    first_contact_by_urgency: list[tuple[str, Durations]] = field(default_factory=list)
+    not_appropriate_by_reason: list[Count] = field(default_factory=list)
+    bounced: int = 0  # referred again after an earlier case of the same hospital number had closed
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything a report shows. Referral figures cover referrals received in the period (status as of today);
     signposting figures cover signpostings made in the period; unmet need covers searches in the period."""
@@ -174,6 +201,8 @@ class ReportData:
     cases: list[CaseRow]
     wellbeing: list[WellbeingChange] = field(default_factory=list)
     safeguarding: SafeguardingFigures = field(default_factory=lambda: SafeguardingFigures())
+    equity: list[EquityRow] = field(default_factory=list)
+    support: SupportFigures = field(default_factory=lambda: SupportFigures())
 
     @property
     def never_verified(self) -> int:

@@ -1,5 +1,5 @@
-"""Report figures for wellbeing outcomes (ONS4, SWEMWBS) and safeguarding RAG, over referrals received in the
-period. Read-only; only numbers, fixed item keys and ratings are read — never what a client said."""
+"""Report figures for wellbeing outcomes (ONS4, SWEMWBS), safeguarding RAG, equity and support given, over
+referrals received in the period. Read-only; only numbers, fixed keys and ratings are read — never client text."""
 
 from __future__ import annotations
 
@@ -12,13 +12,38 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, func, select
 
-from casework.models import CaseEvent, OutcomeAnswer, Safeguarding
+from casework.models import (
+    ETHNIC_GROUPS,
+    GENDERS,
+    PREFER_NOT,
+    PREFER_NOT_LABEL,
+    REASON_LABELS,
+    SUPPORT_MODE_LABELS,
+    URGENCY_LABELS,
+    CaseEvent,
+    CaseStatus,
+    ClosureReason,
+    OutcomeAnswer,
+    Referral,
+    ReferralReason,
+    Safeguarding,
+    SupportContact,
+)
 from casework.outcomes import FOLLOW_UP_MONTHS, MEASURES, TIMEPOINTS
 from casework.safeguarding import EVENT as RATING_EVENT
 from casework.safeguarding import ratings_at_referral, short_label
 from core.clock import local_time
-from reports.data import Count, RatingCounts, SafeguardingFigures, WellbeingChange
+from reports.data import (
+    NOT_RECORDED,
+    Count,
+    EquityRow,
+    RatingCounts,
+    SafeguardingFigures,
+    SupportFigures,
+    WellbeingChange,
+)
 from reports.period import Period
+from reports.stats import durations, elapsed_hours, percentile, ranked_counts
 
 CHANGES = (("first_contact", "closure"), ("first_contact", "3_months"), ("first_contact", "6_months"))
 RATING_LABELS = [short_label(rating.value) for rating in Safeguarding] + [short_label("")]
@@ -93,3 +118,64 @@ def _rating_counts(ratings: Iterable[str]) -> list[Count]:
     return [Count(label, counted[label]) for label in RATING_LABELS]
 
 
+
+
+def equity_rows(referrals: list) -> list[EquityRow]:
+    """Referrals, closures and engagement by gender, ethnic group and postcode district (not recorded included)."""
+    dimensions = (("Gender", "gender", GENDERS), ("Ethnic group", "ethnicity", ETHNIC_GROUPS),
+                  ("Postcode district", "postcode_district", {PREFER_NOT: PREFER_NOT_LABEL}))
+    rows = []
+    for title, column, labels in dimensions:
+        groups: dict[str, list] = defaultdict(list)
+        for row in referrals:
+            value = getattr(row, column)
+            groups[labels.get(value, value) if value else NOT_RECORDED].append(row)
+        order = [*labels.values(), NOT_RECORDED]  # the options' own order; districts alphabetically, first
+        for group, members in sorted(groups.items(),
+                                     key=lambda pair: (order.index(pair[0]) + 1 if pair[0] in order else 0, pair[0])):
+            closed = [row for row in members if row.status == CaseStatus.CLOSED]
+            rows.append(EquityRow(title, group, len(members), len(closed),
+                                  sum(1 for row in closed if row.closure_reason == ClosureReason.ENGAGED)))
+    return rows
+
+
+def support_figures(session: Session, referrals: list) -> SupportFigures:
+    ids = [row.id for row in referrals]
+    contacts = session.exec(select(SupportContact.referral_id, SupportContact.minutes, SupportContact.mode)
+                            .where(col(SupportContact.referral_id).in_(ids))).all() if ids else []
+    per_case_sessions: Counter[int] = Counter(referral_id for referral_id, _, _ in contacts)
+    per_case_minutes: Counter[int] = Counter()
+    for referral_id, minutes, _ in contacts:
+        per_case_minutes[referral_id] += minutes
+    modes = Counter(mode for _, _, mode in contacts)
+    by_urgency = [
+        (label, durations([elapsed_hours(row.created_at, row.first_contact_at)
+                           for row in referrals if row.urgency == urgency and row.first_contact_at]))
+        for urgency, label in URGENCY_LABELS.items()
+    ]
+    return SupportFigures(
+        cases_with_sessions=len(per_case_sessions),
+        sessions=len(contacts),
+        minutes=sum(per_case_minutes.values()),
+        median_sessions=percentile(list(per_case_sessions.values()), 0.5),
+        median_minutes=percentile(list(per_case_minutes.values()), 0.5),
+        by_mode=[Count(label, modes[mode.value]) for mode, label in SUPPORT_MODE_LABELS.items()],
+        first_contact_by_urgency=by_urgency,
+        not_appropriate_by_reason=ranked_counts(
+            REASON_LABELS.get(ReferralReason(reason), reason) for row in referrals
+            if row.closure_reason == ClosureReason.NOT_APPROPRIATE for reason in dict.fromkeys(row.reasons)),
+        bounced=_bounced(session, referrals),
+    )
+
+
+def _bounced(session: Session, referrals: list) -> int:
+    """Referrals whose hospital number (by keyed hash) had an earlier case that had already closed."""
+    keys = {row.hospital_ref_hash for row in referrals if row.hospital_ref_hash}
+    if not keys:
+        return 0
+    closed = session.exec(select(Referral.hospital_ref_hash, Referral.closed_at)
+                          .where(col(Referral.hospital_ref_hash).in_(keys), col(Referral.closed_at).is_not(None))).all()
+    closures: dict[str, list[datetime]] = defaultdict(list)
+    for key, closed_at in closed:
+        closures[key].append(closed_at)
+    return sum(1 for row in referrals if any(at < row.created_at for at in closures.get(row.hospital_ref_hash, [])))

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from casework.models import ENGAGEMENT_LABELS, CaseStatus, Engagement
 from casework.outcomes import TIMEPOINTS
 from reports.data import STATUS_LABELS, Count, Durations, EngagementRow, ReportData
-from reports.suppress import SMALLEST_SHOWN
+from reports.suppress import SMALL, SMALLEST_SHOWN, is_small
 from reports.unmet import MIN_PEOPLE, reportable
 
 TOP = 3
@@ -44,8 +44,27 @@ def summary_text(data: ReportData, *, show_search_terms: bool = True) -> str:
             f"{_short(demand.service)} ({demand.n}, {demand.share:.0%} of clients)" for demand in data.by_service[:TOP]
         )
         lines += [f"Busiest services: {busiest}", *_engagement_lines(data.engagement_overall)]
-    lines += ["", *_wellbeing_lines(data), _unmet_line(data, show_search_terms), _directory_line(data)]
+    lines += ["", *_wellbeing_lines(data), *_support_lines(data), _unmet_line(data, show_search_terms),
+              _directory_line(data)]
     return "\n".join(lines)
+
+
+def _support_lines(data: ReportData) -> list[str]:
+    """Support given, first contact by urgency, and reach by gender and ethnic group (groups of 1-4 as '<5')."""
+    if not data.referrals:
+        return []
+    support = data.support
+    lines = [f"Support: {support.sessions} sessions logged for {support.cases_with_sessions} cases, "
+             f"{support.minutes / 60:.1f} hours; bounced (referred again after closing): {support.bounced}"]
+    waits = " · ".join(f"{label.split(' (')[0].lower()} {format_hours(w.median_hours)} (n={w.n})"
+                       for label, w in support.first_contact_by_urgency if w.median_hours is not None)
+    if waits:
+        lines.append(f"Median time to first contact by urgency: {waits}")
+    for dimension in ("Gender", "Ethnic group"):
+        groups = [row for row in data.equity if row.dimension == dimension]
+        lines.append(f"{dimension}: " + " · ".join(
+            f"{_short(row.group)} {SMALL if is_small(row.referrals) else row.referrals}" for row in groups))
+    return lines
 
 
 def _wellbeing_lines(data: ReportData) -> list[str]:

@@ -30,6 +30,25 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('third_party', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False,
                                       server_default=''))
         batch_op.add_column(sa.Column('services_involved', sa.JSON(), nullable=False, server_default='[]'))
+        batch_op.add_column(sa.Column('gender', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False,
+                                      server_default=''))
+        batch_op.add_column(sa.Column('ethnicity', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False,
+                                      server_default=''))
+        batch_op.add_column(sa.Column('postcode_district', sqlmodel.sql.sqltypes.AutoString(length=10),
+                                      nullable=False, server_default=''))
+    op.create_table(
+        'support_contact',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('referral_id', sa.Integer(), nullable=False),
+        sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column('minutes', sa.Integer(), nullable=False),
+        sa.Column('mode', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column('recorded_by', sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(['referral_id'], ['referral.id']),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    with op.batch_alter_table('support_contact', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_support_contact_referral_id'), ['referral_id'], unique=False)
     op.create_table(
         'outcome_answer',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -50,10 +69,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('support_contact', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_support_contact_referral_id'))
+    op.drop_table('support_contact')
     with op.batch_alter_table('outcome_answer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outcome_answer_referral_id'))
     op.drop_table('outcome_answer')
     with op.batch_alter_table('referral', schema=None) as batch_op:
-        for column in ('services_involved', 'third_party', 'admission_date', 'gp_practice', 'age_band'):
+        for column in ('postcode_district', 'ethnicity', 'gender', 'services_involved', 'third_party',
+                       'admission_date', 'gp_practice', 'age_band'):
             batch_op.drop_column(column)
         batch_op.drop_column('safeguarding')
