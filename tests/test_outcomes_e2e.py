@@ -102,3 +102,31 @@ def _exact(replies, label: str) -> str:
             if text == label:
                 return data
     raise AssertionError(label)
+
+
+async def test_equity_and_a_session_of_support_from_the_card(settings: Settings, fake_bot_api: FakeBotApi) -> None:
+    async with running_bot(settings, fake_bot_api) as bot:
+        await enrol(bot, NURSE, "ward")
+        await enrol(bot, WORKER, "linkworker")
+        reference = await complete_referral(bot)
+        await bot.click(WORKER, button([fake_bot_api.last_message(TEAM_CHAT)], "Claim"), chat_id=TEAM_CHAT)
+        case = await bot.command(WORKER, "case", reference)
+        how = await bot.click(WORKER, button(case, "Log support"))
+        long = await bot.click(WORKER, button(how, "Visit"))
+        logged = await bot.click(WORKER, button(long, "45 min"))
+        assert f"Support logged for {reference}: 45 minutes (visit)." in logged.texts[-1]
+        gender = await bot.click(WORKER, button(logged, "Equity details"))
+        assert "Gender" in gender.texts[-1] and "Prefer not to say" in str(FakeBotApi.buttons(gender[-1]))
+        ethnicity = await bot.click(WORKER, button(gender, "Woman"))
+        assert "Ethnic group" in ethnicity.texts[-1]
+        asked = await bot.click(WORKER, button(ethnicity, "Prefer not to say"))
+        assert "postcode district" in asked.texts[-1]
+        refused = await bot.say(WORKER, "Norwich")
+        assert "doesn't look like a postcode district" in refused.texts[-1]
+        card = await bot.say(WORKER, "NR2 4AB")
+        assert "Gender: Woman · Ethnicity: Prefer not to say · District: NR2" in card.texts[-1]
+        assert "removed your message" in card.texts[-1]
+        assert not any("4AB" in (m.get("text") or "") for m in fake_bot_api.messages(WORKER))  # deleted from chat
+        with session_scope(bot.runtime.engine) as session:
+            stored = session.exec(select(Referral)).one()
+    assert stored.postcode_district == "NR2" and "4AB" not in str(stored.model_dump())
