@@ -83,6 +83,11 @@ class ReferralDraft:
     risk_flag: str = ""  # casework.crisis.Level of the risks text when it suggests crisis
     risk_concern: str = ""  # casework.crisis.Concern
     safeguarding: str = ""  # casework.models.Safeguarding, or "" when the referrer did not rate it
+    age_band: str = ""  # the optional details of a fuller referral (casework.models.Referral)
+    gp_practice: str = ""
+    admission_date: date | None = None
+    third_party: str = ""
+    services_involved: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +182,11 @@ def create_referral(
         risk_flag=draft.risk_flag,
         risk_concern=draft.risk_concern,
         safeguarding=Safeguarding(draft.safeguarding).value if draft.safeguarding else "",
+        age_band=draft.age_band,
+        gp_practice=draft.gp_practice,
+        admission_date=draft.admission_date,
+        third_party=draft.third_party,
+        services_involved=list(draft.services_involved),
     )
     session.add(referral)
     session.flush()

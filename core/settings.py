@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     followup_retry_base_seconds: int = 60
     followup_retry_max_seconds: int = 3600
     followup_lease_seconds: int = 300
+    # eligibility (Family Action pilot): guidance on the referral summary, never a block
+    eligibility_min_age: int = 18
+    under_age_guidance: str = (
+        "For a child, please refer to the children's social prescribing or early help service, or the school nurse."
+    )
     # outcomes: SWEMWBS alongside ONS4 (needs the deployment's registration with Warwick Medical School)
     swemwbs_enabled: bool = False
     # retention and privacy

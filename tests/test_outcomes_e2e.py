@@ -130,3 +130,33 @@ async def test_equity_and_a_session_of_support_from_the_card(settings: Settings,
         with session_scope(bot.runtime.engine) as session:
             stored = session.exec(select(Referral)).one()
     assert stored.postcode_district == "NR2" and "4AB" not in str(stored.model_dump())
+
+
+async def test_a_fuller_referral_is_still_quick(settings: Settings, fake_bot_api: FakeBotApi) -> None:
+    """Every detail is optional and opened from the summary; the summary comes back in place after each."""
+    async with running_bot(settings, fake_bot_api) as bot:
+        await enrol(bot, NURSE, "ward")
+        await refer_up_to_initials(bot)
+        await bot.say(NURSE, "JS")
+        await bot.say(NURSE, HOSPITAL_REF)
+        await bot.say(NURSE, "skip")
+        reasons = await bot.say(NURSE, "Ward 9")
+        urgency = await bot.click(NURSE, button(await bot.click(NURSE, button(reasons, "Carer")), "Done"))
+        route = await bot.click(NURSE, button(await bot.click(NURSE, button(urgency, "Routine")), "None known"))
+        summary = await bot.click(NURSE, button(await bot.click(NURSE, button(route, "Phone")), "Not known"))
+        ages = await bot.click(NURSE, button(summary, "Age band"))
+        summary = await bot.click(NURSE, button(ages, "Under 18"))
+        assert "adults aged 18 and over" in summary.texts[-1] and "Send referral" in str(
+            FakeBotApi.buttons(summary[-1]))  # guidance, never a block
+        await bot.click(NURSE, button(summary, "GP practice"))
+        assert "isn't a GP practice code" in (await bot.say(NURSE, "Dr Smith")).texts[-1]
+        summary = await bot.say(NURSE, "d82044")
+        involved = await bot.click(NURSE, button(summary, "Services involved"))
+        ticked = await bot.click(NURSE, button(involved, "Drug and alcohol"))
+        summary = await bot.click(NURSE, button(ticked, "Done"))
+        assert "• GP practice: D82044" in summary.texts[-1] and "Drug and alcohol services" in summary.texts[-1]
+        await bot.click(NURSE, button(summary, "Send referral"))
+        assert "Eligibility to check: under 18" in fake_bot_api.last_message(TEAM_CHAT)["text"]
+        with session_scope(bot.runtime.engine) as session:
+            stored = session.exec(select(Referral)).one()
+    assert (stored.gp_practice, stored.age_band, stored.services_involved) == ("D82044", "under_18", ["drug_alcohol"])
