@@ -7,8 +7,8 @@ Both are owed by the change that causes them, so they are outbox rows written in
 from __future__ import annotations
 
 from casework.crisis import risk_flag_note
-from casework.referral_form import UNDER_AGE
 from casework.models import URGENCY_LABELS, Referral
+from casework.referral_form import UNDER_AGE
 from casework.referrals import CaseOutcome, reason_labels
 from casework.safeguarding import RED_MARK, is_red
 from handlers.kit import Turn
