@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     )
     # outcomes: SWEMWBS alongside ONS4 (needs the deployment's registration with Warwick Medical School)
     swemwbs_enabled: bool = False
+    outcome_followup_reminders: bool = False  # optional: remind the worker 3 and 6 months after an engaged case closed
     # retention and privacy
     retention_months: int = 24
     inactive_case_months: int = 12  # an open case with nothing recorded this long: its owner is warned, then...

@@ -153,6 +153,14 @@ def _inactivity_warning(context: FollowUpContext, referral: Referral, policy: Fo
     )
     return _to(case_owner(referral) or team_chat(policy), text)
 
+def _outcome_reminder(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
+    if referral.anonymised or referral.closed_at is None:
+        return Skip("case anonymised or reopened")
+    text = messages.outcome_reminder(referral.reference, context.followup.sequence,
+                                     messages.day_label(referral.closed_at, policy.tz))
+    return _to(case_owner(referral) or team_chat(policy), text)
+
+
 def _team_post(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
     if referral.status != CaseStatus.NEW:
         return Skip("claimed before it was posted")
@@ -173,6 +181,7 @@ _COMPOSERS: dict[FollowUpKind, Callable[[FollowUpContext, Referral, FollowUpPoli
     FollowUpKind.CLIENT_REPLY: _client_reply,
     FollowUpKind.FAILURE_NOTICE: _failure_notice,
     FollowUpKind.INACTIVITY_WARNING: _inactivity_warning,
+    FollowUpKind.OUTCOME_REMINDER: _outcome_reminder,
 
     FollowUpKind.TEAM_POST: _team_post,
     FollowUpKind.REFERRER_NOTICE: _stored_text,

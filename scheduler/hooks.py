@@ -6,7 +6,12 @@ from sqlmodel import Session
 
 from casework.models import Referral, Signposting
 from scheduler.checkins import withdraw_referral_checkins
-from scheduler.planning import cancel_open_followups, plan_referral_followups, plan_signposting_followups
+from scheduler.planning import (
+    cancel_open_followups,
+    plan_outcome_reminders,
+    plan_referral_followups,
+    plan_signposting_followups,
+)
 from scheduler.policy import FollowUpPolicy
 
 
@@ -23,7 +28,9 @@ class FollowUpPlanner:
         plan_signposting_followups(session, signposting, referral, self.policy)
 
     def case_closed(self, session: Session, referral: Referral) -> None:
-        """Cancel what has not been sent, and end the client's check-in opt-in (their chat id is erased)."""
+        """Cancel what has not been sent, end the client's check-in opt-in (their chat id is erased), and plan the
+        3- and 6-month wellbeing reminders to the worker."""
         assert referral.id is not None
         cancel_open_followups(session, referral.id)
         withdraw_referral_checkins(session, referral.id)
+        plan_outcome_reminders(session, referral, self.policy)

@@ -40,6 +40,7 @@ KIND_LABELS: dict[FollowUpKind, str] = {
     FollowUpKind.CLIENT_REPLY: "client reply",
     FollowUpKind.FAILURE_NOTICE: "failure notice",
     FollowUpKind.INACTIVITY_WARNING: "inactivity warning",
+    FollowUpKind.OUTCOME_REMINDER: "wellbeing follow-up reminder",
     FollowUpKind.FAILURE_DIGEST: "failure digest",
     FollowUpKind.TEAM_POST: "team chat post",
     FollowUpKind.REFERRER_NOTICE: "referrer notice",
@@ -149,6 +150,14 @@ def inactivity_warning(reference: str, received_on: str, close_on: str) -> str:
         f"{reference} (received {received_on}) is still open, but nothing has been recorded on it for a long time. "
         f"Please close it, or record what is happening. If nothing is recorded by {close_on}, it will be closed as "
         "inactive and its identifiers anonymised."
+    )
+
+
+def outcome_reminder(reference: str, months: int, closed_on: str) -> str:
+    return (
+        f"{reference} closed {months} months ago (on {closed_on}). If the client is happy to, a short wellbeing "
+        f"check (ONS4) now shows how they are doing: open it with /case {reference} and tap 📊 Wellbeing, "
+        f"'{months} months after closure'. It's optional — skip it if it isn't right for them."
     )
 
 

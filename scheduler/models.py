@@ -26,6 +26,7 @@ class FollowUpKind(StrEnum):
     CLIENT_REPLY = "client_reply"  # a client's check-in answer, passed on to the link worker (about_id)
     FAILURE_NOTICE = "failure_notice"  # to admins (or the link worker): a prompt was not delivered (about_id)
     INACTIVITY_WARNING = "inactivity_warning"  # to the owner (or team): an open case with nothing recorded for long
+    OUTCOME_REMINDER = "outcome_reminder"  # to the case's worker, 3 and 6 months after closure: wellbeing check due
 
     FAILURE_DIGEST = "failure_digest"  # to admins: several prompts interrupted by a crash, in one message (body)
     TEAM_POST = "team_post"  # a new referral, to the link-worker team chat with a Claim button (body)
@@ -44,7 +45,8 @@ BODY_KINDS = IMMEDIATE_KINDS | {FollowUpKind.FAILURE_DIGEST}
 # Kinds that stop mattering once their case closes: cancelled unsent, and skipped if already claimed. Notices that
 # report something already done (a client's answer, a failed delivery, the case's own news) still go out.
 ENDS_WITH_CASE = frozenset(FollowUpKind) - {
-    FollowUpKind.CLIENT_REPLY, FollowUpKind.FAILURE_NOTICE, FollowUpKind.FAILURE_DIGEST, FollowUpKind.REFERRER_NOTICE
+    FollowUpKind.CLIENT_REPLY, FollowUpKind.FAILURE_NOTICE, FollowUpKind.FAILURE_DIGEST, FollowUpKind.REFERRER_NOTICE,
+    FollowUpKind.OUTCOME_REMINDER,  # only ever due after closure
 }
 # Kinds that report on other follow-ups or on casework; their own failures never raise further notices.
 NOTICE_KINDS = frozenset(
