@@ -19,7 +19,7 @@ from core.settings import Settings
 from core.updates import prune_handled_updates
 from directory.models import UnmetSearch
 from scheduler.checkins import stop_client_checkins, withdraw_referral_checkins
-from scheduler.models import ClientCheckin, FollowUp, FollowUpKind, FollowUpStatus, RetentionRun
+from scheduler.models import CLIENT_KINDS, ClientCheckin, FollowUp, FollowUpKind, FollowUpStatus, RetentionRun
 from scheduler.planning import cancel_open_followups, ensure_followups
 from scheduler.policy import FollowUpPolicy
 
@@ -117,7 +117,7 @@ def anonymise(session: Session, referrals: Sequence[Referral], detail: str) -> N
     session.execute(update(ClientCheckin).where(col(ClientCheckin.referral_id).in_(ids)).values(client_chat_id=None))
     session.execute(
         update(FollowUp)
-        .where(col(FollowUp.referral_id).in_(ids), FollowUp.kind == FollowUpKind.CLIENT_CHECK)
+        .where(col(FollowUp.referral_id).in_(ids), col(FollowUp.kind).in_(list(CLIENT_KINDS)))
         .values(recipient_chat_id=None)
     )
     session.execute(delete(CaseCard).where(col(CaseCard.referral_id).in_(ids)))
@@ -188,14 +188,14 @@ def forget_client(session: Session, telegram_user_id: int, searcher: str = "") -
         update(FollowUp)
         .where(
             FollowUp.recipient_chat_id == telegram_user_id,
-            FollowUp.kind == FollowUpKind.CLIENT_CHECK,
+            col(FollowUp.kind).in_(list(CLIENT_KINDS)),
             col(FollowUp.status).in_([FollowUpStatus.PENDING, FollowUpStatus.SENT]),
         )
         .values(status=FollowUpStatus.CANCELLED, recipient_chat_id=None)
     ).rowcount
     erased = session.execute(
         update(FollowUp)
-        .where(FollowUp.recipient_chat_id == telegram_user_id, FollowUp.kind == FollowUpKind.CLIENT_CHECK)
+        .where(FollowUp.recipient_chat_id == telegram_user_id, col(FollowUp.kind).in_(list(CLIENT_KINDS)))
         .values(recipient_chat_id=None)
     ).rowcount
     dialogs = session.execute(delete(DialogState).where(DialogState.user_id == telegram_user_id)).rowcount

@@ -1,5 +1,5 @@
 """outcomes and the data commissioners and GPs need (issue 16): safeguarding RAG, the fuller referral, equity,
-wellbeing answers (outcome_answer), sessions of support (support_contact), the 3/6-month outcome reminder kind
+wellbeing answers (outcome_answer), sessions of support (support_contact), two follow-up kinds
 
 Revision ID: 0016
 Revises: 0007
@@ -19,7 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-NEW_KIND = 'OUTCOME_REMINDER'  # scheduler.models.FollowUpKind.OUTCOME_REMINDER
+NEW_KINDS = ('OUTCOME_REMINDER', 'OUTCOME_CHECK')  # scheduler.models.FollowUpKind
 
 
 def _postgresql() -> bool:
@@ -28,7 +28,8 @@ def _postgresql() -> bool:
 
 def upgrade() -> None:
     if _postgresql():  # SQLite stores enum values as plain strings; PostgreSQL has a native enum type
-        op.execute(f"ALTER TYPE followupkind ADD VALUE IF NOT EXISTS '{NEW_KIND}'")
+        for kind in NEW_KINDS:
+            op.execute(f"ALTER TYPE followupkind ADD VALUE IF NOT EXISTS '{kind}'")
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.add_column(sa.Column('safeguarding', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False,
                                       server_default=''))
@@ -80,8 +81,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # the enum value stays (PostgreSQL cannot drop one; 0007's downgrade recreates the type without it)
-    op.execute(f"DELETE FROM follow_up WHERE about_id IN (SELECT id FROM follow_up WHERE kind = '{NEW_KIND}')")
-    op.execute(f"DELETE FROM follow_up WHERE kind = '{NEW_KIND}'")
+    new_kinds = ', '.join(f"'{kind}'" for kind in NEW_KINDS)
+    op.execute(f"DELETE FROM follow_up WHERE about_id IN (SELECT id FROM follow_up WHERE kind IN ({new_kinds}))")
+    op.execute(f"DELETE FROM follow_up WHERE kind IN ({new_kinds})")
     with op.batch_alter_table('support_contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_support_contact_referral_id'))
     op.drop_table('support_contact')
