@@ -12,6 +12,7 @@ truthfully with that reference instead of "nothing has been changed".
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -221,14 +222,7 @@ def _toggle_button(turn: Turn, dialog: Dialog, value: str) -> None:
         ask(turn, moved, edit=dialog.step != form.REASONS)  # services: back to the summary, in place
         return
     toggle = form.toggle_reason if dialog.step == form.REASONS else form.toggle_service
-    try:
-        data = toggle(dialog.data, value.removeprefix("t:")) if value.startswith("t:") else None
-    except form.NotAChoice:
-        data = None
-    if data is None:
-        turn.say(STALE_BUTTON)
-        return
-    ask(turn, REFER.advance(turn, dialog, dialog.step, data), edit=True)
+    _change_in_place(turn, dialog, value, "t:", toggle)
 
 
 def _confirm_button(turn: Turn, dialog: Dialog, value: str) -> None:
@@ -236,14 +230,21 @@ def _confirm_button(turn: Turn, dialog: Dialog, value: str) -> None:
     if value == "submit":
         _submit(turn, dialog)
         return
+    _change_in_place(turn, dialog, value, "sg:", form.rate_safeguarding)
+
+
+def _change_in_place(turn: Turn, dialog: Dialog, value: str, prefix: str,
+                     change: Callable[[form.FormData, str], form.FormData]) -> None:
+    """A button that changes the form without moving on (`<prefix><choice>`): the same step is shown again in place;
+    a value it doesn't offer (forged, or from another step) changes nothing."""
     try:
-        data = form.rate_safeguarding(dialog.data, value.removeprefix("sg:")) if value.startswith("sg:") else None
+        data = change(dialog.data, value.removeprefix(prefix)) if value.startswith(prefix) else None
     except form.NotAChoice:
         data = None
     if data is None:
         turn.say(STALE_BUTTON)
         return
-    ask(turn, REFER.advance(turn, dialog, form.CONFIRM, data), edit=True)
+    ask(turn, REFER.advance(turn, dialog, dialog.step, data), edit=True)
 
 
 def _submit(turn: Turn, dialog: Dialog) -> None:

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from casework.models import CaseStatus, OutcomeAnswer, Referral, Role
 from casework.outcomes import LINK_WORKER, NotAQuestion, answered, record_answer, recording_problem
-from casework.referrals import claim_case, get_referral
+from casework.referrals import get_referral
 from core.db import session_scope
 from reports.export import write_csv
 from reports.figures import compute_report
@@ -22,20 +22,13 @@ from reports.suppress import SUPPRESSED
 from reports.tables import report_tables
 from reports.text import summary_text
 from tests.factories import LINK_WORKER as WORKER
-from tests.factories import OTHER_LINK_WORKER, make_referral
+from tests.factories import OTHER_LINK_WORKER, make_claimed_referral
 
 LONDON = ZoneInfo("Europe/London")
 
 
-def _claimed(engine):
-    made = make_referral(engine)
-    with session_scope(engine) as session:
-        claim_case(session, get_referral(session, made.reference), WORKER)
-    return made.reference
-
-
 def test_answers_are_one_per_question_skips_are_kept_and_a_retap_replaces(engine) -> None:
-    reference = _claimed(engine)
+    reference = make_claimed_referral(engine)
     with session_scope(engine) as session:
         case = get_referral(session, reference)
         record_answer(session, case, "ons4", "first_contact", 0, 4, LINK_WORKER, WORKER)
@@ -52,7 +45,7 @@ def test_answers_are_one_per_question_skips_are_kept_and_a_retap_replaces(engine
 
 
 def test_only_the_caseworker_records_and_after_closure_only_for_later_time_points(engine) -> None:
-    reference = _claimed(engine)
+    reference = make_claimed_referral(engine)
     with session_scope(engine) as session:
         case = get_referral(session, reference)
         assert recording_problem(case, "first_contact", WORKER, Role.LINK_WORKER) is None

@@ -27,19 +27,23 @@ from tests.test_bot_e2e import (
 pytestmark = pytest.mark.e2e
 
 
+async def refer_to_summary(bot, reason: str):  # type: ignore[no-untyped-def]
+    """The quickest referral up to its summary: no NHS number, one reason, routine, no risks, by phone."""
+    await refer_up_to_initials(bot)
+    await bot.say(NURSE, "JS")
+    await bot.say(NURSE, HOSPITAL_REF)
+    await bot.say(NURSE, "skip")
+    reasons = await bot.say(NURSE, "Ward 9")
+    urgency = await bot.click(NURSE, button(await bot.click(NURSE, button(reasons, reason)), "Done"))
+    route = await bot.click(NURSE, button(await bot.click(NURSE, button(urgency, "Routine")), "None known"))
+    return await bot.click(NURSE, button(await bot.click(NURSE, button(route, "Phone")), "Not known"))
+
+
 async def test_red_rating_status_and_the_closure_line(settings: Settings, fake_bot_api: FakeBotApi) -> None:
     async with running_bot(settings, fake_bot_api) as bot:
         await enrol(bot, NURSE, "ward")
         await enrol(bot, WORKER, "linkworker")
-        await refer_up_to_initials(bot)
-        await bot.say(NURSE, "JS")
-        await bot.say(NURSE, HOSPITAL_REF)
-        await bot.say(NURSE, "skip")
-        reasons = await bot.say(NURSE, "Ward 9")
-        urgency = await bot.click(NURSE, button(await bot.click(NURSE, button(reasons, "Housing")), "Done"))
-        risks = await bot.click(NURSE, button(urgency, "Routine"))
-        route = await bot.click(NURSE, button(risks, "None known"))
-        summary = await bot.click(NURSE, button(await bot.click(NURSE, button(route, "Phone")), "Not known"))
+        summary = await refer_to_summary(bot, "Housing")
         assert "Safeguarding: Not assessed" in summary.texts[-1]
         rated = await bot.click(NURSE, button(summary, "Red"))
         assert "Safeguarding: 🔴 Red" in rated.texts[-1] and "✅ 🔴 Red" in str(FakeBotApi.buttons(rated[-1]))
@@ -136,14 +140,7 @@ async def test_a_fuller_referral_is_still_quick(settings: Settings, fake_bot_api
     """Every detail is optional and opened from the summary; the summary comes back in place after each."""
     async with running_bot(settings, fake_bot_api) as bot:
         await enrol(bot, NURSE, "ward")
-        await refer_up_to_initials(bot)
-        await bot.say(NURSE, "JS")
-        await bot.say(NURSE, HOSPITAL_REF)
-        await bot.say(NURSE, "skip")
-        reasons = await bot.say(NURSE, "Ward 9")
-        urgency = await bot.click(NURSE, button(await bot.click(NURSE, button(reasons, "Carer")), "Done"))
-        route = await bot.click(NURSE, button(await bot.click(NURSE, button(urgency, "Routine")), "None known"))
-        summary = await bot.click(NURSE, button(await bot.click(NURSE, button(route, "Phone")), "Not known"))
+        summary = await refer_to_summary(bot, "Carer")
         ages = await bot.click(NURSE, button(summary, "Age band"))
         summary = await bot.click(NURSE, button(ages, "Under 18"))
         assert "adults aged 18 and over" in summary.texts[-1] and "Send referral" in str(

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from casework.models import ClosureReason, Role, SupportContact, Urgency
-from casework.referrals import claim_case, close_case, get_referral, record_first_contact
+from casework.referrals import close_case, get_referral, record_first_contact
 from casework.support import district, log_contact, record_equity
 from casework.validation import InputProblem
 from core.clock import local_today
@@ -18,7 +18,7 @@ from reports.figures import compute_report
 from reports.period import Period
 from reports.tables import report_tables
 from reports.text import summary_text
-from tests.factories import LINK_WORKER, OTHER_LINK_WORKER, make_referral
+from tests.factories import LINK_WORKER, OTHER_LINK_WORKER, make_claimed_referral
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -32,15 +32,8 @@ def test_only_the_postcode_district_is_kept() -> None:
             district(bad)
 
 
-def _claimed(engine, **fields):
-    made = make_referral(engine, **fields)
-    with session_scope(engine) as session:
-        claim_case(session, get_referral(session, made.reference), LINK_WORKER)
-    return made.reference
-
-
 def test_equity_and_sessions_are_recorded_by_the_caseworker_only(engine) -> None:
-    reference = _claimed(engine)
+    reference = make_claimed_referral(engine)
     with session_scope(engine) as session:
         case = get_referral(session, reference)
         assert not record_equity(session, case, "gender", "woman", OTHER_LINK_WORKER, Role.LINK_WORKER).ok
@@ -61,7 +54,7 @@ def test_equity_and_sessions_are_recorded_by_the_caseworker_only(engine) -> None
 
 
 def test_reports_show_support_and_reach_with_small_groups_suppressed(engine) -> None:
-    references = [_claimed(engine, urgency=Urgency.URGENT if n < 2 else Urgency.ROUTINE,
+    references = [make_claimed_referral(engine, urgency=Urgency.URGENT if n < 2 else Urgency.ROUTINE,
                            hospital_ref="NNUH999" if n == 0 else f"NNUH10{n}") for n in range(6)]
     with session_scope(engine) as session:
         for number, reference in enumerate(references):
@@ -72,7 +65,7 @@ def test_reports_show_support_and_reach_with_small_groups_suppressed(engine) -> 
         close_case(session, get_referral(session, references[1]), ClosureReason.NOT_APPROPRIATE, LINK_WORKER,
                    Role.LINK_WORKER)
         close_case(session, get_referral(session, references[0]), ClosureReason.ENGAGED, LINK_WORKER, Role.LINK_WORKER)
-    _claimed(engine, hospital_ref="NNUH999")  # the first client, referred again after their case closed
+    make_claimed_referral(engine, hospital_ref="NNUH999")  # the first client, referred again after their case closed
     today = local_today(LONDON)
     with session_scope(engine) as session:
         data = compute_report(session, Period(today, today), LONDON, today=today)
