@@ -348,3 +348,17 @@ class SupportContact(SQLModel, table=True):
     minutes: int
     mode: str = Field(max_length=8)  # SupportMode
     recorded_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class SupportPlan(SQLModel, table=True):
+    """A short support plan: what matters to the client, up to three goals, a review date. The words are the
+    client's, so they are Fernet-encrypted and shown only to whoever may see the case's identifiers."""
+
+    __tablename__ = "support_plan"
+
+    referral_id: int = Field(foreign_key="referral.id", primary_key=True)
+    what_matters_enc: str = ""  # Fernet token
+    goals_enc: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # Fernet tokens
+    review_date: date | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int = Field(sa_column=Column(BigInteger, nullable=False))

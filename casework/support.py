@@ -4,6 +4,8 @@ to say"), and each session of support (minutes and mode). One tap each, except t
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session
 
@@ -17,12 +19,17 @@ from casework.models import (
     Role,
     SupportContact,
     SupportMode,
+    SupportPlan,
 )
 from casework.referrals import CaseOutcome, change_problem
 from casework.validation import InputProblem
+from core.clock import utcnow
+from core.crypto import FieldCipher
 from core.identifiers import postcode_districts_only
 
 CONTACT_MINUTES = (10, 15, 20, 30, 45, 60, 90, 120)
+MAX_GOALS = 3
+REVIEW_WEEKS = (4, 8, 12)
 EQUITY_FIELDS: dict[str, dict[str, str]] = {"gender": GENDERS, "ethnicity": ETHNIC_GROUPS}
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 
@@ -80,3 +87,48 @@ def equity_line(referral: Referral) -> str:
     district_shown = "Prefer not to say" if referral.postcode_district == PREFER_NOT else referral.postcode_district
     return (f"Gender: {shown(referral.gender, GENDERS)} · Ethnicity: {shown(referral.ethnicity, ETHNIC_GROUPS)} · "
             f"District: {district_shown or 'not recorded'}")
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """A support plan as the worker who has the case sees it (decrypted)."""
+
+    what_matters: str
+    goals: list[str]
+    review_date: date | None
+
+
+def save_plan(session: Session, referral: Referral, what_matters: str, goals: list[str], review_date: date | None,
+              actor: int, actor_role: Role | None, cipher: FieldCipher) -> CaseOutcome:
+    """Write (or replace) the case's support plan; the words are encrypted, the audit trail holds none of them."""
+    problem = change_problem(referral, actor, actor_role)
+    if problem:
+        return CaseOutcome(False, problem, referral)
+    if len(goals) > MAX_GOALS:
+        raise ValueError(goals)
+    assert referral.id is not None
+    plan = session.get(SupportPlan, referral.id) or SupportPlan(referral_id=referral.id, updated_by=actor)
+    plan.what_matters_enc = cipher.encrypt(what_matters)
+    plan.goals_enc = [cipher.encrypt(goal) for goal in goals]
+    plan.review_date, plan.updated_at, plan.updated_by = review_date, utcnow(), actor
+    session.add(plan)
+    session.add(CaseEvent(referral_id=referral.id, actor_user_id=actor, kind="support_plan",
+                          detail=f"{len(goals)} goals"))
+    return CaseOutcome(True, f"Support plan saved for {referral.reference}.", referral)
+
+
+def plan_of(session: Session, referral_id: int, cipher: FieldCipher) -> PlanView | None:
+    plan = session.get(SupportPlan, referral_id)
+    if plan is None:
+        return None
+    return PlanView(cipher.decrypt(plan.what_matters_enc), [cipher.decrypt(goal) for goal in plan.goals_enc],
+                    plan.review_date)
+
+
+def plan_lines(plan: PlanView | None) -> list[str]:
+    """The plan on the case card."""
+    if plan is None:
+        return []
+    goals = [f"   {number}. {goal}" for number, goal in enumerate(plan.goals, start=1)]
+    review = f"{plan.review_date:%d/%m/%Y}" if plan.review_date else "none set"
+    return ["Support plan — what matters: " + (plan.what_matters or "not recorded"), *goals, f"   Review: {review}"]

@@ -16,12 +16,13 @@ from handlers import (
     router,
     signposting,
     staff,
+    support,
 )
 
 # Order matters where handlers could match the same update: errors last (it catches what nothing else took).
 # Flood protection and redelivered updates are handled in every handler's transaction (handlers/kit.py).
-HANDLER_MODULES = (basic, client, staff, referral, inbox, signposting, followup, report, privacy, router,
-                   errors)
+HANDLER_MODULES = (basic, client, staff, referral, inbox, signposting, support, followup, report, privacy,
+                   router, errors)
 
 
 def register_all(application: Application) -> None:

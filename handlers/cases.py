@@ -29,7 +29,7 @@ from casework.models import (
     Safeguarding,
 )
 from casework.referrals import BREAK_GLASS_REASONS, CaseView, get_referral, open_case, reason_labels
-from casework.support import equity_line
+from casework.support import equity_line, plan_lines, plan_of
 from core.clock import local_time
 from handlers.kit import Buttons, Turn
 
@@ -65,7 +65,8 @@ def case_buttons(referral: Referral, view: CaseView, role: Role | None, viewer: 
         rows[0].append(("✅ First contact made", f"c:first:{ref}"))
     rows.append([("➡ Signpost to a service", f"c:sp:{ref}"), ("📲 Client check-in code", f"c:code:{ref}")])
     rows.append([("🛡 Safeguarding", f"c:rag:{ref}"), *wellbeing])
-    rows.append([("🕑 Log support", f"c:sc:{ref}"), ("👥 Equity details", f"c:eq:{ref}")])
+    rows.append([("🕑 Log support", f"c:sc:{ref}"), ("📝 Support plan", f"c:plan:{ref}"),
+                 ("👥 Equity", f"c:eq:{ref}")])
     rows.append([("Close case", f"c:close:{ref}")])
     return [*rows, *glass]
 
@@ -117,8 +118,10 @@ def show_case(turn: Turn, reference: str, *, in_place: bool = False, note: str =
         turn.say(NOT_FOUND)
         return
     view = open_case(turn.session, referral, turn.user_id, turn.role, turn.runtime.cipher, break_glass)
-    if view.identifiers_shown:  # equity details are special-category data: need to know, like the identifiers
-        view = replace(view, equity=equity_line(referral))
+    if view.identifiers_shown:  # equity and the plan are special-category / the client's words: need to know
+        assert referral.id is not None
+        plan = plan_lines(plan_of(turn.session, referral.id, turn.runtime.cipher))
+        view = replace(view, equity="\n".join([equity_line(referral), *plan]))
     if break_glass is not None:
         log.warning("break-glass view of %s by user %s", referral.reference, turn.user_id)
     names = {sid: record.name if (record := turn.index.get(sid)) else sid for sid, _ in view.signposted_services}

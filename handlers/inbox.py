@@ -23,7 +23,7 @@ from handlers.followup import send_checkin_code
 from handlers.kit import STALE_BUTTON, Turn, callback_parts, on_update, staff_only
 from handlers.outcomes import wellbeing_button
 from handlers.signposting import start_signposting
-from handlers.support import contact_button, equity_button
+from handlers.support import contact_button, equity_button, start_plan
 from handlers.team import tell_referrer
 
 
@@ -84,6 +84,8 @@ def on_case_button(turn: Turn) -> None:
         equity_button(turn, reference, parts[2:])
     elif action == "sc":
         contact_button(turn, reference, parts[2:])
+    elif action == "plan":
+        start_plan(turn, reference)
     elif action == "wb":
         wellbeing_button(turn, reference, parts[2:])
     elif action == "rag":

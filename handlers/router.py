@@ -21,9 +21,11 @@ TEXT_STEPS: dict[str, tuple[Conversation, TextStep]] = {
         (referral.REFER, referral.on_typed),
         (signposting.SIGNPOST, signposting.on_typed),
         (support.DISTRICT, support.on_district_typed),
+        (support.PLAN, support.on_plan_typed),
     )
 }
-STAFF_CONVERSATIONS = (signposting.SIGNPOST, support.DISTRICT)  # what /cancel ends, besides a referral in progress
+# What /cancel ends, besides a referral in progress.
+STAFF_CONVERSATIONS = (signposting.SIGNPOST, support.DISTRICT, support.PLAN)
 # What "I'm safe, carry on" does after a crisis check on typed text (handlers/safety.py).
 CARRY_ON: dict[str, safety.CarryOn] = {"search": partial(client.search_and_show, checked=True)}
 

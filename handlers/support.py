@@ -1,16 +1,22 @@
-"""On the case card: equity details at first contact (`c:eq:<ref>[:<field>:<value>]`, the postcode district typed)
-and a session of support (`c:sc:<ref>[:<mode>[:<minutes>]]`). Thin: parse, call `casework.support`, reply."""
+"""On the case card: equity details at first contact (`c:eq:<ref>[:<field>:<value>]`, the postcode district typed),
+a session of support (`c:sc:<ref>[:<mode>[:<minutes>]]`) and the support plan (`c:plan:<ref>`, then a short
+conversation: what matters, up to three goals, a review date). Thin: parse, call `casework.support`, reply."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from telegram.ext import Application, CallbackQueryHandler
+
+from casework.crisis import staff_search_note
 from casework.models import ETHNIC_GROUPS, GENDERS, PREFER_NOT, PREFER_NOT_LABEL, SUPPORT_MODE_LABELS
 from casework.referrals import change_problem
-from casework.support import CONTACT_MINUTES, district, log_contact, record_equity
-from casework.validation import InputProblem
+from casework.support import CONTACT_MINUTES, MAX_GOALS, REVIEW_WEEKS, district, log_contact, record_equity, save_plan
+from casework.validation import InputProblem, clean_text
 from core.dialogs import Dialog
 from core.identifiers import identifier_in
-from handlers.cases import checked_case, show_case
-from handlers.kit import STALE_BUTTON, Conversation, Turn, chunk, small_number
+from handlers.cases import PRIVATE_ONLY, checked_case, show_case
+from handlers.kit import STALE_BUTTON, Conversation, Turn, chunk, on_update, small_number, staff_only
 
 TYPE_DISTRICT = "type"
 _SHORT = {"gender": "g", "ethnicity": "e", "postcode_district": "d"}
@@ -106,3 +112,94 @@ def contact_button(turn: Turn, reference: str, parts: list[str]) -> None:
         return
     turn.toast(outcome.message)
     show_case(turn, reference, in_place=True, note=outcome.message)
+
+
+MATTERS, GOAL, REVIEW = "matters", "goal", "review"
+MAX_PLAN_TEXT = 300
+NO_MORE_GOALS, NO_REVIEW = "done", "none"
+
+
+def _ask_plan_again(turn: Turn, dialog: Dialog) -> None:
+    _ask_plan_step(turn, dialog)
+
+
+PLAN = Conversation("plan", "g", resume=_ask_plan_again)
+
+
+def start_plan(turn: Turn, reference: str) -> None:
+    """Begin (or redo) the case's support plan; the client's words are encrypted as soon as they are typed."""
+    if not turn.is_private:
+        turn.say(PRIVATE_ONLY)
+        return
+    case = checked_case(turn, reference, change_problem)
+    if case is None:
+        return
+    _ask_plan_step(turn, PLAN.start(turn, MATTERS, {"ref": case.reference, "goals": []}))
+
+
+def _ask_plan_step(turn: Turn, dialog: Dialog) -> None:
+    ref, v, goals = dialog.data["ref"], dialog.version, dialog.data.get("goals", [])
+    if dialog.step == MATTERS:
+        turn.say(f"Support plan for {ref}. What matters to the client? Type it in their words (a sentence or two). "
+                 "Send /cancel to stop.")
+    elif dialog.step == GOAL:
+        turn.say(f"Goal {len(goals) + 1} of up to {MAX_GOALS}: type it, or tap No more goals.",
+                 [[("No more goals", f"g:{v}:{NO_MORE_GOALS}")]])
+    else:
+        rows = [[(f"In {weeks} weeks", f"g:{v}:{weeks}") for weeks in REVIEW_WEEKS],
+                [("No review date", f"g:{v}:{NO_REVIEW}")]]
+        turn.say("When should the plan be reviewed?", rows)
+
+
+def on_plan_typed(turn: Turn, dialog: Dialog) -> bool:
+    """What matters, or a goal: checked, screened for crisis (staff text), stored encrypted in the dialog."""
+    if dialog.step == REVIEW:
+        turn.say("Please tap one of the buttons for the review date.")
+        _ask_plan_step(turn, dialog)
+        return True
+    try:
+        text = clean_text(turn.text, MAX_PLAN_TEXT, "That")
+    except InputProblem as problem:
+        turn.say(str(problem))
+        return True
+    if note := staff_search_note(text, then="The plan has been noted."):
+        turn.say(note)
+    cipher = turn.runtime.cipher
+    if dialog.step == MATTERS:
+        moved = PLAN.advance(turn, dialog, GOAL, {**dialog.data, "matters": cipher.encrypt(text)})
+    else:
+        goals = [*dialog.data.get("goals", []), cipher.encrypt(text)]
+        moved = PLAN.advance(turn, dialog, GOAL if len(goals) < MAX_GOALS else REVIEW, {**dialog.data, "goals": goals})
+    _ask_plan_step(turn, moved)
+    return True
+
+
+@on_update(staff_only("casework"))
+def on_plan_button(turn: Turn) -> None:
+    """`g:<version>:done` (no more goals) or `g:<version>:<weeks>|none` (the review date, then save)."""
+    tapped = PLAN.tapped(turn)
+    if tapped is None:
+        return
+    dialog, parts = tapped
+    value = parts[0]
+    if dialog.step == GOAL and value == NO_MORE_GOALS:
+        _ask_plan_step(turn, PLAN.advance(turn, dialog, REVIEW, dialog.data))
+        return
+    weeks = small_number(value, 2)
+    if dialog.step != REVIEW or (value != NO_REVIEW and weeks not in REVIEW_WEEKS):
+        turn.say(STALE_BUTTON)
+        return
+    case = checked_case(turn, dialog.data["ref"], change_problem)
+    PLAN.end(turn)
+    if case is None:
+        return
+    cipher = turn.runtime.cipher
+    review = turn.today() + timedelta(weeks=weeks) if weeks else None
+    outcome = save_plan(turn.session, case, cipher.decrypt(dialog.data.get("matters", "")),
+                        [cipher.decrypt(goal) for goal in dialog.data.get("goals", [])], review, turn.user_id,
+                        turn.role, cipher)
+    show_case(turn, case.reference, note=outcome.message)
+
+
+def register(application: Application) -> None:
+    application.add_handler(CallbackQueryHandler(on_plan_button, pattern=r"^g:"))

@@ -170,6 +170,8 @@ class SupportFigures:
     first_contact_by_urgency: list[tuple[str, Durations]] = field(default_factory=list)
     not_appropriate_by_reason: list[Count] = field(default_factory=list)
     bounced: int = 0  # referred again after an earlier case of the same hospital number had closed
+    plans: int = 0  # cases with a support plan
+    plan_goals: int = 0  # goals set in those plans
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from casework.models import (
     ReferralReason,
     Safeguarding,
     SupportContact,
+    SupportPlan,
 )
 from casework.outcomes import FOLLOW_UP_MONTHS, MEASURES, TIMEPOINTS
 from casework.safeguarding import EVENT as RATING_EVENT
@@ -148,6 +149,8 @@ def support_figures(session: Session, referrals: list) -> SupportFigures:
     for referral_id, minutes, _ in contacts:
         per_case_minutes[referral_id] += minutes
     modes = Counter(mode for _, _, mode in contacts)
+    plans = (session.exec(select(SupportPlan.goals_enc).where(col(SupportPlan.referral_id).in_(ids))).all()
+             if ids else [])
     by_urgency = [
         (label, durations([elapsed_hours(row.created_at, row.first_contact_at)
                            for row in referrals if row.urgency == urgency and row.first_contact_at]))
@@ -165,6 +168,8 @@ def support_figures(session: Session, referrals: list) -> SupportFigures:
             REASON_LABELS.get(ReferralReason(reason), reason) for row in referrals
             if row.closure_reason == ClosureReason.NOT_APPROPRIATE for reason in dict.fromkeys(row.reasons)),
         bounced=_bounced(session, referrals),
+        plans=len(plans),
+        plan_goals=sum(len(goals) for goals in plans),
     )
 
 

@@ -207,6 +207,8 @@ def _support(data: ReportData, shareable: bool) -> list[Table]:
         ("Minutes per case (median)", shown_statistic(support.median_minutes, support.cases_with_sessions,
                                                       shareable)),
         *((f"Sessions by {count.label.lower()}", shown_count(count.n, shareable)) for count in support.by_mode),
+        ("Cases with a support plan", shown_count(support.plans, shareable)),
+        ("Goals set in support plans", shown_count(support.plan_goals, shareable)),
         ("Referrals closed as not appropriate / referred back", shown_count(_closed_not_appropriate(data),
                                                                            shareable)),
         ("Clients referred again after an earlier case closed (bounced)", shown_count(support.bounced, shareable)),

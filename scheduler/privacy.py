@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, col, delete, select
 
-from casework.models import CaseCard, CaseEvent, CaseStatus, ClosureReason, Referral, Signposting
+from casework.models import CaseCard, CaseEvent, CaseStatus, ClosureReason, Referral, Signposting, SupportPlan
 from core.clock import utcnow
 from core.dialogs import DialogState
 from core.rate_limits import prune_idle_limits
@@ -121,6 +121,7 @@ def anonymise(session: Session, referrals: Sequence[Referral], detail: str) -> N
         .values(recipient_chat_id=None)
     )
     session.execute(delete(CaseCard).where(col(CaseCard.referral_id).in_(ids)))
+    session.execute(delete(SupportPlan).where(col(SupportPlan.referral_id).in_(ids)))  # the client's own words
 
 
 def _inactive_cases(session: Session, now: datetime, rules: RetentionRules, policy: FollowUpPolicy) -> tuple[int, int]:

@@ -119,7 +119,7 @@ async def test_equity_and_a_session_of_support_from_the_card(settings: Settings,
         long = await bot.click(WORKER, button(how, "Visit"))
         logged = await bot.click(WORKER, button(long, "45 min"))
         assert f"Support logged for {reference}: 45 minutes (visit)." in logged.texts[-1]
-        gender = await bot.click(WORKER, button(logged, "Equity details"))
+        gender = await bot.click(WORKER, button(logged, "Equity"))
         assert "Gender" in gender.texts[-1] and "Prefer not to say" in str(FakeBotApi.buttons(gender[-1]))
         ethnicity = await bot.click(WORKER, button(gender, "Woman"))
         assert "Ethnic group" in ethnicity.texts[-1]
@@ -131,6 +131,17 @@ async def test_equity_and_a_session_of_support_from_the_card(settings: Settings,
         assert "Gender: Woman · Ethnicity: Prefer not to say · District: NR2" in card.texts[-1]
         assert "removed your message" in card.texts[-1]
         assert not any("4AB" in (m.get("text") or "") for m in fake_bot_api.messages(WORKER))  # deleted from chat
+        matters = await bot.click(WORKER, button(card, "Support plan"))
+        assert "What matters to the client" in matters.texts[-1]
+        goal = await bot.say(WORKER, "Getting back to the allotment")
+        assert "Goal 1 of up to 3" in goal.texts[-1]
+        noted = await bot.say(WORKER, "He said he wants to kill himself tonight")
+        assert "danger now" in noted.texts[0] and "Goal 2 of up to 3" in noted.texts[-1]  # noted, never blocked
+        review = await bot.click(WORKER, button(noted, "No more goals"))
+        saved = await bot.click(WORKER, button(review, "In 8 weeks"))
+        assert "Support plan saved" in saved.texts[-1]
+        assert "what matters: Getting back to the allotment" in saved.texts[-1]
+        assert "   1. He said" in saved.texts[-1] and "Review: " in saved.texts[-1]
         with session_scope(bot.runtime.engine) as session:
             stored = session.exec(select(Referral)).one()
     assert stored.postcode_district == "NR2" and "4AB" not in str(stored.model_dump())

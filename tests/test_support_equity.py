@@ -3,14 +3,15 @@ suppressed below 5 in every export; sessions, time, first contact by urgency, no
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
-from casework.models import ClosureReason, Role, SupportContact, Urgency
+from casework.models import ClosureReason, Role, SupportContact, SupportPlan, Urgency
 from casework.referrals import close_case, get_referral, record_first_contact
-from casework.support import district, log_contact, record_equity
+from casework.support import district, log_contact, plan_lines, plan_of, record_equity, save_plan
 from casework.validation import InputProblem
 from core.clock import local_today
 from core.db import session_scope
@@ -18,7 +19,8 @@ from reports.figures import compute_report
 from reports.period import Period
 from reports.tables import report_tables
 from reports.text import summary_text
-from tests.factories import LINK_WORKER, OTHER_LINK_WORKER, make_claimed_referral
+from scheduler.privacy import anonymise
+from tests.factories import LINK_WORKER, OTHER_LINK_WORKER, cipher, make_claimed_referral
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -83,3 +85,27 @@ def test_reports_show_support_and_reach_with_small_groups_suppressed(engine) -> 
     text = summary_text(data)
     assert "Support: 6 sessions logged for 6 cases, 6.0 hours; bounced (referred again after closing): 1" in text
     assert "Gender: Woman 5 · Man <5 · Not recorded <5" in text
+
+
+def test_a_support_plan_is_encrypted_shown_to_the_caseworker_only_and_erased_on_anonymisation(engine) -> None:
+    reference = make_claimed_referral(engine)
+    review = date(2027, 1, 5)
+    with session_scope(engine) as session:
+        case = get_referral(session, reference)
+        assert not save_plan(session, case, "x", [], None, OTHER_LINK_WORKER, Role.LINK_WORKER, cipher()).ok
+        with pytest.raises(ValueError):
+            save_plan(session, case, "x", ["a", "b", "c", "d"], None, LINK_WORKER, Role.LINK_WORKER, cipher())
+        assert save_plan(session, case, "Getting back to the allotment", ["Walk to the shop", "Call my sister"],
+                         review, LINK_WORKER, Role.LINK_WORKER, cipher()).ok
+    with session_scope(engine) as session:
+        stored = session.get(SupportPlan, get_referral(session, reference).id)
+        assert "allotment" not in stored.what_matters_enc and "sister" not in str(stored.goals_enc)
+        lines = plan_lines(plan_of(session, stored.referral_id, cipher()))
+        assert lines == ["Support plan — what matters: Getting back to the allotment", "   1. Walk to the shop",
+                         "   2. Call my sister", "   Review: 05/01/2027"]
+        today = local_today(LONDON)
+        data = compute_report(session, Period(today, today), LONDON, today=today)
+        assert (data.support.plans, data.support.plan_goals) == (1, 2)  # counted, never the words
+        anonymise(session, [get_referral(session, reference)], "test")
+    with session_scope(engine) as session:
+        assert session.exec(select(SupportPlan)).all() == []

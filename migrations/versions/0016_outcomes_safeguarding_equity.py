@@ -48,6 +48,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('postcode_district', sqlmodel.sql.sqltypes.AutoString(length=10),
                                       nullable=False, server_default=''))
     op.create_table(
+        'support_plan',
+        sa.Column('referral_id', sa.Integer(), nullable=False),
+        sa.Column('what_matters_enc', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column('goals_enc', sa.JSON(), nullable=False),
+        sa.Column('review_date', sa.Date(), nullable=True),
+        sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column('updated_by', sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(['referral_id'], ['referral.id']),
+        sa.PrimaryKeyConstraint('referral_id'),
+    )
+    op.create_table(
         'support_contact',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('referral_id', sa.Integer(), nullable=False),
@@ -87,6 +98,7 @@ def downgrade() -> None:
     with op.batch_alter_table('support_contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_support_contact_referral_id'))
     op.drop_table('support_contact')
+    op.drop_table('support_plan')
     with op.batch_alter_table('outcome_answer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outcome_answer_referral_id'))
     op.drop_table('outcome_answer')
