@@ -48,6 +48,7 @@ PUBLIC_COMMANDS = (
 )
 STAFF_COMMANDS = (
     ("refer", "Refer a patient for social prescribing"),
+    ("status", "Where a referral you made is now: /status <reference>"),
     ("inbox", "Referrals waiting for a link worker"),
     ("case", "Open a case: /case <reference>"),
     ("invite", "Create a one-time staff invite code (admins)"),

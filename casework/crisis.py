@@ -693,15 +693,15 @@ def safety_question(found: Assessment) -> str:
     return f"{question}\n\n{CONTACTS}{extra}\n\n{NOT_WATCHED}"
 
 
-def staff_search_note(text: str) -> str:
-    """For a link worker's search inside a case: never blocks the search; a reminder when the words suggest
-    danger now. 'suicide prevention' or 'self-harm support' finds services without a note."""
+def staff_search_note(text: str, then: str = "Services for your search are below.") -> str:
+    """For a link worker's search (or other words they type) inside a case: never blocks; a reminder when the words
+    suggest danger now. 'suicide prevention' or 'self-harm support' finds services without a note."""
     found = assess(text)
     if found.level is not Level.CLEAR:
         return ""
     return (
         "If your client may be in danger now: call 999, or NHS 111 and choose the mental health option, and follow "
-        "your safeguarding procedure. Services for your search are below."
+        f"your safeguarding procedure. {then}"
     )
 
 

@@ -134,6 +134,64 @@ ENGAGEMENT_LABELS: dict[Engagement, str] = {  # what staff and reports call each
 }
 
 
+class Safeguarding(StrEnum):
+    """The safeguarding RAG rating of a case ('' on a referral: not assessed)."""
+
+    GREEN = "green"
+    AMBER = "amber"  # monitor closely
+    RED = "red"  # social services involved / significant concern
+
+
+SAFEGUARDING_LABELS: dict[Safeguarding, str] = {
+    Safeguarding.GREEN: "🟢 Green",
+    Safeguarding.AMBER: "🟠 Amber — monitor closely",
+    Safeguarding.RED: "🔴 Red — social services involved / significant concern",
+}
+NOT_ASSESSED = "Not assessed"
+
+
+AGE_BANDS = ("18-24", "25-34", "35-49", "50-64", "65-74", "75-84", "85+")
+THIRD_PARTY: dict[str, str] = {
+    "parent": "Referring for a child: parent/guardian consented",
+    "best_interest": "Adult lacking capacity: best-interest decision",
+    "attorney": "Adult lacking capacity: attorney/deputy consented",
+}
+SERVICES_INVOLVED: dict[str, str] = {
+    "cmht": "CMHT / CAMHS",
+    "care_coordinator": "CPN / social worker / care coordinator",
+    "drug_alcohol": "Drug and alcohol services",
+}
+
+
+PREFER_NOT = "prefer_not"
+PREFER_NOT_LABEL = "Prefer not to say"
+GENDERS: dict[str, str] = {
+    "woman": "Woman", "man": "Man", "non_binary": "Non-binary", "other": "In another way",
+    PREFER_NOT: PREFER_NOT_LABEL,
+}
+# The five high-level ethnic groups of the 2021 Census of England and Wales (ONS).
+ETHNIC_GROUPS: dict[str, str] = {
+    "asian": "Asian, Asian British or Asian Welsh",
+    "black": "Black, Black British, Black Welsh, Caribbean or African",
+    "mixed": "Mixed or Multiple ethnic groups",
+    "white": "White",
+    "other": "Other ethnic group",
+    PREFER_NOT: PREFER_NOT_LABEL,
+}
+
+
+class SupportMode(StrEnum):
+    PHONE = "phone"
+    VISIT = "visit"  # home or community visit
+    WARD = "ward"
+    VIDEO = "video"
+
+
+SUPPORT_MODE_LABELS: dict[SupportMode, str] = {
+    SupportMode.PHONE: "Phone", SupportMode.VISIT: "Visit", SupportMode.WARD: "Ward", SupportMode.VIDEO: "Video",
+}
+
+
 class StaffUser(SQLModel, table=True):
     """A member of staff known to the bot. Clients are never stored here."""
 
@@ -203,6 +261,17 @@ class Referral(SQLModel, table=True):
     risk_concern: str = Field(default="", max_length=32)  # casework.crisis.Concern (no patient text)
     contact_route: ContactRoute = Field(default=ContactRoute.WARD_VISIT, max_length=16)
     expected_discharge: date | None = None
+    safeguarding: str = Field(default="", max_length=8)  # Safeguarding, or "" (not assessed); changes are case events
+    # the fuller referral (issue 16): every one optional, "" / None when not given
+    age_band: str = Field(default="", max_length=8)  # AGE_BANDS, never a date of birth
+    gp_practice: str = Field(default="", max_length=8)  # the GP practice's ODS code, format-checked (e.g. D82044)
+    admission_date: date | None = None
+    third_party: str = Field(default="", max_length=16)  # THIRD_PARTY: who consented when not the patient
+    services_involved: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # equity, recorded by the link worker at first contact ("" not asked; PREFER_NOT when declined)
+    gender: str = Field(default="", max_length=16)  # GENDERS
+    ethnicity: str = Field(default="", max_length=16)  # ETHNIC_GROUPS (ONS 2021 high-level groups)
+    postcode_district: str = Field(default="", max_length=10)  # the outward code only (e.g. NR2), or PREFER_NOT
     status: CaseStatus = Field(default=CaseStatus.NEW, max_length=16, index=True)
     claimed_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True, index=True))
     claimed_at: datetime | None = None
@@ -328,3 +397,47 @@ class ProviderUpdate(SQLModel, table=True):
     status: ProviderStatus = Field(max_length=16)
     waiting_weeks: int | None = None
     cant_help_reason: CantHelpReason | None = Field(default=None, max_length=16)
+
+class OutcomeAnswer(SQLModel, table=True):
+    """One answer to one item of a wellbeing measure (ONS4, SWEMWBS) at one time point of a case; `score` None:
+    skipped. Asked by the bot (source 'client') or recorded by the link worker from a call ('link_worker')."""
+
+    __tablename__ = "outcome_answer"
+    __table_args__ = (UniqueConstraint("referral_id", "measure", "timepoint", "item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    measure: str = Field(max_length=16)  # casework.outcomes.MEASURES key
+    timepoint: str = Field(max_length=16)  # casework.outcomes.TIMEPOINTS key
+    item: str = Field(max_length=32)
+    score: int | None = None
+    source: str = Field(max_length=16)
+    recorded_by: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class SupportContact(SQLModel, table=True):
+    """One session of support given to a client: how long and how (no notes: they stay out of the bot)."""
+
+    __tablename__ = "support_contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    minutes: int
+    mode: str = Field(max_length=8)  # SupportMode
+    recorded_by: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class SupportPlan(SQLModel, table=True):
+    """A short support plan: what matters to the client, up to three goals, a review date. The words are the
+    client's, so they are Fernet-encrypted and shown only to whoever may see the case's identifiers."""
+
+    __tablename__ = "support_plan"
+
+    referral_id: int = Field(foreign_key="referral.id", primary_key=True)
+    what_matters_enc: str = ""  # Fernet token
+    goals_enc: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # Fernet tokens
+    review_date: date | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int = Field(sa_column=Column(BigInteger, nullable=False))

@@ -16,20 +16,26 @@ from sqlmodel import Session, select
 from casework import validation
 from casework.crisis import assess_risks, risk_flag_note
 from casework.models import (
+    AGE_BANDS,
     ROUTE_LABELS,
+    SERVICES_INVOLVED,
+    THIRD_PARTY,
     URGENCY_LABELS,
     ContactRoute,
     Referral,
     ReferralReason,
+    Safeguarding,
     StaffUser,
     Urgency,
 )
 from casework.referrals import FollowUpHooks, ReferralDraft, create_referral, reason_labels
+from casework.safeguarding import label as safeguarding_label
 from core.crypto import FieldCipher
 
 FormData = dict[str, Any]
 YES_NO = (("Yes", "yes"), ("No", "no"))
 REASONS, CONFIRM, CONSENT, WARD, RISKS = "reasons", "confirm", "consent", "ward", "risks"
+SAFEGUARDING = "safeguarding"  # optional, tapped on the summary
 REMEMBERED_WARD_CHARS = 40  # a button label and its callback data must stay short
 
 
@@ -106,7 +112,26 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(CONFIRM, ""),
 )
-STEP_BY_KEY = {step.key: step for step in STEPS}
+SKIP = (("Skip", "skip"),)
+SERVICES = "services_involved"
+UNDER_AGE = "under_18"
+NONE = "none"  # the button value of "Not known" / "No" on an optional detail (stored as "")
+# Optional details, each opened by a button on the summary and answered back to it (none is asked unless tapped).
+OPTIONAL_STEPS: tuple[Step, ...] = (
+    Step("age_band", "Age band (no date of birth needed):",
+         (("Under 18", UNDER_AGE), *((band, band) for band in AGE_BANDS), ("Not known", NONE))),
+    Step("gp_practice", "GP practice code (ODS, e.g. D82044) — type it or tap Skip:", SKIP,
+         parse=lambda text, _: "" if text.strip().lower() == "skip" else validation.gp_practice_code(text)),
+    Step("admission_date", "Date of admission? Type it (for example 28/11) or tap a button:",
+         (("Today", "today"), ("Yesterday", "yesterday"), ("Not known", "not known")),
+         parse=lambda text, today: _iso(validation.admission_date(text, today))),
+    Step("third_party", "Is someone else consenting for the patient?",
+         (("No — the patient themself", NONE), *((label, key) for key, label in THIRD_PARTY.items()))),
+    Step(SERVICES, "Services already involved — tap all that apply, then Done:"),
+)
+OPTIONAL_LABELS = {"age_band": "Age band", "gp_practice": "GP practice", "admission_date": "Admission date",
+                   "third_party": "Third-party consent", SERVICES: "Services involved"}
+STEP_BY_KEY = {step.key: step for step in (*STEPS, *OPTIONAL_STEPS)}
 FIRST_STEP = STEPS[0].key
 _ORDER = [step.key for step in STEPS]
 
@@ -116,7 +141,47 @@ def _iso(value: date | None) -> str | None:
 
 
 def next_step(key: str) -> str:
-    return _ORDER[_ORDER.index(key) + 1]
+    """The question after `key`; an optional detail goes back to the summary."""
+    return _ORDER[_ORDER.index(key) + 1] if key in _ORDER else CONFIRM
+
+
+def is_optional(key: str) -> bool:
+    return key in OPTIONAL_LABELS
+
+
+def toggle_service(data: FormData, service: str) -> FormData:
+    """Tick or untick a service already involved."""
+    if service not in SERVICES_INVOLVED:
+        raise NotAChoice(service)
+    chosen = list(data.get(SERVICES, []))
+    chosen = [s for s in chosen if s != service] if service in chosen else [*chosen, service]
+    return {**data, SERVICES: chosen}
+
+
+def eligibility_notes(data: FormData, min_age: int, guidance: str) -> list[str]:
+    """What the referrer should know before sending: outside the age range, or needs that belong with specialist
+    services. Guidance, never a block: the link worker decides (a crisis is handled by the risks question)."""
+    notes = []
+    if data.get("age_band") == UNDER_AGE and min_age >= 18:
+        notes.append(f"⚠ This service is for adults aged {min_age} and over. {guidance}")
+    if data.get(SERVICES):
+        notes.append("⚠ Services already involved: please check with them first — complex needs that need specialist "
+                     "support are outside social prescribing, and the link worker will contact them before the "
+                     "patient.")
+    return notes
+
+
+def _details_lines(data: FormData) -> list[str]:
+    """The optional details given so far, for the summary."""
+    shown = {
+        "age_band": "Under 18" if data.get("age_band") == UNDER_AGE else data.get("age_band", ""),
+        "gp_practice": data.get("gp_practice", ""),
+        "admission_date": date.fromisoformat(data["admission_date"]).strftime("%d/%m/%Y")
+        if data.get("admission_date") else "",
+        "third_party": THIRD_PARTY.get(data.get("third_party", ""), ""),
+        SERVICES: "; ".join(SERVICES_INVOLVED[key] for key in data.get(SERVICES, [])),
+    }
+    return [f"• {OPTIONAL_LABELS[key]}: {value}" for key, value in shown.items() if value]
 
 
 def answer(key: str, raw: str, data: FormData, today: date, cipher: FieldCipher, *, typed: bool) -> FormData:
@@ -129,6 +194,7 @@ def answer(key: str, raw: str, data: FormData, today: date, cipher: FieldCipher,
     if not typed and raw not in {value for _, value in step.choices} and not (key == WARD and step.parse):
         raise NotAChoice(raw)
     value = step.parse(raw, today) if step.parse else raw
+    value = "" if value == NONE and is_optional(key) else value
     if key == CONSENT and value == "no":
         raise NoConsent
     data = {**data, key: cipher.encrypt(value) if step.secret else value}
@@ -154,6 +220,13 @@ def check_reasons(data: FormData) -> None:
         raise validation.InputProblem("Please choose at least one reason, then tap Done.")
 
 
+def rate_safeguarding(data: FormData, rating: str) -> FormData:
+    """The referrer's safeguarding RAG, tapped on the summary (optional; tapping the same one again clears it)."""
+    if rating not in {r.value for r in Safeguarding}:
+        raise NotAChoice(rating)
+    return {**data, SAFEGUARDING: "" if data.get(SAFEGUARDING) == rating else rating}
+
+
 def summary(data: FormData, cipher: FieldCipher) -> str:
     """What the nurse checks before sending (identifiers decrypted for her eyes only)."""
     discharge = date.fromisoformat(data["discharge"]).strftime("%d/%m/%Y") if data.get("discharge") else "Not known"
@@ -170,6 +243,8 @@ def summary(data: FormData, cipher: FieldCipher) -> str:
         *([f"• {note}"] if (note := risk_flag_note(data.get("risk_flag", ""), data.get("risk_concern", ""))) else []),
         f"• Contact by: {ROUTE_LABELS[ContactRoute(data['contact_route'])]}",
         f"• Expected discharge: {discharge}",
+        f"• Safeguarding: {safeguarding_label(data.get(SAFEGUARDING, ''))} (optional: tap below to rate)",
+        *_details_lines(data),
     ]
     return "\n".join(lines)
 
@@ -190,6 +265,12 @@ def draft(data: FormData, cipher: FieldCipher) -> ReferralDraft:
         risk_concern=data.get("risk_concern", ""),
         contact_route=ContactRoute(data["contact_route"]),
         expected_discharge=date.fromisoformat(data["discharge"]) if data.get("discharge") else None,
+        safeguarding=data.get(SAFEGUARDING, ""),
+        age_band=data.get("age_band", ""),
+        gp_practice=data.get("gp_practice", ""),
+        admission_date=date.fromisoformat(data["admission_date"]) if data.get("admission_date") else None,
+        third_party=data.get("third_party", ""),
+        services_involved=tuple(data.get(SERVICES, [])),
     )
 
 

@@ -18,9 +18,11 @@ from casework.models import (
     CaseStatus,
     ClosureReason,
     ContactRoute,
+    Engagement,
     Referral,
     ReferralReason,
     Role,
+    Safeguarding,
     Signposting,
     Urgency,
 )
@@ -80,6 +82,12 @@ class ReferralDraft:
     nhs_number: str = ""
     risk_flag: str = ""  # casework.crisis.Level of the risks text when it suggests crisis
     risk_concern: str = ""  # casework.crisis.Concern
+    safeguarding: str = ""  # casework.models.Safeguarding, or "" when the referrer did not rate it
+    age_band: str = ""  # the optional details of a fuller referral (casework.models.Referral)
+    gp_practice: str = ""
+    admission_date: date | None = None
+    third_party: str = ""
+    services_involved: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,8 @@ class CaseView:
     risk_flag: str = ""
     risk_concern: str = ""
     identifiers_shown: bool = True  # False: hospital ref and NHS number masked, risks withheld
+    safeguarding: str = ""  # casework.models.Safeguarding, or "" (not assessed)
+    equity: str = ""  # casework.support.equity_line, for the worker who has the case (masked views: "")
 
 
 def normalise_reference(text: str) -> str | None:
@@ -171,6 +181,12 @@ def create_referral(
         expected_discharge=draft.expected_discharge,
         risk_flag=draft.risk_flag,
         risk_concern=draft.risk_concern,
+        safeguarding=Safeguarding(draft.safeguarding).value if draft.safeguarding else "",
+        age_band=draft.age_band,
+        gp_practice=draft.gp_practice,
+        admission_date=draft.admission_date,
+        third_party=draft.third_party,
+        services_involved=list(draft.services_involved),
     )
     session.add(referral)
     session.flush()
@@ -278,6 +294,7 @@ def view_case(
         risk_flag=referral.risk_flag,
         risk_concern=referral.risk_concern,
         identifiers_shown=not masked,
+        safeguarding=referral.safeguarding,
     )
 
 
@@ -396,8 +413,18 @@ def close_case(
         True,
         f"{referral.reference} is closed ({label}).",
         referral,
-        referrer_notice=f"Update on referral {referral.reference}: the case is now closed ({label}).",
+        referrer_notice=f"Update on referral {referral.reference}: the case is now closed ({label}); "
+        f"{what_was_done(session, referral)}.",
     )
+
+
+def what_was_done(session: Session, referral: Referral) -> str:
+    """For the referrer, in a few words and without clinical detail: how many services the patient was connected
+    to, and whether they engaged ('connected to 2 services, engaged with support')."""
+    engagements = session.exec(select(Signposting.engagement).where(Signposting.referral_id == referral.id)).all()
+    services = f"{len(engagements)} service" + ("" if len(engagements) == 1 else "s")
+    engaged = referral.closure_reason == ClosureReason.ENGAGED or Engagement.ENGAGED in engagements
+    return f"connected to {services}, " + ("engaged with support" if engaged else "did not engage")
 
 
 @dataclass(frozen=True)

@@ -119,3 +119,43 @@ def discharge_date(raw: str | None, today: date) -> date | None:
                 raise InputProblem("That date is too far away. Please send a date in the next 6 months or 'not known'.")
             return value
     raise InputProblem("Please send a date like 28/11 or 28/11/2026, or tap a button.")
+
+
+def admission_date(raw: str | None, today: date) -> date | None:
+    """When the patient was admitted: 'today', 'yesterday', 'not known', DD/MM or DD/MM/YYYY, within the last year
+    (DD/MM later than today is read as last year)."""
+    text = clean_text(raw, 30, "That date", need_words=False).lower()
+    if text in {"not known", "unknown", "don't know", "dont know", "n/a", "na"}:
+        return None
+    named = {"today": today, "yesterday": today - timedelta(days=1)}
+    if text in named:
+        return named[text]
+    for pattern in _DATE_FORMATS:
+        match = re.fullmatch(pattern, text)
+        if not match:
+            continue
+        day, month = int(match.group(1)), int(match.group(2))
+        year = int(match.group(3)) if match.lastindex == 3 else today.year
+        year = year + 2000 if year < 100 else year
+        try:
+            value = date(year, month, day)
+            if match.lastindex == 2 and value > today:
+                value = value.replace(year=year - 1)
+        except ValueError:
+            break
+        if today - timedelta(days=366) <= value <= today:
+            return value
+        raise InputProblem("Please send an admission date in the last year (today or earlier), or tap Not known.")
+    raise InputProblem("Please send a date like 28/11 or 28/11/2026, or tap a button.")
+
+
+_ODS_GP_PRACTICE = re.compile(r"^[A-Z][0-9]{5}$")
+
+
+def gp_practice_code(raw: str | None) -> str:
+    """A GP practice's ODS code: one letter and five digits, e.g. D82044 (spaces and case ignored)."""
+    code = clean_text(raw, 20, "That code", need_words=False).upper().replace(" ", "")
+    if not _ODS_GP_PRACTICE.match(code):
+        raise InputProblem("That isn't a GP practice code. Practice (ODS) codes are a letter and five digits, for "
+                           "example D82044 — or tap Skip.")
+    return code

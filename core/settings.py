@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     provider_chase_working_days: int = 3  # a referral on nobody at the service answered is chased once after this
     listing_check_months: int = 6  # providers are asked "is this still right?" when their listing is this old
     listing_check_answer_days: int = 14  # ... and an unanswered check goes to the admins' list after this
+
+    # eligibility (Family Action pilot): guidance on the referral summary, never a block
+    eligibility_min_age: int = 18
+    under_age_guidance: str = (
+        "For a child, please refer to the children's social prescribing or early help service, or the school nurse."
+    )
+    # outcomes: SWEMWBS alongside ONS4 (needs the deployment's registration with Warwick Medical School)
+    swemwbs_enabled: bool = False
+    outcome_followup_reminders: bool = False  # optional: remind the worker 3 and 6 months after an engaged case closed
     # retention and privacy
     retention_months: int = 24
     inactive_case_months: int = 12  # an open case with nothing recorded this long: its owner is warned, then...

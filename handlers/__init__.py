@@ -17,11 +17,12 @@ from handlers import (
     router,
     signposting,
     staff,
+    support,
 )
 
 # Order matters where handlers could match the same update: errors last (it catches what nothing else took).
 # Flood protection and redelivered updates are handled in every handler's transaction (handlers/kit.py).
-HANDLER_MODULES = (basic, client, staff, referral, inbox, signposting, followup, provider, report, privacy,
+HANDLER_MODULES = (basic, client, staff, referral, inbox, signposting, support, followup, provider, report, privacy,
                    router, errors)
 
 

@@ -10,15 +10,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlmodel import Session
 from telegram import Message
 
+from casework import safeguarding
 from casework.case_cards import remember_card, shown_card
 from casework.crisis import risk_flag_note
-from casework.models import CLOSURE_LABELS, ROUTE_LABELS, URGENCY_LABELS, CaseStatus, Referral, ReferralOn, Role
+from casework.models import (
+    CLOSURE_LABELS,
+    ROUTE_LABELS,
+    SAFEGUARDING_LABELS,
+    URGENCY_LABELS,
+    CaseStatus,
+    Referral,
+    ReferralOn,
+    Role,
+    Safeguarding,
+)
 from casework.providers import answer_label, referrals_on_for
 from casework.referrals import BREAK_GLASS_REASONS, CaseView, get_referral, open_case, reason_labels
+from casework.support import equity_line, plan_lines, plan_of
+from core.clock import local_time
 from handlers.kit import Buttons, Turn
 
 log = logging.getLogger(__name__)
@@ -39,18 +53,22 @@ def checked_case(turn: Turn, reference: str, check: CaseCheck) -> Referral | Non
     return referral
 
 
-def case_buttons(referral: Referral, view: CaseView, role: Role | None) -> Buttons:
+def case_buttons(referral: Referral, view: CaseView, role: Role | None, viewer: int) -> Buttons:
     ref = referral.reference
     may_break_glass = role == Role.ADMIN and not view.identifiers_shown
     glass = [[("🔓 Show identifiers (break glass)", f"c:bg:{ref}")]] if may_break_glass else []
-    if referral.status == CaseStatus.CLOSED:
-        return glass
+    wellbeing = [("📊 Wellbeing", f"c:wb:{ref}")]
+    if referral.status == CaseStatus.CLOSED:  # closure and 3/6-month answers can still be recorded
+        return [wellbeing, *glass] if referral.claimed_by == viewer or role == Role.ADMIN else glass
     if referral.status == CaseStatus.NEW:
         return [[("Claim", f"c:claim:{ref}")], *glass]
     rows: list[list[tuple[str, str]]] = [[("📞 Tried, no answer", f"c:try:{ref}")]]
     if referral.first_contact_at is None:
         rows[0].append(("✅ First contact made", f"c:first:{ref}"))
     rows.append([("➡ Signpost to a service", f"c:sp:{ref}"), ("📲 Client check-in code", f"c:code:{ref}")])
+    rows.append([("🛡 Safeguarding", f"c:rag:{ref}"), *wellbeing])
+    rows.append([("🕑 Log support", f"c:sc:{ref}"), ("📝 Support plan", f"c:plan:{ref}"),
+                 ("👥 Equity", f"c:eq:{ref}")])
     rows.append([("Close case", f"c:close:{ref}")])
     return [*rows, *glass]
 
@@ -58,6 +76,7 @@ def case_buttons(referral: Referral, view: CaseView, role: Role | None) -> Butto
 def case_text(view: CaseView, service_names: dict[str, str], provider_says: dict[str, str] | None = None) -> str:
     """The case card's text; `provider_says`: for services the client was referred on to, the provider's latest
     answer ("referred on; accepted 03/03/2027")."""
+    red = view.safeguarding == Safeguarding.RED
     discharge = view.expected_discharge.strftime("%d/%m/%Y") if view.expected_discharge else "not known"
     says = provider_says or {}
     signposted = (
@@ -68,7 +87,7 @@ def case_text(view: CaseView, service_names: dict[str, str], provider_says: dict
         or "   none yet"
     )
     lines = [
-        f"Case {view.reference} — {view.status.value}",
+        f"Case {view.reference} — {view.status.value}" + (f" {safeguarding.RED_MARK}" if red else ""),
         *filter(None, [risk_flag_note(view.risk_flag, view.risk_concern)]),
         f"Referred: {view.created_at:%d/%m/%Y %H:%M} UTC from {view.ward}",
         f"Patient: {view.client_initials} · Hospital ref: {view.hospital_ref}"
@@ -77,6 +96,8 @@ def case_text(view: CaseView, service_names: dict[str, str], provider_says: dict
         f"Urgency: {URGENCY_LABELS[view.urgency]} · Contact by: {ROUTE_LABELS[view.contact_route]}",
         f"Expected discharge: {discharge}",
         f"Risks: {view.risks}",
+        f"Safeguarding: {safeguarding.label(view.safeguarding)}",
+        *([view.equity] if view.equity else []),
         f"Contact attempts: {view.contact_attempts}"
         + (f" · First contact: {view.first_contact_at:%d/%m/%Y}" if view.first_contact_at else ""),
         f"Signposted to:\n{signposted}",
@@ -103,12 +124,16 @@ def show_case(turn: Turn, reference: str, *, in_place: bool = False, note: str =
         turn.say(NOT_FOUND)
         return
     view = open_case(turn.session, referral, turn.user_id, turn.role, turn.runtime.cipher, break_glass)
+    if view.identifiers_shown:  # equity and the plan are special-category / the client's words: need to know
+        assert referral.id is not None
+        plan = plan_lines(plan_of(turn.session, referral.id, turn.runtime.cipher))
+        view = replace(view, equity="\n".join([equity_line(referral), *plan]))
     if break_glass is not None:
         log.warning("break-glass view of %s by user %s", referral.reference, turn.user_id)
     names = {sid: record.name if (record := turn.index.get(sid)) else sid for sid, _ in view.signposted_services}
     says = {sid: _provider_line(row) for sid, row in referrals_on_for(turn.session, referral.id or 0).items()}
     text = (f"{note}\n\n" if note else "") + case_text(view, names, says)
-    buttons = case_buttons(referral, view, turn.role)
+    buttons = case_buttons(referral, view, turn.role, turn.user_id)
     assert referral.id is not None
     referral_id, chat_id = referral.id, turn.chat_id
 
@@ -140,3 +165,16 @@ def ask_break_glass_reason(turn: Turn, referral: Referral) -> None:
         "audit trail.",
         rows,
     )
+
+
+def ask_safeguarding(turn: Turn, referral: Referral) -> None:
+    """The card asks for the new rating (with the history so far), with a way back."""
+    ref = referral.reference
+    assert referral.id is not None
+    history = safeguarding.rating_history(turn.session, referral.id)
+    lines = [f"Safeguarding for {ref}: {safeguarding.label(referral.safeguarding)}"]
+    lines += [f"  {local_time(change.at, turn.settings.tz):%d/%m/%Y %H:%M} {safeguarding.short_label(change.old)} → "
+              f"{safeguarding.short_label(change.new)}" for change in history[-5:]]
+    rows = [[(label, f"c:rag:{ref}:{rating.value}")] for rating, label in SAFEGUARDING_LABELS.items()]
+    rows.append([("◀ Back to the case", f"c:card:{ref}")])
+    turn.edit("\n".join([*lines, "", "Choose the rating now:"]), rows)

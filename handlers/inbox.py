@@ -8,6 +8,7 @@ from casework.models import CHOSEN_CLOSURES, URGENCY_LABELS, ClosureReason, Refe
 from casework.referrals import (
     BREAK_GLASS_REASONS,
     CaseOutcome,
+    change_problem,
     claim_case,
     close_case,
     close_problem,
@@ -16,10 +17,13 @@ from casework.referrals import (
     record_contact_attempt,
     record_first_contact,
 )
-from handlers.cases import ask_break_glass_reason, checked_case, show_case
+from casework.safeguarding import RED_MARK, change_rating, is_red, parse_rating
+from handlers.cases import ask_break_glass_reason, ask_safeguarding, checked_case, show_case
 from handlers.followup import send_checkin_code
 from handlers.kit import STALE_BUTTON, Turn, callback_parts, on_update, staff_only
+from handlers.outcomes import wellbeing_button
 from handlers.signposting import start_signposting
+from handlers.support import contact_button, equity_button, start_plan
 from handlers.team import tell_referrer
 
 
@@ -39,7 +43,8 @@ def inbox(turn: Turn) -> None:
 
 def _label(referral: Referral, state: str) -> str:
     discharge = f" · discharge {referral.expected_discharge:%d/%m}" if referral.expected_discharge else ""
-    return f"{referral.reference} · {state}{discharge}"
+    red = f"{RED_MARK} safeguarding · " if is_red(referral) else ""
+    return f"{red}{referral.reference} · {state}{discharge}"
 
 
 def _more(not_shown: int) -> str:
@@ -75,6 +80,16 @@ def on_case_button(turn: Turn) -> None:
         _update_case(turn, action, reference, parts[2] if len(parts) > 2 else "")
     elif action == "close":
         _ask_closure_reason(turn, reference)
+    elif action == "eq":
+        equity_button(turn, reference, parts[2:])
+    elif action == "sc":
+        contact_button(turn, reference, parts[2:])
+    elif action == "plan":
+        start_plan(turn, reference)
+    elif action == "wb":
+        wellbeing_button(turn, reference, parts[2:])
+    elif action == "rag":
+        _safeguarding(turn, reference, parts[2] if len(parts) > 2 else "")
     elif action == "sp":
         start_signposting(turn, reference)
     elif action == "code":
@@ -130,6 +145,23 @@ def _ask_closure_reason(turn: Turn, reference: str) -> None:
     rows = [[(label, f"c:cl:{case.reference}:{reason.value}")] for reason, label in CHOSEN_CLOSURES.items()]
     rows.append([("◀ Back to the case", f"c:card:{case.reference}")])
     turn.edit(f"Why is {case.reference} closing?", rows)
+
+
+def _safeguarding(turn: Turn, reference: str, value: str) -> None:
+    """Ask for the case's safeguarding rating, or record the one tapped (kept in the case's history)."""
+    case = checked_case(turn, reference, change_problem)
+    if case is None:
+        return
+    if not value:
+        ask_safeguarding(turn, case)
+        return
+    rating = parse_rating(value)
+    if rating is None:
+        turn.say(STALE_BUTTON)
+        return
+    outcome = change_rating(turn.session, case, rating, turn.user_id, turn.role)
+    turn.toast(outcome.message)
+    show_case(turn, reference, in_place=True, note=outcome.message)
 
 
 def _break_glass(turn: Turn, reference: str, reason: str) -> None:

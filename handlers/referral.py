@@ -12,12 +12,15 @@ truthfully with that reference instead of "nothing has been changed".
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from casework import referral_form as form
-from casework.models import REASON_LABELS
+from casework.feedback import referrer_status
+from casework.models import REASON_LABELS, SERVICES_INVOLVED, Safeguarding
 from casework.referrals import recent_referral_for
+from casework.safeguarding import short_label
 from casework.validation import InputProblem
 from core.clock import local_time
 from core.dialogs import Dialog
@@ -86,14 +89,22 @@ def refer(turn: Turn) -> None:
 
 def _question(turn: Turn, dialog: Dialog) -> tuple[str, Buttons]:
     step, v = form.STEP_BY_KEY[dialog.step], dialog.version
-    if step.key == form.REASONS:
-        chosen = set(dialog.data.get(form.REASONS, []))
-        toggles = [
-            (("✅ " if r.value in chosen else "") + label, f"r:{v}:t:{r.value}") for r, label in REASON_LABELS.items()
-        ]
+    if step.key in (form.REASONS, form.SERVICES):
+        chosen = set(dialog.data.get(step.key, []))
+        options = REASON_LABELS if step.key == form.REASONS else SERVICES_INVOLVED
+        toggles = [(("✅ " if key in chosen else "") + label, f"r:{v}:t:{key}") for key, label in options.items()]
         return step.prompt, [*chunk(toggles, 2), [("Done", f"r:{v}:done")]]
     if step.key == form.CONFIRM:
-        return form.summary(dialog.data, turn.runtime.cipher) + _repeat_warning(turn, dialog), [
+        rated = dialog.data.get(form.SAFEGUARDING, "")
+        ratings = [(("✅ " if rating.value == rated else "") + short_label(rating.value), f"r:{v}:sg:{rating.value}")
+                   for rating in Safeguarding]
+        details = [(f"➕ {label}", f"r:{v}:!opt:{key}") for key, label in form.OPTIONAL_LABELS.items()]
+        settings = turn.settings
+        notes = form.eligibility_notes(dialog.data, settings.eligibility_min_age, settings.under_age_guidance)
+        text = form.summary(dialog.data, turn.runtime.cipher) + "".join(f"\n\n{note}" for note in notes)
+        return text + _repeat_warning(turn, dialog) + "\n\nOptional: rate safeguarding or add details below.", [
+            ratings,
+            *chunk(details, 3),
             [("✅ Send referral", f"r:{v}:submit")],
             [("Start again", f"r:{v}:!restart"), ("Cancel", f"r:{v}:!cancel")],
         ]
@@ -155,7 +166,8 @@ def _answer(turn: Turn, dialog: Dialog, raw: str, *, typed: bool) -> None:
     if secret and (value := turn.runtime.cipher.decrypt(data[dialog.step])):
         turn.delete()  # stored encrypted now; the nurse's copy in Telegram would outlive the referral
         intro = _noted(dialog.step, value)
-    ask(turn, REFER.advance(turn, dialog, form.next_step(dialog.step), data), intro=intro)
+    optional_tap = not typed and form.is_optional(dialog.step)  # the question becomes the summary again
+    ask(turn, REFER.advance(turn, dialog, form.next_step(dialog.step), data), intro=intro, edit=optional_tap)
 
 
 @on_update()
@@ -174,10 +186,10 @@ def on_button(turn: Turn) -> None:
         value = form.remembered_ward(turn.session, dialog.user_id) or value
     if value.startswith("!"):
         _control(turn, dialog, value)
-    elif dialog.step == form.REASONS:
-        _reasons_button(turn, dialog, value)
+    elif dialog.step in (form.REASONS, form.SERVICES):
+        _toggle_button(turn, dialog, value)
     elif dialog.step == form.CONFIRM:
-        _submit(turn, dialog) if value == "submit" else turn.say(STALE_BUTTON)
+        _confirm_button(turn, dialog, value)
     else:
         _answer(turn, dialog, value, typed=False)
 
@@ -187,6 +199,9 @@ def _control(turn: Turn, dialog: Dialog, value: str) -> None:
         ask(turn, dialog)
     elif value == "!restart":  # in place: a summary holding identifiers must not stay behind
         ask(turn, REFER.start(turn, form.FIRST_STEP, {}), edit=True)
+    elif value.startswith("!opt:") and form.is_optional(key := value.removeprefix("!opt:")) \
+            and dialog.step == form.CONFIRM:
+        ask(turn, REFER.advance(turn, dialog, key, dialog.data), edit=True)
     elif value == "!cancel":
         REFER.end(turn)
         turn.edit(CANCELLED)
@@ -194,23 +209,42 @@ def _control(turn: Turn, dialog: Dialog, value: str) -> None:
         turn.say(STALE_BUTTON)
 
 
-def _reasons_button(turn: Turn, dialog: Dialog, value: str) -> None:
+def _toggle_button(turn: Turn, dialog: Dialog, value: str) -> None:
+    """Reasons for referral (at least one), or services already involved (optional): tick, untick, Done."""
     if value == "done":
         try:
-            form.check_reasons(dialog.data)
+            if dialog.step == form.REASONS:
+                form.check_reasons(dialog.data)
         except InputProblem as problem:
             turn.say(str(problem))
             return
-        ask(turn, REFER.advance(turn, dialog, form.next_step(form.REASONS), dialog.data))
+        moved = REFER.advance(turn, dialog, form.next_step(dialog.step), dialog.data)
+        ask(turn, moved, edit=dialog.step != form.REASONS)  # services: back to the summary, in place
         return
+    toggle = form.toggle_reason if dialog.step == form.REASONS else form.toggle_service
+    _change_in_place(turn, dialog, value, "t:", toggle)
+
+
+def _confirm_button(turn: Turn, dialog: Dialog, value: str) -> None:
+    """On the summary: send, or rate safeguarding (the summary is shown again, in place)."""
+    if value == "submit":
+        _submit(turn, dialog)
+        return
+    _change_in_place(turn, dialog, value, "sg:", form.rate_safeguarding)
+
+
+def _change_in_place(turn: Turn, dialog: Dialog, value: str, prefix: str,
+                     change: Callable[[form.FormData, str], form.FormData]) -> None:
+    """A button that changes the form without moving on (`<prefix><choice>`): the same step is shown again in place;
+    a value it doesn't offer (forged, or from another step) changes nothing."""
     try:
-        data = form.toggle_reason(dialog.data, value.removeprefix("t:")) if value.startswith("t:") else None
+        data = change(dialog.data, value.removeprefix(prefix)) if value.startswith(prefix) else None
     except form.NotAChoice:
         data = None
     if data is None:
         turn.say(STALE_BUTTON)
         return
-    ask(turn, REFER.advance(turn, dialog, form.REASONS, data), edit=True)
+    ask(turn, REFER.advance(turn, dialog, dialog.step, data), edit=True)
 
 
 def _submit(turn: Turn, dialog: Dialog) -> None:
@@ -232,6 +266,16 @@ def end_unfinished(turn: Turn) -> bool:
     return REFER.end(turn) and dialog is not None and dialog.step != SENT
 
 
+@on_update(
+    private_only("Please send /status to me in a private chat."),
+    staff_only("refer"),
+)
+def status(turn: Turn) -> None:
+    """/status SP-…: where the referrer's own referral is now (no clinical detail)."""
+    turn.say(referrer_status(turn.session, turn.args, turn.user_id, turn.settings.tz))
+
+
 def register(application: Application) -> None:
     application.add_handler(CommandHandler("refer", refer))
+    application.add_handler(CommandHandler("status", status))
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^r:"))

@@ -7,7 +7,7 @@ from functools import partial
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from core.dialogs import active_dialog
-from handlers import client, provider, referral, safety, signposting
+from handlers import client, provider, referral, safety, signposting, support
 from handlers.kit import TEXT_ONLY, Conversation, TextStep, Turn, on_update
 
 MAX_MESSAGE_CHARS = 1000  # for answers in a staff conversation
@@ -22,10 +22,12 @@ TEXT_STEPS: dict[str, tuple[Conversation, TextStep]] = {
         (signposting.SIGNPOST, signposting.on_typed),
         (provider.CAPACITY, provider.on_capacity_typed),
         (provider.LISTING_FIX, provider.on_fix_typed),
+        (support.DISTRICT, support.on_district_typed),
+        (support.PLAN, support.on_plan_typed),
     )
 }
-# what /cancel ends, besides a referral in progress
-STAFF_CONVERSATIONS = (signposting.SIGNPOST, provider.CAPACITY, provider.LISTING_FIX)
+# What /cancel ends, besides a referral in progress.
+STAFF_CONVERSATIONS = (signposting.SIGNPOST, provider.CAPACITY, provider.LISTING_FIX, support.DISTRICT, support.PLAN)
 # What "I'm safe, carry on" does after a crisis check on typed text (handlers/safety.py).
 CARRY_ON: dict[str, safety.CarryOn] = {"search": partial(client.search_and_show, checked=True)}
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from casework.crisis import risk_flag_note
 from casework.models import URGENCY_LABELS, Referral
+from casework.referral_form import UNDER_AGE
 from casework.referrals import CaseOutcome, reason_labels
+from casework.safeguarding import RED_MARK, is_red
 from handlers.kit import Turn
 from scheduler.outbox import notify_referrer, post_new_referral
 
@@ -22,7 +24,8 @@ def team_text(referral: Referral, heading: str = "New referral") -> str:
         f"Ward: {referral.source_ward}\n"
         f"Reasons: {reason_labels(referral.reasons)}\n"
         f"Urgency: {URGENCY_LABELS[referral.urgency]} · Discharge: {discharge}"
-    ) + (f"\n{flag}" if flag else "")
+    ) + (f"\n{flag}" if flag else "") + (f"\n{RED_MARK} Safeguarding: red" if is_red(referral) else "") + (
+        "\n⚠ Eligibility to check: under 18" if referral.age_band == UNDER_AGE else "")
 
 
 def announce_new_referral(turn: Turn, referral: Referral, heading: str = "New referral", occasion: str = "new") -> None:

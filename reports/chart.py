@@ -1,4 +1,5 @@
-"""A three-panel PNG of a report: referrals by reason, engagement per service, referrals by month (Agg backend)."""
+"""A four-panel PNG of a report: referrals by reason, engagement per service, referrals by month, and wellbeing
+change from first contact to closure with its n (Agg backend)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import io
 from typing import TYPE_CHECKING
 
 from casework.models import ENGAGEMENT_LABELS, Engagement
+from casework.outcomes import TIMEPOINTS
 from reports.data import ReportData
+from reports.suppress import SMALLEST_SHOWN
 
 if TYPE_CHECKING:  # matplotlib is imported only when a chart is drawn: it costs ~2 s at bot start-up
     from matplotlib.axes import Axes
@@ -32,13 +35,14 @@ def render_chart(data: ReportData, top_services: int = TOP_SERVICES) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(10, 13), dpi=DPI, layout="constrained")
+    figure = Figure(figsize=(10, 16), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     figure.suptitle(_plain(f"Signpost report: {data.period.label}", 80), fontsize=14, fontweight="bold")
-    reasons_axes, engagement_axes, months_axes = figure.subplots(3, 1, height_ratios=[4, 4, 3])
+    reasons_axes, engagement_axes, months_axes, wellbeing_axes = figure.subplots(4, 1, height_ratios=[4, 4, 3, 3])
     _reasons(reasons_axes, data)
     _engagement(engagement_axes, data, top_services)
     _months(months_axes, data)
+    _wellbeing(wellbeing_axes, data)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
@@ -88,6 +92,27 @@ def _months(axes: Axes, data: ReportData) -> None:
     axes.bar_label(bars, padding=2)
     axes.set_ylabel("Referrals")
     axes.tick_params(axis="x", labelrotation=45 if len(data.by_month) > 6 else 0)
+
+
+def _wellbeing(axes: Axes, data: ReportData) -> None:
+    """Mean before and after for each question answered by at least 5 cases at both first contact and closure."""
+    axes.set_title("Wellbeing, first contact → closure (cases answering both; none shown below 5)")
+    rows = [row for row in data.wellbeing if row.end == TIMEPOINTS["closure"] and row.paired >= SMALLEST_SHOWN]
+    if not rows:
+        _empty(axes, f"Fewer than {SMALLEST_SHOWN} cases answered at both first contact and closure")
+        return
+    positions = range(len(rows))
+    before = axes.barh([p + BAR / 4 for p in positions], [row.mean_before for row in rows], height=BAR / 2,
+                       color="#90a4ae", label="First contact")
+    after = axes.barh([p - BAR / 4 for p in positions], [row.mean_after for row in rows], height=BAR / 2,
+                      color="#1565c0", label="Closure")
+    axes.bar_label(before, fmt="%.1f", padding=2)
+    axes.bar_label(after, fmt="%.1f", padding=2)
+    better = {True: "lower is better", False: "higher is better"}
+    _label_rows(axes, [_plain(f"{row.measure} {row.item} (n={row.paired}; {better[row.lower_is_better]})", 60)
+                       for row in rows])
+    axes.set_xlabel("Mean score")
+    axes.legend(loc="best", fontsize="small")
 
 
 def _label_rows(axes: Axes, labels: list[str]) -> None:

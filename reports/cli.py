@@ -12,19 +12,32 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from core.db import make_engine, session_scope
-from core.settings import get_settings
+from core.crypto import FieldCipher
+from core.db import make_engine, session_scope, sqlite_path
+from core.settings import PROJECT_ROOT, Settings, get_settings
 from reports.chart import render_chart
 from reports.export import write_csv, write_xlsx
 from reports.figures import build_report
+from reports.gp_message import (
+    GP_MESSAGE_EVENT,
+    ICB_EXTRACT_EVENT,
+    NotAnAdmin,
+    gp_messages,
+    icb_extract,
+    record_identifier_export,
+    write_gp_csv,
+    write_icb_csv,
+)
 from reports.period import Period, PeriodError
 from reports.snomed import coded_events, write_snomed_csv
 from reports.tables import report_tables
 from reports.text import summary_text
 
-FORMATS = ("csv", "xlsx", "png", "text", "snomed")
+IDENTIFIER_FORMATS = ("gp", "icb")  # carry NHS numbers: an admin's --requested-by is checked and audited
+FORMATS = ("csv", "xlsx", "png", "text", "snomed", *IDENTIFIER_FORMATS)
 SHAREABLE_FORMATS = ("csv", "xlsx")
-EXTENSIONS = {"csv": ".csv", "xlsx": ".xlsx", "png": ".png", "text": ".txt", "snomed": ".snomed.csv"}
+EXTENSIONS = {"csv": ".csv", "xlsx": ".xlsx", "png": ".png", "text": ".txt", "snomed": ".snomed.csv", "gp": ".gp.csv",
+              "icb": ".icb.csv"}
 STDOUT = "-"
 
 
@@ -40,13 +53,16 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--to", dest="date_to", type=_iso_date, required=True, metavar="YYYY-MM-DD",
                         help="last day (local time), included")
     parser.add_argument("--format", dest="format", type=_formats, default=("csv",), metavar="FORMAT[,FORMAT…]",
-                        help="csv/xlsx: all tables; png: chart; text: chat summary; snomed: coded CSV for GP import. "
-                             "Several, comma-separated (e.g. csv,xlsx,png), come from one computation of the figures")
+                        help="csv/xlsx: all tables; png: chart; text: chat summary; snomed: coded CSV for GP import; "
+                             "gp: message back to GP per episode; icb: NHS number + first intervention date (admins, "
+                             "on its own). Several, comma-separated (e.g. csv,xlsx,png), come from one computation")
     parser.add_argument("--out", type=Path, required=True,
                         help=f"file to write ('{STDOUT}' for standard output); with several formats, each is written "
                              "beside it with its own extension (march -> march.csv, march.xlsx ...)")
     parser.add_argument("--shareable", action="store_true",
                         help="suppress small numbers and leave out case references (csv and xlsx only)")
+    parser.add_argument("--requested-by", dest="requested_by", type=int, metavar="TELEGRAM_ID",
+                        help="the admin taking out identifiers (gp and icb formats; recorded in the staff audit)")
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -63,10 +79,23 @@ def run_report(args: argparse.Namespace) -> int:
     except PeriodError as error:
         print(error, file=sys.stderr)
         return 2
+    if set(formats) & set(IDENTIFIER_FORMATS) and len(formats) > 1:
+        print("The gp and icb exports hold NHS numbers: ask for each on its own.", file=sys.stderr)
+        return 2
+    if formats[0] in IDENTIFIER_FORMATS and args.requested_by is None:
+        print("The gp and icb exports hold NHS numbers: give --requested-by with your admin Telegram id.",
+              file=sys.stderr)
+        return 2
     settings = get_settings()
     engine = make_engine(settings.database_url)
     try:
-        contents = render_reports(engine, period, formats, args.shareable, settings.tz)
+        if formats[0] in IDENTIFIER_FORMATS:
+            contents = {formats[0]: render_identifier_export(engine, period, formats[0], settings, args.requested_by)}
+        else:
+            contents = render_reports(engine, period, formats, args.shareable, settings.tz)
+    except (NotAnAdmin, MissingKey) as refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     finally:
         engine.dispose()
     if str(args.out) == STDOUT:
@@ -121,6 +150,43 @@ def _formats(text: str) -> tuple[str, ...]:
     if unknown or not formats:
         raise argparse.ArgumentTypeError(f"choose from {', '.join(FORMATS)} (comma-separated for several)")
     return formats
+
+
+class MissingKey(Exception):
+    """The field encryption key is not available, so NHS numbers cannot be read."""
+
+
+def render_identifier_export(engine: Engine, period: Period, fmt: str, settings: Settings, requested_by: int) -> bytes:
+    """The message back to GP (`gp`) or the ICB extract (`icb`), for an admin; the export is audited in the same
+    transaction that reads it, so there is no export without its audit line."""
+    cipher = FieldCipher(_existing_key(settings))
+    text = io.StringIO()
+    with session_scope(engine) as session:
+        if fmt == "gp":
+            messages = gp_messages(session, period, settings.tz, cipher)
+            write_gp_csv(messages, text)
+            kind, rows = GP_MESSAGE_EVENT, len(messages)
+        else:
+            extract = icb_extract(session, period, settings.tz, cipher)
+            write_icb_csv(extract, text)
+            kind, rows = ICB_EXTRACT_EVENT, len(extract)
+        try:
+            record_identifier_export(session, kind, requested_by, settings.admin_user_ids, period, rows)
+        except NotAnAdmin:
+            raise NotAnAdmin(f"{requested_by} is not an admin: only admins may export NHS numbers.") from None
+    return text.getvalue().encode("utf-8-sig")
+
+
+def _existing_key(settings: Settings) -> str:
+    """The configured key, else the bot's key file beside the SQLite database (never a new one: a new key would
+    read nothing)."""
+    if settings.notes_encryption_key:
+        return settings.notes_encryption_key
+    database_file = sqlite_path(settings.database_url)
+    key_file = (database_file.parent if database_file else PROJECT_ROOT) / "signpost.key"
+    if not key_file.exists():
+        raise MissingKey("No encryption key: set NOTES_ENCRYPTION_KEY to the bot's key.")
+    return key_file.read_text().strip()
 
 
 def _iso_date(text: str) -> date:

@@ -127,6 +127,77 @@ class WaitingPoint:
 
 
 @dataclass(frozen=True)
+class WellbeingChange:
+    """One question of a wellbeing measure, from one time point to a later one, over the cases that answered both
+    (`paired`) among those that reached the later point (`eligible`). Means are of the paired answers only."""
+
+    measure: str
+    item: str  # short name, e.g. "life satisfaction"
+    question: str
+    start: str
+    end: str
+    eligible: int
+    paired: int
+    mean_before: float | None
+    mean_after: float | None
+    lower_is_better: bool = False
+
+    @property
+    def mean_change(self) -> float | None:
+        if self.mean_before is None or self.mean_after is None:
+            return None
+        return self.mean_after - self.mean_before
+
+
+@dataclass(frozen=True)
+class RatingCounts:
+    """How many cases had each safeguarding rating (label -> count), e.g. for one month received."""
+
+    label: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SafeguardingFigures:
+    """Safeguarding RAG of the referrals received: as made, as of the report date, by month received (as of the
+    report date), and how many rating changes were recorded in the period."""
+
+    at_referral: list[Count] = field(default_factory=list)
+    now: list[Count] = field(default_factory=list)
+    by_month: list[RatingCounts] = field(default_factory=list)
+    changes: int = 0
+
+
+@dataclass(frozen=True)
+class EquityRow:
+    """Referrals received from one group (e.g. gender 'Woman'), how many closed, and how many of those engaged."""
+
+    dimension: str
+    group: str
+    referrals: int
+    closed: int
+    engaged: int
+
+
+@dataclass(frozen=True)
+class SupportFigures:
+    """Support given to the referrals received: sessions and minutes per case (over cases with any session), by
+    mode, time to first contact by urgency, not-appropriate closures by reason for referral, bounced clients."""
+
+    cases_with_sessions: int = 0
+    sessions: int = 0
+    minutes: int = 0
+    median_sessions: float | None = None
+    median_minutes: float | None = None
+    by_mode: list[Count] = field(default_factory=list)
+    first_contact_by_urgency: list[tuple[str, Durations]] = field(default_factory=list)
+    not_appropriate_by_reason: list[Count] = field(default_factory=list)
+    bounced: int = 0  # referred again after an earlier case of the same hospital number had closed
+    plans: int = 0  # cases with a support plan
+    plan_goals: int = 0  # goals set in those plans
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything a report shows. Referral figures cover referrals received in the period (status as of today);
     signposting figures cover signpostings made in the period; unmet need covers searches in the period."""
@@ -155,6 +226,10 @@ class ReportData:
     cases: list[CaseRow]
     responsiveness: list[ServiceResponse] = field(default_factory=list)
     waiting_weeks: list[WaitingPoint] = field(default_factory=list)
+    wellbeing: list[WellbeingChange] = field(default_factory=list)
+    safeguarding: SafeguardingFigures = field(default_factory=lambda: SafeguardingFigures())
+    equity: list[EquityRow] = field(default_factory=list)
+    support: SupportFigures = field(default_factory=lambda: SupportFigures())
 
     @property
     def never_verified(self) -> int:

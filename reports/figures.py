@@ -40,8 +40,9 @@ from reports.data import (
     StaleService,
     WaitingPoint,
 )
+from reports.outcomes import equity_rows, safeguarding_figures, support_figures, wellbeing_changes
 from reports.period import Period
-from reports.stats import durations, ranked_counts
+from reports.stats import durations, elapsed_hours, ranked_counts
 from reports.unmet import group_unmet
 
 UNCATEGORISED = "Uncategorised"
@@ -66,9 +67,9 @@ def compute_report(session: Session, period: Period, tz: ZoneInfo = UTC_ZONE, to
         by_ward=ranked_counts(row.source_ward.strip() or NOT_RECORDED for row in referrals),
         by_role=ranked_counts(row.source_role.strip() or NOT_RECORDED for row in referrals),
         by_month=_by_month(period, [local_time(row.created_at, tz) for row in referrals]),
-        time_to_claim=durations([_hours(row.created_at, row.claimed_at) for row in referrals if row.claimed_at]),
+        time_to_claim=durations([elapsed_hours(row.created_at, row.claimed_at) for row in referrals if row.claimed_at]),
         time_to_first_contact=durations(
-            [_hours(row.created_at, row.first_contact_at) for row in referrals if row.first_contact_at]
+            [elapsed_hours(row.created_at, row.first_contact_at) for row in referrals if row.first_contact_at]
         ),
         by_status=_by_status(referrals),
         by_closure=_by_closure(referrals),
@@ -87,6 +88,10 @@ def compute_report(session: Session, period: Period, tz: ZoneInfo = UTC_ZONE, to
         cases=_case_rows(session, referrals, since, until, tz),
         responsiveness=_responsiveness(session, since, until, services),
         waiting_weeks=_waiting_weeks(session, since, until, services, tz),
+        wellbeing=wellbeing_changes(session, referrals, today, tz),
+        safeguarding=safeguarding_figures(session, referrals, period, since, until, tz),
+        equity=equity_rows(referrals),
+        support=support_figures(session, referrals),
     )
 
 
@@ -137,6 +142,8 @@ def _referrals_received(session: Session, since: datetime, until: datetime) -> l
     statement = select(
         Referral.id, Referral.reference, Referral.created_at, Referral.source_ward, Referral.source_role,
         Referral.reasons, Referral.status, Referral.claimed_at, Referral.first_contact_at, Referral.closure_reason,
+        Referral.closed_at, Referral.safeguarding, Referral.urgency, Referral.hospital_ref_hash, Referral.gender,
+        Referral.ethnicity, Referral.postcode_district,
     ).where(Referral.created_at >= since, Referral.created_at < until).order_by(Referral.created_at, Referral.id)
     return list(session.exec(statement).all())
 
@@ -210,8 +217,9 @@ def _case_rows(session: Session, referrals: list, since: datetime, until: dateti
             reasons=tuple(_reason_label(reason) for reason in dict.fromkeys(row.reasons)),
             status=STATUS_LABELS[CaseStatus(row.status)],
             closure=_closure_label(row.closure_reason) if row.status == CaseStatus.CLOSED else "",
-            hours_to_claim=_hours(row.created_at, row.claimed_at) if row.claimed_at else None,
-            hours_to_first_contact=_hours(row.created_at, row.first_contact_at) if row.first_contact_at else None,
+            hours_to_claim=elapsed_hours(row.created_at, row.claimed_at) if row.claimed_at else None,
+            hours_to_first_contact=(elapsed_hours(row.created_at, row.first_contact_at)
+                                    if row.first_contact_at else None),
             signpostings=signposting_counts.get(row.id, 0),
         )
         for row in referrals
@@ -257,10 +265,6 @@ def _reason_label(value: str) -> str:
 
 def _closure_label(value: ClosureReason | str | None) -> str:
     return CLOSURE_LABELS[ClosureReason(value)] if value else NOT_RECORDED
-
-
-def _hours(start: datetime, end: datetime) -> float:
-    return max(0.0, (end - start).total_seconds() / 3600)
 
 
 def _twelve_months_before(day: date) -> date:

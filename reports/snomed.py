@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, or_, select
 
 from casework.models import ClosureReason, Referral, Signposting
-from core.clock import local_time
+from core.clock import local_time, local_today
 from core.csvsafe import write_safe_csv
 from directory.models import Service, ServiceTaxonomy, Taxonomy
 from reports.period import Period
@@ -56,11 +56,37 @@ class CodedEvent:
     category: str = ""
 
 
-def coded_events(session: Session, period: Period, tz: ZoneInfo) -> list[CodedEvent]:
-    """Coded events that happened in `period`, for referrals with GP-sharing consent, in date order."""
+def coded_events(session: Session, period: Period, tz: ZoneInfo, today: date | None = None) -> list[CodedEvent]:
+    """Coded events that happened in `period`, for referrals with GP-sharing consent, in date order (`today`, local,
+    decides whether a first contact is settled; see `episode_concept`)."""
     since, until = period.utc_bounds(tz)
-    events = _referral_events(session, since, until, tz) + _signposting_events(session, since, until, tz)
+    today = today or local_today(tz)
+    events = _referral_events(session, since, until, tz, today) + _signposting_events(session, since, until, tz)
     return sorted(events, key=lambda event: (event.event_date, event.reference, event.record_type))
+
+
+def episode_concept(
+    first_contact_at: datetime | None, closed_at: datetime | None, closure: ClosureReason | str | None,
+    tz: ZoneInfo, today: date,
+) -> tuple[Concept, datetime] | None:
+    """The one referral-level code of an episode and its moment — never both 'accepted' and 'declined':
+
+    - declined (dated closure) when the case closed as declined before or on the day of first contact;
+    - otherwise accepted (dated first contact) once that contact is settled: the case has closed, or the day of
+      first contact is over (a client who declines later the same day is coded declined, not both);
+    - None while neither is known. A client who accepted and stopped later keeps 'accepted'; the outcome says the
+      rest (reports.gp_message).
+    """
+    declined = closure == ClosureReason.DECLINED and closed_at is not None
+    if declined and (first_contact_at is None or _day(first_contact_at, tz) >= _day(closed_at, tz)):
+        return SOCIAL_PRESCRIBING_DECLINED, closed_at
+    if first_contact_at is not None and (closed_at is not None or _day(first_contact_at, tz) < today):
+        return REFERRAL_TO_SOCIAL_PRESCRIBING, first_contact_at
+    return None
+
+
+def _day(moment: datetime, tz: ZoneInfo) -> date:
+    return local_time(moment, tz).date()
 
 
 def write_snomed_csv(events: list[CodedEvent], handle: IO[str]) -> None:
@@ -78,8 +104,9 @@ def signposting_concept(category_ids: list[str]) -> Concept:
     return next((CATEGORY_CONCEPTS[c] for c in category_ids if c in CATEGORY_CONCEPTS), SOCIAL_PRESCRIBING_OTHER)
 
 
-def _referral_events(session: Session, since: datetime, until: datetime, tz: ZoneInfo) -> list[CodedEvent]:
-    """Declined when the case closed as declined; otherwise 'referral' when the client was first contacted."""
+def _referral_events(session: Session, since: datetime, until: datetime, tz: ZoneInfo, today: date
+                     ) -> list[CodedEvent]:
+    """Each episode's one referral-level code (`episode_concept`), when its moment falls in the period."""
     rows = session.exec(
         select(Referral.reference, Referral.first_contact_at, Referral.closed_at, Referral.closure_reason).where(
             _GP_MAY_SEE,
@@ -91,12 +118,9 @@ def _referral_events(session: Session, since: datetime, until: datetime, tz: Zon
     ).all()
     events = []
     for reference, first_contact_at, closed_at, closure_reason in rows:
-        if closure_reason == ClosureReason.DECLINED:
-            concept, moment = SOCIAL_PRESCRIBING_DECLINED, closed_at
-        else:
-            concept, moment = REFERRAL_TO_SOCIAL_PRESCRIBING, first_contact_at
-        if moment and since <= moment < until:
-            events.append(CodedEvent(reference, local_time(moment, tz).date(), "referral", concept))
+        coded = episode_concept(first_contact_at, closed_at, closure_reason, tz, today)
+        if coded and since <= coded[1] < until:
+            events.append(CodedEvent(reference, _day(coded[1], tz), "referral", coded[0]))
     return events
 
 
@@ -107,7 +131,7 @@ def _signposting_events(session: Session, since: datetime, until: datetime, tz: 
         .join(Service, Service.id == Signposting.service_id)
         .where(_GP_MAY_SEE, Signposting.created_at >= since, Signposting.created_at < until)
     ).all()
-    categories = _categories(session)
+    categories = service_categories(session)
     events = []
     for reference, created_at, service_id, service_name in rows:
         ids, names = categories.get(service_id, ([], []))
@@ -116,7 +140,7 @@ def _signposting_events(session: Session, since: datetime, until: datetime, tz: 
     return events
 
 
-def _categories(session: Session) -> dict[str, tuple[list[str], list[str]]]:
+def service_categories(session: Session) -> dict[str, tuple[list[str], list[str]]]:
     """Service id -> (category ids, category names)."""
     found: dict[str, tuple[list[str], list[str]]] = {}
     rows = session.exec(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from reports.data import Count, Durations
 
@@ -28,3 +29,8 @@ def ranked_counts(labels: Iterable[str]) -> list[Count]:
     """How often each label occurs, most frequent first (ties alphabetical)."""
     counter = Counter(labels)
     return [Count(label, n) for label, n in sorted(counter.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def elapsed_hours(start: datetime, end: datetime) -> float:
+    """Hours from `start` to `end` (never negative)."""
+    return max(0.0, (end - start).total_seconds() / 3600)

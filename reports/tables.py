@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from casework.models import ENGAGEMENT_LABELS
+from casework.models import CLOSURE_LABELS, ENGAGEMENT_LABELS, ClosureReason
 from reports.data import Count, Durations, EngagementRow, ReportData
-from reports.suppress import SMALLEST_SHOWN, shown_count, shown_percent, shown_statistic
+from reports.suppress import SMALL, SMALLEST_SHOWN, SUPPRESSED, is_small, shown_count, shown_percent, shown_statistic
 from reports.unmet import reportable
 
 Cell = int | float | str | date | None
@@ -47,6 +47,12 @@ def report_tables(data: ReportData, shareable: bool = False) -> list[Table]:
         _responsiveness(data, shareable),
         _waiting(data, shareable),
         _freshness(data),
+        _wellbeing(data, shareable),
+        _counts_side_by_side("Safeguarding RAG", "Rating", ("At referral", "As of report date"),
+                             [data.safeguarding.at_referral, data.safeguarding.now], shareable),
+        _ratings_by_month(data, shareable),
+        _equity(data, shareable),
+        *_support(data, shareable),
     ]
     return tables if shareable else [*tables, _cases(data)]
 
@@ -156,6 +162,96 @@ def _waiting(data: ReportData, shareable: bool) -> Table:
 def _freshness(data: ReportData) -> Table:
     rows = [(stale.service, stale.last_verified or "never") for stale in data.stale_services]
     return Table("Directory freshness (active services not verified in 12 months)", ("Service", "Last verified"), rows)
+
+
+def _wellbeing(data: ReportData, shareable: bool) -> Table:
+    """Each question's change over the cases that answered at both points; a mean is never shown without its n,
+    and never over fewer than 5 cases (a small cell could identify someone)."""
+    header = ("Measure", "Question", "From", "To", "Cases reaching 'To'", "Answered both (n)",
+              "Response rate (% of cases reaching 'To')", "Mean at 'From'", "Mean at 'To'", "Mean change",
+              "Better is")
+    rows = [
+        (row.measure, row.question, row.start, row.end, shown_count(row.eligible, shareable),
+         shown_count(row.paired, shareable), shown_percent(row.paired, row.eligible, shareable),
+         *(outcome_statistic(value, row.paired, shareable)
+           for value in (row.mean_before, row.mean_after, row.mean_change)),
+         "lower" if row.lower_is_better else "higher")
+        for row in data.wellbeing
+    ]
+    return Table("Wellbeing outcomes (ONS4, SWEMWBS)", header, rows)
+
+
+def outcome_statistic(value: float | None, n: int, shareable: bool) -> float | str:
+    """A mean over `n` wellbeing answers: suppressed below 5 in every export, internal ones included."""
+    return shown_statistic(value, n, True) if is_small(n) else shown_statistic(value, n, shareable)
+
+
+def _counts_side_by_side(title: str, label: str, measures: tuple[str, ...], columns: list[list[Count]],
+                         shareable: bool) -> Table:
+    """Several counts per label (columns in the same label order)."""
+    rows = [(first.label, *(shown_count(column[index].n, shareable) for column in columns))
+            for index, first in enumerate(columns[0])]
+    return Table(title, (label, *measures), rows)
+
+
+def _ratings_by_month(data: ReportData, shareable: bool) -> Table:
+    labels = [count.label for count in data.safeguarding.now]
+    rows: list[tuple[Cell, ...]] = [
+        (month.label, *(shown_count(month.counts.get(label, 0), shareable) for label in labels))
+        for month in data.safeguarding.by_month
+    ]
+    rows.append(("Rating changes recorded in the period", shown_count(data.safeguarding.changes, shareable),
+                 *([""] * (len(labels) - 1))))
+    return Table("Safeguarding RAG by month received (as of report date)", ("Month received", *labels), rows)
+
+
+def _equity(data: ReportData, shareable: bool) -> Table:
+    """Who is (and isn't) being reached. Groups of 1-4 are shown as '<5' in every export, internal ones included."""
+    header = ("Characteristic", "Group", "Referrals", "Closed", "Engaged", "Engaged (% of closed)")
+    rows = [
+        (row.dimension, row.group, *(protected_count(n, shareable) for n in (row.referrals, row.closed, row.engaged)),
+         shown_percent(row.engaged, row.closed, True))
+        for row in data.equity
+    ]
+    return Table("Referrals and engagement by equity group", header, rows)
+
+
+def protected_count(n: int, shareable: bool) -> int | str:
+    """A count of people in a small group: 1-4 suppressed in every export; rounded too when shareable."""
+    return SMALL if is_small(n) else shown_count(n, shareable)
+
+
+def _support(data: ReportData, shareable: bool) -> list[Table]:
+    support = data.support
+    given = Table("Support given", ("Measure", "Value"), [
+        ("Cases with a session of support logged", shown_count(support.cases_with_sessions, shareable)),
+        ("Sessions logged", shown_count(support.sessions, shareable)),
+        ("Time spent (hours)", round(support.minutes / 60, 1) if not shareable or support.sessions >= SMALLEST_SHOWN
+         else SUPPRESSED),
+        ("Sessions per case (median)", shown_statistic(support.median_sessions, support.cases_with_sessions,
+                                                       shareable)),
+        ("Minutes per case (median)", shown_statistic(support.median_minutes, support.cases_with_sessions,
+                                                      shareable)),
+        *((f"Sessions by {count.label.lower()}", shown_count(count.n, shareable)) for count in support.by_mode),
+        ("Cases with a support plan", shown_count(support.plans, shareable)),
+        ("Goals set in support plans", shown_count(support.plan_goals, shareable)),
+        ("Referrals closed as not appropriate / referred back", shown_count(_closed_not_appropriate(data),
+                                                                           shareable)),
+        ("Clients referred again after an earlier case closed (bounced)", shown_count(support.bounced, shareable)),
+    ])
+    header = ("Measure (elapsed calendar time)", "n", "Median (hours)", "Median (days)", "90th percentile (hours)",
+              "90th percentile (days)")
+    by_urgency = Table("Time to first contact by urgency", header, [
+        _wait_row(label, waits, shareable) for label, waits in support.first_contact_by_urgency])
+    not_appropriate = _counts("Not appropriate referrals by reason for referral", "Reason",
+                              "Closed as not appropriate (each reason counted)", support.not_appropriate_by_reason,
+                              shareable)
+    return [given, by_urgency, not_appropriate]
+
+
+def _closed_not_appropriate(data: ReportData) -> int:
+    return next((count.n for count in data.by_closure if count.label == CLOSURE_LABELS[ClosureReason.NOT_APPROPRIATE]),
+                0)
 
 
 def _cases(data: ReportData) -> Table:

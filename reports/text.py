@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from casework.models import ENGAGEMENT_LABELS, CaseStatus, Engagement
+from casework.outcomes import TIMEPOINTS
 from reports.data import STATUS_LABELS, Count, Durations, EngagementRow, ReportData
+from reports.suppress import SMALL, SMALLEST_SHOWN, is_small
 from reports.unmet import MIN_PEOPLE, reportable
 
 TOP = 3
@@ -44,7 +46,8 @@ def summary_text(data: ReportData, *, show_search_terms: bool = True) -> str:
         lines += [f"Busiest services: {busiest}", *_engagement_lines(data.engagement_overall)]
     if data.responsiveness:
         lines.append(_responsiveness_line(data))
-    lines += ["", _unmet_line(data, show_search_terms), _directory_line(data)]
+    lines += ["", *_wellbeing_lines(data), *_support_lines(data), _unmet_line(data, show_search_terms),
+              _directory_line(data)]
     return "\n".join(lines)
 
 
@@ -55,6 +58,49 @@ def _responsiveness_line(data: ReportData) -> str:
     attended = sum(row.attended for row in data.responsiveness)
     return (f"Referred on: {total} to {len(data.responsiveness)} services · accepted {accepted} "
             f"({accepted / total:.0%}) · attended {attended} ({attended / total:.0%})")
+
+
+def _support_lines(data: ReportData) -> list[str]:
+    """Support given, first contact by urgency, and reach by gender and ethnic group (groups of 1-4 as '<5')."""
+    if not data.referrals:
+        return []
+    support = data.support
+    lines = [f"Support: {support.sessions} sessions logged for {support.cases_with_sessions} cases, "
+             f"{support.minutes / 60:.1f} hours; bounced (referred again after closing): {support.bounced}"]
+    waits = " · ".join(f"{label.split(' (')[0].lower()} {format_hours(w.median_hours)} (n={w.n})"
+                       for label, w in support.first_contact_by_urgency if w.median_hours is not None)
+    if waits:
+        lines.append(f"Median time to first contact by urgency: {waits}")
+    for dimension in ("Gender", "Ethnic group"):
+        groups = [row for row in data.equity if row.dimension == dimension]
+        lines.append(f"{dimension}: " + " · ".join(
+            f"{_short(row.group)} {SMALL if is_small(row.referrals) else row.referrals}" for row in groups))
+    return lines
+
+
+def _wellbeing_lines(data: ReportData) -> list[str]:
+    """Change from first contact to closure per question, each with its n and response rate; none below 5."""
+    lines = []
+    if data.referrals:
+        ratings = " · ".join(f"{count.label} {count.n}" for count in data.safeguarding.now)
+        lines.append(f"Safeguarding now: {ratings} ({data.safeguarding.changes} rating changes in the period)")
+    to_closure = [row for row in data.wellbeing if row.end == TIMEPOINTS["closure"]]
+    for measure in dict.fromkeys(row.measure for row in to_closure):
+        rows = [row for row in to_closure if row.measure == measure]
+        shown = [row for row in rows if row.paired >= SMALLEST_SHOWN]
+        answered = max(row.paired for row in rows)
+        eligible = rows[0].eligible
+        rate = f"{answered / eligible:.0%}" if eligible else "n/a"
+        if not shown:
+            lines.append(f"Wellbeing ({measure}, first contact → closure): {answered} of {eligible} closed cases "
+                         f"answered both (fewer than {SMALLEST_SHOWN}, so no averages are shown).")
+            continue
+        changes = " · ".join(
+            f"{row.item} {row.mean_before:.1f} → {row.mean_after:.1f} (n={row.paired})" for row in shown
+        )
+        lines.append(f"Wellbeing ({measure}, first contact → closure; response rate {rate} of {eligible} closed "
+                     f"cases): {changes}")
+    return lines
 
 
 def format_hours(hours: float) -> str:

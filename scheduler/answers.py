@@ -14,6 +14,7 @@ from core.clock import utcnow
 from scheduler import messages
 from scheduler.models import PROMPT_KINDS, FollowUp, FollowUpKind, FollowUpStatus
 from scheduler.notices import relay_client_answer
+from scheduler.outcome_checks import record_client_answer, valid_answer
 from scheduler.planning import ensure_followups
 from scheduler.policy import FollowUpPolicy
 
@@ -56,14 +57,20 @@ def record_answer(
     session.refresh(followup)
     if claimed.rowcount != 1:  # a simultaneous tap won
         return _already(followup)
+    if followup.kind == FollowUpKind.OUTCOME_CHECK:
+        return AnswerResult(AnswerOutcome.RECORDED, "Thank you!", record_client_answer(session, followup))
     if followup.kind == FollowUpKind.CLIENT_CHECK:
         return _client_answered(session, followup, policy)
     return _worker_answered(session, followup, telegram_user_id, policy)
 
 
 def _valid(followup: FollowUp, telegram_user_id: int, answer: str) -> bool:
+    if followup.recipient_chat_id != telegram_user_id:
+        return False
+    if followup.kind == FollowUpKind.OUTCOME_CHECK:
+        return valid_answer(answer)
     choices = messages.CLIENT_ANSWERS if followup.kind == FollowUpKind.CLIENT_CHECK else messages.ENGAGEMENT_ANSWERS
-    return followup.kind in PROMPT_KINDS and followup.recipient_chat_id == telegram_user_id and answer in choices
+    return followup.kind in PROMPT_KINDS and answer in choices
 
 
 def _worker_answered(session: Session, followup: FollowUp, actor: int, policy: FollowUpPolicy) -> AnswerResult:
@@ -96,6 +103,8 @@ def _client_answered(session: Session, followup: FollowUp, policy: FollowUpPolic
 
 def _already(followup: FollowUp) -> AnswerResult:
     answer = followup.answer or ""
+    if followup.kind == FollowUpKind.OUTCOME_CHECK:
+        return AnswerResult(AnswerOutcome.ALREADY_ANSWERED, "Already answered, thank you.")
     line = messages.answered_line(followup.kind, answer) if answer else None
     label = messages.CLIENT_ANSWERS.get(answer) or messages.ENGAGEMENT_ANSWERS.get(answer, (answer, None))[0]
     return AnswerResult(AnswerOutcome.ALREADY_ANSWERED, f"Already answered: {label}.", line)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from casework.models import CaseEvent, CaseStatus, Referral, Role, Signposting
 from core.clock import utcnow
 from scheduler.models import ClientCheckin, FollowUp, FollowUpKind
+from scheduler.outcome_checks import plan_on_opt_in
 from scheduler.planning import cancel_where, plan_client_checks
 from scheduler.policy import FollowUpPolicy
 
@@ -93,6 +94,7 @@ def redeem_client_checkin(session: Session, code: str, chat_id: int, policy: Fol
     session.add(checkin)
     session.flush()
     plan_client_checks(session, checkin, policy)
+    plan_on_opt_in(session, referral, chat_id, policy)
     session.add(CaseEvent(referral_id=referral.id, kind="client_opted_in"))
     return CheckinResult(
         True,
@@ -102,7 +104,12 @@ def redeem_client_checkin(session: Session, code: str, chat_id: int, policy: Fol
 
 
 def stop_client_checkins(session: Session, chat_id: int) -> int:
-    """Withdraw every opt-in for this chat: no more check-ins, and the chat id is erased. Returns how many."""
+    """Withdraw every opt-in for this chat: no more check-ins or wellbeing questions (those after closure too), and
+    the chat id is erased. Returns how many opt-ins were withdrawn."""
+    questions = (FollowUp.recipient_chat_id == chat_id, FollowUp.kind == FollowUpKind.OUTCOME_CHECK)
+    cancel_where(session, "client stopped check-ins", [FollowUpKind.OUTCOME_CHECK], *questions)
+    session.execute(update(FollowUp).where(*questions).values(recipient_chat_id=None)
+                    .execution_options(synchronize_session=False))
     return _withdraw(session, [ClientCheckin.client_chat_id == chat_id])
 
 

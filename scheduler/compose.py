@@ -9,10 +9,12 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from casework.models import CaseStatus, Engagement, ProviderStatus, Referral, ReferralOn, Signposting, Urgency
+from casework.outcomes import ONS4_MEASURE
 from casework.providers import answer_buttons
 from directory.models import Service
 from scheduler import messages
-from scheduler.models import ENDS_WITH_CASE, LISTING_KINDS, FollowUp, FollowUpKind, FollowUpStatus
+from scheduler.models import CLIENT_KINDS, ENDS_WITH_CASE, LISTING_KINDS, FollowUp, FollowUpKind, FollowUpStatus
+from scheduler.outcome_checks import WHEN, parts_of
 from scheduler.planning import seen_before_discharge
 from scheduler.policy import FollowUpPolicy
 from scheduler.recipients import case_owner, team_chat
@@ -148,8 +150,9 @@ def _failure_notice(context: FollowUpContext, referral: Referral, policy: Follow
     about = context.about
     if about is None:
         return Skip("nothing to report")
-    if about.kind == FollowUpKind.CLIENT_CHECK and about.last_error == messages.BLOCKED:
-        text = messages.client_blocked_notice(referral.reference, context.service_name)
+    if about.kind in CLIENT_KINDS and about.last_error == messages.BLOCKED:
+        about_what = context.service_name if about.kind == FollowUpKind.CLIENT_CHECK else "how they are (wellbeing)"
+        text = messages.client_blocked_notice(referral.reference, about_what)
     else:
         text = messages.failure_notice(referral.reference, _id(about), about.kind, about.last_error or "unknown error")
     return _to(context.followup.recipient_chat_id, text)
@@ -161,6 +164,26 @@ def _inactivity_warning(context: FollowUpContext, referral: Referral, policy: Fo
         referral.reference, messages.day_label(referral.created_at, policy.tz), messages.day_label(close_on, policy.tz)
     )
     return _to(case_owner(referral) or team_chat(policy), text)
+
+def _outcome_reminder(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
+    if referral.anonymised or referral.closed_at is None:
+        return Skip("case anonymised or reopened")
+    text = messages.outcome_reminder(referral.reference, context.followup.sequence,
+                                     messages.day_label(referral.closed_at, policy.tz))
+    return _to(case_owner(referral) or team_chat(policy), text)
+
+
+def _outcome_check(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
+    followup = context.followup
+    if referral.anonymised or followup.recipient_chat_id is None:
+        return Skip("client stopped check-ins")
+    timepoint, index = parts_of(followup.sequence)
+    measure = ONS4_MEASURE
+    text = messages.outcome_prompt(measure.items[index].question, index + 1, len(measure.items),
+                                   "Tap a number from 0 (not at all) to 10 (completely).", WHEN[timepoint])
+    return _to(followup.recipient_chat_id, text, messages.outcome_buttons(_id(followup),
+                                                                            [v for v, _ in measure.scores]))
+
 
 def _team_post(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
     if referral.status != CaseStatus.NEW:
@@ -200,6 +223,8 @@ _COMPOSERS: dict[FollowUpKind, Callable[[FollowUpContext, Referral, FollowUpPoli
     FollowUpKind.CLIENT_REPLY: _client_reply,
     FollowUpKind.FAILURE_NOTICE: _failure_notice,
     FollowUpKind.INACTIVITY_WARNING: _inactivity_warning,
+    FollowUpKind.OUTCOME_REMINDER: _outcome_reminder,
+    FollowUpKind.OUTCOME_CHECK: _outcome_check,
 
     FollowUpKind.TEAM_POST: _team_post,
     FollowUpKind.REFERRER_NOTICE: _stored_text,

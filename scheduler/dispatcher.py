@@ -34,7 +34,7 @@ from core.db import session_scope
 from scheduler.checkins import stop_client_checkins
 from scheduler.compose import Outgoing, compose, load_contexts
 from scheduler.messages import BLOCKED, INTERRUPTED
-from scheduler.models import AT_MOST_ONCE, IMMEDIATE_KINDS, FollowUp, FollowUpKind, FollowUpStatus
+from scheduler.models import AT_MOST_ONCE, CLIENT_KINDS, IMMEDIATE_KINDS, FollowUp, FollowUpKind, FollowUpStatus
 from scheduler.notices import notify_failure
 from scheduler.policy import FollowUpPolicy
 from scheduler.sender import Pacer, Sender, Turn, never_sent
@@ -322,7 +322,7 @@ class Dispatcher:
     def _record_failure(self, followup_id: int, error: str, blocked_chat: int | None = None) -> str:
         with session_scope(self.engine) as session:
             failed = self._fail(session, followup_id, error, attempts=FollowUp.attempts + 1)
-            if failed and blocked_chat is not None and failed.kind == FollowUpKind.CLIENT_CHECK:
+            if failed and blocked_chat is not None and failed.kind in CLIENT_KINDS:
                 stop_client_checkins(session, blocked_chat)  # no more check-ins to someone who blocked us
         return "failed" if failed else "released"
 

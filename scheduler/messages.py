@@ -15,7 +15,7 @@ from scheduler.models import FollowUpKind
 Keyboard = Sequence[Sequence[tuple[str, str]]]  # rows of (label, callback data)
 
 CALLBACK_PREFIX = "fu"
-_CALLBACK = re.compile(r"^fu:([0-9]{1,9}):([a-z]{1,8})$")  # ids fit the INTEGER column
+_CALLBACK = re.compile(r"^fu:([0-9]{1,9}):([a-z0-9]{1,8})$")  # ids fit the INTEGER column
 
 SNOOZE = "later"
 ENGAGEMENT_ANSWERS: dict[str, tuple[str, Engagement | None]] = {
@@ -40,6 +40,8 @@ KIND_LABELS: dict[FollowUpKind, str] = {
     FollowUpKind.CLIENT_REPLY: "client reply",
     FollowUpKind.FAILURE_NOTICE: "failure notice",
     FollowUpKind.INACTIVITY_WARNING: "inactivity warning",
+    FollowUpKind.OUTCOME_REMINDER: "wellbeing follow-up reminder",
+    FollowUpKind.OUTCOME_CHECK: "client wellbeing question",
     FollowUpKind.FAILURE_DIGEST: "failure digest",
     FollowUpKind.TEAM_POST: "team chat post",
     FollowUpKind.REFERRER_NOTICE: "referrer notice",
@@ -164,6 +166,48 @@ def inactivity_warning(reference: str, received_on: str, close_on: str) -> str:
         f"Please close it, or record what is happening. If nothing is recorded by {close_on}, it will be closed as "
         "inactive and its identifiers anonymised."
     )
+
+
+def outcome_reminder(reference: str, months: int, closed_on: str) -> str:
+    return (
+        f"{reference} closed {months} months ago (on {closed_on}). If the client is happy to, a short wellbeing "
+        f"check (ONS4) now shows how they are doing: open it with /case {reference} and tap 📊 Wellbeing, "
+        f"'{months} months after closure'. It's optional — skip it if it isn't right for them."
+    )
+
+
+OUTCOME_SKIP = "skip"
+
+
+def outcome_code(score: int) -> str:
+    """The answer code of a 0-10 score on a wellbeing question: 'n7'."""
+    return f"n{score}"
+
+
+def outcome_score(code: str) -> int | None:
+    """The score an answer code carries; None for Skip. Raises ValueError for anything else."""
+    if code == OUTCOME_SKIP:
+        return None
+    if not re.fullmatch(r"n(?:[0-9]|10)", code):
+        raise ValueError(code)
+    return int(code[1:])
+
+
+def outcome_prompt(question: str, number: int, total: int, intro: str, when: str) -> str:
+    opening = (f"Hello! {when}, we ask everyone we support four short questions about how they feel. {intro}\n"
+               "You can skip any of them, and stop these messages at any time with /stopcheckins.\n\n"
+               if number == 1 else "")
+    return f"{opening}Question {number} of {total}: {question}"
+
+
+def outcome_buttons(followup_id: int, scores: Sequence[int]) -> Keyboard:
+    numbers = [(str(score), callback_data(followup_id, outcome_code(score))) for score in scores]
+    return [numbers[:6], numbers[6:], [("Skip", callback_data(followup_id, OUTCOME_SKIP))]]
+
+
+def outcome_answered_line(code: str, last: bool) -> str:
+    said = "Skipped." if code == OUTCOME_SKIP else f"You said: {code[1:]}."
+    return f"{said} " + ("That's all — thank you for telling us how you are." if last else "Thank you.")
 
 
 def interrupted_digest(lines: Sequence[str], ids: Sequence[int]) -> str:

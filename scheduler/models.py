@@ -26,6 +26,8 @@ class FollowUpKind(StrEnum):
     CLIENT_REPLY = "client_reply"  # a client's check-in answer, passed on to the link worker (about_id)
     FAILURE_NOTICE = "failure_notice"  # to admins (or the link worker): a prompt was not delivered (about_id)
     INACTIVITY_WARNING = "inactivity_warning"  # to the owner (or team): an open case with nothing recorded for long
+    OUTCOME_REMINDER = "outcome_reminder"  # to the case's worker, 3 and 6 months after closure: wellbeing check due
+    OUTCOME_CHECK = "outcome_check"  # opt-in, to the client: one ONS4 question (time point and item in `sequence`)
 
     FAILURE_DIGEST = "failure_digest"  # to admins: several prompts interrupted by a crash, in one message (body)
     TEAM_POST = "team_post"  # a new referral, to the link-worker team chat with a Claim button (body)
@@ -41,7 +43,11 @@ class FollowUpKind(StrEnum):
 # Kinds that carry answer buttons; only these are re-sent and escalated when unanswered. They are sent AT MOST
 # ONCE: after an error that may have come after Telegram took the message, they fail visibly instead of repeating.
 PROMPT_KINDS = frozenset({FollowUpKind.ENGAGEMENT_CHECK, FollowUpKind.CLIENT_CHECK})
-AT_MOST_ONCE = PROMPT_KINDS
+# Wellbeing questions to clients carry answer buttons too, so they are sent at most once; but a question left
+# unanswered is never asked again or escalated (skipping is always allowed).
+AT_MOST_ONCE = PROMPT_KINDS | {FollowUpKind.OUTCOME_CHECK}
+# Kinds sent to a client's own chat: /stopcheckins, /forgetme, a blocked bot and anonymisation end them all.
+CLIENT_KINDS = frozenset({FollowUpKind.CLIENT_CHECK, FollowUpKind.OUTCOME_CHECK})
 # Kinds owed the moment something happens (the outbox): sent straight after the change commits, at any hour, and
 # retried quickly (at most `IMMEDIATE_RETRY_MAX_SECONDS` apart) until they go out.
 IMMEDIATE_KINDS = frozenset({
@@ -56,7 +62,7 @@ BODY_KINDS = IMMEDIATE_KINDS | LISTING_KINDS | {FollowUpKind.FAILURE_DIGEST, Fol
 # report something already done (a client's answer, a failed delivery, the case's own news) still go out.
 ENDS_WITH_CASE = frozenset(FollowUpKind) - LISTING_KINDS - {
     FollowUpKind.CLIENT_REPLY, FollowUpKind.FAILURE_NOTICE, FollowUpKind.FAILURE_DIGEST, FollowUpKind.REFERRER_NOTICE,
-    FollowUpKind.PROVIDER_ANSWER,
+    FollowUpKind.PROVIDER_ANSWER, FollowUpKind.OUTCOME_REMINDER, FollowUpKind.OUTCOME_CHECK,  # asked after closure too
 }
 # Kinds that report on other follow-ups or on casework; their own failures never raise further notices.
 NOTICE_KINDS = frozenset(

@@ -14,7 +14,7 @@ from casework.models import Referral, Signposting
 from core.clock import utcnow
 from scheduler.admin import describe_failed
 from scheduler.messages import BLOCKED, interrupted_digest
-from scheduler.models import NOTICE_KINDS, FollowUp, FollowUpKind
+from scheduler.models import CLIENT_KINDS, NOTICE_KINDS, FollowUp, FollowUpKind
 from scheduler.planning import ensure_followups
 from scheduler.policy import FollowUpPolicy
 from scheduler.recipients import case_owner, team_chat
@@ -45,7 +45,7 @@ def notify_failure(session: Session, failed: FollowUp, policy: FollowUpPolicy) -
     """Tell admins a follow-up was not delivered; a client who blocked the bot is reported to their link worker."""
     if failed.kind in NOTICE_KINDS:
         return []  # a notice about a notice could loop; failed notices stay visible in the admin list
-    if failed.kind == FollowUpKind.CLIENT_CHECK and failed.last_error == BLOCKED:
+    if failed.kind in CLIENT_KINDS and failed.last_error == BLOCKED:
         return add_notices(session, FollowUpKind.FAILURE_NOTICE, failed, [_owner_of(session, failed)], policy)
     return add_notices(session, FollowUpKind.FAILURE_NOTICE, failed, policy.admin_chat_ids, policy)
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from casework.models import CaseStatus, ContactRoute, Referral, Signposting, Urgency
+from casework.models import CaseStatus, ClosureReason, ContactRoute, Referral, Signposting, Urgency
 from core.clock import utcnow
 from scheduler.models import ENDS_WITH_CASE, ClientCheckin, FollowUp, FollowUpKind, FollowUpStatus
 from scheduler.policy import FollowUpPolicy
@@ -141,3 +142,20 @@ def _saved_id(session: Session, row: Referral | Signposting) -> int:
     assert row.id is not None
     return row.id
 
+
+
+OUTCOME_REMINDER_MONTHS = (3, 6)
+
+
+def plan_outcome_reminders(session: Session, referral: Referral, policy: FollowUpPolicy) -> list[FollowUp]:
+    """For a case closed as engaged: remind its worker at 3 and 6 months that a wellbeing check is due (optional,
+    `OUTCOME_FOLLOWUP_REMINDERS`). Idempotent per case and month."""
+    if not policy.outcome_reminders or referral.closure_reason != ClosureReason.ENGAGED or referral.closed_at is None:
+        return []
+    referral_id = _saved_id(session, referral)
+    return ensure_followups(session, [
+        FollowUp(dedupe_key=f"outcome:{referral_id}:{months}", kind=FollowUpKind.OUTCOME_REMINDER,
+                 referral_id=referral_id, sequence=months,
+                 due_at=policy.next_allowed_time(referral.closed_at + relativedelta(months=months)))
+        for months in OUTCOME_REMINDER_MONTHS
+    ])

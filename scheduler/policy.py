@@ -29,6 +29,7 @@ SETTING_OF: dict[str, str] = {
     "quiet_hours_end": "quiet_hours_end",
     "allow_weekend_prompts": "allow_weekend_prompts",
     "inactive_case_notice_days": "inactive_case_notice_days",
+    "outcome_reminders": "outcome_followup_reminders",
     "timezone": "timezone",
     "provider_chase_working_days": "provider_chase_working_days",
     "listing_check_months": "listing_check_months",
@@ -61,6 +62,7 @@ class FollowUpPolicy:
     allow_weekend_prompts: bool = _default("allow_weekend_prompts")  # False: none on weekends or bank holidays
     timezone: str = _default("timezone")
     inactive_case_notice_days: int = _default("inactive_case_notice_days")  # said in the inactivity warning
+    outcome_reminders: bool = _default("outcome_reminders")  # 3- and 6-month wellbeing reminders after closure
     snooze_days: int = _default("snooze_days")  # "Not yet – remind me in N days"
     unanswered_after_days: int = _default("unanswered_after_days")  # re-sent once after this, then escalated
     max_attempts: int = _default("max_attempts")  # delivery attempts before a follow-up is marked failed

@@ -11,7 +11,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, col, delete, select
 
-from casework.models import CaseCard, CaseEvent, CaseStatus, ClosureReason, Referral, ReferralOn, Signposting
+from casework.models import (
+    CaseCard,
+    CaseEvent,
+    CaseStatus,
+    ClosureReason,
+    Referral,
+    ReferralOn,
+    Signposting,
+    SupportPlan,
+)
 from core.clock import utcnow
 from core.dialogs import DialogState
 from core.rate_limits import prune_idle_limits
@@ -19,7 +28,7 @@ from core.settings import Settings
 from core.updates import prune_handled_updates
 from directory.models import UnmetSearch
 from scheduler.checkins import stop_client_checkins, withdraw_referral_checkins
-from scheduler.models import ClientCheckin, FollowUp, FollowUpKind, FollowUpStatus, RetentionRun
+from scheduler.models import CLIENT_KINDS, ClientCheckin, FollowUp, FollowUpKind, FollowUpStatus, RetentionRun
 from scheduler.planning import cancel_open_followups, ensure_followups
 from scheduler.policy import FollowUpPolicy
 
@@ -117,7 +126,7 @@ def anonymise(session: Session, referrals: Sequence[Referral], detail: str) -> N
     session.execute(update(ClientCheckin).where(col(ClientCheckin.referral_id).in_(ids)).values(client_chat_id=None))
     session.execute(
         update(FollowUp)
-        .where(col(FollowUp.referral_id).in_(ids), FollowUp.kind == FollowUpKind.CLIENT_CHECK)
+        .where(col(FollowUp.referral_id).in_(ids), col(FollowUp.kind).in_(list(CLIENT_KINDS)))
         .values(recipient_chat_id=None)
     )
     session.execute(delete(CaseCard).where(col(CaseCard.referral_id).in_(ids)))
@@ -130,6 +139,7 @@ def anonymise(session: Session, referrals: Sequence[Referral], detail: str) -> N
                col(FollowUp.kind).in_([FollowUpKind.PROVIDER_REFERRAL, FollowUpKind.PROVIDER_CHASE]))
         .values(body=None)
     )
+    session.execute(delete(SupportPlan).where(col(SupportPlan.referral_id).in_(ids)))  # the client's own words
 
 
 def _inactive_cases(session: Session, now: datetime, rules: RetentionRules, policy: FollowUpPolicy) -> tuple[int, int]:
@@ -197,14 +207,14 @@ def forget_client(session: Session, telegram_user_id: int, searcher: str = "") -
         update(FollowUp)
         .where(
             FollowUp.recipient_chat_id == telegram_user_id,
-            FollowUp.kind == FollowUpKind.CLIENT_CHECK,
+            col(FollowUp.kind).in_(list(CLIENT_KINDS)),
             col(FollowUp.status).in_([FollowUpStatus.PENDING, FollowUpStatus.SENT]),
         )
         .values(status=FollowUpStatus.CANCELLED, recipient_chat_id=None)
     ).rowcount
     erased = session.execute(
         update(FollowUp)
-        .where(FollowUp.recipient_chat_id == telegram_user_id, FollowUp.kind == FollowUpKind.CLIENT_CHECK)
+        .where(FollowUp.recipient_chat_id == telegram_user_id, col(FollowUp.kind).in_(list(CLIENT_KINDS)))
         .values(recipient_chat_id=None)
     ).rowcount
     dialogs = session.execute(delete(DialogState).where(DialogState.user_id == telegram_user_id)).rowcount

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from casework.models import ContactRoute, Referral, Role, Urgency
-from casework.referrals import ReferralDraft, create_referral
+from casework.referrals import ReferralDraft, claim_case, create_referral, get_referral
 from core.crypto import FieldCipher
 from core.db import session_scope
 
@@ -41,3 +41,11 @@ def draft(**overrides: object) -> ReferralDraft:
 def make_referral(engine: Engine, **overrides: object) -> Referral:
     with session_scope(engine) as session:
         return create_referral(session, draft(**overrides), WARD_NURSE, WARD_NURSE, Role.WARD_STAFF, cipher())
+
+
+def make_claimed_referral(engine: Engine, worker: int = LINK_WORKER, **overrides: object) -> str:
+    """A referral claimed by `worker`; its reference."""
+    made = make_referral(engine, **overrides)
+    with session_scope(engine) as session:
+        claim_case(session, get_referral(session, made.reference), worker)
+    return made.reference

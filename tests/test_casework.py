@@ -76,7 +76,8 @@ def test_full_case_lifecycle_is_audited_and_referrer_told_without_patient_detail
         closed = close_case(session, case, ClosureReason.ENGAGED, LINK_WORKER, Role.LINK_WORKER)
     assert closed.ok and closed.referrer_notice is not None
     # initials "JS" could appear inside a random reference, so check the words around the reference instead
-    expected = f"Update on referral {referral.reference}: the case is now closed (engaged / resolved)."
+    expected = (f"Update on referral {referral.reference}: the case is now closed (engaged / resolved); "
+                "connected to 1 service, engaged with support.")
     assert closed.referrer_notice == expected
     with session_scope(engine) as session:
         case = get_referral(session, referral.reference)

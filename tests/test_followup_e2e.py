@@ -85,3 +85,33 @@ async def test_a_link_worker_gives_a_client_a_check_in_code_and_the_client_can_s
     with session_scope(runtime.engine) as session:
         assert session.get(Signposting, case.signposting_id).client_chat_id is None
     runtime.engine.dispose()
+
+
+@sqlite_only
+async def test_an_opted_in_client_answers_ons4_one_tap_at_a_time(settings) -> None:
+    settings = settings.model_copy(update={"quiet_hours_start": 0, "quiet_hours_end": 0, "allow_weekend_prompts": True})
+    with FakeBotApi() as fake:
+        runtime = _runtime_with_followups(settings, fake)
+        case = make_case(runtime.engine)
+        with session_scope(runtime.engine) as session:
+            session.add(StaffUser(telegram_user_id=WORKER, role=Role.LINK_WORKER))
+        async with running_bot(settings, fake, runtime=runtime) as bot:
+            [issued] = (await bot.command(WORKER, "checkincode", case.reference)).texts
+            code = re.search(r"\b([A-Z2-9]{4}-[A-Z2-9]{4})\b", issued).group(1)  # type: ignore[union-attr]
+            await bot.command(CLIENT_CHAT, "checkin", code)
+            first = await fake.wait_for("sendMessage", chat_id=CLIENT_CHAT, contains="Question 1 of 4")
+            assert "satisfied" in (first.text or "") and fake.buttons(first)[-1][0] == "Skip"
+            seven = dict(fake.buttons(first))["7"]
+            replies = await bot.click(CLIENT_CHAT, seven)
+            assert replies.answers == ["Thank you!"]
+            second = await fake.wait_for("sendMessage", chat_id=CLIENT_CHAT, contains="Question 2 of 4")
+            assert "worthwhile" in (second.text or "")
+            again = await bot.click(CLIENT_CHAT, seven, message_id=first.result["message_id"])  # an old copy
+            assert again.answers == ["Already answered, thank you."]
+    with session_scope(runtime.engine) as session:
+        from sqlmodel import select
+
+        from casework.models import OutcomeAnswer
+
+        assert [(a.item, a.score) for a in session.exec(select(OutcomeAnswer))] == [("life_satisfaction", 7)]
+    runtime.engine.dispose()

@@ -86,3 +86,38 @@ def test_submitting_creates_the_referral_and_remembers_the_ward(engine) -> None:
         assert (stored.reference, stored.source_ward, stored.reasons) == (reference, "Ward 7", ["money"])
         assert cipher().decrypt(stored.hospital_ref_enc) == "NNUH123"
         assert form.remembered_ward(session, WARD_NURSE) == "Ward 7"
+
+
+# --- the fuller referral: optional details, each opened from the summary --------------------------------------
+
+
+def test_optional_details_go_back_to_the_summary_and_are_checked() -> None:
+    assert form.next_step("gp_practice") == "confirm" and form.next_step("age_band") == "confirm"
+    assert "gp_practice" not in [step.key for step in form.STEPS]  # never asked unless tapped
+    assert form.answer("gp_practice", " d82044 ", {}, TODAY, cipher(), typed=True)["gp_practice"] == "D82044"
+    with pytest.raises(InputProblem, match="letter and five digits"):
+        form.answer("gp_practice", "NR2 4AB", {}, TODAY, cipher(), typed=True)
+    assert form.answer("age_band", "none", {"age_band": "18-24"}, TODAY, cipher(), typed=False)["age_band"] == ""
+    assert form.answer("admission_date", "28/11", {}, TODAY, cipher(), typed=True)["admission_date"] == "2026-11-28"
+    assert form.answer("admission_date", "3/12", {}, TODAY, cipher(), typed=True)["admission_date"] == "2025-12-03"
+    with pytest.raises(InputProblem):
+        form.answer("admission_date", "1/1/2020", {}, TODAY, cipher(), typed=True)
+    with pytest.raises(form.NotAChoice):
+        form.answer("third_party", "neighbour", {}, TODAY, cipher(), typed=False)
+    data = form.toggle_service(form.toggle_service({}, "cmht"), "drug_alcohol")
+    assert form.toggle_service(data, "cmht")["services_involved"] == ["drug_alcohol"]
+
+
+def test_the_summary_shows_details_and_eligibility_guidance_without_blocking(engine) -> None:
+    data = filled() | {"age_band": "under_18", "gp_practice": "D82044", "services_involved": ["cmht"],
+                       "third_party": "parent"}
+    text = form.summary(data, cipher())
+    assert "• GP practice: D82044" in text and "• Age band: Under 18" in text and "CMHT / CAMHS" in text
+    notes = form.eligibility_notes(data, 18, "Refer to early help.")
+    assert notes[0] == "⚠ This service is for adults aged 18 and over. Refer to early help."
+    assert "specialist support" in notes[1]
+    assert form.eligibility_notes(filled() | {"age_band": "65-74"}, 18, "") == []
+    with session_scope(engine) as session:
+        referral = form.submit(session, data, WARD_NURSE, WARD_NURSE, Role.WARD_STAFF, cipher(), None)
+        assert (referral.gp_practice, referral.age_band, referral.services_involved, referral.third_party) == (
+            "D82044", "under_18", ["cmht"], "parent")

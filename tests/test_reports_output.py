@@ -23,6 +23,7 @@ from reports.data import (
     ServiceDemand,
     StaleService,
     UnmetNeed,
+    WellbeingChange,
 )
 from reports.export import write_csv, write_xlsx
 from reports.period import Period
@@ -257,8 +258,17 @@ def test_chart_is_a_readable_png(data: ReportData) -> None:
     data = replace(data, engagement_by_service=[*data.engagement_by_service, service])
     content = render_chart(data)
     width, height = png_size(content)
-    assert (width, height) == (1000, 1300)
+    assert (width, height) == (1000, 1600)  # four panels since issue 16 (wellbeing added)
     assert 10_000 < len(content) < 2_000_000
+
+
+def test_chart_draws_wellbeing_only_from_five_paired_answers() -> None:
+    shown = WellbeingChange("ONS4", "anxiety", "How anxious?", "First contact", "Closure", 9, 6, 6.0, 3.5, True)
+    hidden = replace(shown, item="happiness", paired=4, mean_before=9.0)
+    with_panel = render_chart(replace(sample_report(), wellbeing=[shown, hidden]))
+    without = render_chart(replace(sample_report(), wellbeing=[hidden]))
+    assert png_size(with_panel) == png_size(without) == (1000, 1600)
+    assert with_panel != without  # the five-answer question is drawn; the four-answer one alone draws nothing
 
 
 # --- chat summary -------------------------------------------------------------------------------------------------
