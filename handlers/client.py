@@ -18,6 +18,7 @@ from directory.taxonomy import CATEGORIES
 from directory.unmet import record_unmet_search
 from handlers.followup import redeem_checkin
 from handlers.kit import STALE_BUTTON, Buttons, Conversation, Turn, callback_parts, chunk, on_update, small_number
+from handlers.menus import STAFF_HELP
 from handlers.safety import screened
 from scheduler.checkins import DEEP_LINK_PREFIX
 
@@ -63,8 +64,15 @@ def start(turn: Turn) -> None:
     turn.say(WELCOME, START_BUTTONS)
 
 
+STAFF_SEARCH_NOTE = "\n\nTo search the directory, type what someone needs, e.g. \"debt advice\"."
+
+
 @on_update()
 def help_command(turn: Turn) -> None:
+    """/help: what this person can do — staff see their role's commands, clients how to find help."""
+    if turn.role is not None:
+        turn.say(STAFF_HELP[turn.role] + STAFF_SEARCH_NOTE)
+        return
     turn.say(HELP, START_BUTTONS)
 
 

@@ -1,0 +1,51 @@
+"""Issue 17 over HTTP: staff menus after /join, refusals that name the role, self-referral to the inbox, carer
+wording, a language switch, the PDF handout and changing one answer at the referral summary."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.settings import Settings
+from tests.e2e import running_bot, sqlite_only
+from tests.fakebotapi import FakeBotApi
+from tests.test_bot_e2e import ADMIN, CLIENT, NURSE, WORKER, button, complete_referral, enrol
+
+pytestmark = pytest.mark.e2e
+
+
+def menu_of(fake: FakeBotApi, chat_id: int) -> list[str] | None:
+    """The commands last set for `chat_id`'s own menu (None: it has none, so the public menu shows)."""
+    menu = None
+    for call in fake.calls():
+        scope = call.params.get("scope") or {}
+        if scope.get("chat_id") == chat_id and call.method == "setMyCommands":
+            menu = [c["command"] for c in call.params["commands"]]
+        elif scope.get("chat_id") == chat_id and call.method == "deleteMyCommands":
+            menu = None
+    return menu
+
+
+@sqlite_only
+async def test_staff_get_their_menu_on_join_lose_it_when_suspended_and_help_and_refusals_name_roles(
+    settings: Settings, fake_bot_api: FakeBotApi
+) -> None:
+    async with running_bot(settings, fake_bot_api) as bot:
+        assert menu_of(fake_bot_api, NURSE) is None
+        await enrol(bot, NURSE, "ward")
+        await enrol(bot, WORKER, "linkworker")
+        assert "refer" in menu_of(fake_bot_api, NURSE) and "inbox" not in menu_of(fake_bot_api, NURSE)
+        assert {"refer", "inbox", "case", "report"} <= set(menu_of(fake_bot_api, WORKER))
+        nurse_help = await bot.command(NURSE, "help")
+        assert "ward staff" in nurse_help.texts[-1] and "/refer" in nurse_help.texts[-1]
+        assert "/inbox" in (await bot.command(WORKER, "help")).texts[-1]
+        refused = await bot.command(NURSE, "inbox")
+        assert "link workers and admins" in refused.texts[-1] and "ward staff" in refused.texts[-1]
+        assert "looking for support" not in refused.texts[-1]
+        client = await bot.command(CLIENT, "inbox")
+        assert "only for registered staff (link workers and admins)" in client.texts[-1]
+        listed = await bot.command(ADMIN, "staff")
+        suspend = next(data for row in [FakeBotApi.buttons(m) for m in listed] for label, data in row
+                       if "Suspend" in label and data.endswith(tuple("0123456789")) and "1." in label)
+        await bot.click(ADMIN, suspend)
+        suspended = [m for m in (menu_of(fake_bot_api, NURSE), menu_of(fake_bot_api, WORKER)) if m is None]
+        assert len(suspended) == 1  # whoever was first on the list lost their staff menu
