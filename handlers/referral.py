@@ -95,6 +95,7 @@ def _question(turn: Turn, dialog: Dialog) -> tuple[str, Buttons]:
     if step.key == form.CONFIRM:
         return form.summary(dialog.data, turn.runtime.cipher) + _repeat_warning(turn, dialog), [
             [("✅ Send referral", f"r:{v}:submit")],
+            [("✏ Change an answer", f"r:{v}:!change")],
             [("Start again", f"r:{v}:!restart"), ("Cancel", f"r:{v}:!cancel")],
         ]
     choices = list(step.choices)
@@ -155,7 +156,7 @@ def _answer(turn: Turn, dialog: Dialog, raw: str, *, typed: bool) -> None:
     if secret and (value := turn.runtime.cipher.decrypt(data[dialog.step])):
         turn.delete()  # stored encrypted now; the nurse's copy in Telegram would outlive the referral
         intro = _noted(dialog.step, value)
-    ask(turn, REFER.advance(turn, dialog, form.next_step(dialog.step), data), intro=intro)
+    ask(turn, REFER.advance(turn, dialog, *form.step_after(dialog.step, data)), intro=intro)
 
 
 @on_update()
@@ -184,14 +185,30 @@ def on_button(turn: Turn) -> None:
 
 def _control(turn: Turn, dialog: Dialog, value: str) -> None:
     if value == "!resume":
-        ask(turn, dialog)
+        ask(turn, dialog, edit=True)
     elif value == "!restart":  # in place: a summary holding identifiers must not stay behind
         ask(turn, REFER.start(turn, form.FIRST_STEP, {}), edit=True)
     elif value == "!cancel":
         REFER.end(turn)
         turn.edit(CANCELLED)
+    elif value == "!change" and dialog.step == form.CONFIRM:  # in place: the summary's identifiers leave the chat
+        v = dialog.version
+        rows = chunk([(step.label, f"r:{v}:!edit:{step.key}") for step in form.CHANGEABLE], 2)
+        turn.edit("Which answer would you like to change?", [*rows, [("◀ Back to the summary", f"r:{v}:!resume")]])
+    elif value.startswith("!edit:") and dialog.step == form.CONFIRM:
+        _change_answer(turn, dialog, value.removeprefix("!edit:"))
     else:
         turn.say(STALE_BUTTON)
+
+
+def _change_answer(turn: Turn, dialog: Dialog, key: str) -> None:
+    """Ask one question again; answering it returns to the summary with every other answer kept."""
+    try:
+        data = form.change(key, dialog.data)
+    except form.NotAChoice:
+        turn.say(STALE_BUTTON)
+        return
+    ask(turn, REFER.advance(turn, dialog, key, data), edit=True)
 
 
 def _reasons_button(turn: Turn, dialog: Dialog, value: str) -> None:
@@ -201,7 +218,7 @@ def _reasons_button(turn: Turn, dialog: Dialog, value: str) -> None:
         except InputProblem as problem:
             turn.say(str(problem))
             return
-        ask(turn, REFER.advance(turn, dialog, form.next_step(form.REASONS), dialog.data))
+        ask(turn, REFER.advance(turn, dialog, *form.step_after(form.REASONS, dialog.data)))
         return
     try:
         data = form.toggle_reason(dialog.data, value.removeprefix("t:")) if value.startswith("t:") else None

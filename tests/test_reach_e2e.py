@@ -49,3 +49,42 @@ async def test_staff_get_their_menu_on_join_lose_it_when_suspended_and_help_and_
         await bot.click(ADMIN, suspend)
         suspended = [m for m in (menu_of(fake_bot_api, NURSE), menu_of(fake_bot_api, WORKER)) if m is None]
         assert len(suspended) == 1  # whoever was first on the list lost their staff menu
+
+
+async def summary_after_form(bot) -> object:
+    """A referral filled in up to its summary (the same answers as test_bot_e2e.complete_referral)."""
+    from tests.test_bot_e2e import HOSPITAL_REF, NHS_NUMBER, RISK_TEXT, refer_up_to_initials
+
+    await refer_up_to_initials(bot)
+    await bot.say(NURSE, "JS")
+    await bot.say(NURSE, HOSPITAL_REF)
+    reasons = await bot.say(NURSE, NHS_NUMBER)
+    reasons = await bot.say(NURSE, "Ward 7 Elderly Care")
+    toggled = await bot.click(NURSE, button(reasons, "Money"))
+    urgency = await bot.click(NURSE, button(toggled, "Done"))
+    await bot.click(NURSE, button(urgency, "Before discharge"))
+    route = await bot.say(NURSE, RISK_TEXT)
+    discharge = await bot.click(NURSE, button(route, "Phone call"))
+    return await bot.click(NURSE, button(discharge, "Not known"))
+
+
+@sqlite_only
+async def test_the_nurse_changes_one_answer_at_the_summary_and_keeps_the_rest(
+    settings: Settings, fake_bot_api: FakeBotApi
+) -> None:
+    from tests.test_bot_e2e import HOSPITAL_REF
+
+    async with running_bot(settings, fake_bot_api) as bot:
+        await enrol(bot, NURSE, "ward")
+        summary = await summary_after_form(bot)
+        assert "Ward 7 Elderly Care" in summary.texts[-1]
+        choices = await bot.click(NURSE, button(summary, "Change an answer"))
+        assert "Which answer" in choices.texts[-1] and HOSPITAL_REF not in choices.texts[-1]
+        asked = await bot.click(NURSE, button(choices, "Ward / area"))
+        assert "ward" in asked.texts[-1].lower()
+        again = await bot.say(NURSE, "Ward 9 Stroke")
+        assert "Please check the referral" in again.texts[-1]
+        assert "Ward 9 Stroke" in again.texts[-1] and "Money" in again.texts[-1] and "JS" in again.texts[-1]
+        assert "Ward 7" not in again.texts[-1]
+        sent = await bot.click(NURSE, button(again, "Send referral"))
+        assert "Referral sent" in sent.texts[-1]

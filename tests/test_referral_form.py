@@ -86,3 +86,16 @@ def test_submitting_creates_the_referral_and_remembers_the_ward(engine) -> None:
         assert (stored.reference, stored.source_ward, stored.reasons) == (reference, "Ward 7", ["money"])
         assert cipher().decrypt(stored.hospital_ref_enc) == "NNUH123"
         assert form.remembered_ward(session, WARD_NURSE) == "Ward 7"
+
+
+def test_changing_one_answer_from_the_summary_keeps_the_others_and_returns_to_the_summary() -> None:
+    data = filled(hospital_ref="NNUH123")
+    editing = form.change("ward", data)
+    changed = form.answer("ward", "Ward 9 Stroke", editing, TODAY, cipher(), typed=True)
+    step, after = form.step_after("ward", changed)
+    assert step == "confirm"
+    assert after == {**data, "ward": "Ward 9 Stroke"}  # nothing else touched, no editing mark left behind
+    assert form.step_after("ward", data) == ("reasons", data)  # filling the form in order still goes on
+    with pytest.raises(form.NotAChoice):
+        form.change("consent", data)  # consent is not changed here: without it there is no referral
+    assert "Ward 9 Stroke" in form.summary(after, cipher())
