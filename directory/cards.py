@@ -5,6 +5,7 @@ The chat cards and the command-line search both use these, so a service is descr
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from directory.models import ReferralRoute
@@ -45,12 +46,53 @@ def how_to_reach(record: ServiceRecord) -> str:
     return "You can contact them yourself" + (f" by {', '.join(methods)}." if methods else ".")
 
 
+SUMMARY_CHARS = 140  # a result card's line about what the service does
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_CLOCK = re.compile(r"\b([01]?\d|2[0-4]):([0-5]\d)\b")
+_CLOCK_RANGE = re.compile(r"(\d(?:am|pm|:\d\d[ap]m)|noon|midnight)\s*-\s*(?=\d|noon|midnight)")
+
+
+def weeks(count: int) -> str:
+    """'1 week', '3 weeks'."""
+    return f"{count} week" if count == 1 else f"{count} weeks"
+
+
+def summary_of(description: str, limit: int = SUMMARY_CHARS) -> str:
+    """The description's first sentence; one too long for a card is cut at a word, with '…' (never mid-word)."""
+    first = _SENTENCE_END.split(description.strip(), maxsplit=1)[0].strip()
+    if not first:
+        return ""
+    if len(first) <= limit:
+        return first if first[-1] in ".!?" else first + "."
+    cut = first[: limit - 1]
+    cut = cut[: cut.rfind(" ")] if " " in cut else cut
+    return cut.rstrip(" ,;:–-—'\"(") + "…"
+
+
+def _twelve_hour(match: re.Match[str]) -> str:
+    hours, minutes = int(match.group(1)), match.group(2)
+    if (hours, minutes) in {(12, "00")}:
+        return "noon"
+    if (hours, minutes) in {(0, "00"), (24, "00"), (23, "59")}:
+        return "midnight"
+    suffix = "am" if hours < 12 or hours == 24 else "pm"
+    shown = hours % 12 or 12
+    return f"{shown}{suffix}" if minutes == "00" else f"{shown}:{minutes}{suffix}"
+
+
+def readable_hours(hours: str) -> str:
+    """Opening times as many older people read them: 'Mon-Fri 09:00-17:00' -> 'Mon–Fri 9am–5pm'."""
+    text = _CLOCK_RANGE.sub(r"\1–", _CLOCK.sub(_twelve_hour, hours))
+    text = re.sub(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)-(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b", r"\1–\2", text)
+    return text.replace(",", ", ").replace(",  ", ", ")
+
+
 def _capacity(record: ServiceRecord) -> str:
     if record.capacity_status == "closed":
         return "Not taking new people at the moment."
     if record.capacity_status == "waiting_list":
-        weeks = f" (about {record.waiting_weeks} weeks)" if record.waiting_weeks else ""
-        return f"There is a waiting list{weeks}."
+        wait = f" (about {weeks(record.waiting_weeks)})" if record.waiting_weeks else ""
+        return f"There is a waiting list{wait}."
     return ""
 
 
@@ -62,9 +104,8 @@ def _cost(record: ServiceRecord) -> str:
 def short_card(number: int, record: ServiceRecord) -> str:
     """One search result in two or three short lines."""
     lines = [f"{number}. {record.name}"]
-    summary = record.description.split(". ")[0].strip().rstrip(".")
-    if summary:
-        lines.append(f"   {summary[:140]}.")
+    if summary := summary_of(record.description):
+        lines.append(f"   {summary}")
     contact = f"☎ {record.phone}" if record.phone else (record.url or record.email)
     extra = " · ".join(part for part in (contact, _cost(record), _capacity(record)) if part)
     if extra:
@@ -85,7 +126,7 @@ def details_card(record: ServiceRecord, why: tuple[str, ...] = ()) -> str:
         f"Website: {record.url}" if record.url else "",
         f"Email: {record.email}" if record.email else "",
         f"Where: {address}" if address else "",
-        f"Opening times: {record.opening_hours}" if record.opening_hours else "",
+        f"Opening times: {readable_hours(record.opening_hours)}" if record.opening_hours else "",
         f"About the times: {record.hours_notes}" if record.hours_notes else "",
         _cost(record),
         _capacity(record),

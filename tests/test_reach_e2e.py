@@ -8,7 +8,7 @@ import pytest
 from core.settings import Settings
 from tests.e2e import running_bot, sqlite_only
 from tests.fakebotapi import FakeBotApi
-from tests.test_bot_e2e import ADMIN, CLIENT, NURSE, WORKER, button, complete_referral, enrol
+from tests.test_bot_e2e import ADMIN, CLIENT, NURSE, WORKER, button, enrol
 
 pytestmark = pytest.mark.e2e
 

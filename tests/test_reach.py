@@ -1,0 +1,39 @@
+"""Issue 17 without Telegram: cards in plain words, services told apart, and the rough edges smoothed."""
+
+from __future__ import annotations
+
+from casework.signposting import service_label
+from directory.cards import details_card, readable_hours, short_card, summary_of
+from directory.records import ServiceRecord
+
+LONG = (
+    "Free, confidential advice on debt, benefits, housing, employment and consumer problems, including "
+    "counselling and carers' support groups across the whole county of Norfolk. Call us."
+)
+
+
+def test_a_long_description_is_cut_at_a_word_with_an_ellipsis_and_a_short_one_kept_whole() -> None:
+    cut = summary_of(LONG)
+    assert cut.endswith("…") and len(cut) <= 140
+    assert LONG.startswith(cut[:-1]) and LONG[len(cut) - 1] == " "  # ends where a word ended
+    assert summary_of("Weekly café. Run by volunteers.") == "Weekly café."
+    assert summary_of("A lunch club for over 60s") == "A lunch club for over 60s."
+
+
+def test_waiting_times_and_opening_times_read_naturally() -> None:
+    one = ServiceRecord(id="a", name="Talking therapies", capacity_status="waiting_list", waiting_weeks=1,
+                        opening_hours="Mon-Fri 09:00-17:00; Sat 10:00-12:30")
+    card = details_card(one)
+    assert "(about 1 week)" in card and "weeks" not in card
+    assert "Opening times: Mon–Fri 9am–5pm; Sat 10am–12:30pm" in card
+    assert "about 3 weeks" in short_card(1, ServiceRecord(id="b", name="B", capacity_status="waiting_list",
+                                                          waiting_weeks=3))
+    assert readable_hours("Tue,Thu 12:00-23:59") == "Tue, Thu noon–midnight"
+
+
+def test_services_with_the_same_name_are_told_apart_by_organisation_and_town() -> None:
+    diss = ServiceRecord(id="a", name="Men's Shed", organisation_name="Diss Community Trust", town="Diss")
+    yarmouth = ServiceRecord(id="b", name="Men's Shed", organisation_name="Age UK", town="Great Yarmouth")
+    assert service_label(diss) == "Men's Shed — Diss Community Trust, Diss"
+    assert service_label(diss) != service_label(yarmouth)
+    assert len(service_label(ServiceRecord(id="c", name="N" * 50, organisation_name="O" * 50))) <= 64
