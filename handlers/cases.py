@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import tzinfo
 
 from sqlmodel import Session
 from telegram import Message
@@ -18,6 +19,7 @@ from casework.case_cards import remember_card, shown_card
 from casework.crisis import risk_flag_note
 from casework.models import CLOSURE_LABELS, ROUTE_LABELS, URGENCY_LABELS, CaseStatus, Referral, Role
 from casework.referrals import BREAK_GLASS_REASONS, CaseView, get_referral, open_case, reason_labels
+from core.clock import local_time
 from handlers.kit import Buttons, Turn
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,8 @@ def case_buttons(referral: Referral, view: CaseView, role: Role | None) -> Butto
     return [*rows, *glass]
 
 
-def case_text(view: CaseView, service_names: dict[str, str]) -> str:
+def case_text(view: CaseView, service_names: dict[str, str], tz: tzinfo) -> str:
+    """The case card's text; times as the team's clock shows them (`tz`, Europe/London by default)."""
     discharge = view.expected_discharge.strftime("%d/%m/%Y") if view.expected_discharge else "not known"
     signposted = (
         "\n".join(
@@ -65,7 +68,7 @@ def case_text(view: CaseView, service_names: dict[str, str]) -> str:
     lines = [
         f"Case {view.reference} — {view.status.value}",
         *filter(None, [risk_flag_note(view.risk_flag, view.risk_concern)]),
-        f"Referred: {view.created_at:%d/%m/%Y %H:%M} UTC from {view.ward}",
+        f"Referred: {local_time(view.created_at, tz):%d/%m/%Y %H:%M} from {view.ward}",
         f"Patient: {view.client_initials} · Hospital ref: {view.hospital_ref}"
         + (f" · NHS: {view.nhs_number}" if view.nhs_number else ""),
         f"Reasons: {reason_labels(view.reasons)}",
@@ -73,7 +76,7 @@ def case_text(view: CaseView, service_names: dict[str, str]) -> str:
         f"Expected discharge: {discharge}",
         f"Risks: {view.risks}",
         f"Contact attempts: {view.contact_attempts}"
-        + (f" · First contact: {view.first_contact_at:%d/%m/%Y}" if view.first_contact_at else ""),
+        + (f" · First contact: {local_time(view.first_contact_at, tz):%d/%m/%Y}" if view.first_contact_at else ""),
         f"Signposted to:\n{signposted}",
     ]
     if view.closure_reason:
@@ -101,7 +104,7 @@ def show_case(turn: Turn, reference: str, *, in_place: bool = False, note: str =
     if break_glass is not None:
         log.warning("break-glass view of %s by user %s", referral.reference, turn.user_id)
     names = {sid: record.name if (record := turn.index.get(sid)) else sid for sid, _ in view.signposted_services}
-    text = (f"{note}\n\n" if note else "") + case_text(view, names)
+    text = (f"{note}\n\n" if note else "") + case_text(view, names, turn.settings.tz)
     buttons = case_buttons(referral, view, turn.role)
     assert referral.id is not None
     referral_id, chat_id = referral.id, turn.chat_id

@@ -16,11 +16,12 @@ from casework.referrals import (
     record_contact_attempt,
     record_first_contact,
 )
+from core.clock import local_time, utcnow
 from handlers.cases import ask_break_glass_reason, checked_case, show_case
 from handlers.followup import send_checkin_code
 from handlers.kit import STALE_BUTTON, Turn, callback_parts, on_update, staff_only
 from handlers.signposting import start_signposting
-from handlers.team import tell_referrer
+from handlers.team import team_text, tell_referrer
 
 
 @on_update(staff_only("casework"))
@@ -116,7 +117,10 @@ def _update_case(turn: Turn, action: str, reference: str, arg: str) -> None:
 
 def _claimed_from_team_chat(turn: Turn, outcome: CaseOutcome, reference: str) -> None:
     """Mark the team post as claimed and open the case for the worker in their private chat."""
-    turn.edit(f"{reference} claimed by {turn.display_name or 'a link worker'}.")
+    assert outcome.referral is not None
+    claimed_at = local_time(outcome.referral.claimed_at or utcnow(), turn.settings.tz)
+    turn.edit(team_text(outcome.referral, "Referral")
+              + f"\n✅ {reference} claimed by {turn.display_name or 'a link worker'} at {claimed_at:%H:%M} on {claimed_at:%d/%m}.")
     # best effort: a worker who has never opened a private chat with the bot cannot be messaged there
     turn.send(turn.user_id, outcome.message + " Open it here:", [[("Open case", f"c:card:{reference}")]],
               best_effort=True)

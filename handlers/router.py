@@ -34,14 +34,22 @@ def on_text(turn: Turn) -> None:
     in_staff_conversation = dialog is not None and dialog.name != client.SEARCH.name
     limit = MAX_MESSAGE_CHARS if in_staff_conversation else MAX_SEARCH_CHARS
     if len(text) > limit:
-        turn.say(
-            f"That message is very long. Could you say it in a few words (under {limit} "
-            "characters)? Nothing has been saved."
-        )
+        turn.say(_too_long(dialog.name if in_staff_conversation and dialog else "", limit))
         return
     if dialog is not None and TEXT_STEPS[dialog.name][1](turn, dialog):
         return
     client.search_and_show(turn, text)
+
+
+def _too_long(conversation: str, limit: int) -> str:
+    """A message over the limit: in a referral or signposting, what was answered so far is kept — say so."""
+    if conversation == referral.REFER.name:
+        return (f"That answer is too long (over {limit} characters), so I haven't used it. Your referral so far is "
+                "kept: please send a shorter answer to the question above.")
+    if conversation:
+        return f"That message is too long (over {limit} characters). Please try a few words; nothing has changed."
+    return (f"That message is very long. Could you say it in a few words (under {limit} characters)? "
+            "Nothing has been saved.")
 
 
 @on_update()

@@ -109,13 +109,18 @@ def _first_contact(context: FollowUpContext, referral: Referral, policy: FollowU
     received_on = messages.day_label(referral.created_at, policy.tz)
     if context.followup.kind == FollowUpKind.FIRST_CONTACT_REMINDER:
         text = messages.first_contact_reminder(referral.reference, received_on, claimed=claimed, urgent=urgent)
-        return _to(referral.claimed_by if claimed else team_chat(policy), text)
+        return _to(referral.claimed_by if claimed else team_chat(policy), text, () if claimed else _claim(referral))
     discharge = seen_before_discharge(referral)
     text = messages.first_contact_escalation(
         referral.reference, received_on, claimed=claimed, working_days=policy.first_contact_escalation_working_days,
         urgent=urgent, discharge_on=f"{discharge:%a} {discharge.day} {discharge:%b}" if discharge else None,
     )
-    return _to(team_chat(policy), text)
+    return _to(team_chat(policy), text, () if claimed else _claim(referral))
+
+
+def _claim(referral: Referral) -> messages.Keyboard:
+    """The Claim button under a team-chat message about an unclaimed referral."""
+    return [[("Claim", f"c:claim:{referral.reference}")]]
 
 
 def _unanswered(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
@@ -156,8 +161,7 @@ def _inactivity_warning(context: FollowUpContext, referral: Referral, policy: Fo
 def _team_post(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
     if referral.status != CaseStatus.NEW:
         return Skip("claimed before it was posted")
-    claim = [[("Claim", f"c:claim:{referral.reference}")]]
-    return _to(context.followup.recipient_chat_id, context.followup.body or "", claim)
+    return _to(context.followup.recipient_chat_id, context.followup.body or "", _claim(referral))
 
 
 def _stored_text(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
