@@ -20,6 +20,7 @@ from casework.models import (
     ContactRoute,
     Referral,
     ReferralReason,
+    ReferralSource,
     Role,
     Signposting,
     Urgency,
@@ -80,6 +81,10 @@ class ReferralDraft:
     nhs_number: str = ""
     risk_flag: str = ""  # casework.crisis.Level of the risks text when it suggests crisis
     risk_concern: str = ""  # casework.crisis.Concern
+    source: ReferralSource = ReferralSource.WARD
+    contact_phone: str = ""  # a self-referral's call-back number (E.164), encrypted on save
+    best_time: str = ""  # a key of BEST_TIME_LABELS
+    third_party: bool = False  # asked for by a carer for someone else
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,10 @@ class CaseView:
     risk_flag: str = ""
     risk_concern: str = ""
     identifiers_shown: bool = True  # False: hospital ref and NHS number masked, risks withheld
+    source: str = ReferralSource.WARD.value
+    contact_phone: str = ""  # masked like the other identifiers
+    best_time: str = ""
+    third_party: bool = False
 
 
 def normalise_reference(text: str) -> str | None:
@@ -171,6 +180,10 @@ def create_referral(
         expected_discharge=draft.expected_discharge,
         risk_flag=draft.risk_flag,
         risk_concern=draft.risk_concern,
+        source=draft.source.value,
+        contact_phone_enc=cipher.encrypt(draft.contact_phone) if draft.contact_phone else "",
+        best_time=draft.best_time,
+        third_party=draft.third_party,
     )
     session.add(referral)
     session.flush()
@@ -250,9 +263,9 @@ def view_case(
     """
     _event(session, referral, actor, *audit)
     hospital_ref, nhs_number = cipher.decrypt(referral.hospital_ref_enc), cipher.decrypt(referral.nhs_number_enc)
-    risks = cipher.decrypt(referral.risks_enc)
+    risks, phone = cipher.decrypt(referral.risks_enc), cipher.decrypt(referral.contact_phone_enc)
     if masked:
-        hospital_ref, nhs_number = mask(hospital_ref), mask(nhs_number)
+        hospital_ref, nhs_number, phone = mask(hospital_ref), mask(nhs_number), mask(phone)
         risks = risks if risks in {"", NO_RISKS} else RISKS_HIDDEN
     signposted = session.exec(
         select(Signposting.service_id, Signposting.engagement).where(Signposting.referral_id == referral.id)
@@ -278,6 +291,10 @@ def view_case(
         risk_flag=referral.risk_flag,
         risk_concern=referral.risk_concern,
         identifiers_shown=not masked,
+        source=referral.source,
+        contact_phone=phone,
+        best_time=referral.best_time,
+        third_party=referral.third_party,
     )
 
 

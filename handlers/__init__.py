@@ -16,11 +16,12 @@ from handlers import (
     router,
     signposting,
     staff,
+    talk,
 )
 
 # Order matters where handlers could match the same update: errors last (it catches what nothing else took).
 # Flood protection and redelivered updates are handled in every handler's transaction (handlers/kit.py).
-HANDLER_MODULES = (basic, client, staff, referral, inbox, signposting, followup, report, privacy, router,
+HANDLER_MODULES = (basic, client, talk, staff, referral, inbox, signposting, followup, report, privacy, router,
                    errors)
 
 

@@ -17,7 +17,16 @@ from telegram import Message
 
 from casework.case_cards import remember_card, shown_card
 from casework.crisis import risk_flag_note
-from casework.models import CLOSURE_LABELS, ROUTE_LABELS, URGENCY_LABELS, CaseStatus, Referral, Role
+from casework.models import (
+    BEST_TIME_LABELS,
+    CLOSURE_LABELS,
+    ROUTE_LABELS,
+    URGENCY_LABELS,
+    CaseStatus,
+    Referral,
+    ReferralSource,
+    Role,
+)
 from casework.referrals import BREAK_GLASS_REASONS, CaseView, get_referral, open_case, reason_labels
 from core.clock import local_time
 from handlers.kit import Buttons, Turn
@@ -69,8 +78,9 @@ def case_text(view: CaseView, service_names: dict[str, str], tz: tzinfo) -> str:
         f"Case {view.reference} — {view.status.value}",
         *filter(None, [risk_flag_note(view.risk_flag, view.risk_concern)]),
         f"Referred: {local_time(view.created_at, tz):%d/%m/%Y %H:%M} from {view.ward}",
-        f"Patient: {view.client_initials} · Hospital ref: {view.hospital_ref}"
-        + (f" · NHS: {view.nhs_number}" if view.nhs_number else ""),
+        *(_self_referral_lines(view) if view.source == ReferralSource.SELF else [
+            f"Patient: {view.client_initials} · Hospital ref: {view.hospital_ref}"
+            + (f" · NHS: {view.nhs_number}" if view.nhs_number else "")]),
         f"Reasons: {reason_labels(view.reasons)}",
         f"Urgency: {URGENCY_LABELS[view.urgency]} · Contact by: {ROUTE_LABELS[view.contact_route]}",
         f"Expected discharge: {discharge}",
@@ -84,6 +94,15 @@ def case_text(view: CaseView, service_names: dict[str, str], tz: tzinfo) -> str:
     if not view.identifiers_shown:
         lines.append(MASKED_NOTE)
     return "\n".join(lines)
+
+
+def _self_referral_lines(view: CaseView) -> list[str]:
+    """Who asked and how to reach them (the number masked until claimed, like every identifier)."""
+    who = ("Asked for by a carer or family member, for someone else (third party)" if view.third_party
+           else "Asked for by the client themselves")
+    how = f"Call back on: {view.contact_phone}" if view.contact_phone else "Reply in Telegram (no phone given)"
+    when = BEST_TIME_LABELS.get(view.best_time, "not given")
+    return [f"Self-referral: {who}", f"{how} · Best time: {when}"]
 
 
 def show_case(turn: Turn, reference: str, *, in_place: bool = False, note: str = "",

@@ -7,6 +7,7 @@ from dataclasses import replace
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from casework.crisis import suggests_crisis
+from casework.self_referral import asks_for_someone_else
 from casework.validation import InputProblem, clean_text, normalise
 from core.dialogs import Dialog
 from core.identifiers import identifier_in
@@ -20,6 +21,7 @@ from handlers.followup import redeem_checkin
 from handlers.kit import STALE_BUTTON, Buttons, Conversation, Turn, callback_parts, chunk, on_update, small_number
 from handlers.menus import STAFF_HELP
 from handlers.safety import screened
+from handlers.talk import CARER_BUTTON, offer_call_back, set_carer_mode
 from scheduler.checkins import DEEP_LINK_PREFIX
 
 PAGE_SIZE = 3
@@ -52,7 +54,7 @@ IDENTIFIER_FROM_STAFF = (
 REMOVED_FROM_CHAT = " I've removed your message from this chat."
 TALK_BUTTON = ("🙋 Talk to a person", "menu:talk")
 TOPICS_BUTTON = ("📚 Browse topics", "menu:topics")
-START_BUTTONS: Buttons = [[("🔎 Find help", "menu:find"), TOPICS_BUTTON], [TALK_BUTTON]]
+START_BUTTONS: Buttons = [[("🔎 Find help", "menu:find"), TOPICS_BUTTON], [TALK_BUTTON], [CARER_BUTTON]]
 SEARCH = Conversation("search", "s", gone=OUT_OF_DATE, moved_hint=OUT_OF_DATE, waits_for_answers=False)
 
 
@@ -77,13 +79,8 @@ def help_command(turn: Turn) -> None:
 
 
 def offer_a_person(turn: Turn) -> None:
-    """The human route: how to reach a person (from /talk, the button, or a message asking for someone)."""
-    turn.say(turn.settings.talk_to_person_text)
-
-
-@on_update()
-def talk(turn: Turn) -> None:
-    offer_a_person(turn)
+    """The human route (from /talk, the button, or a message asking for someone): a call back, or a number."""
+    offer_call_back(turn)
 
 
 @on_update()
@@ -105,6 +102,8 @@ def menu(turn: Turn) -> None:
         turn.say("Choose a topic:", rows)
     elif choice == "talk":
         offer_a_person(turn)
+    elif choice in {"carer", "self"}:
+        set_carer_mode(turn, choice == "carer")
     else:
         turn.say(STALE_BUTTON)
 
@@ -126,6 +125,9 @@ def search_and_show(turn: Turn, raw_query: str, *, checked: bool = False) -> Non
         query = clean_text(raw_query, MAX_QUERY, "That message")
     except InputProblem as problem:
         turn.say(f'{problem} Try a few words, like "help with bills".')
+        return
+    if asks_for_someone_else(query):
+        set_carer_mode(turn, True)
         return
     if turn.role is not None and (kind := identifier_in(query)) is not None:
         # a nurse typing a hospital or NHS number after /cancel or a lost dialog: not a search, not kept anywhere
@@ -266,7 +268,6 @@ def on_area_typed(turn: Turn, dialog: Dialog) -> bool:
 def register(application: Application) -> None:
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", help_command))
-    application.add_handler(CommandHandler("talk", talk))
     application.add_handler(CommandHandler("find", find))
     application.add_handler(CallbackQueryHandler(menu, pattern=r"^menu:"))
     application.add_handler(CallbackQueryHandler(browse_topic, pattern=r"^cat:"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from casework.models import CHOSEN_CLOSURES, URGENCY_LABELS, ClosureReason, Referral, Role
+from casework.models import CHOSEN_CLOSURES, URGENCY_LABELS, ClosureReason, Referral, ReferralSource, Role
 from casework.referrals import (
     BREAK_GLASS_REASONS,
     CaseOutcome,
@@ -40,7 +40,8 @@ def inbox(turn: Turn) -> None:
 
 def _label(referral: Referral, state: str) -> str:
     discharge = f" · discharge {referral.expected_discharge:%d/%m}" if referral.expected_discharge else ""
-    return f"{referral.reference} · {state}{discharge}"
+    source = " · self-referral" if referral.source == ReferralSource.SELF else ""
+    return f"{referral.reference} · {state}{source}{discharge}"
 
 
 def _more(not_shown: int) -> str:
@@ -119,8 +120,9 @@ def _claimed_from_team_chat(turn: Turn, outcome: CaseOutcome, reference: str) ->
     """Mark the team post as claimed and open the case for the worker in their private chat."""
     assert outcome.referral is not None
     claimed_at = local_time(outcome.referral.claimed_at or utcnow(), turn.settings.tz)
+    who = turn.display_name or "a link worker"
     turn.edit(team_text(outcome.referral, "Referral")
-              + f"\n✅ {reference} claimed by {turn.display_name or 'a link worker'} at {claimed_at:%H:%M} on {claimed_at:%d/%m}.")
+              + f"\n✅ {reference} claimed by {who} at {claimed_at:%H:%M} on {claimed_at:%d/%m}.")
     # best effort: a worker who has never opened a private chat with the bot cannot be messaged there
     turn.send(turn.user_id, outcome.message + " Open it here:", [[("Open case", f"c:card:{reference}")]],
               best_effort=True)

@@ -51,7 +51,9 @@ from casework.roles import may, role_of, who_may
 from core.clock import local_now
 from core.db import session_scope
 from core.dialogs import Dialog, StaleDialog, active_dialog, advance_dialog, end_dialog, load_dialog, start_dialog
+from core.i18n import choose_language, translator
 from core.message_limits import MAX_CAPTION, check_callback_data, split_message
+from core.preferences import Preferences, preferences_of
 from core.runtime import Runtime
 from core.settings import Settings
 from core.updates import first_delivery
@@ -147,6 +149,23 @@ class Turn:
         """The person's staff role (None for clients), read in this update's transaction."""
         user = self.update.effective_user
         return role_of(self.session, user.id, self.settings.admin_user_ids) if user else None
+
+    @cached_property
+    def preferences(self) -> Preferences:
+        """The person's language and carer-mode choices (defaults for updates without a person)."""
+        user = self.update.effective_user
+        return preferences_of(self.session, user.id) if user else Preferences()
+
+    @cached_property
+    def language(self) -> str:
+        """The language to answer in: their /language choice, else Telegram's language_code, else English."""
+        user = self.update.effective_user
+        return choose_language(self.preferences.language, user.language_code if user else None,
+                               self.settings.languages)
+
+    def t(self, text: str) -> str:
+        """`text` (an English catalogue string) in the person's language."""
+        return translator(self.language)(text)
 
     @property
     def is_private(self) -> bool:

@@ -7,12 +7,13 @@ from functools import partial
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from core.dialogs import active_dialog
-from handlers import client, referral, safety, signposting
+from handlers import client, referral, safety, signposting, talk
+from core.i18n import N_
 from handlers.kit import TEXT_ONLY, Conversation, TextStep, Turn, on_update
 
 MAX_MESSAGE_CHARS = 1000  # for answers in a staff conversation
 MAX_SEARCH_CHARS = client.MAX_QUERY  # a search may be a whole Telegram message (4096 characters)
-NOT_TEXT_CLIENT = 'I can only read typed words. Type what you need help with — for example "help with bills".'
+NOT_TEXT_CLIENT = N_('I can only read typed words. Type what you need help with — for example "help with bills".')
 # Conversations that take typed answers, and what reads them.
 TEXT_STEPS: dict[str, tuple[Conversation, TextStep]] = {
     conversation.name: (conversation, read)
@@ -20,11 +21,13 @@ TEXT_STEPS: dict[str, tuple[Conversation, TextStep]] = {
         (client.SEARCH, client.on_area_typed),
         (referral.REFER, referral.on_typed),
         (signposting.SIGNPOST, signposting.on_typed),
+        (talk.TALK, talk.on_typed),
     )
 }
 STAFF_CONVERSATIONS = (signposting.SIGNPOST,)  # what /cancel ends, besides a referral in progress
 # What "I'm safe, carry on" does after a crisis check on typed text (handlers/safety.py).
-CARRY_ON: dict[str, safety.CarryOn] = {"search": partial(client.search_and_show, checked=True)}
+CARRY_ON: dict[str, safety.CarryOn] = {"search": partial(client.search_and_show, checked=True),
+                                       "talk": talk.ask_again}
 
 
 @on_update()
@@ -64,8 +67,12 @@ def on_not_text(turn: Turn) -> None:
     if safety.caption_in_crisis(turn):
         return
     dialog = active_dialog(turn.session, turn.chat_id, turn.user_id, tuple(TEXT_STEPS))
-    in_conversation = dialog is not None and dialog.name != client.SEARCH.name
-    turn.say(TEXT_ONLY if in_conversation else NOT_TEXT_CLIENT)
+    in_conversation = dialog is not None and dialog.name not in {client.SEARCH.name, talk.TALK.name}
+    if in_conversation:
+        turn.say(TEXT_ONLY)
+        return
+    call_back = turn.t(talk.CALL_BACK_BUTTON[0]), talk.CALL_BACK_BUTTON[1]
+    turn.say(turn.t(NOT_TEXT_CLIENT) + "\n\n" + turn.t(talk.RATHER_TALK), [[call_back]])
 
 
 @on_update()

@@ -3,6 +3,8 @@ wording, a language switch, the PDF handout and changing one answer at the refer
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from core.settings import Settings
@@ -88,3 +90,82 @@ async def test_the_nurse_changes_one_answer_at_the_summary_and_keeps_the_rest(
         assert "Ward 7" not in again.texts[-1]
         sent = await bot.click(NURSE, button(again, "Send referral"))
         assert "Referral sent" in sent.texts[-1]
+
+
+PHONE = "07911 123456"
+
+
+@sqlite_only
+async def test_a_client_asks_for_a_call_back_and_it_arrives_in_the_inbox_as_a_self_referral(
+    settings: Settings, fake_bot_api: FakeBotApi
+) -> None:
+    from sqlmodel import select
+
+    from casework.models import Referral
+    from core.db import session_scope
+    from tests.test_bot_e2e import TEAM_CHAT
+
+    async with running_bot(settings, fake_bot_api) as bot:
+        await enrol(bot, WORKER, "linkworker")
+        offer = await bot.say(CLIENT, "I want to talk to a person")
+        assert "Here's what I found" not in " ".join(offer.texts)  # recognised, not searched
+        assert "contact you" in offer.texts[-1] and settings.talk_phone in offer.texts[-1]
+        consent = await bot.click(CLIENT, button(offer, "call back"))
+        assert "Is that OK?" in consent.texts[-1]
+        how = await bot.click(CLIENT, button(consent, "that's OK"))
+        asked = await bot.click(CLIENT, button(how, "Phone me"))
+        assert "phone number" in asked.texts[-1]
+        wrong = await bot.say(CLIENT, "12345")
+        assert "doesn't look like a UK phone number" in wrong.texts[-1]
+        typed = fake_bot_api.push_text(CLIENT, PHONE)
+        await bot.settle(typed["update_id"])
+        deleted = [c.params.get("message_id") for c in fake_bot_api.calls("deleteMessage")]
+        assert typed["message"]["message_id"] in deleted  # the number doesn't stay in the chat
+        when = fake_bot_api.last_message(CLIENT)
+        about = await bot.click(CLIENT, button([when], "Morning"))
+        sent = await bot.click(CLIENT, button(about, "Money"))
+        assert "has gone to the social prescribing team" in sent.texts[-1]
+        reference = re.search(r"SP-[A-Z0-9]{6}", sent.texts[-1]).group(0)
+
+        post = fake_bot_api.last_message(TEAM_CHAT)
+        assert reference in post["text"] and "self-referral" in post["text"] and "7911" not in post["text"]
+        inbox = await bot.command(WORKER, "inbox")
+        assert "self-referral" in str([FakeBotApi.buttons(m) for m in inbox])
+        masked = await bot.click(WORKER, button(inbox, reference))
+        assert "Call back on: •" in masked.texts[-1] and "07911" not in masked.texts[-1]
+        claimed = await bot.click(WORKER, button(masked, "Claim"))
+        assert "+447911123456" in claimed.texts[-1] and "Morning" in claimed.texts[-1]
+        with session_scope(bot.runtime.engine) as session:
+            referral = session.exec(select(Referral).where(Referral.reference == reference)).one()
+            assert referral.source == "self" and not referral.third_party
+            assert "7911" not in referral.contact_phone_enc  # encrypted at rest
+
+
+@sqlite_only
+async def test_a_carer_is_spoken_to_about_the_person_they_help_and_their_request_is_third_party(
+    settings: Settings, fake_bot_api: FakeBotApi
+) -> None:
+    from sqlmodel import select
+
+    from casework.models import Referral
+    from core.db import session_scope
+
+    async with running_bot(settings, fake_bot_api) as bot:
+        carer = await bot.say(CLIENT, "I'm looking for someone else")
+        assert "person you're helping" in carer.texts[-1]
+        offer = await bot.command(CLIENT, "talk")
+        assert "about the person you're helping" in offer.texts[-1]
+        consent = await bot.click(CLIENT, button(offer, "call back"))
+        assert "Does the person you're helping know" in consent.texts[-1]
+        how = await bot.click(CLIENT, button(consent, "they agree"))
+        when = await bot.click(CLIENT, button(how, "Message me here"))
+        about = await bot.click(CLIENT, button(when, "Any time"))
+        assert "What would the person you're helping like help with" in about.texts[-1]
+        await bot.click(CLIENT, button(about, "Caring"))
+        voice = await bot.act(lambda: fake_bot_api.push_message(
+            CLIENT, {"voice": {"file_id": "v1", "file_unique_id": "v1", "duration": 3}}))
+        assert "only read typed words" in voice.texts[-1] and "call back" in voice.texts[-1]
+        assert button(voice, "call back").startswith("tk:")
+        with session_scope(bot.runtime.engine) as session:
+            referral = session.exec(select(Referral)).one()
+            assert referral.third_party and referral.source == "self" and referral.contact_phone_enc == ""
