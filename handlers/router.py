@@ -7,8 +7,8 @@ from functools import partial
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from core.dialogs import active_dialog
-from handlers import client, referral, safety, signposting, talk
 from core.i18n import N_
+from handlers import client, referral, safety, signposting, talk
 from handlers.kit import TEXT_ONLY, Conversation, TextStep, Turn, on_update
 
 MAX_MESSAGE_CHARS = 1000  # for answers in a staff conversation

@@ -178,7 +178,8 @@ def _warn_owner(session: Session, referral: Referral, now: datetime, policy: Fol
 
 def forget_client(session: Session, telegram_user_id: int, searcher: str = "") -> int:
     """Remove what we hold about a client who uses the bot: their check-ins (the chat id of answered ones too), open
-    conversations, their language and carer-mode choices and, given their `searcher` pseudonym, the link between them and their past searches.
+    conversations, their language and carer-mode choices and, given their `searcher` pseudonym, the link
+    between them and their past searches.
 
     Returns how many records were removed or unlinked.
     """
