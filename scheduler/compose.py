@@ -9,6 +9,8 @@ from datetime import timedelta
 from sqlmodel import Session, col, select
 
 from casework.models import CaseStatus, Engagement, Referral, Signposting, Urgency
+from core.i18n import translator
+from core.preferences import PersonPreference
 from directory.models import Service
 from scheduler import messages
 from scheduler.models import ENDS_WITH_CASE, FollowUp, FollowUpKind, FollowUpStatus
@@ -46,6 +48,7 @@ class FollowUpContext:
     signposting: Signposting | None
     service_name: str
     about: FollowUp | None
+    language: str = ""  # the client's chosen language (client check-ins)
 
 
 def load_contexts(session: Session, followups: Sequence[FollowUp]) -> list[FollowUpContext]:
@@ -55,12 +58,18 @@ def load_contexts(session: Session, followups: Sequence[FollowUp]) -> list[Follo
     abouts = _by_id(session, FollowUp, {f.about_id for f in followups})
     service_ids = {s.service_id for s in signpostings.values()}
     names = dict(session.exec(select(Service.id, Service.name).where(col(Service.id).in_(service_ids))).all())
+    clients = {s.client_chat_id for s in signpostings.values() if s.client_chat_id is not None}
+    languages = dict(session.exec(
+        select(PersonPreference.telegram_user_id, PersonPreference.language)
+        .where(col(PersonPreference.telegram_user_id).in_(clients))
+    ).all()) if clients else {}
     contexts = []
     for followup in followups:
         signposting = signpostings.get(followup.signposting_id)
         service = names.get(signposting.service_id) if signposting else None
+        language = languages.get(signposting.client_chat_id, "") if signposting else ""
         contexts.append(FollowUpContext(followup, referrals.get(followup.referral_id), signposting,
-                                        service or "the service", abouts.get(followup.about_id)))
+                                        service or "the service", abouts.get(followup.about_id), language))
     return contexts
 
 
@@ -98,8 +107,10 @@ def _client_check(context: FollowUpContext, referral: Referral, policy: FollowUp
         return Skip("client stopped check-ins")
     if signposting.engagement in SETTLED:
         return Skip(f"engagement already recorded: {signposting.engagement}")
-    text = messages.client_prompt(context.service_name, reminder=context.followup.resends > 0)
-    return _to(signposting.client_chat_id, text, messages.client_buttons(_id(context.followup)))
+    t = translator(context.language)
+    text = messages.client_prompt(context.service_name, reminder=context.followup.resends > 0,
+                                  phone=policy.talk_phone, t=t)
+    return _to(signposting.client_chat_id, text, messages.client_buttons(_id(context.followup), t))
 
 
 def _first_contact(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:

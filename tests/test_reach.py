@@ -37,3 +37,14 @@ def test_services_with_the_same_name_are_told_apart_by_organisation_and_town() -
     assert service_label(diss) == "Men's Shed — Diss Community Trust, Diss"
     assert service_label(diss) != service_label(yarmouth)
     assert len(service_label(ServiceRecord(id="c", name="N" * 50, organisation_name="O" * 50))) <= 64
+
+
+def test_the_client_check_in_gives_the_team_number_to_call_in_their_language() -> None:
+    from core.i18n import translator
+    from scheduler.messages import client_buttons, client_prompt
+
+    text = client_prompt("Citizens Advice", reminder=False, phone="01632 960 010")
+    assert "Citizens Advice" in text and "01632 960 010" in text and "/stopcheckins" in text
+    polish = client_prompt("Citizens Advice", reminder=False, phone="01632 960 010", t=translator("pl"))
+    assert polish != text and "01632 960 010" in polish and "Citizens Advice" in polish
+    assert client_buttons(7, translator("pl"))[0][0][0] == "Tak"
