@@ -461,3 +461,10 @@ def _count(session: Session, *criteria: object) -> int:
 def reason_labels(reasons: list[str]) -> str:
     """Readable reasons, e.g. 'Housing, Money, debt, benefits'."""
     return "; ".join(REASON_LABELS[ReferralReason(reason)] for reason in reasons)
+
+
+def signposted_service_ids(session: Session, referral: Referral) -> list[str]:
+    """The services a case was signposted to, first signposted first."""
+    return list(session.exec(
+        select(Signposting.service_id).where(Signposting.referral_id == referral.id).order_by(Signposting.id)
+    ).all())

@@ -9,6 +9,7 @@ from handlers import (
     client,
     errors,
     followup,
+    handout,
     inbox,
     privacy,
     referral,
@@ -21,7 +22,7 @@ from handlers import (
 
 # Order matters where handlers could match the same update: errors last (it catches what nothing else took).
 # Flood protection and redelivered updates are handled in every handler's transaction (handlers/kit.py).
-HANDLER_MODULES = (basic, client, talk, staff, referral, inbox, signposting, followup, report, privacy, router,
+HANDLER_MODULES = (basic, client, talk, staff, referral, inbox, signposting, handout, followup, report, privacy, router,
                    errors)
 
 

@@ -61,6 +61,7 @@ def case_buttons(referral: Referral, view: CaseView, role: Role | None) -> Butto
     if referral.first_contact_at is None:
         rows[0].append(("✅ First contact made", f"c:first:{ref}"))
     rows.append([("➡ Signpost to a service", f"c:sp:{ref}"), ("📲 Client check-in code", f"c:code:{ref}")])
+    rows.append([("🖨 Large-print handout", f"hd:{ref}")])
     rows.append([("Close case", f"c:close:{ref}")])
     return [*rows, *glass]
 

@@ -22,6 +22,7 @@ from casework.validation import InputProblem
 from core.clock import local_time
 from core.dialogs import Dialog
 from core.identifiers import identifier_in, mask
+from handlers.handout import handout_button
 from handlers.kit import STALE_BUTTON, Buttons, Conversation, Turn, chunk, on_update, private_only, staff_only
 from handlers.safety import guide_referrer, misplaced_in_referral
 from handlers.team import announce_new_referral
@@ -42,7 +43,8 @@ LAST_WARD = "=ward"  # the remembered-ward button's value (the ward itself could
 def _sent_text(reference: str) -> str:
     return (
         f"Referral sent. Reference: {reference}\n\n"
-        "Please note this reference. I'll message you when a link worker picks it up, and when the case closes."
+        "Please note this reference. I'll message you when a link worker picks it up, and when the case closes.\n\n"
+        "At discharge you can give the patient a large-print handout of services for their needs (button below)."
     )
 
 
@@ -239,7 +241,7 @@ def _submit(turn: Turn, dialog: Dialog) -> None:
     )
     REFER.advance(turn, dialog, SENT, {"reference": referral.reference})  # the identifiers leave the dialog store
     log.info("referral %s created", referral.reference)
-    turn.edit(_sent_text(referral.reference))
+    turn.edit(_sent_text(referral.reference), [[handout_button(referral.reference)]])
     announce_new_referral(turn, referral)
 
 

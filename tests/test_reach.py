@@ -48,3 +48,41 @@ def test_the_client_check_in_gives_the_team_number_to_call_in_their_language() -
     polish = client_prompt("Citizens Advice", reminder=False, phone="01632 960 010", t=translator("pl"))
     assert polish != text and "01632 960 010" in polish and "Citizens Advice" in polish
     assert client_buttons(7, translator("pl"))[0][0][0] == "Tak"
+
+
+def seed_records(count: int) -> list[ServiceRecord]:
+    """The longest-described services of the seed directory (the hardest to fit on one page)."""
+    import csv
+
+    from core.settings import DEFAULT_SEED_CSV
+
+    with open(DEFAULT_SEED_CSV, encoding="utf-8") as seed:
+        rows = sorted(csv.DictReader(seed), key=lambda row: -len(row["description"]))
+    return [ServiceRecord(id=row["id"], name=row["name"], organisation_name=row["organisation"],
+                          description=row["description"], phone=row["phone"], url=row["url"],
+                          opening_hours=row["opening_hours"], categories=tuple(row["categories"].split("|")),
+                          access_methods=tuple(row["access_methods"].split("|")), referral_route=row["referral_route"])
+            for row in rows[:count]]
+
+
+def test_the_handout_is_one_large_print_page_for_five_services_with_what_to_say() -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from directory.handout import BODY_PT, handout_pdf
+
+    services = seed_records(5)
+    reader = PdfReader(io.BytesIO(handout_pdf(services, "01632 960 010")))
+    text = reader.pages[0].extract_text()
+    assert len(reader.pages) == 1
+    assert BODY_PT >= 14
+    for record in services:
+        assert record.name in text
+        assert not record.phone or record.phone in text
+    flat = " ".join(text.split())
+    for record in services:
+        assert " ".join(record.description.split()[:4]) in flat  # what it does
+    assert flat.count("When you call, you could say") == 5 and flat.count("How to get help") == 5
+    assert "Open: Mon–Fri 9am–5pm" in flat  # times as people read them
+    assert "01632 960 010" in flat and "999" in flat

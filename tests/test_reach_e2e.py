@@ -169,3 +169,44 @@ async def test_a_carer_is_spoken_to_about_the_person_they_help_and_their_request
         with session_scope(bot.runtime.engine) as session:
             referral = session.exec(select(Referral)).one()
             assert referral.third_party and referral.source == "self" and referral.contact_phone_enc == ""
+
+
+@sqlite_only
+async def test_the_nurse_sends_a_readable_one_page_handout_after_a_referral_and_the_worker_from_the_case(
+    settings: Settings, fake_bot_api: FakeBotApi
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from tests.test_bot_e2e import HOSPITAL_REF
+
+    def sent_pdf(replies) -> str:
+        call = next(c for c in replies.calls if c.method == "sendDocument" and c.ok)
+        upload = next(f for f in call.files if f.field == "document")
+        assert upload.filename.endswith(".pdf")
+        reader = PdfReader(io.BytesIO(upload.content))
+        assert len(reader.pages) == 1
+        return " ".join(reader.pages[0].extract_text().split())
+
+    async with running_bot(settings, fake_bot_api) as bot:
+        await enrol(bot, NURSE, "ward")
+        await enrol(bot, WORKER, "linkworker")
+        summary = await summary_after_form(bot)
+        sent = await bot.click(NURSE, button(summary, "Send referral"))
+        reference = re.search(r"SP-[A-Z0-9]{6}", sent.texts[-1]).group(0)
+        handout = await bot.click(NURSE, button(sent, "Large-print handout"))
+        text = sent_pdf(handout)
+        assert "Your local support" in text and "When you call, you could say" in text
+        assert "money" in text.lower() and HOSPITAL_REF not in text and "JS" not in text.split()
+        assert reference in handout.texts[-1]  # the caption says which referral it is for
+
+        case = await bot.command(WORKER, "case", reference)
+        claimed = await bot.click(WORKER, button(case, "Claim"))
+        picking = await bot.click(WORKER, button(claimed, "Signpost"))
+        picked = await bot.click(WORKER, button(picking, "1."))
+        assert "Service:" in picked.texts[-1]
+        chosen = picked.texts[-1].split("Service: ", 1)[1].split(" — ")[0].strip()
+        card = await bot.click(WORKER, button(picking, "Done"))
+        from_case = sent_pdf(await bot.click(WORKER, button(card, "Large-print handout")))
+        assert chosen in from_case and from_case.count("When you call") == 1  # the signposted service only
