@@ -132,6 +132,11 @@ class ReportData:
     cases: list[CaseRow]
 
     @property
+    def is_empty(self) -> bool:
+        """Nothing to draw: no referral received and no signposting made in the period."""
+        return not self.referrals and not self.signpostings
+
+    @property
     def never_verified(self) -> int:
         return sum(1 for service in self.stale_services if service.last_verified is None)
 

@@ -86,3 +86,21 @@ def test_the_handout_is_one_large_print_page_for_five_services_with_what_to_say(
     assert flat.count("When you call, you could say") == 5 and flat.count("How to get help") == 5
     assert "Open: Mon–Fri 9am–5pm" in flat  # times as people read them
     assert "01632 960 010" in flat and "999" in flat
+
+
+def test_count_axes_have_whole_number_ticks() -> None:
+    from dataclasses import replace
+
+    from matplotlib.figure import Figure
+
+    from reports.chart import _months, _reasons
+    from reports.data import Count
+    from tests.test_reports_output import sample_report
+
+    data = replace(sample_report(), by_reason=[Count("Housing", 2), Count("Money", 1)], referrals=3,
+                   by_month=[Count("2025-03", 3)])
+    reasons, months = Figure().subplots(2, 1)
+    _reasons(reasons, data)
+    _months(months, data)
+    for ticks in (reasons.get_xticks(), months.get_yticks()):
+        assert len(ticks) > 1 and all(float(tick).is_integer() for tick in ticks), ticks

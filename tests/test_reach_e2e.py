@@ -210,3 +210,15 @@ async def test_the_nurse_sends_a_readable_one_page_handout_after_a_referral_and_
         card = await bot.click(WORKER, button(picking, "Done"))
         from_case = sent_pdf(await bot.click(WORKER, button(card, "Large-print handout")))
         assert chosen in from_case and from_case.count("When you call") == 1  # the signposted service only
+
+
+@sqlite_only
+async def test_report_last_month_is_understood_and_an_empty_period_draws_no_blank_chart(
+    settings: Settings, fake_bot_api: FakeBotApi
+) -> None:
+    async with running_bot(settings, fake_bot_api) as bot:
+        await enrol(bot, WORKER, "linkworker")
+        report = await bot.command(WORKER, "report", "last month")
+        assert not any("not a date" in text for text in report.texts)
+        assert "Nothing was recorded" in report.texts[-1]
+        assert not [c for c in report.calls if c.method == "sendPhoto"]
