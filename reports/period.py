@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 DEFAULT_DAYS = 30
 PERIOD_HELP = (
-    "Say which period you want: nothing (last 30 days), 'last month' (or just 'month'), 'this month', 'last week', 'this week', "
-    "'last quarter', '2025-03' (a month) or '2025-01-01 2025-03-31' (from and to dates)."
+    "Say which period you want: nothing (last 30 days), 'last month' (or just 'month'), 'this month', "
+    "'last week', 'this week', 'last quarter', '2025-03' (a month) or '2025-01-01 2025-03-31' (from and to dates)."
 )
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")

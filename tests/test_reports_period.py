@@ -55,7 +55,7 @@ def test_month_in_january_is_last_december() -> None:
     [
         ("2025-03-31 2025-03-01", "after the end date"),
         ("2025-13", "no month 13"),
-        ("last fortnight", "did not understand"),  # issue 17: 'last week' now works; nothing says "'last' is not a date"
+        ("last fortnight", "did not understand"),  # issue 17: 'last week' works now
         ("2025-03-01 soon", "did not understand"),
         ("yesterday", "did not understand"),
         ("2025-02-30 2025-03-01", "is not a date"),
