@@ -38,6 +38,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from casework.validation import normalise
+from core.i18n import N_, Translate, english
 
 
 class Level(StrEnum):
@@ -655,42 +656,47 @@ def risk_flag_note(level: str, concern: str) -> str:
 
 # ------------------------------------------------------------------------------------------------ what to say
 
-CONTACTS = (
-    "• In danger now, or someone is hurt or has taken an overdose: call 999.\n"
-    "• NHS 111: call 111 and choose the mental health option (24/7).\n"
-    "• Samaritans: call 116 123, free, any time, day or night.\n"
-    "• Shout: text SHOUT to 85258, free, 24/7."
+CONTACT_LINES = (
+    N_("• In danger now, or someone is hurt or has taken an overdose: call 999."),
+    N_("• NHS 111: call 111 and choose the mental health option (24/7)."),
+    N_("• Samaritans: call 116 123, free, any time, day or night."),
+    N_("• Shout: text SHOUT to 85258, free, 24/7."),
 )
-ABUSE_CONTACTS = (
-    "• If you can't speak, call 999 from a mobile, stay on the line and press 55 when asked.\n"
-    "• National Domestic Abuse Helpline: 0808 2000 247, free, 24/7."
+ABUSE_LINES = (
+    N_("• If you can't speak, call 999 from a mobile, stay on the line and press 55 when asked."),
+    N_("• National Domestic Abuse Helpline: 0808 2000 247, free, 24/7."),
 )
-NOT_WATCHED = "This bot is not watched by a person, so it can't send help or answer in an emergency."
+CONTACTS = "\n".join(CONTACT_LINES)
+ABUSE_CONTACTS = "\n".join(ABUSE_LINES)
+NOT_WATCHED = N_("This bot is not watched by a person, so it can't send help or answer in an emergency.")
+UK_NUMBERS = ("999", "111", "116 123", "85258", "SHOUT", "0808 2000 247", "55")  # never translated
+IN_DANGER_FROM_SOMEONE = N_("It sounds like you may be in danger from someone. If you are in danger now, call 999.")
+SOMEONE_IN_DANGER = N_("It sounds like someone may be in danger. If they have hurt themselves, taken an overdose "
+                       "or may act on it now, call 999. Stay with them if it is safe to.")
+REALLY_HARD = N_("It sounds like things are really hard right now. You don't have to face this alone.")
+IS_EVERYONE_SAFE = N_("Before I go on: is everyone safe right now?")
+ARE_YOU_SAFE = N_("Before I go on: are you safe right now?")
 
 
-def emergency_reply(found: Assessment) -> str:
-    """The reply for clear danger (or 'I need help now'): the contacts at once, nothing else."""
+def _lines(lines: tuple[str, ...], t: Translate) -> str:
+    return "\n".join(t(line) for line in lines)
+
+
+def emergency_reply(found: Assessment, t: Translate = english) -> str:
+    """The reply for clear danger (or 'I need help now'): the contacts at once, nothing else — in the person's
+    language (`t`), with the UK numbers exactly as in English."""
+    contacts, not_watched = _lines(CONTACT_LINES, t), t(NOT_WATCHED)
     if found.concern is Concern.HARM_FROM_OTHERS:
-        opening = "It sounds like you may be in danger from someone. If you are in danger now, call 999."
-        return f"{opening}\n\n{CONTACTS}\n{ABUSE_CONTACTS}\n\n{NOT_WATCHED}"
-    if found.about_someone_else:
-        opening = (
-            "It sounds like someone may be in danger. If they have hurt themselves, taken an overdose or may act "
-            "on it now, call 999. Stay with them if it is safe to."
-        )
-    else:
-        opening = "It sounds like things are really hard right now. You don't have to face this alone."
-    return f"{opening}\n\n{CONTACTS}\n\n{NOT_WATCHED}"
+        return f"{t(IN_DANGER_FROM_SOMEONE)}\n\n{contacts}\n{_lines(ABUSE_LINES, t)}\n\n{not_watched}"
+    opening = t(SOMEONE_IN_DANGER) if found.about_someone_else else t(REALLY_HARD)
+    return f"{opening}\n\n{contacts}\n\n{not_watched}"
 
 
-def safety_question(found: Assessment) -> str:
+def safety_question(found: Assessment, t: Translate = english) -> str:
     """The gentle check for a POSSIBLE crisis, with the contacts in case they don't tap anything."""
-    if found.about_someone_else:
-        question = "Before I go on: is everyone safe right now?"
-    else:
-        question = "Before I go on: are you safe right now?"
-    extra = f"\n{ABUSE_CONTACTS}" if found.concern is Concern.HARM_FROM_OTHERS else ""
-    return f"{question}\n\n{CONTACTS}{extra}\n\n{NOT_WATCHED}"
+    question = t(IS_EVERYONE_SAFE) if found.about_someone_else else t(ARE_YOU_SAFE)
+    extra = f"\n{_lines(ABUSE_LINES, t)}" if found.concern is Concern.HARM_FROM_OTHERS else ""
+    return f"{question}\n\n{_lines(CONTACT_LINES, t)}{extra}\n\n{t(NOT_WATCHED)}"
 
 
 def staff_search_note(text: str) -> str:

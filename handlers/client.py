@@ -10,6 +10,7 @@ from casework.crisis import suggests_crisis
 from casework.self_referral import asks_for_someone_else
 from casework.validation import InputProblem, clean_text, normalise
 from core.dialogs import Dialog
+from core.i18n import N_
 from core.identifiers import identifier_in
 from directory.areas import normalise_area
 from directory.cards import details_card, short_card
@@ -28,15 +29,15 @@ PAGE_SIZE = 3
 MAX_QUERY = MAX_QUERY_CHARS  # a whole Telegram message: people write two or three sentences
 QUOTED_QUERY_CHARS = 60  # how much of a long message a reply repeats back
 RESULTS, AREA = "results", "area"
-OUT_OF_DATE = "Those results are out of date. Please type what you need again."
+OUT_OF_DATE = N_("Those results are out of date. Please type what you need again.")
 
-WELCOME = (
+WELCOME = N_(
     "Hello! I can help you find local support — like help with money, housing, feeling lonely, caring for someone, "
     "or staying well.\n\n"
     'Just type what you need in your own words, for example: "help with bills" or "lonely".\n'
     "Or tap a button below."
 )
-HELP = (
+HELP = N_(
     "How to use me:\n"
     '• Type what you need, for example "debt advice", "food bank" or "carer support".\n'
     "• /find followed by words also works, e.g. /find benefits form.\n"
@@ -52,9 +53,15 @@ IDENTIFIER_FROM_STAFF = (
     "directory, type what the patient needs, e.g. \"debt advice\"."
 )
 REMOVED_FROM_CHAT = " I've removed your message from this chat."
-TALK_BUTTON = ("🙋 Talk to a person", "menu:talk")
-TOPICS_BUTTON = ("📚 Browse topics", "menu:topics")
-START_BUTTONS: Buttons = [[("🔎 Find help", "menu:find"), TOPICS_BUTTON], [TALK_BUTTON], [CARER_BUTTON]]
+TALK_BUTTON = (N_("🙋 Talk to a person"), "menu:talk")
+TOPICS_BUTTON = (N_("📚 Browse topics"), "menu:topics")
+START_BUTTONS: Buttons = [[(N_("🔎 Find help"), "menu:find"), TOPICS_BUTTON], [TALK_BUTTON], [CARER_BUTTON]]
+DIRECTORY_NOTE = N_("Service names and descriptions are shown as each organisation wrote them, in English.")
+
+
+def translated(turn: Turn, rows: Buttons) -> Buttons:
+    """Button rows with their labels in the person's language."""
+    return [[(turn.t(label), data) for label, data in row] for row in rows]
 SEARCH = Conversation("search", "s", gone=OUT_OF_DATE, moved_hint=OUT_OF_DATE, waits_for_answers=False)
 
 
@@ -63,7 +70,7 @@ def start(turn: Turn) -> None:
     if turn.args.startswith(DEEP_LINK_PREFIX):
         redeem_checkin(turn, turn.args.removeprefix(DEEP_LINK_PREFIX))
         return
-    turn.say(WELCOME, START_BUTTONS)
+    turn.say(turn.t(WELCOME), translated(turn, START_BUTTONS))
 
 
 STAFF_SEARCH_NOTE = "\n\nTo search the directory, type what someone needs, e.g. \"debt advice\"."
@@ -75,7 +82,7 @@ def help_command(turn: Turn) -> None:
     if turn.role is not None:
         turn.say(STAFF_HELP[turn.role] + STAFF_SEARCH_NOTE)
         return
-    turn.say(HELP, START_BUTTONS)
+    turn.say(turn.t(HELP), translated(turn, START_BUTTONS))
 
 
 def offer_a_person(turn: Turn) -> None:
@@ -86,7 +93,7 @@ def offer_a_person(turn: Turn) -> None:
 @on_update()
 def find(turn: Turn) -> None:
     if not turn.args.strip():
-        turn.say('What do you need help with? Type a few words, for example "help with bills".')
+        turn.say(turn.t(N_('What do you need help with? Type a few words, for example "help with bills".')))
         return
     search_and_show(turn, turn.args)
 
@@ -96,10 +103,10 @@ def menu(turn: Turn) -> None:
     """The welcome buttons."""
     choice = (callback_parts(turn, "menu", 1) or [""])[0]
     if choice == "find":
-        turn.say("Type what you need help with, in your own words.")
+        turn.say(turn.t(N_("Type what you need help with, in your own words.")))
     elif choice == "topics":
         rows = chunk([(category.label, f"cat:{category.id}") for category in CATEGORIES.values()], 2)
-        turn.say("Choose a topic:", rows)
+        turn.say(turn.t(N_("Choose a topic:")), rows)
     elif choice == "talk":
         offer_a_person(turn)
     elif choice in {"carer", "self"}:
@@ -157,28 +164,35 @@ def _quoted(query: str) -> str:
     return f'"{shown}"'
 
 
-def _nothing_fits(label: str, filtered: bool, narrowed: bool, version: int) -> tuple[str, Buttons]:
+NOTHING_FITS = N_("Sorry, I couldn't find a service that fits {label}.")
+NOTHING_FITS_FILTERED = N_("Sorry, I couldn't find a service that fits {label} with those filters.")
+TRY_OTHER_WORDS = N_("You could try other words, choose a topic below, or talk to a person.")
+FOUND = N_("Here's what I found for {label} ({first}–{last} of {total}):")
+FOUND_FOR_THEM = N_("Here's what I found for the person you're helping, for {label} ({first}–{last} of {total}):")
+TAP_A_NUMBER = N_("Tap a number for details.")
+ANYWHERE = N_("Anywhere")
+
+
+def _nothing_fits(turn: Turn, label: str, filtered: bool, narrowed: bool, version: int) -> tuple[str, Buttons]:
     """Said kindly: nothing fits; the topics to browse and a person to talk to."""
-    text = (
-        f"Sorry, I couldn't find a service that fits {label}{' with those filters' if filtered else ''}.\n\n"
-        "You could try other words, choose a topic below, or talk to a person."
-    )
+    text = turn.t(NOTHING_FITS_FILTERED if filtered else NOTHING_FITS).format(label=label)
+    text += "\n\n" + turn.t(TRY_OTHER_WORDS)
     topics = [(category.label, f"cat:{category.id}") for category in CATEGORIES.values()]
     rows: list[list[tuple[str, str]]] = chunk(topics, 2)
-    rows.append([TALK_BUTTON])
+    rows.append([(turn.t(TALK_BUTTON[0]), TALK_BUTTON[1])])
     if narrowed:
-        rows.insert(0, [("Clear filters", f"s:{version}:f:clear")])
+        rows.insert(0, [(turn.t(N_("Clear filters")), f"s:{version}:f:clear")])
     return text, rows
 
 
-def _filter_row(search: SavedSearch, version: int) -> list[tuple[str, str]]:
+def _filter_row(turn: Turn, search: SavedSearch, version: int) -> list[tuple[str, str]]:
     def tick(key: str) -> str:
         return "☑" if key in search.switched_on else "☐"
 
     return [
-        (f"{tick('free')} Free", f"s:{version}:f:free"),
-        (f"{tick('open')} Open now", f"s:{version}:f:open"),
-        (f"📍 {search.area or 'Area'}", f"s:{version}:area"),
+        (f"{tick('free')} {turn.t(N_('Free'))}", f"s:{version}:f:free"),
+        (f"{tick('open')} {turn.t(N_('Open now'))}", f"s:{version}:f:open"),
+        (f"📍 {search.area or turn.t(N_('Area'))}", f"s:{version}:area"),
     ]
 
 
@@ -187,23 +201,25 @@ def _results_view(turn: Turn, dialog: Dialog, search: SavedSearch) -> tuple[str,
     topic = search.category
     label = _quoted(search.query) if search.query else CATEGORIES[topic].label if topic else "that"
     if not search.found:
-        return _nothing_fits(label, search.narrowed or topic is not None, search.narrowed, v)
+        return _nothing_fits(turn, label, search.narrowed or topic is not None, search.narrowed, v)
     start = search.page * PAGE_SIZE
     shown = search.found[start : start + PAGE_SIZE]
     cards = [
-        short_card(start + i + 1, record)
+        short_card(start + i + 1, record, turn.t)
         for i, service_id in enumerate(shown)
         if (record := turn.index.get(service_id)) is not None
     ]
-    header = f"Here's what I found for {label} ({start + 1}–{start + len(shown)} of {len(search.found)}):"
-    text = header + "\n\n" + "\n\n".join(cards) + "\n\nTap a number for details."
+    found = FOUND_FOR_THEM if turn.preferences.for_someone_else else FOUND
+    header = turn.t(found).format(label=label, first=start + 1, last=start + len(shown), total=len(search.found))
+    note = "\n\n" + turn.t(DIRECTORY_NOTE) if turn.language != "en" else ""
+    text = header + "\n\n" + "\n\n".join(cards) + "\n\n" + turn.t(TAP_A_NUMBER) + note
     nav = []
     if search.page > 0:
-        nav.append(("◀ Back", f"s:{v}:pg:{search.page - 1}"))
+        nav.append((turn.t(N_("◀ Back")), f"s:{v}:pg:{search.page - 1}"))
     if start + PAGE_SIZE < len(search.found):
-        nav.append(("More ▶", f"s:{v}:pg:{search.page + 1}"))
+        nav.append((turn.t(N_("More ▶")), f"s:{v}:pg:{search.page + 1}"))
     numbers = [(str(start + i + 1), f"s:{v}:d:{start + i}") for i in range(len(shown))]
-    return text, [numbers, nav, _filter_row(search, v), [TALK_BUTTON]]
+    return text, [numbers, nav, _filter_row(turn, search, v), [(turn.t(TALK_BUTTON[0]), TALK_BUTTON[1])]]
 
 
 @on_update()
@@ -224,8 +240,8 @@ def on_search_button(turn: Turn) -> None:
         if record is None:
             turn.say(STALE_BUTTON)
             return
-        back = [[("◀ Back to list", f"s:{dialog.version}:back")]]
-        turn.edit(details_card(record, search.why.get(service_id, ())), back)
+        back = [[(turn.t(N_("◀ Back to list")), f"s:{dialog.version}:back")]]
+        turn.edit(details_card(record, search.why.get(service_id, ()), turn.t), back)
         return
     elif action == "back":
         pass
@@ -234,8 +250,8 @@ def on_search_button(turn: Turn) -> None:
     elif action == "area":
         moved = SEARCH.advance(turn, dialog, AREA, dialog.data)
         turn.say(
-            "Which town or postcode? For example: Norwich, Great Yarmouth or NR3.",
-            [[("Anywhere", f"s:{moved.version}:f:anywhere")]],
+            turn.t(N_("Which town or postcode? For example: Norwich, Great Yarmouth or NR3.")),
+            [[(turn.t(ANYWHERE), f"s:{moved.version}:f:anywhere")]],
         )
         return
     else:
@@ -255,8 +271,9 @@ def on_area_typed(turn: Turn, dialog: Dialog) -> bool:
     area = normalise_area(typed)
     if area is None:
         turn.say(
-            "Sorry, I don't know that place. Try a town like Norwich or a postcode like NR3, or tap Anywhere.",
-            [[("Anywhere", f"s:{dialog.version}:f:anywhere")]],
+            turn.t(N_("Sorry, I don't know that place. Try a town like Norwich or a postcode like NR3, or tap "
+                      "Anywhere.")),
+            [[(turn.t(ANYWHERE), f"s:{dialog.version}:f:anywhere")]],
         )
         return True
     search = replace(SavedSearch.from_data(dialog.data), area=area).run(turn.index, turn.now_local())
