@@ -18,6 +18,7 @@ from casework.models import ContactRoute, Referral, ReferralReason, ReferralSour
 from casework.referrals import FollowUpHooks, ReferralDraft, create_referral
 from casework.validation import InputProblem
 from core.crypto import FieldCipher
+from core.i18n import N_
 
 FormData = dict[str, Any]
 CONSENT, HOW, PHONE, WHEN, ABOUT = "consent", "how", "phone", "when", "about"
@@ -41,6 +42,10 @@ def asks_for_someone_else(text: str) -> bool:
     return bool(_FOR_SOMEONE_ELSE.match(text.strip().replace("’", "'")))
 
 
+NOT_A_PHONE = N_("That doesn't look like a UK phone number. Please type it again, for example 07911 123456 or "
+                 "01603 123456.")
+
+
 class NotAChoice(Exception):
     """A button value this step does not offer (forged, or from another step)."""
 
@@ -51,8 +56,7 @@ class NoConsent(Exception):
 
 def uk_phone(text: str) -> str:
     """A UK phone number in E.164 form ('+447911123456'); `InputProblem` with a kind message otherwise."""
-    problem = InputProblem("That doesn't look like a UK phone number. Please type it again, for example "
-                           "07911 123456 or 01603 123456.")
+    problem = InputProblem(NOT_A_PHONE)
     if len(text) > MAX_PHONE_CHARS:
         raise problem
     try:

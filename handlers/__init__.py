@@ -11,6 +11,7 @@ from handlers import (
     followup,
     handout,
     inbox,
+    language,
     privacy,
     referral,
     report,
@@ -22,8 +23,8 @@ from handlers import (
 
 # Order matters where handlers could match the same update: errors last (it catches what nothing else took).
 # Flood protection and redelivered updates are handled in every handler's transaction (handlers/kit.py).
-HANDLER_MODULES = (basic, client, talk, staff, referral, inbox, signposting, handout, followup, report, privacy, router,
-                   errors)
+HANDLER_MODULES = (basic, client, talk, language, staff, referral, inbox, signposting, handout, followup, report,
+                   privacy, router, errors)
 
 
 def register_all(application: Application) -> None:

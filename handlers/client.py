@@ -171,6 +171,7 @@ FOUND = N_("Here's what I found for {label} ({first}–{last} of {total}):")
 FOUND_FOR_THEM = N_("Here's what I found for the person you're helping, for {label} ({first}–{last} of {total}):")
 TAP_A_NUMBER = N_("Tap a number for details.")
 ANYWHERE = N_("Anywhere")
+FREE, OPEN_NOW, AREA_BUTTON = N_("Free"), N_("Open now"), N_("Area")
 
 
 def _nothing_fits(turn: Turn, label: str, filtered: bool, narrowed: bool, version: int) -> tuple[str, Buttons]:
@@ -190,9 +191,9 @@ def _filter_row(turn: Turn, search: SavedSearch, version: int) -> list[tuple[str
         return "☑" if key in search.switched_on else "☐"
 
     return [
-        (f"{tick('free')} {turn.t(N_('Free'))}", f"s:{version}:f:free"),
-        (f"{tick('open')} {turn.t(N_('Open now'))}", f"s:{version}:f:open"),
-        (f"📍 {search.area or turn.t(N_('Area'))}", f"s:{version}:area"),
+        (f"{tick('free')} {turn.t(FREE)}", f"s:{version}:f:free"),
+        (f"{tick('open')} {turn.t(OPEN_NOW)}", f"s:{version}:f:open"),
+        (f"📍 {search.area or turn.t(AREA_BUTTON)}", f"s:{version}:area"),
     ]
 
 

@@ -82,7 +82,11 @@ TALK = Conversation("talk", "tk", resume=_resume)
 def offer_call_back(turn: Turn) -> None:
     """/talk, the Talk button, or typed "talk to a person": the call-back offer, and the number to call."""
     carer = turn.preferences.for_someone_else
-    text = turn.t(OFFER_CARER if carer else OFFER) + "\n\n" + turn.t(OR_CALL).format(phone=turn.settings.talk_phone)
+    # the deployment's own words on reaching a person (TALK_TO_PERSON_TEXT) are English; other languages get the
+    # team's number in a translated sentence
+    how_to_call = (turn.settings.talk_to_person_text if turn.language == "en"
+                   else turn.t(OR_CALL).format(phone=turn.settings.talk_phone))
+    text = turn.t(OFFER_CARER if carer else OFFER) + "\n\n" + how_to_call
     turn.say(text, [[(turn.t(CALL_BACK_BUTTON[0]), CALL_BACK_BUTTON[1])], [(turn.t(N_("No, thanks")), "tk:offer:no")]])
 
 
