@@ -31,6 +31,7 @@ beside the old regex list and a keyword/fuzzy baseline; `tests/test_crisis.py` k
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -534,8 +535,69 @@ _ACCIDENT = re.compile(
 
 
 def assess(text: str) -> Assessment:
-    """How strongly `text` suggests crisis, about whom, and which rule decided."""
-    return _assess(canonical(text))
+    """How strongly `text` suggests crisis, about whom, and which rule decided (English, then the phrases of the
+    other languages the bot speaks)."""
+    found = _assess(canonical(text))
+    return found if found.is_crisis else _assess_other_languages(text)
+
+
+# ------------------------------------------------------------------------------ other languages (issue 17)
+# Common first-person ways of saying it in the languages Signpost speaks, matched without accents ("chcę umrzeć"
+# and "chce umrzec" alike). Far smaller than the English rules: they catch the plain statements, not every
+# wording, so a message in these languages that is missed still gets the crisis contacts from /help and the
+# welcome. Bare stems ("samobójstwo", "sinucidere") are only POSSIBLE: they also name support services.
+_OTHER_LANGUAGE_PHRASES: tuple[tuple[str, Concern, Level, str], ...] = (
+    # Polish
+    ("pl", Concern.SUICIDE, Level.CLEAR, r"\b(chce|chcialbym|chcialabym) (umrzec|sie zabic|skonczyc ze soba)\b"),
+    ("pl", Concern.SUICIDE, Level.CLEAR, r"\b(zabije sie|odbiore sobie zycie|nie chce (juz )?zyc)\b"),
+    ("pl", Concern.SELF_HARM, Level.CLEAR, r"\b(tne sie|okaleczam sie|zrobie sobie krzywde)\b"),
+    ("pl", Concern.OVERDOSE, Level.CLEAR,
+     r"\b(wzialem|wzielam|polknalem|polknelam|lyknalem|lyknelam) wszystkie tabletki\b"),
+    ("pl", Concern.HARM_FROM_OTHERS, Level.POSSIBLE, r"\b(bije mnie|on mnie bije|ona mnie bije|boje sie go)\b"),
+    ("pl", Concern.SUICIDE, Level.POSSIBLE, r"\bsamobojst"),
+    # Portuguese
+    ("pt", Concern.SUICIDE, Level.CLEAR, r"\b(quero morrer|me matar|matar-me|nao quero (mais )?viver)\b"),
+    ("pt", Concern.SUICIDE, Level.CLEAR, r"\b(acabar com a minha vida|tirar a minha (propria )?vida)\b"),
+    ("pt", Concern.SELF_HARM, Level.CLEAR, r"\b(me cortar|cortar-me|me corto|magoar-me)\b"),
+    ("pt", Concern.OVERDOSE, Level.CLEAR, r"\btomei todos os comprimidos\b"),
+    ("pt", Concern.HARM_FROM_OTHERS, Level.POSSIBLE, r"\b(ele me bate|ele bate-me|tenho medo dele)\b"),
+    ("pt", Concern.SUICIDE, Level.POSSIBLE, r"\bsuicid"),
+    # Lithuanian
+    ("lt", Concern.SUICIDE, Level.CLEAR, r"\b(noriu mirti|noriu nusizudyti|nusizudysiu|nenoriu (daugiau )?gyventi)\b"),
+    ("lt", Concern.SUICIDE, Level.CLEAR, r"\b(pasidarysiu sau gala|atimsiu sau gyvybe)\b"),
+    ("lt", Concern.SELF_HARM, Level.CLEAR, r"\b(pjaustau save|save zaloju|susizalosiu)\b"),
+    ("lt", Concern.OVERDOSE, Level.CLEAR, r"\b(isgeriau|prarijau) visas tabletes\b"),
+    ("lt", Concern.HARM_FROM_OTHERS, Level.POSSIBLE, r"\b(jis mane musa|bijau jo)\b"),
+    ("lt", Concern.SUICIDE, Level.POSSIBLE, r"\bsavizud"),
+    # Romanian
+    ("ro", Concern.SUICIDE, Level.CLEAR, r"\b(vreau sa mor|vreau sa ma omor|ma sinucid|ma omor)\b"),
+    ("ro", Concern.SUICIDE, Level.CLEAR, r"\b(nu mai vreau sa traiesc|sa-mi iau viata|imi iau viata)\b"),
+    ("ro", Concern.SELF_HARM, Level.CLEAR, r"\b(ma tai pe maini|sa ma tai|ma autoranesc)\b"),
+    ("ro", Concern.OVERDOSE, Level.CLEAR, r"\bam (luat|inghitit) toate pastilele\b"),
+    ("ro", Concern.HARM_FROM_OTHERS, Level.POSSIBLE, r"\b(ma bate|mi-e frica de el)\b"),
+    ("ro", Concern.SUICIDE, Level.POSSIBLE, r"\bsinucid"),
+    # Spanish (searched often enough to carry the vocabulary; not a shipped interface language)
+    ("es", Concern.SUICIDE, Level.CLEAR, r"\b(quiero morir(me)?|matarme|no quiero vivir|quitarme la vida)\b"),
+)
+_COMPILED_OTHER = tuple((lang, concern, level, re.compile(pattern))
+                        for lang, concern, level, pattern in _OTHER_LANGUAGE_PHRASES)
+_NO_ACCENTS = str.maketrans({"ł": "l", "Ł": "l", "ß": "ss", "’": "'", "ʼ": "'"})
+CRISIS_LANGUAGES = tuple(dict.fromkeys(lang for lang, *_ in _OTHER_LANGUAGE_PHRASES))
+
+
+def plain_letters(text: str) -> str:
+    """Lower case without accents: 'Chcę umrzeć' -> 'chce umrzec', 'să mor' -> 'sa mor'."""
+    decomposed = unicodedata.normalize("NFKD", normalise(text).translate(_NO_ACCENTS).lower())
+    return " ".join("".join(char for char in decomposed if not unicodedata.combining(char)).split())
+
+
+def _assess_other_languages(text: str) -> Assessment:
+    plain = plain_letters(text)
+    best = Assessment()
+    for lang, concern, level, pattern in _COMPILED_OTHER:
+        if _RANK[level] > _RANK[best.level] and pattern.search(plain):
+            best = Assessment(level, concern, rule=f"{lang}:{concern.value}")
+    return best
 
 
 def suggests_crisis(text: str) -> bool:

@@ -14,8 +14,9 @@ from core.i18n import N_
 from core.identifiers import identifier_in
 from directory.areas import normalise_area
 from directory.cards import details_card, short_card
+from directory.multilingual import need_category
 from directory.saved_search import FILTER_ACTIONS, SavedSearch
-from directory.search import MAX_QUERY_CHARS
+from directory.search import MAX_QUERY_CHARS, SearchFilters
 from directory.taxonomy import CATEGORIES
 from directory.unmet import record_unmet_search
 from handlers.followup import redeem_checkin
@@ -136,6 +137,9 @@ def search_and_show(turn: Turn, raw_query: str, *, checked: bool = False) -> Non
     if asks_for_someone_else(query):
         set_carer_mode(turn, True)
         return
+    if (category := _need_in_other_language(turn, query)) is not None:
+        _show_new(turn, SavedSearch(category=category))
+        return
     if turn.role is not None and (kind := identifier_in(query)) is not None:
         # a nurse typing a hospital or NHS number after /cancel or a lost dialog: not a search, not kept anywhere
         if turn.is_private:  # bots may delete what people send them in private chats
@@ -143,6 +147,15 @@ def search_and_show(turn: Turn, raw_query: str, *, checked: bool = False) -> Non
         turn.say(IDENTIFIER_FROM_STAFF.format(kind=kind, removed=REMOVED_FROM_CHAT if turn.is_private else ""))
         return
     _show_new(turn, SavedSearch(query=query), record_unmet=not checked)
+
+
+def _need_in_other_language(turn: Turn, query: str) -> str | None:
+    """The directory category a need typed in another language names ('pomoc z długami' -> money): first for
+    someone using another language, and for anyone when the English search would find nothing."""
+    category = need_category(query)
+    if category is None:
+        return None
+    return category if turn.language != "en" or not turn.index.find(query, SearchFilters(), limit=1).hits else None
 
 
 def _show_new(turn: Turn, search: SavedSearch, *, record_unmet: bool = True) -> None:

@@ -222,3 +222,28 @@ async def test_report_last_month_is_understood_and_an_empty_period_draws_no_blan
         assert not any("not a date" in text for text in report.texts)
         assert "Nothing was recorded" in report.texts[-1]
         assert not [c for c in report.calls if c.method == "sendPhoto"]
+
+
+@sqlite_only
+async def test_the_bot_speaks_the_persons_language_and_finds_services_from_their_words(
+    settings: Settings, fake_bot_api: FakeBotApi
+) -> None:
+    async with running_bot(settings, fake_bot_api) as bot:
+        fake_bot_api.set_user(CLIENT, language_code="pt-PT")
+        welcome = await bot.command(CLIENT, "start")
+        assert welcome.texts[-1].startswith("Olá!")
+        assert "Procurar ajuda" in str(FakeBotApi.buttons(welcome[-1]))
+        choose = await bot.command(CLIENT, "language")
+        chosen = await bot.click(CLIENT, button(choose, "Polski"))
+        assert "po polsku" in chosen.texts[-1]
+        assert (await bot.command(CLIENT, "start")).texts[-1].startswith("Dzień dobry!")
+        found = await bot.say(CLIENT, "pomoc z długami")
+        assert found.texts[-1].startswith("Oto co znalazłem")
+        assert "Citizens Advice" in found.texts[-1] or "debt" in found.texts[-1].lower()
+        assert "po angielsku" in found.texts[-1]  # directory text is as the provider wrote it
+        crisis = await bot.say(CLIENT, "Chcę umrzeć")
+        assert "116 123" in crisis.texts[-1] and "999" in crisis.texts[-1] and "85258" in crisis.texts[-1]
+        assert "Samaritans: zadzwoń" in crisis.texts[-1]
+        await bot.command(CLIENT, "forgetme")
+        await bot.click(CLIENT, "forget:yes")
+        assert (await bot.command(CLIENT, "start")).texts[-1].startswith("Olá!")  # back to Telegram's language
