@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean catalogues
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -14,15 +14,19 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+# the translations (locale/*/LC_MESSAGES/signpost.po) compiled to .mo
+catalogues: $(STAMP)
+	$(VENV)/bin/python scripts/compile_catalogues.py
+
+run: catalogues
 	$(VENV)/bin/python -m bot $(ARGS)
 
-test: $(STAMP)
+test: catalogues
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: catalogues
 	$(VENV)/bin/python benchmarks/search_bench.py
 
 clean:

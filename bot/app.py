@@ -25,6 +25,7 @@ from telegram.request import HTTPXRequest
 
 from bot.processor import PerChatUpdateProcessor
 from bot.webhook import WebhookServer
+from casework.models import Role
 from core.crypto import FieldCipher, load_or_create_key
 from core.db import make_engine, migrate, sqlite_path
 from core.flood import FloodLimit
@@ -34,6 +35,7 @@ from directory.live import LiveDirectory, default_index_path
 from directory.seed import ensure_seeded
 from handlers import register_all
 from handlers.context import CONTEXT_TYPES, Services, SignpostApplication, SignpostContext
+from handlers.menus import PUBLIC_COMMANDS, TEAM_CHAT_COMMANDS, Commands, commands_for
 from scheduler.engine import FollowUpEngine
 from scheduler.hooks import FollowUpPlanner
 from scheduler.policy import FollowUpPolicy
@@ -41,20 +43,6 @@ from scheduler.sender import SharedRateLimiter
 
 logger = logging.getLogger(__name__)
 
-PUBLIC_COMMANDS = (
-    ("start", "Start here"),
-    ("help", "How this bot can help"),
-    ("find", "Find local support, e.g. /find debt advice"),
-)
-STAFF_COMMANDS = (
-    ("refer", "Refer a patient for social prescribing"),
-    ("status", "Where a referral you made is now: /status <reference>"),
-    ("inbox", "Referrals waiting for a link worker"),
-    ("case", "Open a case: /case <reference>"),
-    ("invite", "Create a one-time staff invite code (admins)"),
-    ("staff", "Staff list: suspend or remove a leaver (admins)"),
-    ("cancel", "Stop what you are doing"),
-)
 # Updates must survive restarts: never drop what Telegram is holding for us.
 UPDATE_OPTIONS: dict[str, Any] = {"allowed_updates": Update.ALL_TYPES, "drop_pending_updates": False}
 RETRY_FOREVER = -1
@@ -116,25 +104,21 @@ def make_runtime(settings: Settings) -> Runtime:
     return Runtime(settings=settings, engine=engine, cipher=FieldCipher(key))
 
 
-def bot_commands(*groups: tuple[tuple[str, str], ...]) -> list[BotCommand]:
-    return [BotCommand(name, description) for group in groups for name, description in group]
-
-
-async def publish_staff_commands(bot: Bot, chat_id: int) -> None:
-    """Show the staff command menu in one chat (e.g. after someone joins as staff)."""
-    await bot.set_my_commands(bot_commands(PUBLIC_COMMANDS, STAFF_COMMANDS), scope=BotCommandScopeChat(chat_id))
+def bot_commands(commands: Commands) -> list[BotCommand]:
+    return [BotCommand(name, description) for name, description in commands]
 
 
 async def publish_commands(bot: Bot, settings: Settings) -> None:
-    """The command menu: public commands for everyone, staff ones in admin chats and the link-worker chat.
-
-    A chat Telegram does not know yet (an admin who never opened the bot) is skipped, not fatal.
-    """
+    """The command menu: public commands for everyone, the admin menu in config admins' chats and the team's in the
+    link-worker chat. Staff who join get theirs then (handlers.staff); a chat Telegram does not know yet (an admin
+    who never opened the bot) is skipped, not fatal."""
     await bot.set_my_commands(bot_commands(PUBLIC_COMMANDS), scope=BotCommandScopeDefault())
-    staff_chats = [*settings.admin_user_ids, *([settings.link_worker_chat_id] if settings.link_worker_chat_id else [])]
-    for chat_id in staff_chats:
+    menus = {chat_id: commands_for(Role.ADMIN) for chat_id in settings.admin_user_ids}
+    if settings.link_worker_chat_id:
+        menus[settings.link_worker_chat_id] = TEAM_CHAT_COMMANDS
+    for chat_id, commands in menus.items():
         try:
-            await publish_staff_commands(bot, chat_id)
+            await bot.set_my_commands(bot_commands(commands), scope=BotCommandScopeChat(chat_id))
         except TelegramError as error:
             logger.warning("Could not set the staff command menu for chat %s: %s", chat_id, error)
 

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 import casework.models
 import core.dialogs
+import core.preferences
 import core.rate_limits
 import core.updates
 import directory.models

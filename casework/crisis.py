@@ -31,6 +31,7 @@ beside the old regex list and a keyword/fuzzy baseline; `tests/test_crisis.py` k
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -38,6 +39,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from casework.validation import normalise
+from core.i18n import N_, Translate, english
 
 
 class Level(StrEnum):
@@ -533,8 +535,69 @@ _ACCIDENT = re.compile(
 
 
 def assess(text: str) -> Assessment:
-    """How strongly `text` suggests crisis, about whom, and which rule decided."""
-    return _assess(canonical(text))
+    """How strongly `text` suggests crisis, about whom, and which rule decided (English, then the phrases of the
+    other languages the bot speaks)."""
+    found = _assess(canonical(text))
+    return found if found.is_crisis else _assess_other_languages(text)
+
+
+# ------------------------------------------------------------------------------ other languages (issue 17)
+# Common first-person ways of saying it in the languages Signpost speaks, matched without accents ("chcę umrzeć"
+# and "chce umrzec" alike). Far smaller than the English rules: they catch the plain statements, not every
+# wording, so a message in these languages that is missed still gets the crisis contacts from /help and the
+# welcome. Bare stems ("samobójstwo", "sinucidere") are only POSSIBLE: they also name support services.
+_OTHER_LANGUAGE_PHRASES: tuple[tuple[str, Concern, Level, str], ...] = (
+    # Polish
+    ("pl", Concern.SUICIDE, Level.CLEAR, r"\b(chce|chcialbym|chcialabym) (umrzec|sie zabic|skonczyc ze soba)\b"),
+    ("pl", Concern.SUICIDE, Level.CLEAR, r"\b(zabije sie|odbiore sobie zycie|nie chce (juz )?zyc)\b"),
+    ("pl", Concern.SELF_HARM, Level.CLEAR, r"\b(tne sie|okaleczam sie|zrobie sobie krzywde)\b"),
+    ("pl", Concern.OVERDOSE, Level.CLEAR,
+     r"\b(wzialem|wzielam|polknalem|polknelam|lyknalem|lyknelam) wszystkie tabletki\b"),
+    ("pl", Concern.HARM_FROM_OTHERS, Level.POSSIBLE, r"\b(bije mnie|on mnie bije|ona mnie bije|boje sie go)\b"),
+    ("pl", Concern.SUICIDE, Level.POSSIBLE, r"\bsamobojst"),
+    # Portuguese
+    ("pt", Concern.SUICIDE, Level.CLEAR, r"\b(quero morrer|me matar|matar-me|nao quero (mais )?viver)\b"),
+    ("pt", Concern.SUICIDE, Level.CLEAR, r"\b(acabar com a minha vida|tirar a minha (propria )?vida)\b"),
+    ("pt", Concern.SELF_HARM, Level.CLEAR, r"\b(me cortar|cortar-me|me corto|magoar-me)\b"),
+    ("pt", Concern.OVERDOSE, Level.CLEAR, r"\btomei todos os comprimidos\b"),
+    ("pt", Concern.HARM_FROM_OTHERS, Level.POSSIBLE, r"\b(ele me bate|ele bate-me|tenho medo dele)\b"),
+    ("pt", Concern.SUICIDE, Level.POSSIBLE, r"\bsuicid"),
+    # Lithuanian
+    ("lt", Concern.SUICIDE, Level.CLEAR, r"\b(noriu mirti|noriu nusizudyti|nusizudysiu|nenoriu (daugiau )?gyventi)\b"),
+    ("lt", Concern.SUICIDE, Level.CLEAR, r"\b(pasidarysiu sau gala|atimsiu sau gyvybe)\b"),
+    ("lt", Concern.SELF_HARM, Level.CLEAR, r"\b(pjaustau save|save zaloju|susizalosiu)\b"),
+    ("lt", Concern.OVERDOSE, Level.CLEAR, r"\b(isgeriau|prarijau) visas tabletes\b"),
+    ("lt", Concern.HARM_FROM_OTHERS, Level.POSSIBLE, r"\b(jis mane musa|bijau jo)\b"),
+    ("lt", Concern.SUICIDE, Level.POSSIBLE, r"\bsavizud"),
+    # Romanian
+    ("ro", Concern.SUICIDE, Level.CLEAR, r"\b(vreau sa mor|vreau sa ma omor|ma sinucid|ma omor)\b"),
+    ("ro", Concern.SUICIDE, Level.CLEAR, r"\b(nu mai vreau sa traiesc|sa-mi iau viata|imi iau viata)\b"),
+    ("ro", Concern.SELF_HARM, Level.CLEAR, r"\b(ma tai pe maini|sa ma tai|ma autoranesc)\b"),
+    ("ro", Concern.OVERDOSE, Level.CLEAR, r"\bam (luat|inghitit) toate pastilele\b"),
+    ("ro", Concern.HARM_FROM_OTHERS, Level.POSSIBLE, r"\b(ma bate|mi-e frica de el)\b"),
+    ("ro", Concern.SUICIDE, Level.POSSIBLE, r"\bsinucid"),
+    # Spanish (searched often enough to carry the vocabulary; not a shipped interface language)
+    ("es", Concern.SUICIDE, Level.CLEAR, r"\b(quiero morir(me)?|matarme|no quiero vivir|quitarme la vida)\b"),
+)
+_COMPILED_OTHER = tuple((lang, concern, level, re.compile(pattern))
+                        for lang, concern, level, pattern in _OTHER_LANGUAGE_PHRASES)
+_NO_ACCENTS = str.maketrans({"ł": "l", "Ł": "l", "ß": "ss", "’": "'", "ʼ": "'"})
+CRISIS_LANGUAGES = tuple(dict.fromkeys(lang for lang, *_ in _OTHER_LANGUAGE_PHRASES))
+
+
+def plain_letters(text: str) -> str:
+    """Lower case without accents: 'Chcę umrzeć' -> 'chce umrzec', 'să mor' -> 'sa mor'."""
+    decomposed = unicodedata.normalize("NFKD", normalise(text).translate(_NO_ACCENTS).lower())
+    return " ".join("".join(char for char in decomposed if not unicodedata.combining(char)).split())
+
+
+def _assess_other_languages(text: str) -> Assessment:
+    plain = plain_letters(text)
+    best = Assessment()
+    for lang, concern, level, pattern in _COMPILED_OTHER:
+        if _RANK[level] > _RANK[best.level] and pattern.search(plain):
+            best = Assessment(level, concern, rule=f"{lang}:{concern.value}")
+    return best
 
 
 def suggests_crisis(text: str) -> bool:
@@ -655,42 +718,47 @@ def risk_flag_note(level: str, concern: str) -> str:
 
 # ------------------------------------------------------------------------------------------------ what to say
 
-CONTACTS = (
-    "• In danger now, or someone is hurt or has taken an overdose: call 999.\n"
-    "• NHS 111: call 111 and choose the mental health option (24/7).\n"
-    "• Samaritans: call 116 123, free, any time, day or night.\n"
-    "• Shout: text SHOUT to 85258, free, 24/7."
+CONTACT_LINES = (
+    N_("• In danger now, or someone is hurt or has taken an overdose: call 999."),
+    N_("• NHS 111: call 111 and choose the mental health option (24/7)."),
+    N_("• Samaritans: call 116 123, free, any time, day or night."),
+    N_("• Shout: text SHOUT to 85258, free, 24/7."),
 )
-ABUSE_CONTACTS = (
-    "• If you can't speak, call 999 from a mobile, stay on the line and press 55 when asked.\n"
-    "• National Domestic Abuse Helpline: 0808 2000 247, free, 24/7."
+ABUSE_LINES = (
+    N_("• If you can't speak, call 999 from a mobile, stay on the line and press 55 when asked."),
+    N_("• National Domestic Abuse Helpline: 0808 2000 247, free, 24/7."),
 )
-NOT_WATCHED = "This bot is not watched by a person, so it can't send help or answer in an emergency."
+CONTACTS = "\n".join(CONTACT_LINES)
+ABUSE_CONTACTS = "\n".join(ABUSE_LINES)
+NOT_WATCHED = N_("This bot is not watched by a person, so it can't send help or answer in an emergency.")
+UK_NUMBERS = ("999", "111", "116 123", "85258", "SHOUT", "0808 2000 247", "55")  # never translated
+IN_DANGER_FROM_SOMEONE = N_("It sounds like you may be in danger from someone. If you are in danger now, call 999.")
+SOMEONE_IN_DANGER = N_("It sounds like someone may be in danger. If they have hurt themselves, taken an overdose "
+                       "or may act on it now, call 999. Stay with them if it is safe to.")
+REALLY_HARD = N_("It sounds like things are really hard right now. You don't have to face this alone.")
+IS_EVERYONE_SAFE = N_("Before I go on: is everyone safe right now?")
+ARE_YOU_SAFE = N_("Before I go on: are you safe right now?")
 
 
-def emergency_reply(found: Assessment) -> str:
-    """The reply for clear danger (or 'I need help now'): the contacts at once, nothing else."""
+def _lines(lines: tuple[str, ...], t: Translate) -> str:
+    return "\n".join(t(line) for line in lines)
+
+
+def emergency_reply(found: Assessment, t: Translate = english) -> str:
+    """The reply for clear danger (or 'I need help now'): the contacts at once, nothing else — in the person's
+    language (`t`), with the UK numbers exactly as in English."""
+    contacts, not_watched = _lines(CONTACT_LINES, t), t(NOT_WATCHED)
     if found.concern is Concern.HARM_FROM_OTHERS:
-        opening = "It sounds like you may be in danger from someone. If you are in danger now, call 999."
-        return f"{opening}\n\n{CONTACTS}\n{ABUSE_CONTACTS}\n\n{NOT_WATCHED}"
-    if found.about_someone_else:
-        opening = (
-            "It sounds like someone may be in danger. If they have hurt themselves, taken an overdose or may act "
-            "on it now, call 999. Stay with them if it is safe to."
-        )
-    else:
-        opening = "It sounds like things are really hard right now. You don't have to face this alone."
-    return f"{opening}\n\n{CONTACTS}\n\n{NOT_WATCHED}"
+        return f"{t(IN_DANGER_FROM_SOMEONE)}\n\n{contacts}\n{_lines(ABUSE_LINES, t)}\n\n{not_watched}"
+    opening = t(SOMEONE_IN_DANGER) if found.about_someone_else else t(REALLY_HARD)
+    return f"{opening}\n\n{contacts}\n\n{not_watched}"
 
 
-def safety_question(found: Assessment) -> str:
+def safety_question(found: Assessment, t: Translate = english) -> str:
     """The gentle check for a POSSIBLE crisis, with the contacts in case they don't tap anything."""
-    if found.about_someone_else:
-        question = "Before I go on: is everyone safe right now?"
-    else:
-        question = "Before I go on: are you safe right now?"
-    extra = f"\n{ABUSE_CONTACTS}" if found.concern is Concern.HARM_FROM_OTHERS else ""
-    return f"{question}\n\n{CONTACTS}{extra}\n\n{NOT_WATCHED}"
+    question = t(IS_EVERYONE_SAFE) if found.about_someone_else else t(ARE_YOU_SAFE)
+    extra = f"\n{_lines(ABUSE_LINES, t)}" if found.concern is Concern.HARM_FROM_OTHERS else ""
+    return f"{question}\n\n{_lines(CONTACT_LINES, t)}{extra}\n\n{t(NOT_WATCHED)}"
 
 
 def staff_search_note(text: str, then: str = "Services for your search are below.") -> str:

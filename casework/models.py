@@ -81,6 +81,18 @@ ROUTE_LABELS: dict[ContactRoute, str] = {
 }
 
 
+class ReferralSource(StrEnum):
+    """Who asked for the referral: ward staff, or the client (or their carer) through the bot."""
+
+    WARD = "ward"
+    SELF = "self"
+
+
+BEST_TIME_LABELS: dict[str, str] = {
+    "morning": "Morning", "afternoon": "Afternoon", "evening": "Early evening", "any": "Any time",
+}  # fmt: skip
+
+
 class CaseStatus(StrEnum):
     NEW = "new"
     CLAIMED = "claimed"
@@ -281,6 +293,10 @@ class Referral(SQLModel, table=True):
     closure_reason: ClosureReason | None = Field(default=None, max_length=32)
     team_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     anonymised: bool = False
+    source: str = Field(default=ReferralSource.WARD.value, max_length=16)  # a ReferralSource
+    contact_phone_enc: str = ""  # Fernet token: the number a self-referral asked to be called back on
+    best_time: str = Field(default="", max_length=16)  # a key of BEST_TIME_LABELS (self-referrals)
+    for_someone_else: bool = False  # a self-referral asked for by a carer / family member for someone else
 
 
 class CaseEvent(SQLModel, table=True):

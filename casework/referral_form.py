@@ -48,6 +48,7 @@ class Step:
     choices: tuple[tuple[str, str], ...] = ()
     parse: Callable[[str, date], Any] | None = None
     secret: bool = False  # stored encrypted while the conversation is open
+    label: str = ""  # what the "Change an answer" button calls it
 
     @property
     def takes_typing(self) -> bool:
@@ -69,47 +70,42 @@ STEPS: tuple[Step, ...] = (
         "prescribing service?",
         (("Yes, they agree", "yes"), ("No", "no")),
     ),
-    Step("consent_gp", "May the service share updates with the patient's GP?", YES_NO),
-    Step("initials", "Patient's initials only (for example JS):", parse=lambda text, _: validation.initials(text)),
+    Step("consent_gp", "May the service share updates with the patient's GP?", YES_NO, label="GP updates"),
+    Step("initials", "Patient's initials only (for example JS):", parse=lambda text, _: validation.initials(text),
+         label="Initials"),
     Step(
         "hospital_ref",
         "Hospital number or ward reference:",
         parse=lambda text, _: validation.hospital_reference(text),
-        secret=True,
-    ),
+        secret=True, label="Hospital / ward ref"),
     Step(
         "nhs_number",
         "NHS number (optional) — type it or tap Skip:",
         (("Skip", "skip"),),
         parse=lambda text, _: "" if text.strip().lower() == "skip" else validation.nhs_number(text),
-        secret=True,
-    ),
+        secret=True, label="NHS number"),
     Step(WARD, "Which ward or area are you referring from?",
-         parse=lambda text, _: validation.short_text(text, "The ward name")),
-    Step(REASONS, "Reasons for referral — tap all that apply, then Done:"),
+         parse=lambda text, _: validation.short_text(text, "The ward name"), label="Ward / area"),
+    Step(REASONS, "Reasons for referral — tap all that apply, then Done:", label="Reasons"),
     Step(
         "urgency",
         "How soon should the link worker make contact?",
-        tuple((label, value.value) for value, label in URGENCY_LABELS.items()),
-    ),
+        tuple((label, value.value) for value, label in URGENCY_LABELS.items()), label="Urgency"),
     Step(
         RISKS,
         "Any risks the link worker should know about (to the patient or others)? Type them, or tap None known.",
         (("None known", "None known"),),
         parse=lambda text, _: validation.free_text(text, "That"),
-        secret=True,
-    ),
+        secret=True, label="Risks"),
     Step(
         "contact_route",
         "Best way for the link worker to make contact?",
-        tuple((label, value.value) for value, label in ROUTE_LABELS.items()),
-    ),
+        tuple((label, value.value) for value, label in ROUTE_LABELS.items()), label="Contact by"),
     Step(
         "discharge",
         "Expected discharge date? Type it (for example 28/11) or tap a button:",
         (("Today", "today"), ("Tomorrow", "tomorrow"), ("Not known", "not known")),
-        parse=lambda text, today: _iso(validation.discharge_date(text, today)),
-    ),
+        parse=lambda text, today: _iso(validation.discharge_date(text, today)), label="Discharge date"),
     Step(CONFIRM, ""),
 )
 SKIP = (("Skip", "skip"),)
@@ -182,6 +178,24 @@ def _details_lines(data: FormData) -> list[str]:
         SERVICES: "; ".join(SERVICES_INVOLVED[key] for key in data.get(SERVICES, [])),
     }
     return [f"• {OPTIONAL_LABELS[key]}: {value}" for key, value in shown.items() if value]
+
+
+EDITING = "editing"  # set while one answer is being changed from the summary
+CHANGEABLE: tuple[Step, ...] = tuple(step for step in STEPS if step.label)
+
+
+def change(key: str, data: FormData) -> FormData:
+    """Go back to one question from the summary; once it is answered, `step_after` returns to the summary."""
+    if key not in {step.key for step in CHANGEABLE}:
+        raise NotAChoice(key)
+    return {**data, EDITING: True}
+
+
+def step_after(key: str, data: FormData) -> tuple[str, FormData]:
+    """The step after answering `key`: the next question, or the summary again when one answer was being changed."""
+    if data.get(EDITING):
+        return CONFIRM, {name: value for name, value in data.items() if name != EDITING}
+    return next_step(key), data
 
 
 def answer(key: str, raw: str, data: FormData, today: date, cipher: FieldCipher, *, typed: bool) -> FormData:

@@ -21,6 +21,7 @@ from casework.models import (
     Engagement,
     Referral,
     ReferralReason,
+    ReferralSource,
     Role,
     Safeguarding,
     Signposting,
@@ -88,6 +89,10 @@ class ReferralDraft:
     admission_date: date | None = None
     third_party: str = ""
     services_involved: tuple[str, ...] = ()
+    source: ReferralSource = ReferralSource.WARD
+    contact_phone: str = ""  # a self-referral's call-back number (E.164), encrypted on save
+    best_time: str = ""  # a key of BEST_TIME_LABELS
+    for_someone_else: bool = False  # asked for by a carer for someone else
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,10 @@ class CaseView:
     identifiers_shown: bool = True  # False: hospital ref and NHS number masked, risks withheld
     safeguarding: str = ""  # casework.models.Safeguarding, or "" (not assessed)
     equity: str = ""  # casework.support.equity_line, for the worker who has the case (masked views: "")
+    source: str = ReferralSource.WARD.value
+    contact_phone: str = ""  # masked like the other identifiers
+    best_time: str = ""
+    for_someone_else: bool = False  # asked for by a carer for someone else
 
 
 def normalise_reference(text: str) -> str | None:
@@ -187,6 +196,10 @@ def create_referral(
         admission_date=draft.admission_date,
         third_party=draft.third_party,
         services_involved=list(draft.services_involved),
+        source=draft.source.value,
+        contact_phone_enc=cipher.encrypt(draft.contact_phone) if draft.contact_phone else "",
+        best_time=draft.best_time,
+        for_someone_else=draft.for_someone_else,
     )
     session.add(referral)
     session.flush()
@@ -266,9 +279,9 @@ def view_case(
     """
     _event(session, referral, actor, *audit)
     hospital_ref, nhs_number = cipher.decrypt(referral.hospital_ref_enc), cipher.decrypt(referral.nhs_number_enc)
-    risks = cipher.decrypt(referral.risks_enc)
+    risks, phone = cipher.decrypt(referral.risks_enc), cipher.decrypt(referral.contact_phone_enc)
     if masked:
-        hospital_ref, nhs_number = mask(hospital_ref), mask(nhs_number)
+        hospital_ref, nhs_number, phone = mask(hospital_ref), mask(nhs_number), mask(phone)
         risks = risks if risks in {"", NO_RISKS} else RISKS_HIDDEN
     signposted = session.exec(
         select(Signposting.service_id, Signposting.engagement).where(Signposting.referral_id == referral.id)
@@ -295,6 +308,10 @@ def view_case(
         risk_concern=referral.risk_concern,
         identifiers_shown=not masked,
         safeguarding=referral.safeguarding,
+        source=referral.source,
+        contact_phone=phone,
+        best_time=referral.best_time,
+        for_someone_else=referral.for_someone_else,
     )
 
 
@@ -471,3 +488,10 @@ def _count(session: Session, *criteria: object) -> int:
 def reason_labels(reasons: list[str]) -> str:
     """Readable reasons, e.g. 'Housing, Money, debt, benefits'."""
     return "; ".join(REASON_LABELS[ReferralReason(reason)] for reason in reasons)
+
+
+def signposted_service_ids(session: Session, referral: Referral) -> list[str]:
+    """The services a case was signposted to, first signposted first."""
+    return list(session.exec(
+        select(Signposting.service_id).where(Signposting.referral_id == referral.id).order_by(Signposting.id)
+    ).all())

@@ -30,6 +30,17 @@ def role_of(session: Session, telegram_user_id: int, bootstrap_admins: Iterable[
     return staff.role if staff else None
 
 
+ROLE_PLURALS: dict[Role, str] = {Role.WARD_STAFF: "ward staff", Role.LINK_WORKER: "link workers",
+                                 Role.ADMIN: "admins"}
+
+
+def who_may(action: str) -> str:
+    """The roles that may do `action`, in words: 'link workers and admins'."""
+    names = [ROLE_PLURALS[role] for role in (Role.WARD_STAFF, Role.LINK_WORKER, Role.ADMIN)
+             if role in PERMISSIONS[action]]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def may(role: Role | None, action: str) -> bool:
     """Whether someone with `role` may perform `action` (a key of PERMISSIONS)."""
     return role is not None and role in PERMISSIONS[action]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from casework.models import ReferralReason
+from directory.records import ServiceRecord
 from directory.search import SearchFilters, SearchHit, SearchIndex
 from directory.taxonomy import category_label
 
@@ -35,3 +36,13 @@ def suggest_services(index: SearchIndex, reasons: list[str], limit: int = MAX_SU
             for hit in hits:
                 found.setdefault(hit.service_id, hit)
     return list(found.values())[:limit]
+
+
+LABEL_CHARS = 64  # a button label that still fits a phone's width on two lines
+
+
+def service_label(record: ServiceRecord, limit: int = LABEL_CHARS) -> str:
+    """A service as a link worker tells it apart from others of the same name: 'Men's Shed — Age UK, Diss'."""
+    place = ", ".join(part for part in (record.organisation_name, record.town) if part and part != record.name)
+    label = f"{record.name} — {place}" if place else record.name
+    return label if len(label) <= limit else label[: limit - 1].rstrip(" ,—") + "…"

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from casework.case_cards import forget_cards
 from casework.invites import JoinResult, redeem_invite
-from casework.models import CaseCard, CaseEvent, CaseStatus, Referral, StaffEvent, StaffUser
+from casework.models import CaseCard, CaseEvent, CaseStatus, Referral, Role, StaffEvent, StaffUser
 from core.clock import utcnow
 
 MAX_FAILED_JOINS = 5  # failed /join attempts allowed per person per window
@@ -31,6 +31,13 @@ class StaffOutcome:
     message: str
     released: list[Referral] = field(default_factory=list)  # a leaver's open cases, back with the team
     cards: list[CaseCard] = field(default_factory=list)  # case cards left in the leaver's chat, to remove
+    subject: StaffUser | None = None  # the person changed (their command menu follows their access)
+
+    @property
+    def menu_role(self) -> Role | None:
+        """The role whose menu the person should now see (None: the public menu)."""
+        person = self.subject
+        return person.role if person is not None and person.active and person.removed_at is None else None
 
 
 def audit(session: Session, kind: str, actor: int | None, subject: int | None, detail: str = "") -> None:
@@ -89,14 +96,15 @@ def suspend_staff(session: Session, staff_id: int, actor: int, config_admins: It
         return StaffOutcome(False, problem)
     held = _open_cases(session, person.telegram_user_id)
     note = f" They still hold {len(held)} open case(s); remove them instead if they have left." if held else ""
-    return StaffOutcome(True, f"{person.display_name or 'They'} can no longer use staff commands.{note}")
+    return StaffOutcome(True, f"{person.display_name or 'They'} can no longer use staff commands.{note}",
+                        subject=person)
 
 
 def reactivate_staff(session: Session, staff_id: int, actor: int, config_admins: Iterable[int] = ()) -> StaffOutcome:
     person, problem = _set_active(session, staff_id, actor, config_admins, active=True)
     if person is None:
         return StaffOutcome(False, problem)
-    return StaffOutcome(True, f"{person.display_name or 'They'} can use staff commands again.")
+    return StaffOutcome(True, f"{person.display_name or 'They'} can use staff commands again.", subject=person)
 
 
 def _set_active(
@@ -131,7 +139,8 @@ def remove_staff(session: Session, staff_id: int, actor: int, config_admins: Ite
     audit(session, "removed", actor, person.telegram_user_id, f"{len(released)} open cases returned to the team")
     cards = forget_cards(session, chat_id=person.telegram_user_id)
     returned = f" Their {len(released)} open case(s) are back in the team's unclaimed list." if released else ""
-    return StaffOutcome(True, f"{person.display_name or 'They'} no longer have access.{returned}", released, cards)
+    return StaffOutcome(True, f"{person.display_name or 'They'} no longer have access.{returned}", released, cards,
+                        person)
 
 
 def _open_cases(session: Session, worker_id: int) -> list[Referral]:

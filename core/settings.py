@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     user_rate_limit_per_minute: int = 30  # typed messages a minute per person, on average (a tap counts 1/4)
     user_rate_burst: int = 20  # ... and at once
     concurrent_updates: int = 16  # updates handled at once (different chats; one chat's updates stay in order)
+    # the service's phone number for clients (check-in messages, the call-back offer); a fictional sample by default
+    talk_phone: str = "01632 960 010"
+    # languages offered to clients (gettext catalogues in locale/); the first is the fallback
+    languages: list[str] = Field(default_factory=lambda: ["en", "pl", "pt", "lt", "ro"])
     # webhook mode (polling when webhook_url is unset)
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
@@ -86,6 +90,13 @@ class Settings(BaseSettings):
             return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _split_languages(cls, value: object) -> object:
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [part.strip().lower() for part in value.replace(";", ",").split(",") if part.strip()]
         return value
 
     @property

@@ -19,9 +19,9 @@ def match_reasons(
     elsewhere = [c for c in typed if c.key not in name_keys]
     reasons: list[str] = []
     if in_name:
-        reasons.append(f'name matches "{_join_said(in_name)}"')
+        reasons.append(f"its name has {_join_said(in_name)}")
     if elsewhere:
-        reasons.append("matches " + ", ".join(f'"{c.said}"' for c in elsewhere))
+        reasons.append("you mentioned " + and_list(list(dict.fromkeys(c.said for c in elsewhere))))
     for meaning in parsed.meanings:
         if meaning.own_words <= keys:
             continue  # the service says it in the person's own words: "matches" covers it
@@ -36,6 +36,11 @@ def match_reasons(
             corrections[concept.corrected_from].append(concept.said)
     reasons.extend(f'read "{typo}" as "{" ".join(fixes)}"' for typo, fixes in corrections.items())
     return reasons
+
+
+def and_list(words: Sequence[str]) -> str:
+    """'rent', 'rent and paying', 'rent, bills and paying'."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _join_said(concepts: list[Concept]) -> str:

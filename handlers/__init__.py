@@ -9,7 +9,9 @@ from handlers import (
     client,
     errors,
     followup,
+    handout,
     inbox,
+    language,
     privacy,
     provider,
     referral,
@@ -18,12 +20,13 @@ from handlers import (
     signposting,
     staff,
     support,
+    talk,
 )
 
 # Order matters where handlers could match the same update: errors last (it catches what nothing else took).
 # Flood protection and redelivered updates are handled in every handler's transaction (handlers/kit.py).
-HANDLER_MODULES = (basic, client, staff, referral, inbox, signposting, support, followup, provider, report, privacy,
-                   router, errors)
+HANDLER_MODULES = (basic, client, talk, language, staff, referral, inbox, signposting, support, handout, followup,
+                   provider, report, privacy, router, errors)
 
 
 def register_all(application: Application) -> None:

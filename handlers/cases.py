@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import tzinfo
 
 from sqlmodel import Session
 from telegram import Message
@@ -19,6 +20,7 @@ from casework import safeguarding
 from casework.case_cards import remember_card, shown_card
 from casework.crisis import risk_flag_note
 from casework.models import (
+    BEST_TIME_LABELS,
     CLOSURE_LABELS,
     ROUTE_LABELS,
     SAFEGUARDING_LABELS,
@@ -26,6 +28,7 @@ from casework.models import (
     CaseStatus,
     Referral,
     ReferralOn,
+    ReferralSource,
     Role,
     Safeguarding,
 )
@@ -69,13 +72,17 @@ def case_buttons(referral: Referral, view: CaseView, role: Role | None, viewer: 
     rows.append([("🛡 Safeguarding", f"c:rag:{ref}"), *wellbeing])
     rows.append([("🕑 Log support", f"c:sc:{ref}"), ("📝 Support plan", f"c:plan:{ref}"),
                  ("👥 Equity", f"c:eq:{ref}")])
+    rows.append([("🖨 Large-print handout", f"hd:{ref}")])
     rows.append([("Close case", f"c:close:{ref}")])
     return [*rows, *glass]
 
 
-def case_text(view: CaseView, service_names: dict[str, str], provider_says: dict[str, str] | None = None) -> str:
-    """The case card's text; `provider_says`: for services the client was referred on to, the provider's latest
-    answer ("referred on; accepted 03/03/2027")."""
+def case_text(
+    view: CaseView, service_names: dict[str, str], tz: tzinfo, provider_says: dict[str, str] | None = None
+) -> str:
+    """The case card's text; times as the team's clock shows them (`tz`, Europe/London by default);
+    `provider_says`: for services the client was referred on to, the provider's latest answer ("referred on;
+    accepted 03/03/2027")."""
     red = view.safeguarding == Safeguarding.RED
     discharge = view.expected_discharge.strftime("%d/%m/%Y") if view.expected_discharge else "not known"
     says = provider_says or {}
@@ -89,9 +96,10 @@ def case_text(view: CaseView, service_names: dict[str, str], provider_says: dict
     lines = [
         f"Case {view.reference} — {view.status.value}" + (f" {safeguarding.RED_MARK}" if red else ""),
         *filter(None, [risk_flag_note(view.risk_flag, view.risk_concern)]),
-        f"Referred: {view.created_at:%d/%m/%Y %H:%M} UTC from {view.ward}",
-        f"Patient: {view.client_initials} · Hospital ref: {view.hospital_ref}"
-        + (f" · NHS: {view.nhs_number}" if view.nhs_number else ""),
+        f"Referred: {local_time(view.created_at, tz):%d/%m/%Y %H:%M} from {view.ward}",
+        *(_self_referral_lines(view) if view.source == ReferralSource.SELF else [
+            f"Patient: {view.client_initials} · Hospital ref: {view.hospital_ref}"
+            + (f" · NHS: {view.nhs_number}" if view.nhs_number else "")]),
         f"Reasons: {reason_labels(view.reasons)}",
         f"Urgency: {URGENCY_LABELS[view.urgency]} · Contact by: {ROUTE_LABELS[view.contact_route]}",
         f"Expected discharge: {discharge}",
@@ -99,7 +107,7 @@ def case_text(view: CaseView, service_names: dict[str, str], provider_says: dict
         f"Safeguarding: {safeguarding.label(view.safeguarding)}",
         *([view.equity] if view.equity else []),
         f"Contact attempts: {view.contact_attempts}"
-        + (f" · First contact: {view.first_contact_at:%d/%m/%Y}" if view.first_contact_at else ""),
+        + (f" · First contact: {local_time(view.first_contact_at, tz):%d/%m/%Y}" if view.first_contact_at else ""),
         f"Signposted to:\n{signposted}",
     ]
     if view.closure_reason:
@@ -107,6 +115,15 @@ def case_text(view: CaseView, service_names: dict[str, str], provider_says: dict
     if not view.identifiers_shown:
         lines.append(MASKED_NOTE)
     return "\n".join(lines)
+
+
+def _self_referral_lines(view: CaseView) -> list[str]:
+    """Who asked and how to reach them (the number masked until claimed, like every identifier)."""
+    who = ("Asked for by a carer or family member, for someone else (third party)" if view.for_someone_else
+           else "Asked for by the client themselves")
+    how = f"Call back on: {view.contact_phone}" if view.contact_phone else "Reply in Telegram (no phone given)"
+    when = BEST_TIME_LABELS.get(view.best_time, "not given")
+    return [f"Self-referral: {who}", f"{how} · Best time: {when}"]
 
 
 def show_case(turn: Turn, reference: str, *, in_place: bool = False, note: str = "",
@@ -132,7 +149,7 @@ def show_case(turn: Turn, reference: str, *, in_place: bool = False, note: str =
         log.warning("break-glass view of %s by user %s", referral.reference, turn.user_id)
     names = {sid: record.name if (record := turn.index.get(sid)) else sid for sid, _ in view.signposted_services}
     says = {sid: _provider_line(row) for sid, row in referrals_on_for(turn.session, referral.id or 0).items()}
-    text = (f"{note}\n\n" if note else "") + case_text(view, names, says)
+    text = (f"{note}\n\n" if note else "") + case_text(view, names, turn.settings.tz, says)
     buttons = case_buttons(referral, view, turn.role, turn.user_id)
     assert referral.id is not None
     referral_id, chat_id = referral.id, turn.chat_id

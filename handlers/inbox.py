@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from casework.models import CHOSEN_CLOSURES, URGENCY_LABELS, ClosureReason, Referral, Role
+from casework.models import CHOSEN_CLOSURES, URGENCY_LABELS, ClosureReason, Referral, ReferralSource, Role
 from casework.referrals import (
     BREAK_GLASS_REASONS,
     CaseOutcome,
@@ -18,13 +18,14 @@ from casework.referrals import (
     record_first_contact,
 )
 from casework.safeguarding import RED_MARK, change_rating, is_red, parse_rating
+from core.clock import local_time, utcnow
 from handlers.cases import ask_break_glass_reason, ask_safeguarding, checked_case, show_case
 from handlers.followup import send_checkin_code
 from handlers.kit import STALE_BUTTON, Turn, callback_parts, on_update, staff_only
 from handlers.outcomes import wellbeing_button
 from handlers.signposting import start_signposting
 from handlers.support import contact_button, equity_button, start_plan
-from handlers.team import tell_referrer
+from handlers.team import team_text, tell_referrer
 
 
 @on_update(staff_only("casework"))
@@ -44,7 +45,8 @@ def inbox(turn: Turn) -> None:
 def _label(referral: Referral, state: str) -> str:
     discharge = f" · discharge {referral.expected_discharge:%d/%m}" if referral.expected_discharge else ""
     red = f"{RED_MARK} safeguarding · " if is_red(referral) else ""
-    return f"{red}{referral.reference} · {state}{discharge}"
+    source = " · self-referral" if referral.source == ReferralSource.SELF else ""
+    return f"{red}{referral.reference} · {state}{source}{discharge}"
 
 
 def _more(not_shown: int) -> str:
@@ -131,7 +133,11 @@ def _update_case(turn: Turn, action: str, reference: str, arg: str) -> None:
 
 def _claimed_from_team_chat(turn: Turn, outcome: CaseOutcome, reference: str) -> None:
     """Mark the team post as claimed and open the case for the worker in their private chat."""
-    turn.edit(f"{reference} claimed by {turn.display_name or 'a link worker'}.")
+    assert outcome.referral is not None
+    claimed_at = local_time(outcome.referral.claimed_at or utcnow(), turn.settings.tz)
+    who = turn.display_name or "a link worker"
+    turn.edit(team_text(outcome.referral, "Referral")
+              + f"\n✅ {reference} claimed by {who} at {claimed_at:%H:%M} on {claimed_at:%d/%m}.")
     # best effort: a worker who has never opened a private chat with the bot cannot be messaged there
     turn.send(turn.user_id, outcome.message + " Open it here:", [[("Open case", f"c:card:{reference}")]],
               best_effort=True)

@@ -33,15 +33,27 @@ from functools import cached_property
 from typing import Any
 
 from sqlmodel import Session
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
 from telegram.error import BadRequest, TelegramError
 
+from casework.invites import ROLE_LABELS
 from casework.models import Role
-from casework.roles import may, role_of
+from casework.roles import may, role_of, who_may
 from core.clock import local_now
 from core.db import session_scope
 from core.dialogs import Dialog, StaleDialog, active_dialog, advance_dialog, end_dialog, load_dialog, start_dialog
+from core.i18n import choose_language, translator
 from core.message_limits import MAX_CAPTION, check_callback_data, split_message
+from core.preferences import Preferences, preferences_of
 from core.runtime import Runtime
 from core.settings import Settings
 from core.updates import first_delivery
@@ -58,8 +70,12 @@ STALE_DIALOG = "That button has expired: it's from an earlier question, so nothi
 STALE_ANSWER = "I already have that message as the answer to an earlier question, so nothing has been changed."
 SLOW_DOWN = "You're sending messages very quickly. Please wait a minute, then try again."
 NOT_ALLOWED = (
-    "Sorry, that's only for registered staff, so I haven't changed anything. "
+    "Sorry, that's only for registered staff ({who}), so I haven't changed anything. "
     "If you're looking for support, type what you need help with — for example 'debt advice'."
+)
+WRONG_ROLE = (
+    "Sorry, that's only for {who}. You're registered as {role}, so I haven't changed anything. "
+    "Send /help to see what you can do."
 )
 NOT_ALLOWED_TOAST = "Sorry, that's only for registered staff."
 TEXT_ONLY = "I can only read typed words here. Please type your answer, or tap one of the buttons."
@@ -79,6 +95,9 @@ class Reply:
     remember: Callable[[Session, Message], None] | None = None  # record the sent message, in its own transaction
     message_id: int | None = None  # edit (or, with `delete`, remove) this message rather than the tapped one
     delete: bool = False  # remove `message_id`; when Telegram refuses (older than 48 hours), edit it to `text`
+    document: bytes | None = None  # send a file (e.g. a PDF handout) with `text` as its caption
+    filename: str = ""  # the document's file name as the person sees it
+    menu: tuple[tuple[str, str], ...] | None = None  # set this chat's command menu (empty: back to the default)
 
 
 class Turn:
@@ -130,6 +149,23 @@ class Turn:
         """The person's staff role (None for clients), read in this update's transaction."""
         user = self.update.effective_user
         return role_of(self.session, user.id, self.settings.admin_user_ids) if user else None
+
+    @cached_property
+    def preferences(self) -> Preferences:
+        """The person's language and carer-mode choices (defaults for updates without a person)."""
+        user = self.update.effective_user
+        return preferences_of(self.session, user.id) if user else Preferences()
+
+    @cached_property
+    def language(self) -> str:
+        """The language to answer in: their /language choice, else Telegram's language_code, else English."""
+        user = self.update.effective_user
+        return choose_language(self.preferences.language, user.language_code if user else None,
+                               self.settings.languages)
+
+    def t(self, text: str) -> str:
+        """`text` (an English catalogue string) in the person's language."""
+        return translator(self.language)(text)
 
     @property
     def is_private(self) -> bool:
@@ -232,6 +268,15 @@ class Turn:
     def photo(self, image: bytes, caption: str) -> None:
         self.replies.append(Reply(caption, photo=image))
 
+    def document(self, content: bytes, filename: str, caption: str, *, chat_id: int | None = None) -> None:
+        """A file (e.g. a PDF) with `caption`, in this chat or `chat_id`."""
+        self.replies.append(Reply(caption, chat_id=chat_id, document=content, filename=filename))
+
+    def set_menu(self, chat_id: int, commands: tuple[tuple[str, str], ...]) -> None:
+        """Show `commands` as the command menu in `chat_id` once committed (none: the default menu again). Best
+        effort: a menu Telegram refuses (a chat it doesn't know yet) is logged, and never undoes the change."""
+        self.replies.append(Reply("", chat_id=chat_id, menu=commands, best_effort=True))
+
     def toast(self, text: str) -> None:
         """The short note shown when a button tap is answered."""
         self.toast_text = text[:TOAST_CHARS]
@@ -331,8 +376,11 @@ async def _send(turn: Turn, reply: Reply) -> None:
         if reply.delete:
             await _delete(turn, chat_id, reply)
             return
-        if reply.photo is not None:
-            message = await _send_photo(turn, chat_id, reply)
+        if reply.menu is not None:
+            await _set_menu(turn, chat_id, reply.menu)
+            return
+        if reply.document is not None or reply.photo is not None:
+            message = await _send_captioned(turn, chat_id, reply)
         else:
             message = await _send_text(turn, chat_id, reply)
     except TelegramError as problem:
@@ -362,14 +410,27 @@ async def _send_text(turn: Turn, chat_id: int, reply: Reply) -> Message | None:
     return message
 
 
-async def _send_photo(turn: Turn, chat_id: int, reply: Reply) -> Message | None:
-    """A picture with as much of the text as a caption holds; the rest follows as text."""
+async def _send_captioned(turn: Turn, chat_id: int, reply: Reply) -> Message | None:
+    """A picture or a file with as much of the text as a caption holds; the rest follows as text."""
     caption = split_message(reply.text, MAX_CAPTION)[0]
-    message = await turn.context.bot.send_photo(chat_id, photo=reply.photo, caption=caption)
+    bot = turn.context.bot
+    if reply.document is not None:
+        upload = InputFile(reply.document, filename=reply.filename or "document")
+        message = await bot.send_document(chat_id, document=upload, caption=caption)
+    else:
+        message = await bot.send_photo(chat_id, photo=reply.photo, caption=caption)
     rest = reply.text[len(caption):].strip()
     if rest:
         return await _send_text(turn, chat_id, Reply(rest, reply.buttons))
     return message
+
+
+async def _set_menu(turn: Turn, chat_id: int, commands: tuple[tuple[str, str], ...]) -> None:
+    scope = BotCommandScopeChat(chat_id)
+    if commands:
+        await turn.context.bot.set_my_commands([BotCommand(name, about) for name, about in commands], scope=scope)
+    else:
+        await turn.context.bot.delete_my_commands(scope=scope)
 
 
 async def _edited(
@@ -422,15 +483,20 @@ async def answer_callback(query: CallbackQuery, text: str | None = None) -> None
 # --- guards --------------------------------------------------------------------------------------------------
 
 
-def staff_only(action: str, refusal: str = NOT_ALLOWED) -> Guard:
-    """Only people whose role may do `action` (casework.roles.PERMISSIONS) go on; others are refused kindly."""
+def staff_only(action: str, refusal: str = "") -> Guard:
+    """Only people whose role may do `action` (casework.roles.PERMISSIONS) go on; others are refused kindly, told
+    which roles may (and, for staff, which role they have)."""
 
     def guard(turn: Turn) -> bool:
         if may(turn.role, action):
             return True
         if turn.update.callback_query is not None:
             turn.toast(NOT_ALLOWED_TOAST)
-        turn.say(NOT_ALLOWED if turn.role is None else refusal)
+        who = who_may(action)
+        if turn.role is None:
+            turn.say(NOT_ALLOWED.format(who=who))
+        else:
+            turn.say(refusal or WRONG_ROLE.format(who=who, role=ROLE_LABELS[turn.role]))
         return False
 
     return guard

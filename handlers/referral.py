@@ -25,6 +25,7 @@ from casework.validation import InputProblem
 from core.clock import local_time
 from core.dialogs import Dialog
 from core.identifiers import identifier_in, mask
+from handlers.handout import handout_button
 from handlers.kit import STALE_BUTTON, Buttons, Conversation, Turn, chunk, on_update, private_only, staff_only
 from handlers.safety import guide_referrer, misplaced_in_referral
 from handlers.team import announce_new_referral
@@ -45,7 +46,8 @@ LAST_WARD = "=ward"  # the remembered-ward button's value (the ward itself could
 def _sent_text(reference: str) -> str:
     return (
         f"Referral sent. Reference: {reference}\n\n"
-        "Please note this reference. I'll message you when a link worker picks it up, and when the case closes."
+        "Please note this reference. I'll message you when a link worker picks it up, and when the case closes.\n\n"
+        "At discharge you can give the patient a large-print handout of services for their needs (button below)."
     )
 
 
@@ -106,6 +108,7 @@ def _question(turn: Turn, dialog: Dialog) -> tuple[str, Buttons]:
             ratings,
             *chunk(details, 3),
             [("✅ Send referral", f"r:{v}:submit")],
+            [("✏ Change an answer", f"r:{v}:!change")],
             [("Start again", f"r:{v}:!restart"), ("Cancel", f"r:{v}:!cancel")],
         ]
     choices = list(step.choices)
@@ -167,7 +170,7 @@ def _answer(turn: Turn, dialog: Dialog, raw: str, *, typed: bool) -> None:
         turn.delete()  # stored encrypted now; the nurse's copy in Telegram would outlive the referral
         intro = _noted(dialog.step, value)
     optional_tap = not typed and form.is_optional(dialog.step)  # the question becomes the summary again
-    ask(turn, REFER.advance(turn, dialog, form.next_step(dialog.step), data), intro=intro, edit=optional_tap)
+    ask(turn, REFER.advance(turn, dialog, *form.step_after(dialog.step, data)), intro=intro, edit=optional_tap)
 
 
 @on_update()
@@ -196,7 +199,7 @@ def on_button(turn: Turn) -> None:
 
 def _control(turn: Turn, dialog: Dialog, value: str) -> None:
     if value == "!resume":
-        ask(turn, dialog)
+        ask(turn, dialog, edit=True)
     elif value == "!restart":  # in place: a summary holding identifiers must not stay behind
         ask(turn, REFER.start(turn, form.FIRST_STEP, {}), edit=True)
     elif value.startswith("!opt:") and form.is_optional(key := value.removeprefix("!opt:")) \
@@ -205,8 +208,24 @@ def _control(turn: Turn, dialog: Dialog, value: str) -> None:
     elif value == "!cancel":
         REFER.end(turn)
         turn.edit(CANCELLED)
+    elif value == "!change" and dialog.step == form.CONFIRM:  # in place: the summary's identifiers leave the chat
+        v = dialog.version
+        rows = chunk([(step.label, f"r:{v}:!edit:{step.key}") for step in form.CHANGEABLE], 2)
+        turn.edit("Which answer would you like to change?", [*rows, [("◀ Back to the summary", f"r:{v}:!resume")]])
+    elif value.startswith("!edit:") and dialog.step == form.CONFIRM:
+        _change_answer(turn, dialog, value.removeprefix("!edit:"))
     else:
         turn.say(STALE_BUTTON)
+
+
+def _change_answer(turn: Turn, dialog: Dialog, key: str) -> None:
+    """Ask one question again; answering it returns to the summary with every other answer kept."""
+    try:
+        data = form.change(key, dialog.data)
+    except form.NotAChoice:
+        turn.say(STALE_BUTTON)
+        return
+    ask(turn, REFER.advance(turn, dialog, key, data), edit=True)
 
 
 def _toggle_button(turn: Turn, dialog: Dialog, value: str) -> None:
@@ -218,7 +237,7 @@ def _toggle_button(turn: Turn, dialog: Dialog, value: str) -> None:
         except InputProblem as problem:
             turn.say(str(problem))
             return
-        moved = REFER.advance(turn, dialog, form.next_step(dialog.step), dialog.data)
+        moved = REFER.advance(turn, dialog, *form.step_after(dialog.step, dialog.data))
         ask(turn, moved, edit=dialog.step != form.REASONS)  # services: back to the summary, in place
         return
     toggle = form.toggle_reason if dialog.step == form.REASONS else form.toggle_service
@@ -256,7 +275,7 @@ def _submit(turn: Turn, dialog: Dialog) -> None:
     )
     REFER.advance(turn, dialog, SENT, {"reference": referral.reference})  # the identifiers leave the dialog store
     log.info("referral %s created", referral.reference)
-    turn.edit(_sent_text(referral.reference))
+    turn.edit(_sent_text(referral.reference), [[handout_button(referral.reference)]])
     announce_new_referral(turn, referral)
 
 

@@ -35,7 +35,11 @@ def report_command(turn: Turn) -> None:
         return
     data = build_report(turn.runtime.engine, period, turn.settings.tz)
     turn.say(summary_text(data, show_search_terms=turn.is_private))
-    turn.photo(render_chart(data), f"Signpost report: {period.label}")
+    if data.is_empty:
+        turn.say(f"Nothing was recorded from {period.label}, so there is no chart to show. "
+                 "Try a longer period, for example /report this year.")
+    else:
+        turn.photo(render_chart(data), f"Signpost report: {period.label}")
     log.info("report sent to user %s for %s..%s", turn.user_id, period.start, period.end)
 
 

@@ -7,12 +7,13 @@ from functools import partial
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from core.dialogs import active_dialog
-from handlers import client, provider, referral, safety, signposting, support
+from core.i18n import N_
+from handlers import client, provider, referral, safety, signposting, support, talk
 from handlers.kit import TEXT_ONLY, Conversation, TextStep, Turn, on_update
 
 MAX_MESSAGE_CHARS = 1000  # for answers in a staff conversation
 MAX_SEARCH_CHARS = client.MAX_QUERY  # a search may be a whole Telegram message (4096 characters)
-NOT_TEXT_CLIENT = 'I can only read typed words. Type what you need help with — for example "help with bills".'
+NOT_TEXT_CLIENT = N_('I can only read typed words. Type what you need help with — for example "help with bills".')
 # Conversations that take typed answers, and what reads them.
 TEXT_STEPS: dict[str, tuple[Conversation, TextStep]] = {
     conversation.name: (conversation, read)
@@ -24,12 +25,14 @@ TEXT_STEPS: dict[str, tuple[Conversation, TextStep]] = {
         (provider.LISTING_FIX, provider.on_fix_typed),
         (support.DISTRICT, support.on_district_typed),
         (support.PLAN, support.on_plan_typed),
+        (talk.TALK, talk.on_typed),
     )
 }
 # What /cancel ends, besides a referral in progress.
 STAFF_CONVERSATIONS = (signposting.SIGNPOST, provider.CAPACITY, provider.LISTING_FIX, support.DISTRICT, support.PLAN)
 # What "I'm safe, carry on" does after a crisis check on typed text (handlers/safety.py).
-CARRY_ON: dict[str, safety.CarryOn] = {"search": partial(client.search_and_show, checked=True)}
+CARRY_ON: dict[str, safety.CarryOn] = {"search": partial(client.search_and_show, checked=True),
+                                       "talk": talk.ask_again}
 
 
 @on_update()
@@ -39,14 +42,22 @@ def on_text(turn: Turn) -> None:
     in_staff_conversation = dialog is not None and dialog.name != client.SEARCH.name
     limit = MAX_MESSAGE_CHARS if in_staff_conversation else MAX_SEARCH_CHARS
     if len(text) > limit:
-        turn.say(
-            f"That message is very long. Could you say it in a few words (under {limit} "
-            "characters)? Nothing has been saved."
-        )
+        turn.say(_too_long(dialog.name if in_staff_conversation and dialog else "", limit))
         return
     if dialog is not None and TEXT_STEPS[dialog.name][1](turn, dialog):
         return
     client.search_and_show(turn, text)
+
+
+def _too_long(conversation: str, limit: int) -> str:
+    """A message over the limit: in a referral or signposting, what was answered so far is kept — say so."""
+    if conversation == referral.REFER.name:
+        return (f"That answer is too long (over {limit} characters), so I haven't used it. Your referral so far is "
+                "kept: please send a shorter answer to the question above.")
+    if conversation:
+        return f"That message is too long (over {limit} characters). Please try a few words; nothing has changed."
+    return (f"That message is very long. Could you say it in a few words (under {limit} characters)? "
+            "Nothing has been saved.")
 
 
 @on_update()
@@ -61,8 +72,12 @@ def on_not_text(turn: Turn) -> None:
     if safety.caption_in_crisis(turn):
         return
     dialog = active_dialog(turn.session, turn.chat_id, turn.user_id, tuple(TEXT_STEPS))
-    in_conversation = dialog is not None and dialog.name != client.SEARCH.name
-    turn.say(TEXT_ONLY if in_conversation else NOT_TEXT_CLIENT)
+    in_conversation = dialog is not None and dialog.name not in {client.SEARCH.name, talk.TALK.name}
+    if in_conversation:
+        turn.say(TEXT_ONLY)
+        return
+    call_back = turn.t(talk.CALL_BACK_BUTTON[0]), talk.CALL_BACK_BUTTON[1]
+    turn.say(turn.t(NOT_TEXT_CLIENT) + "\n\n" + turn.t(talk.RATHER_TALK), [[call_back]])
 
 
 @on_update()

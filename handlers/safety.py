@@ -27,12 +27,13 @@ from casework.crisis import (
     safety_question,
 )
 from casework.referral_form import RISKS
+from core.i18n import N_
 from handlers.kit import STALE_BUTTON, Buttons, Conversation, Turn
 
 CarryOn = Callable[[Turn, str], None]  # what the person was doing, run with the text they typed
 ASKED = "asked"
 SAFE, HELP = "ok", "help"
-SAFE_THANKS = (
+SAFE_THANKS = N_(
     "Thank you for letting me know. If that changes, call 999, or Samaritans free on 116 123 at any time."
 )
 SAFETY = Conversation("safety", "sf", gone=STALE_BUTTON)
@@ -45,7 +46,7 @@ def screened(turn: Turn, text: str, carry_on: str) -> bool:
     """
     found = assess(text)
     if found.level is Level.CLEAR:
-        turn.say(emergency_reply(found))
+        turn.say(emergency_reply(found, turn.t))
         return True
     if found.level is Level.NONE:
         return False
@@ -56,16 +57,16 @@ def screened(turn: Turn, text: str, carry_on: str) -> bool:
         "someone_else": found.about_someone_else,
     }
     dialog = SAFETY.start(turn, ASKED, data)
-    turn.say(safety_question(found), _check_buttons(dialog.version, found))
+    turn.say(safety_question(found, turn.t), _check_buttons(turn, dialog.version, found))
     return True
 
 
-def _check_buttons(version: int, found: Assessment) -> Buttons:
+def _check_buttons(turn: Turn, version: int, found: Assessment) -> Buttons:
     if found.about_someone_else:
-        safe, help_now = "We're safe, carry on", "Someone needs help now"
+        safe, help_now = N_("We're safe, carry on"), N_("Someone needs help now")
     else:
-        safe, help_now = "I'm safe, carry on", "I need help now"
-    return [[(safe, f"sf:{version}:{SAFE}")], [(help_now, f"sf:{version}:{HELP}")]]
+        safe, help_now = N_("I'm safe, carry on"), N_("I need help now")
+    return [[(turn.t(safe), f"sf:{version}:{SAFE}")], [(turn.t(help_now), f"sf:{version}:{HELP}")]]
 
 
 def answer_check(turn: Turn, carry_on: Mapping[str, CarryOn]) -> None:
@@ -79,14 +80,14 @@ def answer_check(turn: Turn, carry_on: Mapping[str, CarryOn]) -> None:
         return
     found = _assessment(dialog.data)
     if parts[0] == HELP:
-        turn.edit(emergency_reply(found))
+        turn.edit(emergency_reply(found, turn.t))
         return
     action = carry_on.get(dialog.data.get("carry_on", ""))
     text = turn.runtime.cipher.decrypt(dialog.data.get("text", ""))
     if action is None or not text:
         turn.say(STALE_BUTTON)
         return
-    turn.edit(SAFE_THANKS, or_send=False)
+    turn.edit(turn.t(SAFE_THANKS), or_send=False)
     action(turn, text)
 
 
@@ -123,5 +124,5 @@ def caption_in_crisis(turn: Turn) -> bool:
     found = assess(caption) if caption else Assessment()
     if not found.is_crisis:
         return False
-    turn.say(emergency_reply(found))
+    turn.say(emergency_reply(found, turn.t))
     return True

@@ -15,7 +15,7 @@ from casework.providers import (
     referral_on_text,
 )
 from casework.referrals import change_problem, get_referral, signpost_case
-from casework.signposting import MAX_SUGGESTIONS, suggest_services
+from casework.signposting import MAX_SUGGESTIONS, service_label, suggest_services
 from casework.validation import InputProblem, clean_text
 from core.dialogs import Dialog
 from directory.models import Service
@@ -34,12 +34,18 @@ MAX_CASE_SEARCH = 200  # a link worker's search inside a case is a few words
 
 def offer_choices(turn: Turn, dialog: Dialog, intro: str) -> None:
     """The dialog's services as numbered buttons to pick (signpost) or refer on, and Done."""
-    names = [record.name if (record := turn.index.get(sid)) else sid for sid in dialog.data["ids"]]
+    names = [_label(turn, sid) for sid in dialog.data["ids"]]
     v = dialog.version
-    rows = [[(f"{i + 1}. {name}"[:60], f"p:{v}:{i}"), (f"{i + 1}. Refer on ➡", f"p:{v}:ro:{i}")]
+    rows = [[(f"{i + 1}. {name}", f"p:{v}:{i}"), (f"{i + 1}. Refer on ➡", f"p:{v}:ro:{i}")]
             for i, name in enumerate(names)]
     rows.append([("Done", f"p:{dialog.version}:done")])
     turn.say(intro, rows)
+
+
+def _label(turn: Turn, service_id: str, limit: int = 64) -> str:
+    """The service's name with its organisation and town (two services may share a name)."""
+    record = turn.index.get(service_id)
+    return service_label(record, limit) if record is not None else service_id
 
 
 def _offer_again(turn: Turn, dialog: Dialog) -> None:
@@ -148,10 +154,10 @@ def on_pick(turn: Turn) -> None:
     if referral is None:
         turn.say(NOT_FOUND)
         return
-    outcome = signpost_case(
-        turn.session, referral, dialog.data["ids"][choice], turn.user_id, turn.role, turn.services.followups
-    )
-    turn.say(outcome.message + " Pick another, type a new search, or tap Done.")
+    service_id = dialog.data["ids"][choice]
+    outcome = signpost_case(turn.session, referral, service_id, turn.user_id, turn.role, turn.services.followups)
+    turn.say(f"{outcome.message}\nService: {_label(turn, service_id, 400)}\n\n"
+             "Pick another, type a new search, or tap Done.")
 
 
 def _referral_step(turn: Turn, dialog: Dialog, parts: list[str]) -> None:

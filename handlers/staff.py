@@ -20,6 +20,7 @@ from casework.staff import (
     suspend_staff,
 )
 from handlers.kit import STALE_BUTTON, Turn, callback_parts, on_update, private_only, small_number, staff_only
+from handlers.menus import commands_for
 from handlers.team import announce_new_referral
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ _ROLE_HINTS = {
     Role.PROVIDER: "\n\nReferrals to your services arrive here with buttons to answer; /referrals lists open ones "
                    "and /capacity says whether you're taking people on.",
 }
+_MENU_HINT = " Your staff commands are in the menu (the / button); /help explains them."
 
 
 @on_update(staff_only("invite"), private_only("Please ask for invite codes in a private chat with me."))
@@ -81,7 +83,9 @@ def join(turn: Turn) -> None:
         log.info("staff joined with role %s", result.role)
     else:  # never the code itself: a near-miss code is most of a working one
         log.warning("failed /join attempt by user %s: %s", turn.user_id, result.failure or "rate limited")
-    turn.say(result.message + (_ROLE_HINTS.get(result.role, "") if result.role else ""))
+    turn.say(result.message + (_ROLE_HINTS.get(result.role, "") + _MENU_HINT if result.role else ""))
+    if result.ok and result.role:
+        turn.set_menu(turn.chat_id, commands_for(result.role))
 
 
 @on_update()
@@ -136,6 +140,9 @@ def on_staff_button(turn: Turn) -> None:
         return
     outcome = STAFF_ACTIONS[parts[0]](turn.session, staff_id, turn.user_id, turn.settings.admin_user_ids)
     turn.edit(outcome.message)
+    if outcome.ok and outcome.subject is not None:
+        menu = commands_for(outcome.menu_role) if outcome.menu_role else ()
+        turn.set_menu(outcome.subject.telegram_user_id, menu)
     if outcome.ok:
         log.info("staff %s: %s by admin %s", staff_id, parts[0], turn.user_id)
         _tidy_after_removal(turn, outcome, staff_id)

@@ -7,7 +7,7 @@ Both are owed by the change that causes them, so they are outbox rows written in
 from __future__ import annotations
 
 from casework.crisis import risk_flag_note
-from casework.models import URGENCY_LABELS, Referral
+from casework.models import BEST_TIME_LABELS, URGENCY_LABELS, ContactRoute, Referral, ReferralSource
 from casework.referral_form import UNDER_AGE
 from casework.referrals import CaseOutcome, reason_labels
 from casework.safeguarding import RED_MARK, is_red
@@ -19,6 +19,14 @@ def team_text(referral: Referral, heading: str = "New referral") -> str:
     """What the whole team sees: no patient details, just enough to triage."""
     discharge = referral.expected_discharge.strftime("%d/%m") if referral.expected_discharge else "not known"
     flag = risk_flag_note(referral.risk_flag, referral.risk_concern)
+    if referral.source == ReferralSource.SELF:
+        who = "a carer, for someone else" if referral.for_someone_else else "the client"
+        contact = "phone call" if referral.contact_route == ContactRoute.PHONE else "Telegram message"
+        return (
+            f"{heading.replace('referral', 'self-referral')} {referral.reference}\n"
+            f"Asked for by {who} · wants a {contact} ({BEST_TIME_LABELS.get(referral.best_time, 'any time')})\n"
+            f"About: {reason_labels(referral.reasons)}"
+        )
     return (
         f"{heading} {referral.reference}\n"
         f"Ward: {referral.source_ward}\n"

@@ -13,6 +13,7 @@ from reports.suppress import SMALLEST_SHOWN
 
 if TYPE_CHECKING:  # matplotlib is imported only when a chart is drawn: it costs ~2 s at bot start-up
     from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
 
 TOP_SERVICES = 8
 MAX_LABEL_CHARS = 34
@@ -58,6 +59,7 @@ def _reasons(axes: Axes, data: ReportData) -> None:
     _label_rows(axes, [_plain(count.label) for count in counts])
     axes.bar_label(bars, padding=3)
     axes.set_xlabel("Referrals")
+    _whole_numbers(axes.xaxis)
 
 
 def _engagement(axes: Axes, data: ReportData, top_services: int) -> None:
@@ -76,6 +78,7 @@ def _engagement(axes: Axes, data: ReportData, top_services: int) -> None:
             left = [start + width for start, width in zip(left, widths, strict=True)]
     _label_rows(axes, [f"{_plain(row.label)} (n={row.n})" for row in rows])
     axes.set_xlabel("Signpostings")
+    _whole_numbers(axes.xaxis)
     axes.legend(loc="best", fontsize="small")
 
 
@@ -91,6 +94,7 @@ def _months(axes: Axes, data: ReportData) -> None:
     axes.margins(y=0.15)
     axes.bar_label(bars, padding=2)
     axes.set_ylabel("Referrals")
+    _whole_numbers(axes.yaxis)
     axes.tick_params(axis="x", labelrotation=45 if len(data.by_month) > 6 else 0)
 
 
@@ -113,6 +117,13 @@ def _wellbeing(axes: Axes, data: ReportData) -> None:
                        for row in rows])
     axes.set_xlabel("Mean score")
     axes.legend(loc="best", fontsize="small")
+
+
+def _whole_numbers(axis: Axis) -> None:
+    """Counts are whole: no 0.5 referral ticks."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _label_rows(axes: Axes, labels: list[str]) -> None:

@@ -232,6 +232,11 @@ class ReportData:
     support: SupportFigures = field(default_factory=lambda: SupportFigures())
 
     @property
+    def is_empty(self) -> bool:
+        """Nothing to draw: no referral received and no signposting made in the period."""
+        return not self.referrals and not self.signpostings
+
+    @property
     def never_verified(self) -> int:
         return sum(1 for service in self.stale_services if service.last_verified is None)
 

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 DEFAULT_DAYS = 30
 PERIOD_HELP = (
-    "Say which period you want: nothing (last 30 days), 'month' (last full month), "
-    "'quarter' (last full quarter), '2025-03' (a month) or '2025-01-01 2025-03-31' (from and to dates)."
+    "Say which period you want: nothing (last 30 days), 'last month' (or just 'month'), 'this month', "
+    "'last week', 'this week', 'last quarter', '2025-03' (a month) or '2025-01-01 2025-03-31' (from and to dates)."
 )
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # reports outside these years are typing mistakes
@@ -59,13 +60,8 @@ def parse_period(text: str | None, today: date) -> Period:
     words = (text or "").strip().lower().split()
     if not words:
         return Period(today - timedelta(days=DEFAULT_DAYS - 1), today)
-    if words == ["month"]:
-        last_month_end = today.replace(day=1) - timedelta(days=1)
-        return Period(last_month_end.replace(day=1), last_month_end)
-    if words == ["quarter"]:
-        this_quarter_start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
-        last_quarter_end = this_quarter_start - timedelta(days=1)
-        return Period(last_quarter_end.replace(month=last_quarter_end.month - 2, day=1), last_quarter_end)
+    if (named := _NAMED.get(" ".join(words))) is not None:
+        return named(today)
     if len(words) == 1 and (match := _MONTH.match(words[0])):
         year, month = int(match.group(1)), int(match.group(2))
         if not 1 <= month <= 12:
@@ -74,9 +70,41 @@ def parse_period(text: str | None, today: date) -> Period:
             raise PeriodError(f"Please choose a month between {FIRST_YEAR} and {LAST_YEAR}. {PERIOD_HELP}")
         first = date(year, month, 1)
         return Period(first, _next_month(first) - timedelta(days=1))
-    if len(words) == 2:
+    if len(words) == 2 and all(_DAY.match(word) for word in words):
         return Period(_parse_day(words[0]), _parse_day(words[1]))
     raise PeriodError(f"Sorry, I did not understand that period. {PERIOD_HELP}")
+
+
+def _last_month(today: date) -> Period:
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    return Period(last_month_end.replace(day=1), last_month_end)
+
+
+def _last_quarter(today: date) -> Period:
+    this_quarter_start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
+    last_quarter_end = this_quarter_start - timedelta(days=1)
+    return Period(last_quarter_end.replace(month=last_quarter_end.month - 2, day=1), last_quarter_end)
+
+
+def _this_week(today: date) -> Period:
+    return Period(today - timedelta(days=today.weekday()), today)
+
+
+def _last_week(today: date) -> Period:
+    monday = today - timedelta(days=today.weekday() + 7)
+    return Period(monday, monday + timedelta(days=6))
+
+
+# Periods said in words (weeks run Monday to Sunday, as the NHS and most rotas count them).
+_NAMED = {
+    "month": _last_month, "last month": _last_month, "previous month": _last_month,
+    "this month": lambda today: Period(today.replace(day=1), today),
+    "quarter": _last_quarter, "last quarter": _last_quarter,
+    "this quarter": lambda today: Period(today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1), today),
+    "week": _last_week, "last week": _last_week, "previous week": _last_week, "this week": _this_week,
+    "this year": lambda today: Period(today.replace(month=1, day=1), today),
+    "today": lambda today: Period(today, today),
+}  # fmt: skip
 
 
 def _parse_day(word: str) -> date:

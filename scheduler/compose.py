@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 from casework.models import CaseStatus, Engagement, ProviderStatus, Referral, ReferralOn, Signposting, Urgency
 from casework.outcomes import ONS4_MEASURE
 from casework.providers import answer_buttons
+from core.i18n import translator
+from core.preferences import PersonPreference
 from directory.models import Service
 from scheduler import messages
 from scheduler.models import CLIENT_KINDS, ENDS_WITH_CASE, LISTING_KINDS, FollowUp, FollowUpKind, FollowUpStatus
@@ -50,6 +52,7 @@ class FollowUpContext:
     service_name: str
     about: FollowUp | None
     referral_on: ReferralOn | None = None  # when the signposting was referred on to the service
+    language: str = ""  # the client's chosen language (client check-ins)
 
 
 def load_contexts(session: Session, followups: Sequence[FollowUp]) -> list[FollowUpContext]:
@@ -61,13 +64,19 @@ def load_contexts(session: Session, followups: Sequence[FollowUp]) -> list[Follo
     names = dict(session.exec(select(Service.id, Service.name).where(col(Service.id).in_(service_ids))).all())
     referrals_on = {row.signposting_id: row for row in session.exec(
         select(ReferralOn).where(col(ReferralOn.signposting_id).in_(list(signpostings)))).all()} if signpostings else {}
+    clients = {s.client_chat_id for s in signpostings.values() if s.client_chat_id is not None}
+    languages = dict(session.exec(
+        select(PersonPreference.telegram_user_id, PersonPreference.language)
+        .where(col(PersonPreference.telegram_user_id).in_(clients))
+    ).all()) if clients else {}
     contexts = []
     for followup in followups:
         signposting = signpostings.get(followup.signposting_id)
         service = names.get(signposting.service_id) if signposting else None
+        language = languages.get(signposting.client_chat_id, "") if signposting else ""
         contexts.append(FollowUpContext(followup, referrals.get(followup.referral_id), signposting,
                                         service or "the service", abouts.get(followup.about_id),
-                                        referrals_on.get(followup.signposting_id)))
+                                        referrals_on.get(followup.signposting_id), language))
     return contexts
 
 
@@ -109,8 +118,10 @@ def _client_check(context: FollowUpContext, referral: Referral, policy: FollowUp
         return Skip("client stopped check-ins")
     if signposting.engagement in SETTLED:
         return Skip(f"engagement already recorded: {signposting.engagement}")
-    text = messages.client_prompt(context.service_name, reminder=context.followup.resends > 0)
-    return _to(signposting.client_chat_id, text, messages.client_buttons(_id(context.followup)))
+    t = translator(context.language)
+    text = messages.client_prompt(context.service_name, reminder=context.followup.resends > 0,
+                                  phone=policy.talk_phone, t=t)
+    return _to(signposting.client_chat_id, text, messages.client_buttons(_id(context.followup), t))
 
 
 def _first_contact(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
@@ -120,13 +131,18 @@ def _first_contact(context: FollowUpContext, referral: Referral, policy: FollowU
     received_on = messages.day_label(referral.created_at, policy.tz)
     if context.followup.kind == FollowUpKind.FIRST_CONTACT_REMINDER:
         text = messages.first_contact_reminder(referral.reference, received_on, claimed=claimed, urgent=urgent)
-        return _to(referral.claimed_by if claimed else team_chat(policy), text)
+        return _to(referral.claimed_by if claimed else team_chat(policy), text, () if claimed else _claim(referral))
     discharge = seen_before_discharge(referral)
     text = messages.first_contact_escalation(
         referral.reference, received_on, claimed=claimed, working_days=policy.first_contact_escalation_working_days,
         urgent=urgent, discharge_on=f"{discharge:%a} {discharge.day} {discharge:%b}" if discharge else None,
     )
-    return _to(team_chat(policy), text)
+    return _to(team_chat(policy), text, () if claimed else _claim(referral))
+
+
+def _claim(referral: Referral) -> messages.Keyboard:
+    """The Claim button under a team-chat message about an unclaimed referral."""
+    return [[("Claim", f"c:claim:{referral.reference}")]]
 
 
 def _unanswered(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
@@ -188,8 +204,7 @@ def _outcome_check(context: FollowUpContext, referral: Referral, policy: FollowU
 def _team_post(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:
     if referral.status != CaseStatus.NEW:
         return Skip("claimed before it was posted")
-    claim = [[("Claim", f"c:claim:{referral.reference}")]]
-    return _to(context.followup.recipient_chat_id, context.followup.body or "", claim)
+    return _to(context.followup.recipient_chat_id, context.followup.body or "", _claim(referral))
 
 
 def _provider_referral(context: FollowUpContext, referral: Referral, policy: FollowUpPolicy) -> Outgoing | Skip:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from casework.models import ENGAGEMENT_LABELS, Engagement
+from core.i18n import N_, Translate, english
 from scheduler.models import FollowUpKind
 
 Keyboard = Sequence[Sequence[tuple[str, str]]]  # rows of (label, callback data)
@@ -25,7 +26,7 @@ ENGAGEMENT_ANSWERS: dict[str, tuple[str, Engagement | None]] = {
     "dec": (ENGAGEMENT_LABELS[Engagement.DECLINED], Engagement.DECLINED),
     SNOOZE: ("Not yet", None),
 }
-CLIENT_ANSWERS: dict[str, str] = {"yes": "Yes", "notyet": "Not yet", "help": "I need help"}
+CLIENT_ANSWERS: dict[str, str] = {"yes": N_("Yes"), "notyet": N_("Not yet"), "help": N_("I need help")}
 CLIENT_THANKS: dict[str, str] = {
     "yes": "That's great to hear. Thank you for letting us know!",
     "notyet": "Thanks for letting us know. There's no rush, and your link worker is there if you'd like a hand.",
@@ -99,16 +100,20 @@ def engagement_buttons(followup_id: int, snooze_days: int) -> Keyboard:
     ]
 
 
-def client_prompt(service: str, *, reminder: bool) -> str:
-    opening = "Hello again!" if reminder else "Hello!"
-    return (
-        f"{opening} Did you manage to contact {service}?\n"
-        "Just tap an answer below. You can stop these messages at any time with /stopcheckins."
-    )
+CLIENT_PROMPT = N_("Did you manage to contact {service}?\nJust tap an answer below. If you'd like to talk to "
+                   "someone, call the social prescribing team on {phone}. You can stop these messages at any time "
+                   "with /stopcheckins.")
 
 
-def client_buttons(followup_id: int) -> Keyboard:
-    return [[(label, callback_data(followup_id, code))] for code, label in CLIENT_ANSWERS.items()]
+def client_prompt(service: str, *, reminder: bool, phone: str = "", t: Translate = english) -> str:
+    """The client's check-in, in their language (`t`), with the team's number to call; the service's name is as
+    the provider wrote it."""
+    opening = t(N_("Hello again!")) if reminder else t(N_("Hello!"))
+    return f"{opening} " + t(CLIENT_PROMPT).format(service=service, phone=phone)
+
+
+def client_buttons(followup_id: int, t: Translate = english) -> Keyboard:
+    return [[(t(label), callback_data(followup_id, code))] for code, label in CLIENT_ANSWERS.items()]
 
 
 def first_contact_reminder(reference: str, received_on: str, *, claimed: bool, urgent: bool = False) -> str:

@@ -34,6 +34,7 @@ SETTING_OF: dict[str, str] = {
     "provider_chase_working_days": "provider_chase_working_days",
     "listing_check_months": "listing_check_months",
     "listing_check_answer_days": "listing_check_answer_days",
+    "talk_phone": "talk_phone",
     **{name: f"followup_{name}" for name in (
         "snooze_days", "unanswered_after_days", "max_attempts", "retry_base_seconds", "retry_max_seconds",
         "lease_seconds",
@@ -61,6 +62,7 @@ class FollowUpPolicy:
     quiet_hours_end: int = _default("quiet_hours_end")  # local hour when prompts may start again
     allow_weekend_prompts: bool = _default("allow_weekend_prompts")  # False: none on weekends or bank holidays
     timezone: str = _default("timezone")
+    talk_phone: str = _default("talk_phone")  # the team's number, given in client check-ins
     inactive_case_notice_days: int = _default("inactive_case_notice_days")  # said in the inactivity warning
     outcome_reminders: bool = _default("outcome_reminders")  # 3- and 6-month wellbeing reminders after closure
     snooze_days: int = _default("snooze_days")  # "Not yet – remind me in N days"

@@ -23,6 +23,7 @@ from casework.models import (
 )
 from core.clock import utcnow
 from core.dialogs import DialogState
+from core.preferences import forget_preferences
 from core.rate_limits import prune_idle_limits
 from core.settings import Settings
 from core.updates import prune_handled_updates
@@ -114,7 +115,7 @@ def anonymise(session: Session, referrals: Sequence[Referral], detail: str) -> N
     """Erase what identifies the client of these cases: identifiers, risks, and every chat id that reaches them."""
     for referral in referrals:
         referral.client_initials = ""
-        referral.hospital_ref_enc = referral.nhs_number_enc = referral.risks_enc = ""
+        referral.hospital_ref_enc = referral.nhs_number_enc = referral.risks_enc = referral.contact_phone_enc = ""
         referral.hospital_ref_hash = None
         referral.anonymised = True
         session.add(referral)
@@ -196,7 +197,8 @@ def _warn_owner(session: Session, referral: Referral, now: datetime, policy: Fol
 
 def forget_client(session: Session, telegram_user_id: int, searcher: str = "") -> int:
     """Remove what we hold about a client who uses the bot: their check-ins (the chat id of answered ones too), open
-    conversations and, given their `searcher` pseudonym, the link between them and their past searches.
+    conversations, their language and carer-mode choices and, given their `searcher` pseudonym, the link
+    between them and their past searches.
 
     Returns how many records were removed or unlinked.
     """
@@ -224,4 +226,5 @@ def forget_client(session: Session, telegram_user_id: int, searcher: str = "") -
         if searcher
         else 0
     )
-    return unlinked + cancelled + erased + dialogs + checkins + searches
+    preferences = forget_preferences(session, telegram_user_id)  # language, carer mode
+    return unlinked + cancelled + erased + dialogs + checkins + searches + preferences

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from core.db import make_engine, migrate
 from core.settings import Settings
+from scripts.compile_catalogues import compile_all
 from tests.pgcluster import ThrowawayCluster
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -89,3 +90,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 pytest_plugins = ["tests.e2e"]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The translations compiled (as `make test` does first), so a plain `pytest` run speaks every language too."""
+    compile_all()

@@ -92,6 +92,7 @@ class UploadedFile:
     field: str
     filename: str
     size: int
+    content: bytes = b""  # what was uploaded (tests read a sent PDF back)
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[dict[str, Any], tup
         filename = part.get_filename()
         payload = part.get_payload(decode=True) or b""
         if filename is not None:
-            files.append(UploadedFile(field=str(name), filename=filename, size=len(payload)))
+            files.append(UploadedFile(field=str(name), filename=filename, size=len(payload), content=payload))
         else:
             params[str(name)] = _decode_value(str(name), payload.decode("utf-8"))
     return params, tuple(files)

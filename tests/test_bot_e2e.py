@@ -213,8 +213,8 @@ async def test_clients_cannot_use_staff_commands_or_forge_buttons(settings: Sett
         assert "only for registered staff" in forged.texts[-1]
         nonsense = await bot.click(CLIENT, "zz:\u202e\x00", chat_id=CLIENT)
         assert "expired" in nonsense.texts[-1]
-        nurse_view = await bot.command(NURSE, "case", reference)
-        assert "only for registered staff" in nurse_view.texts[-1]
+        nurse_view = await bot.command(NURSE, "case", reference)  # issue 17: staff are told the role needed
+        assert "only for link workers and admins" in nurse_view.texts[-1]
         with session_scope(bot.runtime.engine) as session:
             assert session.exec(select(Referral)).one().status == CaseStatus.NEW
 

@@ -146,6 +146,9 @@ async def test_first_contact_reminders_go_to_the_team_until_claimed_and_stop_aft
     assert [m.text for m in sender.to(WORKER)] == [
         f"Reminder: no first contact has been recorded yet for {claimed.reference} (received Tue 10 Mar)."
     ]
+    claim = [[("Claim", f"c:claim:{unclaimed.reference}")]]  # issue 17: claimed from the reminder itself
+    assert [m.buttons for m in sender.to(TEAM_CHAT)] == [claim, claim]
+    assert not any(m.buttons for m in sender.to(WORKER))
 
 
 async def test_nothing_is_sent_for_a_closed_case(engine) -> None:

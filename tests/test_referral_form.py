@@ -121,3 +121,16 @@ def test_the_summary_shows_details_and_eligibility_guidance_without_blocking(eng
         referral = form.submit(session, data, WARD_NURSE, WARD_NURSE, Role.WARD_STAFF, cipher(), None)
         assert (referral.gp_practice, referral.age_band, referral.services_involved, referral.third_party) == (
             "D82044", "under_18", ["cmht"], "parent")
+
+
+def test_changing_one_answer_from_the_summary_keeps_the_others_and_returns_to_the_summary() -> None:
+    data = filled(hospital_ref="NNUH123")
+    editing = form.change("ward", data)
+    changed = form.answer("ward", "Ward 9 Stroke", editing, TODAY, cipher(), typed=True)
+    step, after = form.step_after("ward", changed)
+    assert step == "confirm"
+    assert after == {**data, "ward": "Ward 9 Stroke"}  # nothing else touched, no editing mark left behind
+    assert form.step_after("ward", data) == ("reasons", data)  # filling the form in order still goes on
+    with pytest.raises(form.NotAChoice):
+        form.change("consent", data)  # consent is not changed here: without it there is no referral
+    assert "Ward 9 Stroke" in form.summary(after, cipher())

@@ -26,6 +26,11 @@ LONDON = ZoneInfo("Europe/London")
         ("2024-12", date(2024, 12, 1), date(2024, 12, 31)),
         ("2025-01-06 2025-03-09", date(2025, 1, 6), date(2025, 3, 9)),
         ("2025-03-09 2025-03-09", date(2025, 3, 9), date(2025, 3, 9)),
+        ("last month", date(2025, 4, 1), date(2025, 4, 30)),  # TODAY is Thursday 15 May 2025
+        ("this month", date(2025, 5, 1), date(2025, 5, 15)),
+        ("Last Week", date(2025, 5, 5), date(2025, 5, 11)),  # Monday to Sunday
+        ("this week", date(2025, 5, 12), date(2025, 5, 15)),
+        ("last quarter", date(2025, 1, 1), date(2025, 3, 31)),
     ],
 )
 def test_typed_periods(typed: str, start: date, end: date) -> None:
@@ -50,7 +55,8 @@ def test_month_in_january_is_last_december() -> None:
     [
         ("2025-03-31 2025-03-01", "after the end date"),
         ("2025-13", "no month 13"),
-        ("last week", "'last' is not a date"),
+        ("last fortnight", "did not understand"),  # issue 17: 'last week' works now
+        ("2025-03-01 soon", "did not understand"),
         ("yesterday", "did not understand"),
         ("2025-02-30 2025-03-01", "is not a date"),
         ("2025-01-01 2025-02-01 2025-03-01", "did not understand"),

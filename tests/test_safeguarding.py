@@ -43,7 +43,7 @@ def test_a_red_referral_is_flagged_in_the_team_post_the_inbox_and_the_card(engin
         assert "Safeguarding" not in team_text(plain_case)
         assert _label(red_case, "routine").startswith("🔴 safeguarding")
         assert "🔴" not in _label(plain_case, "routine")
-        card = case_text(view_case(session, red_case, LINK_WORKER, cipher()), {})
+        card = case_text(view_case(session, red_case, LINK_WORKER, cipher()), {}, ZoneInfo("Europe/London"))
     assert card.splitlines()[0].endswith("🔴") and "Safeguarding: 🔴 Red" in card
 
 

@@ -227,7 +227,7 @@ def test_why_names_words_found_in_the_service_name(index: SearchIndex) -> None:
     hit = index.search("walking group")[0]
 
     assert hit.service_id == "walking"
-    assert 'name matches "walking"' in hit.why
+    assert "its name has walking" in hit.why  # issue 17: plain words, not 'name matches "walking"'
 
 
 def test_multi_need_query_brings_up_both_needs(index: SearchIndex) -> None:
