@@ -31,12 +31,12 @@ def role_of(session: Session, telegram_user_id: int, bootstrap_admins: Iterable[
 
 
 ROLE_PLURALS: dict[Role, str] = {Role.WARD_STAFF: "ward staff", Role.LINK_WORKER: "link workers",
-                                 Role.ADMIN: "admins"}
+                                 Role.ADMIN: "admins", Role.PROVIDER: "a service's own staff"}
 
 
 def who_may(action: str) -> str:
     """The roles that may do `action`, in words: 'link workers and admins'."""
-    names = [ROLE_PLURALS[role] for role in (Role.WARD_STAFF, Role.LINK_WORKER, Role.ADMIN)
+    names = [ROLE_PLURALS[role] for role in (Role.WARD_STAFF, Role.LINK_WORKER, Role.ADMIN, Role.PROVIDER)
              if role in PERMISSIONS[action]]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 

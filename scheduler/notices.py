@@ -21,13 +21,20 @@ from scheduler.recipients import case_owner, team_chat
 
 
 def add_notices(
-    session: Session, kind: FollowUpKind, about: FollowUp, chat_ids: Iterable[int | None], policy: FollowUpPolicy
+    session: Session,
+    kind: FollowUpKind,
+    about: FollowUp,
+    chat_ids: Iterable[int | None],
+    policy: FollowUpPolicy,
+    *,
+    once_per: str | None = None,
 ) -> list[FollowUp]:
-    """One `kind` notice about `about` per chat, due as soon as prompts are allowed. Idempotent per chat."""
+    """One `kind` notice about `about` per chat, due as soon as prompts are allowed. Idempotent per chat, and per
+    `once_per` when given (e.g. one notice per case however many of its rows failed the same way)."""
     due = policy.next_allowed_time(utcnow())
     notices = [
         FollowUp(
-            dedupe_key=f"{kind.value}:{about.id}:{chat_id}",
+            dedupe_key=f"{kind.value}:{once_per or about.id}:{chat_id}",
             kind=kind,
             referral_id=about.referral_id,
             signposting_id=about.signposting_id,
@@ -46,7 +53,9 @@ def notify_failure(session: Session, failed: FollowUp, policy: FollowUpPolicy) -
     if failed.kind in NOTICE_KINDS:
         return []  # a notice about a notice could loop; failed notices stay visible in the admin list
     if failed.kind in CLIENT_KINDS and failed.last_error == BLOCKED:
-        return add_notices(session, FollowUpKind.FAILURE_NOTICE, failed, [_owner_of(session, failed)], policy)
+        # Several of the client's messages (a check-in, a wellbeing question) may fail at once: tell the worker once
+        return add_notices(session, FollowUpKind.FAILURE_NOTICE, failed, [_owner_of(session, failed)], policy,
+                           once_per=f"blocked:{failed.referral_id}")
     return add_notices(session, FollowUpKind.FAILURE_NOTICE, failed, policy.admin_chat_ids, policy)
 
 
