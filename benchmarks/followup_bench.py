@@ -216,6 +216,8 @@ async def drain(url: str, base_url: str, limit_seconds: float | None) -> tuple[f
     try:
         async with ExtBot(TOKEN, base_url=base_url, request=request, rate_limiter=limiter) as bot:
             followups = FollowUpEngine(engine, settings, bot, worker_id="bench-production")
+            if limit_seconds is not None:  # a tick keeps going while a backlog lasts: stop it from outside
+                asyncio.get_running_loop().call_later(limit_seconds, followups.dispatcher.stop)
             while pending(engine):
                 if limit_seconds is not None and time.perf_counter() - started >= limit_seconds:
                     return time.perf_counter() - started, False

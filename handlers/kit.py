@@ -108,6 +108,7 @@ class Turn:
         self.replies: list[Reply] = []
         self.toast_text: str | None = None
         self.owed: list[int] = []  # outbox rows the committed transaction owes (sent after the replies)
+        self.after: list[Callable[[], None]] = []  # slow read-only work run after the commit (`after_commit`)
 
     # --- who, where, what --------------------------------------------------------------------------------
 
@@ -277,6 +278,12 @@ class Turn:
         effort: a menu Telegram refuses (a chat it doesn't know yet) is logged, and never undoes the change."""
         self.replies.append(Reply("", chat_id=chat_id, menu=commands, best_effort=True))
 
+    def after_commit(self, work: Callable[[], None]) -> None:
+        """Run `work` (slow, read-only: e.g. a year's report, reading through its own session) once this update's
+        transaction has committed, still off the event loop, then send the replies it queued with the others. The
+        update's transaction — and on SQLite the database's write lock — is not held while it runs."""
+        self.after.append(work)
+
     def toast(self, text: str) -> None:
         """The short note shown when a button tap is answered."""
         self.toast_text = text[:TOAST_CHARS]
@@ -302,6 +309,8 @@ def on_update(*guards: Guard) -> Callable[[Step], Callback]:
         @functools.wraps(step)
         async def callback(update: Update, context: SignpostContext) -> None:
             turn = await asyncio.to_thread(_run, step, guards, update, context)
+            if turn.after:
+                await asyncio.to_thread(_run_after_commit, turn)
             await deliver(turn)
 
         return callback
@@ -323,6 +332,13 @@ def _run(step: Step, guards: tuple[Guard, ...], update: Update, context: Signpos
                 moved.conversation.answer_moved(turn)
     turn.owed = owed_in(turn.session)
     return turn
+
+
+def _run_after_commit(turn: Turn) -> None:
+    """The turn's slow read-only work, in its worker thread once the update's transaction has committed (so it holds
+    no write lock while it runs); it queues its replies on the turn like the step did."""
+    for work in turn.after:
+        work()
 
 
 def _admitted(turn: Turn) -> bool:

@@ -9,7 +9,7 @@ from telegram.ext import Application, CommandHandler
 from handlers.kit import Turn, on_update, staff_only
 from reports.chart import render_chart
 from reports.figures import build_report
-from reports.period import PeriodError, parse_period
+from reports.period import Period, PeriodError, parse_period
 from reports.text import summary_text
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,12 @@ def report_command(turn: Turn) -> None:
     except PeriodError as problem:
         turn.say(str(problem))
         return
+    turn.after_commit(lambda: _answer_with_report(turn, period))
+
+
+def _answer_with_report(turn: Turn, period: Period) -> None:
+    """The figures (in their own read transaction, after the update's has committed: a year's report holds up no
+    one else's update), the summary and the chart."""
     data = build_report(turn.runtime.engine, period, turn.settings.tz)
     turn.say(summary_text(data, show_search_terms=turn.is_private))
     if data.is_empty:

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 LEASE_SAFETY_MARGIN = timedelta(seconds=30)  # never start a send this close to the end of our lease
 CLAIM_AHEAD = timedelta(seconds=5)  # sends are booked at most this far ahead; later ones go back to the queue
+MAX_CLAIM_BATCH = 256  # rows claimed at once while walking a backlog for people who are busy
 LINGER_SECONDS = 20.0  # a pass waits this long at most for rows it handed back until their chat's turn
 REJECTED = "Telegram rejected the message"
 _IMMEDIATE = [kind.value for kind in IMMEDIATE_KINDS]
@@ -243,8 +244,9 @@ class Dispatcher:
                                           keep_overall_busy=keep_overall_busy)
         if turn.booked:
             return turn
-        due = handed_back.due_for(chat, utcnow() + timedelta(seconds=turn.wait),
-                                  timedelta(seconds=self.pacer.spacing(chat)))
+        free_at = utcnow() + timedelta(seconds=turn.wait)
+        handed_back.note_turn(chat, free_at)
+        due = handed_back.due_for(chat, free_at, timedelta(seconds=self.pacer.spacing(chat)))
         return await self._record_async(ready.followup_id, FollowUpStatus.PENDING, "released", due_at=due)
 
     async def _deliver(self, ready: _Ready, lease_ends: datetime) -> str:
@@ -269,6 +271,13 @@ class Dispatcher:
             return await asyncio.to_thread(self._record_failure, followup_id, INTERRUPTED)
         # Recorded straight away: the only window for a crash is between Telegram answering and this line.
         return await asyncio.to_thread(self._mark_sent, ready, message_id)
+
+    def _hand_back(self, rows: list[tuple[int, datetime]]) -> int:
+        """Put claimed rows back in the queue, each due at its given time (one transaction); how many were."""
+        with self.engine.begin() as connection:
+            result = connection.execute(_HAND_BACK, [{"row_id": followup_id, "worker": self.worker_id, "due": due}
+                                                     for followup_id, due in rows])
+        return max(result.rowcount, 0)
 
     def _mark_sending(self, followup_id: int) -> bool:
         """CLAIMED → SENDING just before the API call: from here a crash leaves the row in doubt."""
@@ -353,6 +362,7 @@ class _HandedBack:
 
     def __init__(self) -> None:
         self._last_in_chat: dict[int, datetime] = {}
+        self._free_at: dict[int, datetime] = {}
         self._due: list[datetime] = []  # a heap
 
     def due_for(self, chat_id: int, earliest: datetime, spacing: timedelta) -> datetime:
@@ -362,6 +372,15 @@ class _HandedBack:
         self._last_in_chat[chat_id] = due
         heapq.heappush(self._due, due)
         return due
+
+    def note_turn(self, chat_id: int, free_at: datetime) -> None:
+        """What the pacer said: `chat_id` can take its next message at `free_at`."""
+        self._free_at[chat_id] = free_at
+
+    def busy(self, chat_id: int, now: datetime) -> bool:
+        """Whether the pacer said `chat_id` can't take a message yet."""
+        free_at = self._free_at.get(chat_id)
+        return free_at is not None and free_at > now
 
     def next_due(self, now: datetime) -> datetime | None:
         """The first of them still to fall due (the rest have been claimed again, here or by another process)."""
@@ -382,6 +401,7 @@ class _Pass:
         self.sends: set[asyncio.Task[None]] = set()
         self.last_to_chat: dict[int, asyncio.Task[None]] = {}
         self.handed_back = _HandedBack()
+        self.batch = dispatcher.batch_size
         self.started = time.monotonic()
         self.spacing = dispatcher.pacer.overall_spacing if dispatcher.pacer is not None else 0.0
         self.next_start = 0.0
@@ -392,24 +412,39 @@ class _Pass:
             while len(self.sends) >= self.ahead:
                 await asyncio.wait(self.sends, return_when=asyncio.FIRST_COMPLETED)
             lease_ends = utcnow() + timedelta(seconds=dispatcher.policy.lease_seconds)  # no later than the stored one
-            ids = await asyncio.to_thread(dispatcher.claim_due, dispatcher.batch_size, self.only)
+            ids = await asyncio.to_thread(dispatcher.claim_due, self.batch, self.only)
             if not ids:
                 if await self._wait_for_handed_back():
                     continue
                 return
             self.stats.claimed += len(ids)
-            for ready in await asyncio.to_thread(dispatcher._prepare, ids, self.stats):
+            ready_rows = await asyncio.to_thread(dispatcher._prepare, ids, self.stats)
+            later: list[tuple[int, datetime]] = []  # rows for people this pass already knows are busy
+            for ready in ready_rows:
+                chat = ready.outgoing.chat_id
+                if self.only is None and dispatcher.pacer is not None and self.handed_back.busy(chat, utcnow()):
+                    spacing = timedelta(seconds=dispatcher.pacer.spacing(chat))
+                    later.append((ready.followup_id, self.handed_back.due_for(chat, utcnow(), spacing)))
+                    continue
                 turn = await dispatcher._book(ready, lease_ends, self.handed_back,
                                               keep_overall_busy=self.only is None)
                 if isinstance(turn, str):
                     self.stats.count(turn)
                     continue
+                if dispatcher.pacer is not None:
+                    self.handed_back.note_turn(chat, utcnow() + timedelta(
+                        seconds=turn.wait + dispatcher.pacer.spacing(chat)))
                 chat = ready.outgoing.chat_id
                 previous = self.last_to_chat.get(chat)
                 task = asyncio.create_task(self._send_at(time.monotonic() + turn.wait, ready, lease_ends, previous))
                 self.sends.add(task)
                 self.last_to_chat[chat] = task
                 task.add_done_callback(self._done)
+            if later:  # handed back together, in one transaction: a deep backlog for a few people is walked fast
+                self.stats.released += await asyncio.to_thread(dispatcher._hand_back, later)
+            # Mostly backlog for busy people: claim more at a time until the claims reach people who are free.
+            mostly_later = len(later) * 2 > len(ready_rows)
+            self.batch = min(MAX_CLAIM_BATCH, self.batch * 2) if mostly_later else dispatcher.batch_size
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self.sends.discard(task)
@@ -466,6 +501,12 @@ _MARK_SENDING = (
     .where(FollowUp.id == bindparam("row_id"), FollowUp.status == FollowUpStatus.CLAIMED,
            FollowUp.locked_by == bindparam("worker"))
     .values(status=FollowUpStatus.SENDING)
+)
+_HAND_BACK = (
+    update(FollowUp)
+    .where(FollowUp.id == bindparam("row_id"), FollowUp.status == FollowUpStatus.CLAIMED,
+           FollowUp.locked_by == bindparam("worker"))
+    .values(status=FollowUpStatus.PENDING, locked_by=None, locked_until=None, due_at=bindparam("due"))
 )
 _MARK_SENT = (
     update(FollowUp)

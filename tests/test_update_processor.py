@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from telegram import Chat, Message, Update, User
 
 from bot.processor import PerChatUpdateProcessor
 from core.settings import Settings
+from handlers import report as report_handlers
 from tests.e2e import running_bot, sqlite_only
 from tests.fakebotapi import FakeBotApi
 
@@ -148,3 +150,32 @@ async def test_when_updates_queue_the_person_with_fewest_waiting_goes_first() ->
     assert started[:2] == ["busy", "light"]  # before the flooders, though it arrived after them
     assert started[2:5] == ["f1.0", "f2.0", "f3.0"]  # flooders take turns
     assert started[5:8] == ["f1.1", "f2.1", "f3.1"]
+
+
+@sqlite_only
+async def test_while_a_report_is_being_worked_out_other_people_are_answered(
+    settings: Settings, fake_bot_api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A year's report takes a while; it must hold neither the event loop nor the database (SQLite's write lock)."""
+    working, finish = threading.Event(), threading.Event()
+    real_build = report_handlers.build_report
+
+    def slow_build(*args):  # type: ignore[no-untyped-def]
+        working.set()
+        finish.wait(30)
+        return real_build(*args)
+
+    monkeypatch.setattr(report_handlers, "build_report", slow_build)
+    admin = 7001
+    async with running_bot(settings.model_copy(update={"admin_user_ids": [admin]}), fake_bot_api):
+        fake_bot_api.push_command(admin, "report")
+        for _ in range(500):
+            if working.is_set():
+                break
+            await asyncio.sleep(0.02)
+        assert working.is_set(), "the report never started"
+        since = fake_bot_api.mark()
+        fake_bot_api.push_command(7002, "start")  # records its update id: a write
+        assert (await fake_bot_api.wait_for(chat_id=7002, after=since)).params.get("text")
+        finish.set()
+        await fake_bot_api.wait_for("sendPhoto", chat_id=admin)
