@@ -24,7 +24,7 @@ TEXT_STEPS: dict[str, tuple[Conversation, TextStep]] = {
         (talk.TALK, talk.on_typed),
     )
 }
-STAFF_CONVERSATIONS = (signposting.SIGNPOST,)  # what /cancel ends, besides a referral in progress
+STAFF_CONVERSATIONS = (signposting.SIGNPOST, talk.TALK)  # what /cancel ends, besides a referral in progress
 # What "I'm safe, carry on" does after a crisis check on typed text (handlers/safety.py).
 CARRY_ON: dict[str, safety.CarryOn] = {"search": partial(client.search_and_show, checked=True),
                                        "talk": talk.ask_again}

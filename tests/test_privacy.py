@@ -112,11 +112,11 @@ async def test_a_failed_retention_pass_is_tried_again_with_growing_delays(sqlite
     real, calls, delays = retention.run_retention, [], []
     due = [(retention._retention_job, retention.RetentionJob(sqlite_engine, 24, retry_base_seconds=10))]
 
-    def locked_twice(engine, months):  # type: ignore[no-untyped-def]
+    def locked_twice(engine, months, *rules_and_policy):  # type: ignore[no-untyped-def]
         calls.append(months)
         if len(calls) <= 2:
             raise OperationalError("UPDATE referral ...", {}, Exception("database is locked"))
-        return real(engine, months)
+        return real(engine, months, *rules_and_policy)
 
     class JobQueue:  # records what the job asks for; the loop below fires it
         def run_once(self, callback, when, data, name, job_kwargs):  # type: ignore[no-untyped-def]
