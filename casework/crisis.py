@@ -538,14 +538,18 @@ def assess(text: str) -> Assessment:
     """How strongly `text` suggests crisis, about whom, and which rule decided (English, then the phrases of the
     other languages the bot speaks)."""
     found = _assess(canonical(text))
-    return found if found.is_crisis else _assess_other_languages(text)
+    if found.is_crisis:
+        return found
+    other = _assess_other_languages(text)
+    return other if other.is_crisis else found
 
 
 # ------------------------------------------------------------------------------ other languages (issue 17)
 # Common first-person ways of saying it in the languages Signpost speaks, matched without accents ("chcę umrzeć"
 # and "chce umrzec" alike). Far smaller than the English rules: they catch the plain statements, not every
 # wording, so a message in these languages that is missed still gets the crisis contacts from /help and the
-# welcome. Bare stems ("samobójstwo", "sinucidere") are only POSSIBLE: they also name support services.
+# welcome. Bare stems ("samobójstwo", "sinucidere") are only POSSIBLE: they also name support services. They run
+# only when the English rules found nothing, so nothing here may also be an English word.
 _OTHER_LANGUAGE_PHRASES: tuple[tuple[str, Concern, Level, str], ...] = (
     # Polish
     ("pl", Concern.SUICIDE, Level.CLEAR, r"\b(chce|chcialbym|chcialabym) (umrzec|sie zabic|skonczyc ze soba)\b"),
@@ -561,7 +565,7 @@ _OTHER_LANGUAGE_PHRASES: tuple[tuple[str, Concern, Level, str], ...] = (
     ("pt", Concern.SELF_HARM, Level.CLEAR, r"\b(me cortar|cortar-me|me corto|magoar-me)\b"),
     ("pt", Concern.OVERDOSE, Level.CLEAR, r"\btomei todos os comprimidos\b"),
     ("pt", Concern.HARM_FROM_OTHERS, Level.POSSIBLE, r"\b(ele me bate|ele bate-me|tenho medo dele)\b"),
-    ("pt", Concern.SUICIDE, Level.POSSIBLE, r"\bsuicid"),
+    # (no bare "suicid" stem: it is the English word too, whose benign uses the English rules have already cleared)
     # Lithuanian
     ("lt", Concern.SUICIDE, Level.CLEAR, r"\b(noriu mirti|noriu nusizudyti|nusizudysiu|nenoriu (daugiau )?gyventi)\b"),
     ("lt", Concern.SUICIDE, Level.CLEAR, r"\b(pasidarysiu sau gala|atimsiu sau gyvybe)\b"),

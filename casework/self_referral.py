@@ -12,9 +12,9 @@ import re
 from typing import Any
 
 import phonenumbers
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from casework.models import ContactRoute, Referral, ReferralReason, ReferralSource, Urgency
+from casework.models import CaseStatus, ContactRoute, Referral, ReferralReason, ReferralSource, Urgency
 from casework.referrals import FollowUpHooks, ReferralDraft, create_referral
 from casework.validation import InputProblem
 from core.crypto import FieldCipher
@@ -92,6 +92,14 @@ def answer(step: str, value: str, data: FormData, cipher: FieldCipher) -> tuple[
 def _offered(value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise NotAChoice(value)
+
+
+def open_request(session: Session, user_id: int) -> Referral | None:
+    """This person's self-referral still open with the team (one at a time: a second tap doesn't queue another)."""
+    return session.exec(
+        select(Referral).where(Referral.referrer_user_id == user_id, Referral.source == ReferralSource.SELF.value,
+                               Referral.status != CaseStatus.CLOSED)
+    ).first()
 
 
 def submit(

@@ -29,7 +29,9 @@ TEXT_STEPS: dict[str, tuple[Conversation, TextStep]] = {
     )
 }
 # What /cancel ends, besides a referral in progress.
-STAFF_CONVERSATIONS = (signposting.SIGNPOST, provider.CAPACITY, provider.LISTING_FIX, support.DISTRICT, support.PLAN)
+STAFF_CONVERSATIONS = (
+    signposting.SIGNPOST, provider.CAPACITY, provider.LISTING_FIX, support.DISTRICT, support.PLAN, talk.TALK,
+)
 # What "I'm safe, carry on" does after a crisis check on typed text (handlers/safety.py).
 CARRY_ON: dict[str, safety.CarryOn] = {"search": partial(client.search_and_show, checked=True),
                                        "talk": talk.ask_again}

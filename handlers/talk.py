@@ -65,7 +65,9 @@ assert set(CLIENT_REASONS) == set(REASON_LABELS)
 CALL_BACK_BUTTON = (N_("📞 Ask for a call back"), "tk:offer:start")
 CARER_BUTTON = (N_("👥 I'm looking for someone else"), "menu:carer")
 RATHER_TALK = N_("If you'd rather talk to a person, ask for a call back:")
+OR_CANCEL = N_("(Or send /cancel to stop.)")
 DONE = "done"
+MIN_DIGITS_TO_HIDE = 6  # a typed answer with this many digits may be most of a phone number: removed from the chat
 
 
 def _resume(turn: Turn, dialog: Dialog) -> None:
@@ -123,7 +125,9 @@ def on_button(turn: Turn) -> None:
     """`tk:<version>:<value>`; `tk:offer:start` / `tk:offer:no` come from the offer, before any dialog."""
     parts = callback_parts(turn, "tk", 2)
     if parts is not None and parts[0] == "offer":
-        if parts[1] == "start":
+        if parts[1] == "start" and (earlier := form.open_request(turn.session, turn.user_id)) is not None:
+            turn.edit(turn.t(ALREADY_ASKED).format(reference=earlier.reference))
+        elif parts[1] == "start":
             carer = turn.preferences.for_someone_else
             dialog = TALK.start(turn, form.CONSENT, {"carer": carer})
             turn.edit(*_question(turn, dialog))
@@ -144,8 +148,9 @@ def _answer(turn: Turn, dialog: Dialog, value: str, *, typed: bool = False) -> N
     try:
         step, data = form.answer(dialog.step, value, dialog.data, turn.runtime.cipher)
     except InputProblem as problem:
-        turn.delete()  # a mistyped phone number is still most of one
-        turn.say(turn.t(str(problem)))
+        if typed and sum(char.isdigit() for char in value) >= MIN_DIGITS_TO_HIDE:
+            turn.delete()  # a mistyped phone number is still most of one
+        turn.say(turn.t(str(problem)) + "\n" + turn.t(OR_CANCEL))
         return
     except form.NotAChoice:
         turn.say(turn.t(STALE_BUTTON))

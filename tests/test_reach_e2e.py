@@ -116,7 +116,7 @@ async def test_a_client_asks_for_a_call_back_and_it_arrives_in_the_inbox_as_a_se
         asked = await bot.click(CLIENT, button(how, "Phone me"))
         assert "phone number" in asked.texts[-1]
         wrong = await bot.say(CLIENT, "12345")
-        assert "doesn't look like a UK phone number" in wrong.texts[-1]
+        assert "doesn't look like a UK phone number" in wrong.texts[-1] and "/cancel" in wrong.texts[-1]
         typed = fake_bot_api.push_text(CLIENT, PHONE)
         await bot.settle(typed["update_id"])
         deleted = [c.params.get("message_id") for c in fake_bot_api.calls("deleteMessage")]
@@ -162,6 +162,8 @@ async def test_a_carer_is_spoken_to_about_the_person_they_help_and_their_request
         about = await bot.click(CLIENT, button(when, "Any time"))
         assert "What would the person you're helping like help with" in about.texts[-1]
         await bot.click(CLIENT, button(about, "Caring"))
+        again = await bot.click(CLIENT, button(await bot.command(CLIENT, "talk"), "call back"))
+        assert "already gone to the team" in again.texts[-1]  # one open request at a time
         voice = await bot.act(lambda: fake_bot_api.push_message(
             CLIENT, {"voice": {"file_id": "v1", "file_unique_id": "v1", "duration": 3}}))
         assert "only read typed words" in voice.texts[-1] and "call back" in voice.texts[-1]
