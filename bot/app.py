@@ -26,8 +26,9 @@ from telegram.request import HTTPXRequest
 from bot.processor import PerChatUpdateProcessor
 from bot.webhook import WebhookServer
 from casework.models import Role
+from casework.staff import active_roles
 from core.crypto import FieldCipher, load_or_create_key
-from core.db import make_engine, migrate, sqlite_path
+from core.db import make_engine, migrate, reading, session_scope, sqlite_path
 from core.flood import FloodLimit
 from core.runtime import Runtime
 from core.settings import PROJECT_ROOT, Settings
@@ -108,12 +109,14 @@ def bot_commands(commands: Commands) -> list[BotCommand]:
     return [BotCommand(name, description) for name, description in commands]
 
 
-async def publish_commands(bot: Bot, settings: Settings) -> None:
-    """The command menu: public commands for everyone, the admin menu in config admins' chats and the team's in the
-    link-worker chat. Staff who join get theirs then (handlers.staff); a chat Telegram does not know yet (an admin
-    who never opened the bot) is skipped, not fatal."""
+async def publish_commands(bot: Bot, settings: Settings, staff: dict[int, Role] | None = None) -> None:
+    """The command menu: public commands for everyone, each member of staff's own (`staff`, e.g. those who joined
+    before menus were set per person), the admin menu in config admins' chats and the team's in the link-worker
+    chat. Staff who join later get theirs then (handlers.staff); a chat Telegram does not know yet (an admin who
+    never opened the bot) is skipped, not fatal."""
     await bot.set_my_commands(bot_commands(PUBLIC_COMMANDS), scope=BotCommandScopeDefault())
-    menus = {chat_id: commands_for(Role.ADMIN) for chat_id in settings.admin_user_ids}
+    menus = {chat_id: commands_for(role) for chat_id, role in (staff or {}).items()}
+    menus |= {chat_id: commands_for(Role.ADMIN) for chat_id in settings.admin_user_ids}
     if settings.link_worker_chat_id:
         menus[settings.link_worker_chat_id] = TEAM_CHAT_COMMANDS
     for chat_id, commands in menus.items():
@@ -123,12 +126,18 @@ async def publish_commands(bot: Bot, settings: Settings) -> None:
             logger.warning("Could not set the staff command menu for chat %s: %s", chat_id, error)
 
 
+def _staff_roles(runtime: Runtime) -> dict[int, Role]:
+    with session_scope(reading(runtime.engine)) as session:
+        return active_roles(session)
+
+
 async def _post_init(application: SignpostApplication) -> None:
     """Before updates flow: the search index starts loading (in a background thread, so the first person to search
     does not wait for it), the command menu; the jobs start with the application (see `_started`)."""
     application.bot_data.services.directory.start()
+    runtime = application.bot_data.services.runtime
     try:
-        await publish_commands(application.bot, application.bot_data.services.runtime.settings)
+        await publish_commands(application.bot, runtime.settings, await asyncio.to_thread(_staff_roles, runtime))
     except TelegramError as error:
         logger.warning("Could not set the command menu: %s", error)
     job_queue = application.job_queue

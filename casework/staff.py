@@ -64,6 +64,12 @@ def join_with_code(session: Session, code: str, telegram_user_id: int, display_n
     return result
 
 
+def active_roles(session: Session) -> dict[int, Role]:
+    """Every member of staff who may act now (not suspended or removed): Telegram id -> role."""
+    rows = session.exec(select(StaffUser.telegram_user_id, StaffUser.role).where(StaffUser.active == True)).all()  # noqa: E712
+    return {int(user_id): Role(role) for user_id, role in rows}
+
+
 def staff_list(session: Session) -> list[tuple[StaffUser, int]]:
     """Current staff (active and suspended, not removed) with how many open cases each holds."""
     people = session.exec(

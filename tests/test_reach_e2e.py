@@ -53,6 +53,28 @@ async def test_staff_get_their_menu_on_join_lose_it_when_suspended_and_help_and_
         assert len(suspended) == 1  # whoever was first on the list lost their staff menu
 
 
+@sqlite_only
+async def test_staff_already_registered_get_their_menu_at_start_up_providers_theirs(
+    settings: Settings, fake_bot_api: FakeBotApi
+) -> None:
+    from casework.models import Role, StaffUser
+    from core.db import make_engine, session_scope
+
+    async with running_bot(settings, fake_bot_api):
+        pass  # the database is created and migrated
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:  # staff who joined before menus were set per person
+        session.add(StaffUser(telegram_user_id=NURSE, display_name="Nurse", role=Role.WARD_STAFF))
+        session.add(StaffUser(telegram_user_id=WORKER, display_name="Provider", role=Role.PROVIDER,
+                              organisation_id="org-1"))
+    engine.dispose()
+    async with running_bot(settings, fake_bot_api):
+        pass
+    assert {"refer", "status", "cancel"} <= set(menu_of(fake_bot_api, NURSE) or [])
+    assert {"referrals", "capacity"} <= set(menu_of(fake_bot_api, WORKER) or [])
+    assert "refer" not in (menu_of(fake_bot_api, WORKER) or [])
+
+
 async def summary_after_form(bot) -> object:
     """A referral filled in up to its summary (the same answers as test_bot_e2e.complete_referral)."""
     from tests.test_bot_e2e import HOSPITAL_REF, NHS_NUMBER, RISK_TEXT, refer_up_to_initials
