@@ -269,8 +269,9 @@ class Dispatcher:
                 return await asyncio.to_thread(self._record_retry, ready, type(problem).__name__)
             # Telegram may have the prompt already: never ask twice, tell admins instead
             return await asyncio.to_thread(self._record_failure, followup_id, INTERRUPTED)
-        # Recorded straight away: the only window for a crash is between Telegram answering and this line.
-        return await asyncio.to_thread(self._mark_sent, ready, message_id)
+        # Recorded straight away, on the event loop (one short prepared UPDATE): the only window for a crash is
+        # between Telegram answering and this line, and a tap on the message finds it recorded as sent.
+        return self._mark_sent(ready, message_id)
 
     def _hand_back(self, rows: list[tuple[int, datetime]]) -> int:
         """Put claimed rows back in the queue, each due at its given time (one transaction); how many were."""
