@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Engine
 from directory.areas import normalise_area
 from directory.cards import how_to_access
 from directory.live import LiveDirectory
+from directory.multilingual import need_category
 from directory.records import ServiceRecord
 from directory.search import SearchFilters, SearchHit, SearchIndex
 from directory.taxonomy import CATEGORIES
@@ -59,7 +61,10 @@ def run_search(args: argparse.Namespace, engine: Engine, directory: LiveDirector
     index = (directory or LiveDirectory(engine)).refresh()
     result = index.find(query, filters, limit=max(args.limit, 1))
     hits = result.hits
-    if result.unmet is not None:
+    category = None if hits else need_category(query)
+    if category is not None:  # a need typed in another language ("pomoc z długami"): that category's services
+        hits = index.browse(category, replace(filters, category=None), limit=max(args.limit, 1))
+    elif result.unmet is not None:
         record_unmet_search(engine, query, filters, result.unmet)
     if args.json:
         payload = {"query": query, "filters": unmet_filters(filters), "results": [_as_json(hit, index) for hit in hits]}

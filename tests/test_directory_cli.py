@@ -110,3 +110,13 @@ def test_a_command_line_search_does_not_load_the_oruk_and_api_libraries() -> Non
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
 
     assert done.stdout.strip() == "[]"
+
+
+def test_a_need_typed_in_polish_finds_the_money_services_on_the_command_line(
+    cli: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli("seed") == 0
+    capsys.readouterr()
+    assert cli("search", "pomoc", "z", "długami", "--json") == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert results and all("money" in result["categories"] for result in results)
