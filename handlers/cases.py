@@ -56,6 +56,14 @@ def checked_case(turn: Turn, reference: str, check: CaseCheck) -> Referral | Non
     return referral
 
 
+def private_case(turn: Turn, reference: str, check: CaseCheck) -> Referral | None:
+    """`checked_case`, in a private chat only: what follows shows or asks for the client's details."""
+    if not turn.is_private:
+        turn.say(PRIVATE_ONLY)
+        return None
+    return checked_case(turn, reference, check)
+
+
 def case_buttons(referral: Referral, view: CaseView, role: Role | None, viewer: int) -> Buttons:
     ref = referral.reference
     may_break_glass = role == Role.ADMIN and not view.identifiers_shown

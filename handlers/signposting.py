@@ -21,7 +21,7 @@ from core.dialogs import Dialog
 from directory.models import Service
 from directory.search import SearchFilters
 from directory.unmet import record_unmet_search
-from handlers.cases import NOT_FOUND, PRIVATE_ONLY, checked_case, show_case
+from handlers.cases import NOT_FOUND, private_case, show_case
 from handlers.kit import STALE_BUTTON, Conversation, Turn, on_update, small_number, staff_only
 from scheduler.providers import owe_referral_on
 
@@ -82,10 +82,7 @@ SIGNPOST = Conversation("signpost", "p", resume=_offer_again)
 
 def start_signposting(turn: Turn, reference: str) -> None:
     """Open signposting for a case with suggestions from its reasons; the worker can also type a search."""
-    if not turn.is_private:
-        turn.say(PRIVATE_ONLY)
-        return
-    case = checked_case(turn, reference, change_problem)
+    case = private_case(turn, reference, change_problem)
     if case is None:
         return
     hits = suggest_services(turn.index, case.reasons)

@@ -15,7 +15,7 @@ from casework.support import CONTACT_MINUTES, MAX_GOALS, REVIEW_WEEKS, district,
 from casework.validation import InputProblem, clean_text
 from core.dialogs import Dialog
 from core.identifiers import identifier_in
-from handlers.cases import PRIVATE_ONLY, checked_case, show_case
+from handlers.cases import checked_case, private_case, show_case
 from handlers.kit import STALE_BUTTON, Conversation, Turn, chunk, on_update, small_number, staff_only
 
 TYPE_DISTRICT = "type"
@@ -128,10 +128,7 @@ PLAN = Conversation("plan", "g", resume=_ask_plan_again)
 
 def start_plan(turn: Turn, reference: str) -> None:
     """Begin (or redo) the case's support plan; the client's words are encrypted as soon as they are typed."""
-    if not turn.is_private:
-        turn.say(PRIVATE_ONLY)
-        return
-    case = checked_case(turn, reference, change_problem)
+    case = private_case(turn, reference, change_problem)
     if case is None:
         return
     _ask_plan_step(turn, PLAN.start(turn, MATTERS, {"ref": case.reference, "goals": []}))
