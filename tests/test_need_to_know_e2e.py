@@ -34,11 +34,12 @@ def shows_identifiers(text: str) -> bool:
 
 
 async def claimed_case_card(bot: BotHarness) -> tuple[str, Replies]:
-    """A nurse's referral claimed by WORKER from the team chat, and the card WORKER then opens with /case."""
+    """A nurse's referral claimed by WORKER with the team post's Claim button, and the card WORKER then opens with
+    /case."""
     await enrol(bot, NURSE, "ward")
     await enrol(bot, WORKER, "linkworker")
     reference = await complete_referral(bot)
-    await bot.click(WORKER, f"c:claim:{reference}", chat_id=TEAM_CHAT)
+    await bot.click(WORKER, button([bot.fake.last_message(TEAM_CHAT)], "Claim"), chat_id=TEAM_CHAT)
     return reference, await bot.command(WORKER, "case", reference)
 
 

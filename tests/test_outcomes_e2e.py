@@ -19,10 +19,10 @@ from tests.test_bot_e2e import (
     TEAM_CHAT,
     WORKER,
     button,
-    complete_referral,
     enrol,
     refer_up_to_initials,
 )
+from tests.test_need_to_know_e2e import claimed_case_card
 
 pytestmark = pytest.mark.e2e
 
@@ -80,11 +80,7 @@ async def test_red_rating_status_and_the_closure_line(settings: Settings, fake_b
 async def test_the_link_worker_records_ons4_from_a_call_one_tap_each(settings: Settings,
                                                                      fake_bot_api: FakeBotApi) -> None:
     async with running_bot(settings, fake_bot_api) as bot:
-        await enrol(bot, NURSE, "ward")
-        await enrol(bot, WORKER, "linkworker")
-        reference = await complete_referral(bot)
-        await bot.click(WORKER, button([fake_bot_api.last_message(TEAM_CHAT)], "Claim"), chat_id=TEAM_CHAT)
-        case = await bot.command(WORKER, "case", reference)
+        _, case = await claimed_case_card(bot)
         choose = await bot.click(WORKER, button(case, "Wellbeing"))
         assert "Which questionnaire" in choose.texts[-1]
         assert "SWEMWBS" not in str(FakeBotApi.buttons(choose[-1]))  # not switched on in this deployment
@@ -110,11 +106,7 @@ def _exact(replies, label: str) -> str:
 
 async def test_equity_and_a_session_of_support_from_the_card(settings: Settings, fake_bot_api: FakeBotApi) -> None:
     async with running_bot(settings, fake_bot_api) as bot:
-        await enrol(bot, NURSE, "ward")
-        await enrol(bot, WORKER, "linkworker")
-        reference = await complete_referral(bot)
-        await bot.click(WORKER, button([fake_bot_api.last_message(TEAM_CHAT)], "Claim"), chat_id=TEAM_CHAT)
-        case = await bot.command(WORKER, "case", reference)
+        reference, case = await claimed_case_card(bot)
         how = await bot.click(WORKER, button(case, "Log support"))
         long = await bot.click(WORKER, button(how, "Visit"))
         logged = await bot.click(WORKER, button(long, "45 min"))
