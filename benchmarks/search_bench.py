@@ -229,8 +229,11 @@ def print_quality(seed_csv: Path, failures: bool = False) -> None:
         cells = "".join(f"{grade(part, search).recall:>10.3f} | " for part in parts.values())
         print(f"{name:<19}| {grades.recall:>8.3f} | {grades.top1:>5.3f} | {grades.hit:>5.3f} | {cells}"
               f"{covered:>5.0%} of {placed:<2}| {answered:>9.0%} of {off_topic}")  # fmt: skip
-    tables = (("all queries", per_kind, kinds), ("13b queries only", round2_kinds, sorted(round2_kinds["signpost"])),
-              ("13c queries only", round3_kinds, sorted(round3_kinds["signpost"])))
+    tables = (
+        ("all queries", per_kind, kinds),
+        ("13b queries only", round2_kinds, sorted(round2_kinds["signpost"])),
+        ("13c queries only", round3_kinds, sorted(round3_kinds["signpost"])),
+    )
     for title, table, names in tables:
         print(f"\nper kind, recall@5 / top-1, {title}:")
         print(f"{'kind':<13}{'n':>4}  " + "".join(f"{name:>22}" for name, _ in engines))
