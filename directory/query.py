@@ -23,6 +23,7 @@ from rapidfuzz.distance import OSA
 from directory.areas import DISTRICT_AUTHORITY, places_in
 from directory.synonyms import (
     FILLER_WORDS,
+    PEOPLE_WORDS,
     STOPWORDS,
     URGENT_WORDS,
     LayMeaning,
@@ -57,6 +58,8 @@ EVERYDAY_ZIPF = 3.5  # English words rarer than this carry a need fully; commone
 IMPORTANCE_FLOOR = 0.1
 PAIR_IMPORTANCE = 1.0  # each word of a phrase services use ("hearing aid") carries a need fully when answered
 NARRATIVE_IMPORTANCE = 0.5  # an -ing/-ed word no service uses ("knocking", "passed") tells a story, not a need
+PEOPLE_IMPORTANCE = 0.3  # a word for who the message is about ("my nan", "my son"), not what they need
+UNREAD_IMPORTANCE = 0.5  # a garbled word that is neither English nor near a word we know ("baterys")
 
 WORD, PAIR, IMPLIED = "word", "pair", "implied"
 _AGE = re.compile(
@@ -372,8 +375,13 @@ class QueryReader:
         A word no service uses counts as the English word it misspells ("disese" as "disease"), and less again
         when it tells what happened ("knocking", "passed") rather than naming a need.
         """
+        if word in PEOPLE_WORDS:
+            return PEOPLE_IMPORTANCE
         if not known and word not in self._english:
-            word = self._english_spelling(word) or word
+            english = self._english_spelling(word)
+            if english is None and self._english and word.isalpha():
+                return UNREAD_IMPORTANCE  # a slip we cannot read says nothing either way; an English word can
+            word = english or word
         zipf = self._english.get(word, 0.0)
         importance = 1.0 if zipf < EVERYDAY_ZIPF else max(IMPORTANCE_FLOOR, min(1.0, (6.0 - zipf) / 2.5))
         if not known and len(word) > 4 and word.endswith(("ing", "ed")):
