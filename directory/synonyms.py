@@ -35,12 +35,13 @@ FILLER_WORDS = frozenset(_FILLER_TEXT.split())
 for, and not counted when judging whether results answer the message. Lay phrases may still contain them
 ("can't pay my rent")."""
 
-PEOPLE_WORDS = frozenset("""
+_PEOPLE_TEXT = """
     mum mam mom mummy mother dad daddy father parent parents nan nana nanny gran granny grandma grandmother grandad
     grandpa grandfather grandparents grandkids grandchildren grandson granddaughter husband hubby wife wifey partner
     boyfriend girlfriend ex son sons daughter daughters kids kid child children baby brother sister sibling aunt
     uncle nephew niece cousin friend friends mate mates neighbour neighbours family lad lass fella bloke
-""".split())
+"""
+PEOPLE_WORDS = frozenset(_PEOPLE_TEXT.split())
 """Words for who a message is about ("my nan", "my son") rather than what is needed: they still search (services
 name the people they are for), but weigh little when judging whether results answer the message."""
 
