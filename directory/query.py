@@ -58,6 +58,7 @@ EVERYDAY_ZIPF = 3.5  # English words rarer than this carry a need fully; commone
 IMPORTANCE_FLOOR = 0.1
 PAIR_IMPORTANCE = 1.0  # each word of a phrase services use ("hearing aid") carries a need fully when answered
 NARRATIVE_IMPORTANCE = 0.5  # an -ing/-ed word no service uses ("knocking", "passed") tells a story, not a need
+PARTICLES = frozenset({"out", "up", "off", "down", "over", "away", "back"})  # end phrasal verbs ("came out")
 PEOPLE_IMPORTANCE = 0.3  # a word for who the message is about ("my nan", "my son"), not what they need
 UNREAD_IMPORTANCE = 0.5  # a garbled word that is neither English nor near a word we know ("baterys")
 
@@ -443,6 +444,8 @@ class QueryReader:
         for (first, last), key in sorted(spans.items()):
             if any(a <= first and last <= b and (a, b) != (first, last) for a, b in spans):
                 continue
+            if key[-1] in PARTICLES and last + 1 < len(typed) and typed[last + 1][1] == "of":
+                continue  # "came out of prison" is not "came out", "fell out of bed" not "fell out"
             if len(key) > 1:
                 in_long_phrase.update(range(first, last + 1))
             in_any_phrase.update(range(first, last + 1))
