@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise, takewhile
@@ -263,7 +263,12 @@ class QueryReader:
                 found_keys.append(joined[position])
             in_meanings = tuple(i for i, meaning in enumerate(parsed.meanings) if position in meaning.positions)
             strength = max((parsed.meanings[i].strength for i in in_meanings), default=0.0)
-            importance = 1.0 + strength if in_meanings else self._importance(word, bool(found_keys))
+            if in_meanings:
+                importance = 1.0 + strength
+            else:
+                importance = self._importance(word, [self._surface.get(key, key) for key in found_keys])
+                if long_message and not found_keys:
+                    importance *= NARRATIVE_IMPORTANCE  # in a long message, words no service uses tell the story
             parsed.need_words.append(NeedWord(position, tuple(dict.fromkeys(found_keys)), importance, in_meanings))
         self._count_phrases_of_small_words(parsed)
         for (start, end), key in joined_spans.items():
@@ -370,12 +375,14 @@ class QueryReader:
     def _everyday(self, word: str) -> bool:
         return self._english.get(word, 0.0) >= EVERYDAY_ZIPF + 1.0
 
-    def _importance(self, word: str, known: bool = True) -> float:
+    def _importance(self, word: str, forms: Sequence[str] = ()) -> float:
         """How much a word says about what is needed: rare words fully, everyday words ("phone", "last") less.
 
-        A word no service uses counts as the English word it misspells ("disese" as "disease"), and less again
-        when it tells what happened ("knocking", "passed") rather than naming a need.
+        `forms`: the words services write for it, when they use it; a form of an everyday word is as everyday
+        ("phoned" as "phone"). A word no service uses counts as the English word it misspells ("disese" as
+        "disease"), and less again when it tells what happened ("knocking", "passed") rather than naming a need.
         """
+        known = bool(forms)
         if word in PEOPLE_WORDS:
             return PEOPLE_IMPORTANCE
         if not known and word not in self._english:
@@ -383,7 +390,7 @@ class QueryReader:
             if english is None and self._english and word.isalpha():
                 return UNREAD_IMPORTANCE  # a slip we cannot read says nothing either way; an English word can
             word = english or word
-        zipf = self._english.get(word, 0.0)
+        zipf = max([self._english.get(word, 0.0), *(self._english.get(form, 0.0) for form in forms if " " not in form)])
         importance = 1.0 if zipf < EVERYDAY_ZIPF else max(IMPORTANCE_FLOOR, min(1.0, (6.0 - zipf) / 2.5))
         if not known and len(word) > 4 and word.endswith(("ing", "ed")):
             importance *= NARRATIVE_IMPORTANCE

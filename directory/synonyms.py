@@ -253,9 +253,11 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
     _m("falls and staying steady", "home_safety physical_activity", "falls|balance|strength|steady",
        "fell over|fall|falls|had a fall|falling|keep falling|fallen|unsteady|balance|wobbly|fear of falling|"
        "trip hazard"),
-    _m("safety at home", "home_safety", "safety|alarm|fire|scam",
-       "fire safety|smoke alarm|smoke alarms|fire check|home safety check|safe and well|scam|scams|"
-       "doorstep crime|burglary|security|lifeline|personal alarm|pendant alarm|careline|telecare|safe at home"),
+    _m("safety at home", "home_safety", "safety|alarm|fire",
+       "fire safety|smoke alarm|smoke alarms|fire check|home safety check|safe and well|"
+       "burglary|security|lifeline|personal alarm|pendant alarm|careline|telecare|safe at home"),
+    # scams are their own need, not fire safety: no category, so only services that deal with scams rise
+    _m("scams and fraud", "", "scam|fraud|rogue trader|cold caller|call blocker|doorstep", "scam|scams|doorstep crime"),
     _m("settling back home after hospital", "home_safety older_people",
        "hospital discharge|home from hospital|settling in",
        "home from hospital|coming out of hospital|discharge|discharged|after hospital|leaving hospital|"
@@ -373,7 +375,7 @@ _MORE_PHRASES: dict[str, str] = {
     "equipment and mobility aids": "stairs|cant manage the stairs|cant get up the stairs|cant get in the bath|"
     "bath seat|shower seat|toilet seat|rails|perching stool|raised toilet seat|bed rail",
     "falls and staying steady": "unsteady on my feet|wobbly on my feet|fell|tripped|falling over|keeps falling",
-    "safety at home": "nuisance calls|nuisance phone calls|cold calls|cold calling|stop these calls|stop the calls|"
+    "scams and fraud": "nuisance calls|nuisance phone calls|cold calls|cold calling|stop these calls|stop the calls|"
     "call blocker|call blockers|saying theyre from my bank|from my bank|scam texts|dodgy calls|suspicious calls|"
     "strange calls|scammed|been scammed|conned|ripped off|fraud|pretending to be|pretending to be my bank|"
     "bank scam|cold callers|rogue trader|scam calls|phone scam|report a scam|scammers|doorstep sellers",
