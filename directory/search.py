@@ -72,7 +72,7 @@ _NAMED_AUDIENCE = {"child": "children", "baby": "children", "young": "young peop
                    "lgbt": "lgbt"}  # fmt: skip
 YOUNG_AGE = 25  # a message giving an age under this is about a young person
 RERANK_POOL = 60
-WORD_NEED_IMPORTANCE = 1.0  # a need word this telling (rare in English) may name a need of its own
+WORD_NEED_IMPORTANCE = 0.5  # a need word at least this telling (not everyday English) may name a need of its own
 WORD_NEED_SHARE = 0.1  # ... when at most this share of services use it ("parkinsons", not "help")
 WORD_NEED_FLOOR = 0.25  # a need named in plain words takes a first-page slot only with a result this close to the top
 SHARED_FIRST_RESULTS = 5  # with several needs, the first results are shared between them
