@@ -243,8 +243,12 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
     # disability
     _m("disability support", "disability", "disability|disabled|accessible",
        "disabled|disability|disabilities|wheelchair|wheelchair user|learning disability|learning disabilities|ld|"
-       "autism|autistic|asd|adhd|deaf|hard of hearing|hearing loss|blind|sight loss|visually impaired|"
-       "partially sighted|mobility problems|blue badge|sensory impairment"),
+       "autism|autistic|asd|adhd|mobility problems|blue badge|sensory impairment"),
+    # losing sight or hearing are needs of their own, with services of their own, not disability in general
+    _m("sight loss", "disability", "sight loss|blind|partially sighted|low vision",
+       "blind|sight loss|visually impaired|partially sighted"),
+    _m("hearing loss", "disability", "deaf|hard of hearing|hearing loss",
+       "deaf|hard of hearing|hearing loss"),
     _m("equipment and mobility aids", "home_safety disability", "equipment|aids|adaptations|mobility",
        "walking frame|zimmer frame|zimmer|walking stick|walking aid|mobility aids|mobility scooter|scooter|"
        "grab rails|handrails|stair lift|stairlift|commode|bath lift|hoist|equipment|aids and adaptations|"
@@ -370,8 +374,9 @@ _MORE_PHRASES: dict[str, str] = {
     "memory problems or dementia": "forgetting|keeps forgetting|memory going|getting lost|muddled|"
     "forgets things|memory is bad|losing his memory|losing her memory",
     "disability support": "barely walk|cant walk|cant walk far|struggle to walk|trouble walking|walking is hard|"
-    "eyes are going|eyesight|eyesight is going|cant see|going blind|macular|cant hear|going deaf|"
-    "deafness|wheelchair bound|registered blind",
+    "wheelchair bound",
+    "sight loss": "eyes are going|eyesight|eyesight is going|cant see|going blind|macular|registered blind",
+    "hearing loss": "cant hear|going deaf|deafness",
     "equipment and mobility aids": "stairs|cant manage the stairs|cant get up the stairs|cant get in the bath|"
     "bath seat|shower seat|toilet seat|rails|perching stool|raised toilet seat|bed rail",
     "falls and staying steady": "unsteady on my feet|wobbly on my feet|fell|tripped|falling over|keeps falling",
