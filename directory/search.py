@@ -74,7 +74,7 @@ YOUNG_AGE = 25  # a message giving an age under this is about a young person
 RERANK_POOL = 60
 WORD_NEED_IMPORTANCE = 0.5  # a need word at least this telling (not everyday English) may name a need of its own
 WORD_NEED_SHARE = 0.1  # ... when at most this share of services use it ("parkinsons", not "help")
-WORD_NEED_FLOOR = 0.25  # a need named in plain words takes a first-page slot only with a result this close to the top
+SHARE_FLOOR = 0.25  # a need takes a first-page slot only with a result scoring at least this share of the top one
 SHARED_FIRST_RESULTS = 5  # with several needs, the first results are shared between them
 CONFIDENCE_DEPTH = 3  # the first page: together these must answer the message
 CONFIDENT_COVERAGE = 0.67  # share of a query's need words (weighted by importance) the first page must answer
@@ -496,8 +496,8 @@ class SearchIndex:
         if len(needs) + len(word_needs) < 2 or len(ranked) < 2:
             return ranked
         positions = np.array([position for position, _ in ranked], dtype=np.int64)
-        serving = [self._serves(need, positions, strictly=True) for need in needs]
-        good_enough = np.array([score for _, score in ranked], dtype=np.float32) >= WORD_NEED_FLOOR * ranked[0][1]
+        good_enough = np.array([score for _, score in ranked], dtype=np.float32) >= SHARE_FLOOR * ranked[0][1]
+        serving = [self._serves(need, positions, strictly=True) & good_enough for need in needs]
         for keys in word_needs:
             held = np.zeros(len(positions), dtype=bool)
             for key in keys:
