@@ -42,9 +42,8 @@ def _heavy_commands() -> ModuleType:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface: one subcommand per job."""
-    parser = argparse.ArgumentParser(
-        prog="python -m directory", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(prog="python -m directory", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("seed", help="load directory_seed.csv if the directory is empty")
     command = commands.add_parser("import-csv", help="add or update services from a directory CSV")
@@ -61,12 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     command = commands.add_parser("validate-oruk", help="check ORUK data against the ORUK 3.0 schemas")
     command.add_argument("source", help="an ORUK JSON file, a folder of ORUK CSV files or an ORUK API URL")
-    command.add_argument(
-        "--schemas",
-        type=Path,
-        metavar="DIR",
-        help="a checkout of OpenReferralUK/uk-profile (default: Signpost's own schema)",
-    )
+    command.add_argument("--schemas", type=Path, metavar="DIR",
+                         help="a checkout of OpenReferralUK/uk-profile (default: Signpost's own schema)")
     commands.add_parser("categories", help="list the need categories and how many services each has")
     add_search_parser(commands)
     return parser

@@ -62,13 +62,12 @@ class Paging:
 
     @classmethod
     def of(cls, request: Request) -> Paging:
-        return cls(
-            _whole(request, "page", 1, 1, 1_000_000), _whole(request, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
-        )
+        return cls(_whole(request, "page", 1, 1, 1_000_000), _whole(request, "per_page", DEFAULT_PER_PAGE, 1,
+                                                                     MAX_PER_PAGE))
 
     def slice(self, items: Sequence[Any]) -> Sequence[Any]:
         start = (self.page - 1) * self.per_page
-        return items[start : start + self.per_page]
+        return items[start:start + self.per_page]
 
 
 def _whole(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -96,7 +95,6 @@ def _number(request: Request, name: str) -> float | None:
 
 # ---- filters for GET /services -----------------------------------------------------------------------------------
 
-
 def service_filter(request: Request, snapshot: Snapshot) -> Callable[[Service], bool]:
     """The ORUK 3.0 query parameters of `GET /services`, combined with AND (raises BadQuery)."""
     checks: list[Callable[[Service], bool]] = []
@@ -105,21 +103,16 @@ def service_filter(request: Request, snapshot: Snapshot) -> Callable[[Service], 
         checks.append(lambda service: all(word in _search_text(snapshot, service) for word in words))
     term = request.query_params.get("taxonomy_term_id", "").strip()
     if term:
-        checks.append(
-            lambda service: any(term in (t.id, oruk_id("taxonomy_term", t.id)) for t in snapshot.service_terms(service))
-        )
+        checks.append(lambda service: any(term in (t.id, oruk_id("taxonomy_term", t.id))
+                                          for t in snapshot.service_terms(service)))
     vocabulary = request.query_params.get("taxonomy_id", "").strip()
     if vocabulary:
-        checks.append(
-            lambda service: any(
-                vocabulary in (t.vocabulary, oruk_id("taxonomy", t.vocabulary)) for t in snapshot.service_terms(service)
-            )
-        )
+        checks.append(lambda service: any(vocabulary in (t.vocabulary, oruk_id("taxonomy", t.vocabulary))
+                                          for t in snapshot.service_terms(service)))
     organisation = request.query_params.get("organization_id", "").strip()
     if organisation:
-        checks.append(
-            lambda service: organisation in (service.organisation_id, oruk_id("organization", service.organisation_id))
-        )
+        checks.append(lambda service: organisation in (service.organisation_id,
+                                                       oruk_id("organization", service.organisation_id)))
     checks += _age_checks(request)
     postcode = request.query_params.get("postcode", "").strip()
     if postcode:
@@ -130,14 +123,8 @@ def service_filter(request: Request, snapshot: Snapshot) -> Callable[[Service], 
 def _search_text(snapshot: Snapshot, service: Service) -> str:
     """What `search`/`text` matches (every word must appear): a plain filter, not the bot's ranked search."""
     labels = [CATEGORIES[t.id].label if t.id in CATEGORIES else t.name for t in snapshot.service_terms(service)]
-    parts = [
-        service.name,
-        service.description,
-        service.eligibility,
-        snapshot.organisations[service.organisation_id].name,
-        *service.tags,
-        *labels,
-    ]
+    parts = [service.name, service.description, service.eligibility, snapshot.organisations[service.organisation_id]
+             .name, *service.tags, *labels]
     return " ".join(parts).casefold()
 
 
@@ -149,12 +136,8 @@ def _age_checks(request: Request) -> list[Callable[[Service], bool]]:
     if maximum is not None:
         checks.append(lambda service: service.max_age is not None and service.max_age <= maximum)
     if age is not None:
-        checks.append(
-            lambda service: (
-                (service.min_age is None or service.min_age <= age)
-                and (service.max_age is None or age <= service.max_age)
-            )
-        )
+        checks.append(lambda service: (service.min_age is None or service.min_age <= age)
+                      and (service.max_age is None or age <= service.max_age))
     return checks
 
 
@@ -167,20 +150,13 @@ def _postcode_check(request: Request, snapshot: Snapshot, postcode: str) -> Call
     proximity = _number(request, "proximity")
     if proximity is None:
         return lambda service: not service.areas or service_covers(service.areas, postcode)
-    centre = next(
-        (
-            (place.latitude, place.longitude)
-            for place in snapshot.locations.values()
-            if place.postcode == postcode and place.latitude is not None and place.longitude is not None
-        ),
-        None,
-    )
+    centre = next(((place.latitude, place.longitude) for place in snapshot.locations.values()
+                   if place.postcode == postcode and place.latitude is not None and place.longitude is not None), None)
     if centre is None:
         raise BadQuery(f"proximity needs coordinates for {postcode}, and no place in the directory has them")
     return lambda service: any(
         _metres(centre, (place.latitude, place.longitude)) <= proximity
-        for place in snapshot.service_places(service)
-        if place.latitude is not None and place.longitude is not None
+        for place in snapshot.service_places(service) if place.latitude is not None and place.longitude is not None
     )
 
 
@@ -192,7 +168,6 @@ def _metres(a: tuple[float, float], b: tuple[float | None, float | None]) -> flo
 
 
 # ---- responses -------------------------------------------------------------------------------------------------------
-
 
 def json_response(request: Request, body: Any, status: int = 200) -> Response:
     """JSON with a strong ETag of its bytes; `If-None-Match` with that ETag gets 304 Not Modified."""
@@ -211,9 +186,8 @@ def _problem(request: Request, status: int, message: str) -> Response:
 
 def _paged(request: Request, items: Sequence[Any], render: Callable[[Any], Document]) -> Response:
     paging = Paging.of(request)
-    return json_response(
-        request, page([render(item) for item in paging.slice(items)], len(items), paging.page, paging.per_page)
-    )
+    return json_response(request, page([render(item) for item in paging.slice(items)], len(items), paging.page,
+                                       paging.per_page))
 
 
 _NOT_FOUND = {
@@ -243,7 +217,6 @@ def create_app(engine: Engine) -> Starlette:
                 return handler(request, snapshot)
             except BadQuery as problem:
                 return _problem(request, 400, str(problem))
-
         return endpoint
 
     def root(request: Request, snapshot: Snapshot) -> Response:
@@ -273,7 +246,6 @@ def create_app(engine: Engine) -> Starlette:
         def with_services(found: Organisation) -> Document:
             runs = [service_summary(snapshot, s) for s in snapshot.services if s.organisation_id == found.id]
             return organization_document(found, runs)
-
         return _one(request, list(snapshot.organisations.values()), "organization", with_services)
 
     routes = [
@@ -286,14 +258,8 @@ def create_app(engine: Engine) -> Starlette:
         Route("/organizations", read(organisations)),
         Route("/organizations/{id}", read(one_organisation)),
     ]
-    cors = Middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "HEAD", "OPTIONS"],
-        allow_headers=["*"],
-        expose_headers=["ETag"],
-        max_age=86400,
-    )
+    cors = Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "OPTIONS"],
+                      allow_headers=["*"], expose_headers=["ETag"], max_age=86400)
     return Starlette(routes=routes, middleware=[cors])
 
 

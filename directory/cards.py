@@ -35,10 +35,8 @@ def how_to_access(record: ServiceRecord) -> str:
     if record.referral_route == ReferralRoute.PROFESSIONAL.value:
         return "Professional referral only"
     methods = ", ".join(access_methods(record))
-    route = (
-        "Self-referral or professional referral"
-        if record.referral_route == ReferralRoute.EITHER.value
-        else ("Self-referral")
+    route = "Self-referral or professional referral" if record.referral_route == ReferralRoute.EITHER.value else (
+        "Self-referral"
     )
     return f"{route} by {methods}" if methods else route
 
@@ -98,18 +96,12 @@ def _capacity(record: ServiceRecord, t: Translate = english) -> str:
     """What the service said about taking people on, and how fresh that is ("updated 3 days ago")."""
     fresh = updated_ago(record.capacity_updated_at, utcnow())
     if record.capacity_status == "closed":
-        words = (
-            t(N_("Not taking new people until {date}.")).format(date=f"{record.closed_until:%d/%m/%Y}")
-            if record.closed_until
-            else t(N_("Not taking new people at the moment."))
-        )
+        words = (t(N_("Not taking new people until {date}.")).format(date=f"{record.closed_until:%d/%m/%Y}")
+                 if record.closed_until else t(N_("Not taking new people at the moment.")))
     elif record.capacity_status == "waiting_list":
         if record.waiting_weeks:
-            wait = (
-                t(N_("about 1 week"))
-                if record.waiting_weeks == 1
-                else t(N_("about {weeks} weeks")).format(weeks=record.waiting_weeks)
-            )
+            wait = t(N_("about 1 week")) if record.waiting_weeks == 1 else t(N_("about {weeks} weeks")).format(
+                weeks=record.waiting_weeks)
             words = t(N_("There is a waiting list ({wait}).")).format(wait=wait)
         else:
             words = t(N_("There is a waiting list."))

@@ -14,7 +14,8 @@ def print_report(report: ImportReport, source: Path | str) -> int:
     """Print how many services loaded, the notes and the rows that were not loaded; the exit code."""
     print(f"Loaded {report.loaded} services from {source}.")
     if report.notes:
-        print(f"{len(report.notes)} note(s) on rows that loaded (something was left out or changed):", file=sys.stderr)
+        print(f"{len(report.notes)} note(s) on rows that loaded (something was left out or changed):",
+              file=sys.stderr)
         for note in report.notes:
             print(f"  {note}", file=sys.stderr)
     if not report.errors:

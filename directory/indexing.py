@@ -202,7 +202,9 @@ class IndexBuilder:
         self._post_weight.extend([weight for weight, _ in keys.values()])
         self._post_flags.extend([IN_NAME if in_name else 0 for _, in_name in keys.values()])
 
-    def _postings_by_key(self, keys: np.ndarray, key_offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _postings_by_key(
+        self, keys: np.ndarray, key_offsets: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(positions, weights, flags) of every posting grouped by key, positions ascending within a key.
 
         A counting sort done in chunks of SORT_CHUNK postings: one argsort of all of them would need an 8-byte

@@ -56,16 +56,9 @@ def set_capacity(session: Session, service: Service, choice: CapacityChoice, act
     service.closed_until = choice.closed_until if choice.status == Capacity.CLOSED else None
     service.capacity_updated_at = now
     session.add(service)
-    session.add(
-        CapacityChange(
-            service_id=service.id,
-            at=now,
-            capacity_status=choice.status,
-            waiting_weeks=service.waiting_weeks,
-            closed_until=service.closed_until,
-            actor_user_id=actor,
-        )
-    )
+    session.add(CapacityChange(service_id=service.id, at=now, capacity_status=choice.status,
+                               waiting_weeks=service.waiting_weeks, closed_until=service.closed_until,
+                               actor_user_id=actor))
     session.flush()
     return capacity_words(service.capacity_status, service.waiting_weeks, service.closed_until)
 
@@ -112,19 +105,14 @@ def due_for_check(session: Session, today: date, months: int, organisations: lis
     if organisations is not None and not organisations:
         return []
     cutoff = today - timedelta(days=round(months * 30.44))
-    criteria = [
-        Service.active == True,  # noqa: E712
-        (col(Service.last_verified).is_(None)) | (col(Service.last_verified) < cutoff),
-    ]
+    criteria = [Service.active == True,  # noqa: E712
+                (col(Service.last_verified).is_(None)) | (col(Service.last_verified) < cutoff)]
     if organisations is not None:
         criteria.append(col(Service.organisation_id).in_(organisations))
-    return list(
-        session.exec(
-            select(Service)
-            .where(*criteria)
-            .order_by(col(Service.last_verified).is_not(None), col(Service.last_verified), col(Service.id))
-        ).all()
-    )
+    return list(session.exec(
+        select(Service).where(*criteria)
+        .order_by(col(Service.last_verified).is_not(None), col(Service.last_verified), col(Service.id))
+    ).all())
 
 
 def updated_ago(moment: datetime | None, now: datetime) -> str:

@@ -15,21 +15,8 @@ from functools import lru_cache
 # category id -> words or short phrases (plain letters, lower case), per language
 NEED_VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
     "pl": {
-        "money": (
-            "dlug",
-            "dlugi",
-            "dlugami",
-            "dlugow",
-            "zadluzenie",
-            "pieniadze",
-            "pieniedzy",
-            "zasilek",
-            "zasilki",
-            "rachunki",
-            "rachunkami",
-            "czynsz",
-            "bieda",
-        ),
+        "money": ("dlug", "dlugi", "dlugami", "dlugow", "zadluzenie", "pieniadze", "pieniedzy", "zasilek",
+                  "zasilki", "rachunki", "rachunkami", "czynsz", "bieda"),
         "housing": ("mieszkanie", "mieszkaniem", "bezdomny", "bezdomna", "bezdomnosc", "eksmisja", "dach nad glowa"),
         "food_fuel": ("jedzenie", "zywnosc", "bank zywnosci", "ogrzewanie", "prad", "gaz"),
         "loneliness": ("samotnosc", "samotny", "samotna", "towarzystwo"),
@@ -59,17 +46,8 @@ NEED_VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
         "employment_learning": ("darbas", "darbo", "anglu kalba", "kursai"),
     },
     "ro": {
-        "money": (
-            "datorii",
-            "datoriile",
-            "datorie",
-            "bani",
-            "beneficii",
-            "ajutor social",
-            "facturi",
-            "facturile",
-            "chirie",
-        ),
+        "money": ("datorii", "datoriile", "datorie", "bani", "beneficii", "ajutor social", "facturi", "facturile",
+                  "chirie"),
         "housing": ("locuinta", "casa", "fara adapost", "evacuare"),
         "food_fuel": ("mancare", "alimente", "banca de alimente", "incalzire", "curent"),
         "loneliness": ("singuratate", "singur", "singura", "companie"),

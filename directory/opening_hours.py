@@ -192,7 +192,8 @@ class MonthlySlot:
         """Whether `day` is this slot's weekday of its month (dateutil's RFC 5545 rules: `2MO`, `-1FR`)."""
         first = datetime(day.year, day.month, 1)
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        rule = rrule.rrule(rrule.MONTHLY, dtstart=first, until=last, byweekday=_RRULE_DAYS[self.weekday](self.ordinal))
+        rule = rrule.rrule(rrule.MONTHLY, dtstart=first, until=last,
+                           byweekday=_RRULE_DAYS[self.weekday](self.ordinal))
         return any(when.date() == day for when in rule)
 
 

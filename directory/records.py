@@ -86,11 +86,8 @@ def decode_record(data: bytes | memoryview) -> ServiceRecord:
     values = dict(zip(FIELD_NAMES, json.loads(bytes(data)), strict=True))
     for name in _LIST_FIELDS:
         values[name] = tuple(values[name])
-    for name, parse in (
-        ("last_verified", date.fromisoformat),
-        ("closed_until", date.fromisoformat),
-        ("capacity_updated_at", datetime.fromisoformat),
-    ):
+    for name, parse in (("last_verified", date.fromisoformat), ("closed_until", date.fromisoformat),
+                        ("capacity_updated_at", datetime.fromisoformat)):
         if values[name] is not None:
             values[name] = parse(values[name])
     return ServiceRecord(**values)
@@ -148,13 +145,8 @@ def _first_locations(connection: Connection) -> dict[str, dict[str, Any]]:
     """Service id -> its first location's card fields (locations by id)."""
     rows = connection.execute(
         select(
-            ServiceAtLocation.service_id,
-            Location.name,
-            Location.address,
-            Location.town,
-            Location.postcode,  # type: ignore[arg-type]
-            Location.latitude,
-            Location.longitude,
+            ServiceAtLocation.service_id, Location.name, Location.address, Location.town, Location.postcode,  # type: ignore[arg-type]
+            Location.latitude, Location.longitude,
         )
         .join(Location, Location.id == ServiceAtLocation.location_id)  # type: ignore[arg-type]
         .order_by(ServiceAtLocation.service_id, ServiceAtLocation.location_id)

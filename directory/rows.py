@@ -39,136 +39,15 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # UK postcodes, by Royal Mail's rules. No maintained library does this: the PyPI packages are single-author regexes,
 # most unreleased for years, and none checks the area list; the rules themselves are short and stable.
 # Areas: the 121 geographic areas, the Crown dependencies (GY, JE, IM) and the non-geographic BX and XM.
-POSTCODE_AREAS = frozenset(
-    (
-        "AB",
-        "AL",
-        "B",
-        "BA",
-        "BB",
-        "BD",
-        "BH",
-        "BL",
-        "BN",
-        "BR",
-        "BS",
-        "BT",
-        "BX",
-        "CA",
-        "CB",
-        "CF",
-        "CH",
-        "CM",
-        "CO",
-        "CR",
-        "CT",
-        "CV",
-        "CW",
-        "DA",
-        "DD",
-        "DE",
-        "DG",
-        "DH",
-        "DL",
-        "DN",
-        "DT",
-        "DY",
-        "E",
-        "EC",
-        "EH",
-        "EN",
-        "EX",
-        "FK",
-        "FY",
-        "G",
-        "GL",
-        "GU",
-        "GY",
-        "HA",
-        "HD",
-        "HG",
-        "HP",
-        "HR",
-        "HS",
-        "HU",
-        "HX",
-        "IG",
-        "IM",
-        "IP",
-        "IV",
-        "JE",
-        "KA",
-        "KT",
-        "KW",
-        "KY",
-        "L",
-        "LA",
-        "LD",
-        "LE",
-        "LL",
-        "LN",
-        "LS",
-        "LU",
-        "M",
-        "ME",
-        "MK",
-        "ML",
-        "N",
-        "NE",
-        "NG",
-        "NN",
-        "NP",
-        "NR",
-        "NW",
-        "OL",
-        "OX",
-        "PA",
-        "PE",
-        "PH",
-        "PL",
-        "PO",
-        "PR",
-        "RG",
-        "RH",
-        "RM",
-        "S",
-        "SA",
-        "SE",
-        "SG",
-        "SK",
-        "SL",
-        "SM",
-        "SN",
-        "SO",
-        "SP",
-        "SR",
-        "SS",
-        "ST",
-        "SW",
-        "SY",
-        "TA",
-        "TD",
-        "TF",
-        "TN",
-        "TQ",
-        "TR",
-        "TS",
-        "TW",
-        "UB",
-        "W",
-        "WA",
-        "WC",
-        "WD",
-        "WF",
-        "WN",
-        "WR",
-        "WS",
-        "WV",
-        "XM",
-        "YO",
-        "ZE",
-    )
-)
+POSTCODE_AREAS = frozenset((
+    "AB", "AL", "B", "BA", "BB", "BD", "BH", "BL", "BN", "BR", "BS", "BT", "BX", "CA", "CB", "CF", "CH", "CM",
+    "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT", "DY", "E", "EC", "EH", "EN",
+    "EX", "FK", "FY", "G", "GL", "GU", "GY", "HA", "HD", "HG", "HP", "HR", "HS", "HU", "HX", "IG", "IM", "IP",
+    "IV", "JE", "KA", "KT", "KW", "KY", "L", "LA", "LD", "LE", "LL", "LN", "LS", "LU", "M", "ME", "MK", "ML",
+    "N", "NE", "NG", "NN", "NP", "NR", "NW", "OL", "OX", "PA", "PE", "PH", "PL", "PO", "PR", "RG", "RH", "RM",
+    "S", "SA", "SE", "SG", "SK", "SL", "SM", "SN", "SO", "SP", "SR", "SS", "ST", "SW", "SY", "TA", "TD", "TF",
+    "TN", "TQ", "TR", "TS", "TW", "UB", "W", "WA", "WC", "WD", "WF", "WN", "WR", "WS", "WV", "XM", "YO", "ZE",
+))
 _POSTCODE = re.compile(r"^(?P<area>[A-Z]{1,2})(?P<district>\d[A-Z\d]?)(?P<inward>\d[ABD-HJLNP-UW-Z]{2})$")
 _DISTRICT_LETTER = {1: set("ABCDEFGHJKPSTUW"), 2: set("ABEHMNPRVWXY")}  # the letter in A9A / AA9A districts
 GIRO_POSTCODE = "GIR 0AA"
@@ -177,28 +56,10 @@ _WRITTEN_NATIONALLY = re.compile(r"0\d+(?: \d+)+")
 # Ofcom's ranges for TV and radio drama: never anyone's line, so sample data uses them (phonenumbers calls them
 # invalid because no one can be reached on them).
 _DRAMA_RANGES = tuple(
-    f"+44{prefix}"
-    for prefix in (
-        "1134960",
-        "1144960",
-        "1154960",
-        "1164960",
-        "1174960",
-        "1184960",
-        "1214960",
-        "1314960",
-        "1414960",
-        "1514960",
-        "1614960",
-        "1914980",
-        "2079460",
-        "2890180",
-        "2920180",
-        "1632960",
-        "7700900",
-        "8081570",
-        "9098790",
-        "3069990",
+    f"+44{prefix}" for prefix in (
+        "1134960", "1144960", "1154960", "1164960", "1174960", "1184960", "1214960", "1314960", "1414960",
+        "1514960", "1614960", "1914980", "2079460", "2890180", "2920180", "1632960", "7700900", "8081570",
+        "9098790", "3069990",
     )
 )
 
@@ -266,10 +127,8 @@ def normalise_phone(text: str) -> str:
         raise RowProblem(f"'{text}' is not a UK phone number")
     if number.country_code == 44 and _WRITTEN_NATIONALLY.fullmatch(cleaned):
         return cleaned
-    style = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if number.country_code == 44
-        else (phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 44 else (
+        phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, style)
 
@@ -387,3 +246,4 @@ def _check_contact_for_access(service: Service) -> None:
     for method, contact in needs.items():
         if method in service.access_methods and not contact.strip():
             raise RowProblem(f"access method '{method}' needs {_CONTACT_WORDS[method]}")
+

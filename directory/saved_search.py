@@ -56,14 +56,8 @@ class SavedSearch:
             hits, unmet, wants_person = result.hits, result.unmet, result.wants_person
         else:
             hits = index.browse(self.category or "", replace(filters, category=None), limit=MAX_RESULTS)
-        return replace(
-            self,
-            page=0,
-            found=tuple(hit.service_id for hit in hits),
-            why={hit.service_id: tuple(hit.why) for hit in hits},
-            unmet=unmet,
-            wants_person=wants_person,
-        )
+        return replace(self, page=0, found=tuple(hit.service_id for hit in hits),
+                       why={hit.service_id: tuple(hit.why) for hit in hits}, unmet=unmet, wants_person=wants_person)
 
     def toggled(self, action: str) -> SavedSearch:
         """After tapping a filter button: one of TOGGLES, 'clear' (all but the topic) or 'anywhere' (no area)."""
@@ -83,13 +77,8 @@ class SavedSearch:
             filters["category"] = self.category
         if self.area:
             filters["area"] = self.area
-        return {
-            "q": self.query,
-            "f": filters,
-            "page": self.page,
-            "ids": list(self.found),
-            "why": {sid: list(reasons) for sid, reasons in self.why.items()},
-        }
+        return {"q": self.query, "f": filters, "page": self.page, "ids": list(self.found),
+                "why": {sid: list(reasons) for sid, reasons in self.why.items()}}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> SavedSearch:

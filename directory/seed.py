@@ -45,34 +45,10 @@ from directory.taxonomy import CATEGORIES, ensure_taxonomy
 log = logging.getLogger(__name__)
 
 SEED_COLUMNS: tuple[str, ...] = (
-    "id",
-    "organisation",
-    "name",
-    "description",
-    "categories",
-    "tags",
-    "min_age",
-    "max_age",
-    "eligibility",
-    "areas",
-    "referral_route",
-    "access_methods",
-    "phone",
-    "email",
-    "url",
-    "location_name",
-    "address",
-    "town",
-    "postcode",
-    "opening_hours",
-    "cost",
-    "cost_detail",
-    "languages",
-    "accessibility",
-    "accompany_allowed",
-    "capacity_status",
-    "waiting_weeks",
-    "last_verified",
+    "id", "organisation", "name", "description", "categories", "tags", "min_age", "max_age", "eligibility",
+    "areas", "referral_route", "access_methods", "phone", "email", "url", "location_name", "address", "town",
+    "postcode", "opening_hours", "cost", "cost_detail", "languages", "accessibility", "accompany_allowed",
+    "capacity_status", "waiting_weeks", "last_verified",
 )
 OPTIONAL_COLUMNS: tuple[str, ...] = ("active",)  # written by export; "yes" when absent
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -252,9 +228,8 @@ def ensure_seeded(engine: Engine, path: Path | str) -> int:
             return 0
         report = load_directory_csv(session, path)
     if report.errors:
-        log.warning(
-            "directory seed: %d row(s) not loaded; run `python -m directory import-csv` to see why", len(report.errors)
-        )
+        log.warning("directory seed: %d row(s) not loaded; run `python -m directory import-csv` to see why",
+                    len(report.errors))
     log.info("directory seeded with %d services", report.loaded)
     return report.loaded
 
@@ -281,33 +256,11 @@ def _seed_cells(service: Service, organisation: str, categories: list[str], plac
     joined = LIST_SEPARATOR.join
     yes_no = {True: "yes", False: "no"}
     return [
-        service.id,
-        organisation,
-        service.name,
-        service.description,
-        joined(categories),
-        joined(service.tags),
-        service.min_age,
-        service.max_age,
-        service.eligibility,
-        joined(service.areas),
-        service.referral_route.value,
-        joined(service.access_methods),
-        service.phone,
-        service.email,
-        service.url,
-        place.name,
-        place.address,
-        place.town,
-        place.postcode,
-        service.opening_hours,
-        service.cost.value,
-        service.cost_detail,
-        joined(service.languages),
-        service.accessibility,
-        yes_no[service.accompany_allowed],
-        service.capacity_status.value,
-        service.waiting_weeks,
-        service.last_verified.isoformat() if service.last_verified else "",
-        yes_no[service.active],
+        service.id, organisation, service.name, service.description, joined(categories), joined(service.tags),
+        service.min_age, service.max_age, service.eligibility, joined(service.areas), service.referral_route.value,
+        joined(service.access_methods), service.phone, service.email, service.url, place.name, place.address,
+        place.town, place.postcode, service.opening_hours, service.cost.value, service.cost_detail,
+        joined(service.languages), service.accessibility, yes_no[service.accompany_allowed],
+        service.capacity_status.value, service.waiting_weeks,
+        service.last_verified.isoformat() if service.last_verified else "", yes_no[service.active],
     ]

@@ -29,49 +29,19 @@ from directory.rows import RowProblem, unquote_cell
 from directory.store import ImportReport, RowError, load_each, store_location, store_organisation, store_taxonomy
 from directory.taxonomy import ensure_taxonomy
 
-_X_SERVICE = (
-    X_ID,
-    X + "tags",
-    X + "referral_route",
-    X + "access_methods",
-    X + "opening_hours",
-    X + "accessibility",
-    X + "accompany_allowed",
-    X + "capacity_status",
-    X + "waiting_weeks",
-)
+_X_SERVICE = (X_ID, X + "tags", X + "referral_route", X + "access_methods", X + "opening_hours", X + "accessibility",
+              X + "accompany_allowed", X + "capacity_status", X + "waiting_weeks")
 # The ORUK 3.0 UK profile's file names and the columns Signpost writes (the profile's, HSDS 3.0's where the profile
 # has none, and x_signpost_*).
 TABLES: dict[str, tuple[str, ...]] = {
     "organizations": ("id", "name", "description", "email", "website", X_ID),
-    "services": (
-        "id",
-        "organization_id",
-        "name",
-        "description",
-        "url",
-        "email",
-        "status",
-        "minimum_age",
-        "maximum_age",
-        "assured_date",
-        "eligibility_description",
-        *_X_SERVICE,
-    ),
+    "services": ("id", "organization_id", "name", "description", "url", "email", "status", "minimum_age",
+                 "maximum_age", "assured_date", "eligibility_description", *_X_SERVICE),
     "service_at_location": ("id", "service_id", "location_id"),
-    "locations": (
-        "id",
-        "location_type",
-        "name",
-        "description",
-        "latitude",
-        "longitude",
-        "external_identifier",
-        "external_identifier_type",
-        "organization_id",
-        X_ID,
-    ),
-    "address": ("id", "location_id", "address_1", "city", "state_province", "postal_code", "country", "address_type"),
+    "locations": ("id", "location_type", "name", "description", "latitude", "longitude", "external_identifier",
+                  "external_identifier_type", "organization_id", X_ID),
+    "address": ("id", "location_id", "address_1", "city", "state_province", "postal_code", "country",
+                "address_type"),
     "accessibility": ("id", "location_id", "description"),
     "schedule": ("id", "service_id", "freq", "interval", "byday", "opens_at", "closes_at", "description"),
     "service_areas": ("id", "service_id", "name", "service_area", "extent_type"),
@@ -106,7 +76,6 @@ _VOCABULARY_TABLES = ("taxonomies", "taxonomy")  # ORUK 3.0: vocabularies; ORUK/
 
 # ---- export --------------------------------------------------------------------------------------------------------
 
-
 def export_oruk_csv(session: Session, folder: Path | str) -> int:
     """Write the directory as the ORUK 3.0 CSV data package (formula-safe) into `folder`; returns how many services."""
     target = Path(folder)
@@ -135,15 +104,9 @@ def export_oruk_csv(session: Session, folder: Path | str) -> int:
 
 def _flatten_service(document: Document, tables: dict[str, list[Document]]) -> None:
     tables["services"].append(document)
-    for key, table in (
-        ("schedules", "schedule"),
-        ("service_areas", "service_areas"),
-        ("languages", "languages"),
-        ("cost_options", "cost_options"),
-        ("contacts", "contacts"),
-        ("service_at_locations", "service_at_location"),
-        ("attributes", "attribute"),
-    ):
+    for key, table in (("schedules", "schedule"), ("service_areas", "service_areas"), ("languages", "languages"),
+                       ("cost_options", "cost_options"), ("contacts", "contacts"),
+                       ("service_at_locations", "service_at_location"), ("attributes", "attribute")):
         tables[table] += document.get(key, [])
     for contact in document.get("contacts", []):
         tables["phones"] += contact.get("phones", [])
@@ -159,7 +122,6 @@ def _cell(value: Any) -> Any:
 
 # ---- import --------------------------------------------------------------------------------------------------------
 
-
 def import_oruk_csv(session: Session, folder: Path | str) -> ImportReport:
     """Load a folder of ORUK CSV tables. Row numbers are spreadsheet rows (header = 1) and reasons name the file."""
     ensure_taxonomy(session)
@@ -171,19 +133,12 @@ def import_oruk_csv(session: Session, folder: Path | str) -> ImportReport:
     terms = _terms(tables, report)
     _load_rows(session, terms, lambda s, row, notes: store_taxonomy(s, term_from(row, ids)), supporting)
     organisations = _with_children(tables["organizations"], {"phones": _owned_phones(tables, "organization_id")})
-    _load_rows(
-        session,
-        organisations,
-        lambda s, row, notes: store_organisation(s, organisation_from(row, ids, notes)),
-        supporting,
-    )
-    places = _with_children(
-        tables["locations"],
-        {
-            "addresses": _children(tables["address"], "location_id", tables["locations"], report),
-            "accessibility": _children(tables["accessibility"], "location_id", tables["locations"], report),
-        },
-    )
+    _load_rows(session, organisations,
+               lambda s, row, notes: store_organisation(s, organisation_from(row, ids, notes)), supporting)
+    places = _with_children(tables["locations"], {
+        "addresses": _children(tables["address"], "location_id", tables["locations"], report),
+        "accessibility": _children(tables["accessibility"], "location_id", tables["locations"], report),
+    })
     _load_rows(session, places, lambda s, row, notes: store_location(s, location_from(row, ids, notes)), supporting)
     report.errors += supporting.errors
     report.notes += supporting.notes
@@ -191,9 +146,8 @@ def import_oruk_csv(session: Session, folder: Path | str) -> ImportReport:
     _report_unattached(tables, report)
     _load_rows(session, documents, lambda s, row, notes: store_document(s, row, ids, notes, nested=False), report)
     for name, rows in others.items():
-        report.notes += [
-            RowError(row["_row"], f"{name}: Signpost has no place for this table; row left out") for row in rows
-        ]
+        report.notes += [RowError(row["_row"], f"{name}: Signpost has no place for this table; row left out")
+                         for row in rows]
     report.errors.sort(key=lambda error: (error.reason.split(":")[0], error.row))
     report.notes.sort(key=lambda note: (note.reason.split(":")[0], note.row))
     return report
@@ -223,23 +177,16 @@ def _read_tables(folder: Path) -> tuple[dict[str, list[Document]], dict[str, lis
 def _rows(path: Path) -> list[Document]:
     with open(path, newline="", encoding="utf-8-sig") as handle:
         return [
-            {
-                **{key.strip(): unquote_cell(value or "") for key, value in row.items() if key},
-                "_file": path.name,
-                "_row": index + 2,
-            }
+            {**{key.strip(): unquote_cell(value or "") for key, value in row.items() if key}, "_file": path.name,
+             "_row": index + 2}
             for index, row in enumerate(csv.DictReader(handle))
         ]
 
 
 def _remember_signpost_ids(tables: dict[str, list[Document]], ids: IdMap) -> None:
     """Map exported UUIDs back to Signpost's ids before any row refers to them."""
-    for table, kind in (
-        ("organizations", "organization"),
-        ("locations", "location"),
-        ("taxonomy_terms", "taxonomy_term"),
-        ("services", "service"),
-    ):
+    for table, kind in (("organizations", "organization"), ("locations", "location"),
+                        ("taxonomy_terms", "taxonomy_term"), ("services", "service")):
         for row in tables[table]:
             if as_text(row.get(X_ID)) and as_text(row.get("id")):
                 ids.add(kind, as_text(row["id"]), as_text(row[X_ID]))
@@ -265,10 +212,8 @@ def _owned_phones(tables: dict[str, list[Document]], column: str) -> dict[str, l
 
 
 def _with_children(rows: list[Document], children: dict[str, dict[str, list[Document]]]) -> list[Document]:
-    return [
-        {**row, **{key: _attach(grouped.get(as_text(row.get("id")), [])) for key, grouped in children.items()}}
-        for row in rows
-    ]
+    return [{**row, **{key: _attach(grouped.get(as_text(row.get("id")), [])) for key, grouped in children.items()}}
+            for row in rows]
 
 
 def _attach(rows: list[Document]) -> list[Document]:
@@ -282,14 +227,9 @@ def _report_unattached(tables: dict[str, list[Document]], report: ImportReport) 
     for name, rows in tables.items():
         if name in ("services", "organizations", "locations", "taxonomy_terms", "vocabularies"):
             continue
-        report.notes += [
-            RowError(
-                row["_row"],
-                f"{row['_file']}: not linked to a service, organisation or location Signpost reads; row left out",
-            )
-            for row in rows
-            if not row.get("_attached") and not row.get("_refused")
-        ]
+        report.notes += [RowError(row["_row"], f"{row['_file']}: not linked to a service, organisation or location "
+                                               "Signpost reads; row left out")
+                         for row in rows if not row.get("_attached") and not row.get("_refused")]
 
 
 def _children(
@@ -305,9 +245,8 @@ def _children(
             continue  # hangs on something else (an organisation, a location): reported if nothing reads it
         if parent not in parent_ids:
             row["_refused"] = True
-            report.errors.append(
-                RowError(row["_row"], f"{row['_file']}: {parent_column} '{parent}' is not in {parent_file}")
-            )
+            report.errors.append(RowError(row["_row"], f"{row['_file']}: {parent_column} '{parent}' is not in "
+                                                       f"{parent_file}"))
             continue
         grouped.setdefault(parent, []).append(row)
     return grouped
@@ -319,20 +258,15 @@ def _service_documents(tables: dict[str, list[Document]], report: ImportReport) 
     links = _children(tables["service_at_location"], "service_id", services, report)
     link_owner = {as_text(link.get("id")): service for service, rows in links.items() for link in rows}
     places_of = {service: [as_text(link.get("location_id")) for link in rows] for service, rows in links.items()}
-    by_service = {
-        key: _children([row for row in tables[table] if _owner(row, link_owner)], "service_id", services, report)
-        for key, table in (
-            ("schedules", "schedule"),
-            ("service_areas", "service_areas"),
-            ("languages", "languages"),
-            ("cost_options", "cost_options"),
-            ("eligibilitys", "eligibility"),
-        )
-    }
-    contacts = _children([row for row in tables["contacts"] if _owner(row, link_owner)], "service_id", services, report)
-    contact_phones = _children(
-        [row for row in tables["phones"] if as_text(row.get("contact_id"))], "contact_id", tables["contacts"], report
-    )
+    by_service = {key: _children([row for row in tables[table] if _owner(row, link_owner)], "service_id", services,
+                                 report)
+                  for key, table in (("schedules", "schedule"), ("service_areas", "service_areas"),
+                                     ("languages", "languages"), ("cost_options", "cost_options"),
+                                     ("eligibilitys", "eligibility"))}
+    contacts = _children([row for row in tables["contacts"] if _owner(row, link_owner)], "service_id", services,
+                         report)
+    contact_phones = _children([row for row in tables["phones"] if as_text(row.get("contact_id"))], "contact_id",
+                               tables["contacts"], report)
     location_phones = _owned_phones(tables, "location_id")
     service_phones = _owned_phones(tables, "service_id")
     link_phones = _owned_phones(tables, "service_at_location_id")
@@ -343,24 +277,18 @@ def _service_documents(tables: dict[str, list[Document]], report: ImportReport) 
     documents = []
     for row in services:
         sid = as_text(row.get("id"))
-        phones = (
-            service_phones.get(sid, [])
-            + [phone for link in links.get(sid, []) for phone in link_phones.get(as_text(link.get("id")), [])]
-            + [phone for place in places_of.get(sid, []) for phone in location_phones.get(place, [])]
-        )
-        documents.append(
-            {
-                **row,
-                **{key: _attach(grouped.get(sid, [])) for key, grouped in by_service.items()},
-                "contacts": [
-                    {**contact, "phones": _attach(contact_phones.get(as_text(contact.get("id")), []))}
-                    for contact in _attach(contacts.get(sid, []))
-                ],
-                "phones": _attach(phones),
-                "service_at_locations": _attach(links.get(sid, [])),
-                "attributes": _attach(terms.get(sid, [])),
-            }
-        )
+        phones = service_phones.get(sid, []) + [
+            phone for link in links.get(sid, []) for phone in link_phones.get(as_text(link.get("id")), [])
+        ] + [phone for place in places_of.get(sid, []) for phone in location_phones.get(place, [])]
+        documents.append({
+            **row,
+            **{key: _attach(grouped.get(sid, [])) for key, grouped in by_service.items()},
+            "contacts": [{**contact, "phones": _attach(contact_phones.get(as_text(contact.get("id")), []))}
+                         for contact in _attach(contacts.get(sid, []))],
+            "phones": _attach(phones),
+            "service_at_locations": _attach(links.get(sid, [])),
+            "attributes": _attach(terms.get(sid, [])),
+        })
     return documents
 
 
@@ -372,9 +300,7 @@ def _owner(row: Document, link_owner: dict[str, str]) -> Document:
 
 
 def _load_rows(
-    session: Session,
-    rows: list[Document],
-    load_one: Callable[[Session, Source, Notes], object],
+    session: Session, rows: list[Document], load_one: Callable[[Session, Source, Notes], object],
     report: ImportReport,
 ) -> None:
     """Load each row in its own SAVEPOINT, skipping repeated ids; reasons and notes are prefixed with the file."""
@@ -383,9 +309,8 @@ def _load_rows(
     for row in rows:
         row_id = as_text(row.get("id"))
         if row_id and row_id in seen:
-            report.errors.append(
-                RowError(row["_row"], f"{row['_file']}: id '{row_id}' is already used in row {seen[row_id]}")
-            )
+            report.errors.append(RowError(row["_row"], f"{row['_file']}: id '{row_id}' is already used in row "
+                                                       f"{seen[row_id]}"))
             continue
         seen[row_id] = row["_row"]
         unique.append((row["_row"], row))
@@ -403,11 +328,7 @@ def _load_rows(
         source.ignore("id")
         noted = ImportReport()
         add_notes(noted, row["_row"], source, notes)
-        report.notes += [
-            RowError(
-                note.row, note.reason if note.reason.startswith(row["_file"]) else f"{row['_file']}: {note.reason}"
-            )
-            for note in noted.notes
-        ]
+        report.notes += [RowError(note.row, note.reason if note.reason.startswith(row["_file"]) else
+                                  f"{row['_file']}: {note.reason}") for note in noted.notes]
 
     load_each(session, unique, load_with_file, report)

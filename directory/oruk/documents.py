@@ -90,7 +90,6 @@ def page(contents: Sequence[Document], total_items: int, page_number: int, per_p
 
 # ---- services ----------------------------------------------------------------------------------------------------
 
-
 def service_summary(snapshot: Snapshot, service: Service) -> Document:
     """A service's one-to-one fields and its organisation: one item of `GET /services`."""
     status = "active" if service.active else "inactive"
@@ -102,17 +101,15 @@ def service_summary(snapshot: Snapshot, service: Service) -> Document:
         "organization_id": oruk_id("organization", organisation.id),
         "name": service.name,
         "status": status,
-        **compact(
-            {
-                "description": service.description,
-                "url": service.url,
-                "email": service.email,
-                "minimum_age": service.min_age,
-                "maximum_age": service.max_age,
-                "assured_date": service.last_verified.isoformat() if service.last_verified else None,
-                "eligibility_description": service.eligibility,
-            }
-        ),
+        **compact({
+            "description": service.description,
+            "url": service.url,
+            "email": service.email,
+            "minimum_age": service.min_age,
+            "maximum_age": service.max_age,
+            "assured_date": service.last_verified.isoformat() if service.last_verified else None,
+            "eligibility_description": service.eligibility,
+        }),
         "organization": organization_summary(organisation),
     }
 
@@ -122,43 +119,27 @@ def service_document(snapshot: Snapshot, service: Service) -> Document:
     sid = oruk_id("service", service.id)
     return {
         **service_summary(snapshot, service),
-        **compact(
-            {
-                "schedules": _schedules(sid, service),
-                "service_areas": _service_areas(sid, service),
-                "service_at_locations": [
-                    {
-                        "id": child_id(sid, "service_at_location", n),
-                        "service_id": sid,
-                        "location_id": oruk_id("location", place.id),
-                        "location": location_document(place),
-                    }
-                    for n, place in enumerate(snapshot.service_places(service))
-                ],
-                "languages": [
-                    compact(
-                        {
-                            "id": child_id(sid, "language", n),
-                            "service_id": sid,
-                            "name": name,
-                            "code": language_code(name),
-                        }
-                    )
-                    for n, name in enumerate(service.languages)
-                ],
-                "cost_options": [_cost_option(sid, service)],
-                "contacts": _contacts(sid, service),
-                "attributes": [
-                    {
-                        "id": child_id(sid, "attribute", n),
-                        "link_id": sid,
-                        "taxonomy_term_id": oruk_id("taxonomy_term", term.id),
-                        "taxonomy_term": taxonomy_term_document(term),
-                    }
-                    for n, term in enumerate(snapshot.service_terms(service))
-                ],
-            }
-        ),
+        **compact({
+            "schedules": _schedules(sid, service),
+            "service_areas": _service_areas(sid, service),
+            "service_at_locations": [
+                {"id": child_id(sid, "service_at_location", n), "service_id": sid,
+                 "location_id": oruk_id("location", place.id), "location": location_document(place)}
+                for n, place in enumerate(snapshot.service_places(service))
+            ],
+            "languages": [
+                compact({"id": child_id(sid, "language", n), "service_id": sid, "name": name,
+                         "code": language_code(name)})
+                for n, name in enumerate(service.languages)
+            ],
+            "cost_options": [_cost_option(sid, service)],
+            "contacts": _contacts(sid, service),
+            "attributes": [
+                {"id": child_id(sid, "attribute", n), "link_id": sid,
+                 "taxonomy_term_id": oruk_id("taxonomy_term", term.id), "taxonomy_term": taxonomy_term_document(term)}
+                for n, term in enumerate(snapshot.service_terms(service))
+            ],
+        }),
         "organization": organization_document(snapshot.organisations[service.organisation_id]),
         **_extension_fields(service),
     }
@@ -185,24 +166,16 @@ def _schedules(sid: str, service: Service) -> list[Document]:
     for slot in parse_opening_hours(service.opening_hours):
         weekly.setdefault((slot.start, slot.end), []).append(slot.weekday)
     rules = [
-        {
-            "freq": "WEEKLY",
-            "byday": ",".join(BYDAY[day] for day in sorted(days)),
-            "opens_at": _clock(start),
-            "closes_at": _clock(end),
-        }
+        {"freq": "WEEKLY", "byday": ",".join(BYDAY[day] for day in sorted(days)), "opens_at": _clock(start),
+         "closes_at": _clock(end)}
         for (start, end), days in sorted(weekly.items(), key=lambda item: (min(item[1]), item[0]))
     ]
     monthly: dict[tuple[int, int, int], list[int]] = {}
     for slot in parse_monthly(service.opening_hours):
         monthly.setdefault((slot.weekday, slot.start, slot.end), []).append(slot.ordinal)
     rules += [
-        {
-            "freq": "MONTHLY",
-            "byday": ",".join(f"{n}{BYDAY[day]}" for n in sorted(ordinals, key=_ordinal_order)),
-            "opens_at": _clock(start),
-            "closes_at": _clock(end),
-        }
+        {"freq": "MONTHLY", "byday": ",".join(f"{n}{BYDAY[day]}" for n in sorted(ordinals, key=_ordinal_order)),
+         "opens_at": _clock(start), "closes_at": _clock(end)}
         for (day, start, end), ordinals in sorted(monthly.items())
     ]
     if service.hours_notes:
@@ -223,19 +196,11 @@ def _clock(minutes: int) -> str:
 
 
 def _service_areas(sid: str, service: Service) -> list[Document]:
-    areas = [
-        {"id": child_id(sid, "service_area", n), "service_id": sid, "name": area}
-        for n, area in enumerate(service.areas)
-    ]
+    areas = [{"id": child_id(sid, "service_area", n), "service_id": sid, "name": area}
+             for n, area in enumerate(service.areas)]
     if service.area_description:
-        areas.append(
-            {
-                "id": child_id(sid, "service_area", len(areas)),
-                "service_id": sid,
-                "service_area": service.area_description,
-                "extent_type": "text",
-            }
-        )
+        areas.append({"id": child_id(sid, "service_area", len(areas)), "service_id": sid,
+                      "service_area": service.area_description, "extent_type": "text"})
     return areas
 
 
@@ -245,15 +210,8 @@ def _cost_option(sid: str, service: Service) -> Document:
     found = _POUNDS.search(service.cost_detail)
     if found:
         amount = float(found[1]) if "." in found[1] else int(found[1])
-    return compact(
-        {
-            "id": child_id(sid, "cost_option"),
-            "service_id": sid,
-            "option": COST_LABELS[service.cost],
-            "amount": amount,
-            "amount_description": service.cost_detail,
-        }
-    )
+    return compact({"id": child_id(sid, "cost_option"), "service_id": sid, "option": COST_LABELS[service.cost],
+                    "amount": amount, "amount_description": service.cost_detail})
 
 
 def _contacts(sid: str, service: Service) -> list[Document]:
@@ -262,32 +220,16 @@ def _contacts(sid: str, service: Service) -> list[Document]:
     contacts = []
     for n, entry in enumerate(entries):
         cid = child_id(sid, "contact", n)
-        phone = compact(
-            {
-                "id": child_id(cid, "phone"),
-                "contact_id": cid,
-                "number": entry.get("phone"),
-                "type": entry.get("phone_type"),
-                "description": entry.get("phone_note"),
-            }
-        )
-        contacts.append(
-            compact(
-                {
-                    "id": cid,
-                    "service_id": sid,
-                    "name": entry.get("name"),
-                    "title": entry.get("title"),
-                    "email": entry.get("email"),
-                    "phones": [phone] if "number" in phone else [],
-                }
-            )
-        )
+        phone = compact({"id": child_id(cid, "phone"), "contact_id": cid, "number": entry.get("phone"),
+                         "type": entry.get("phone_type"), "description": entry.get("phone_note")})
+        contacts.append(compact({
+            "id": cid, "service_id": sid, "name": entry.get("name"), "title": entry.get("title"),
+            "email": entry.get("email"), "phones": [phone] if "number" in phone else [],
+        }))
     return contacts
 
 
 # ---- organisations, locations, taxonomy -------------------------------------------------------------------------
-
 
 def organization_summary(organisation: Organisation) -> Document:
     """An organisation's one-to-one fields: one item of `GET /organizations`."""
@@ -303,45 +245,31 @@ def organization_document(organisation: Organisation, services: Iterable[Documen
     """An organisation with its phone and (for `GET /organizations/{id}`) its services."""
     oid = oruk_id("organization", organisation.id)
     phones = [{"id": child_id(oid, "phone"), "organization_id": oid, "number": organisation.phone}]
-    return {
-        **organization_summary(organisation),
-        **compact({"phones": phones if organisation.phone else [], "services": list(services)}),
-    }
+    return {**organization_summary(organisation),
+            **compact({"phones": phones if organisation.phone else [], "services": list(services)})}
 
 
 def location_document(place: Location) -> Document:
     lid = oruk_id("location", place.id)
     address_type = "physical" if place.location_type == LocationType.PHYSICAL else place.location_type.value
-    address = {
-        "id": child_id(lid, "address"),
-        "location_id": lid,
-        "address_1": place.address,
-        "city": place.town,
-        "state_province": place.county,
-        "postal_code": place.postcode,
-        "country": place.country,
-        "address_type": address_type,
-    }
+    address = {"id": child_id(lid, "address"), "location_id": lid, "address_1": place.address, "city": place.town,
+               "state_province": place.county, "postal_code": place.postcode, "country": place.country,
+               "address_type": address_type}
     return {
         **with_id("location", place.id),
         "location_type": place.location_type.value,
-        **compact(
-            {
-                "name": place.name,
-                "description": place.description,
-                "latitude": place.latitude,
-                "longitude": place.longitude,
-                "external_identifier": place.external_identifier,
-                "external_identifier_type": place.external_identifier_type,
-                "organization_id": oruk_id("organization", place.organisation_id) if place.organisation_id else None,
-                "addresses": [address] if any((place.address, place.town, place.postcode)) else [],
-                "accessibility": [
-                    {"id": child_id(lid, "accessibility"), "location_id": lid, "description": place.accessibility}
-                ]
-                if place.accessibility
-                else [],
-            }
-        ),
+        **compact({
+            "name": place.name,
+            "description": place.description,
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+            "external_identifier": place.external_identifier,
+            "external_identifier_type": place.external_identifier_type,
+            "organization_id": oruk_id("organization", place.organisation_id) if place.organisation_id else None,
+            "addresses": [address] if any((place.address, place.town, place.postcode)) else [],
+            "accessibility": [{"id": child_id(lid, "accessibility"), "location_id": lid,
+                               "description": place.accessibility}] if place.accessibility else [],
+        }),
     }
 
 
@@ -351,23 +279,19 @@ def taxonomy_term_document(term: Taxonomy) -> Document:
         **with_id("taxonomy_term", term.id),
         "name": term.name,
         "description": term.description or (category.description if category else ""),
-        **compact(
-            {
-                "parent_id": oruk_id("taxonomy_term", term.parent_id) if term.parent_id else None,
-                "taxonomy": term.vocabulary,
-                "taxonomy_id": oruk_id("taxonomy", term.vocabulary) if term.vocabulary else None,
-                "term_uri": term.uri,
-            }
-        ),
+        **compact({
+            "parent_id": oruk_id("taxonomy_term", term.parent_id) if term.parent_id else None,
+            "taxonomy": term.vocabulary,
+            "taxonomy_id": oruk_id("taxonomy", term.vocabulary) if term.vocabulary else None,
+            "term_uri": term.uri,
+        }),
     }
 
 
 def taxonomy_document(vocabulary: str) -> Document:
     """One vocabulary ("taxonomy" in ORUK) that the directory's terms come from."""
-    described = (
-        "Signpost's need categories: the social-prescribing support areas"
-        if vocabulary == VOCABULARY
-        else (f"Terms of the {vocabulary} vocabulary, as imported")
+    described = "Signpost's need categories: the social-prescribing support areas" if vocabulary == VOCABULARY else (
+        f"Terms of the {vocabulary} vocabulary, as imported"
     )
     return {"id": oruk_id("taxonomy", vocabulary), "name": vocabulary, "description": described}
 

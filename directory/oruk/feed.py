@@ -38,20 +38,16 @@ def fetch_feed(url: str, client: httpx.Client | None = None, per_page: int = PER
     """Every service of the feed, in full where the feed gives it (raises FeedError)."""
     endpoint = services_endpoint(url)
     own_client = client is None
-    client = client or httpx.Client(
-        timeout=TIMEOUT_SECONDS, follow_redirects=True, headers={"Accept": "application/json"}
-    )
+    client = client or httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=True,
+                                    headers={"Accept": "application/json"})
     try:
         services: list[dict[str, Any]] = []
         for number in range(1, MAX_PAGES + 1):
             body = get_json(client, endpoint, {"page": number, "per_page": per_page})
             items = [item for item in service_objects(body) if isinstance(item, dict)]
             services += [_full(client, endpoint, item) for item in items]
-            if (
-                not items
-                or not isinstance(body, dict)
-                or body.get("last_page", True) is True
-                or (number >= int(body.get("total_pages") or number))
+            if not items or not isinstance(body, dict) or body.get("last_page", True) is True or (
+                number >= int(body.get("total_pages") or number)
             ):
                 return services
         return services

@@ -40,15 +40,12 @@ def export_oruk_json(session: Session, path: Path | str) -> int:
     linked_terms = {term for terms in snapshot.categories.values() for term in terms}
     running = {service.organisation_id for service in snapshot.services}
     body[UNLINKED] = {
-        "taxonomy_terms": [
-            taxonomy_term_document(term) for term in snapshot.terms.values() if term.id not in linked_terms
-        ],
-        "organizations": [
-            organization_document(org) for org in snapshot.organisations.values() if org.id not in running
-        ],
-        "locations": [
-            location_document(place) for place in snapshot.locations.values() if place.id not in linked_places
-        ],
+        "taxonomy_terms": [taxonomy_term_document(term) for term in snapshot.terms.values()
+                           if term.id not in linked_terms],
+        "organizations": [organization_document(org) for org in snapshot.organisations.values()
+                          if org.id not in running],
+        "locations": [location_document(place) for place in snapshot.locations.values()
+                      if place.id not in linked_places],
     }
     Path(path).write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return len(documents)

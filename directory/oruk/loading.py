@@ -99,7 +99,6 @@ class Notes:
 
 # ---- organisations, locations and terms ---------------------------------------------------------------------------
 
-
 def organisation_from(source: Source, ids: IdMap, notes: Notes) -> Organisation:
     """A checked organisation from an ORUK organization object or organizations.csv row."""
     with source.within():
@@ -134,10 +133,8 @@ def location_from(source: Source, ids: IdMap, notes: Notes) -> Location:
             location_type=LocationType(kind),
             latitude=_coordinate(source, "latitude", 90, notes),
             longitude=_coordinate(source, "longitude", 180, notes),
-            accessibility="; ".join(
-                _joined(item, "description", "accessibility", "details")
-                for item in source.items("accessibility", "accessibility_for_disabilities")
-            ),
+            accessibility="; ".join(_joined(item, "description", "accessibility", "details")
+                                    for item in source.items("accessibility", "accessibility_for_disabilities")),
             external_identifier=source.text("external_identifier"),
             external_identifier_type=source.text("external_identifier_type"),
         )
@@ -157,12 +154,11 @@ def _read_address(place: Location, address: Source, notes: Notes) -> None:
     with address.within():
         address.ignore("id", "location_id")
         if address.text("address_type") not in ("", "physical", place.location_type.value):
-            notes.add(
-                f"{address.where}: address_type '{address.text('address_type')}' read as the "
-                f"{place.location_type.value} address"
-            )
+            notes.add(f"{address.where}: address_type '{address.text('address_type')}' read as the "
+                      f"{place.location_type.value} address")
         place.address = ", ".join(
-            line for line in (address.text(key) for key in ("address_1", "address_2", "address_3", "address_4")) if line
+            line for line in (address.text(key) for key in ("address_1", "address_2", "address_3", "address_4"))
+            if line
         )
         place.town = address.text("city")
         place.county = address.text("state_province")
@@ -217,7 +213,6 @@ def _joined(source: Source, *keys: str) -> str:
 
 # ---- services ------------------------------------------------------------------------------------------------------
 
-
 @dataclass
 class ServiceParts:
     """One service read from an ORUK object, with what it links to."""
@@ -255,11 +250,8 @@ def service_from(session: Session, source: Source, ids: IdMap, notes: Notes) -> 
     with source.within():
         service_id = ids.read_id(source, "service", "service")
         organisation = source.child("organization")
-        organisation_id = (
-            ids.read_id(organisation, "organization", "organisation")
-            if organisation is not None
-            else ids.ours("organization", source.text("organization_id"))
-        )
+        organisation_id = (ids.read_id(organisation, "organization", "organisation") if organisation is not None
+                           else ids.ours("organization", source.text("organization_id")))
         source.ignore("organization_id")
         status = source.text("status").lower() or "active"
         if status not in _ORUK_STATUS:
@@ -267,8 +259,7 @@ def service_from(session: Session, source: Source, ids: IdMap, notes: Notes) -> 
         links = source.items("service_at_locations")
         places = [link.child("location") for link in links]
         location_ids = [
-            ids.read_id(place, "location", "location")
-            if place is not None
+            ids.read_id(place, "location", "location") if place is not None
             else ids.ours("location", link.text("location_id"))
             for link, place in zip(links, places, strict=True)
         ]
@@ -280,11 +271,9 @@ def service_from(session: Session, source: Source, ids: IdMap, notes: Notes) -> 
         areas, area_description = _areas(source, notes)
         cost, cost_detail = _cost(source)
         phone, contacts = _phones_and_contacts(source, [place for place in places if place is not None], notes)
-        tags = (
-            split_list(source.text(X + "tags"))
-            if isinstance(source.raw(X + "tags"), str)
-            else [as_text(tag) for tag in source.raw(X + "tags") or [] if as_text(tag)]
-        )
+        tags = split_list(source.text(X + "tags")) if isinstance(source.raw(X + "tags"), str) else [
+            as_text(tag) for tag in source.raw(X + "tags") or [] if as_text(tag)
+        ]
         categories = _categories(session, source, ids, tags, notes)
         service = Service(
             id=service_id,
@@ -307,30 +296,22 @@ def service_from(session: Session, source: Source, ids: IdMap, notes: Notes) -> 
             cost=cost,
             cost_detail=cost_detail,
             languages=_languages(source),
-            accessibility=source.text(X + "accessibility")
-            if X + "accessibility" in source
-            else _place_access(session, location_ids),
+            accessibility=source.text(X + "accessibility") if X + "accessibility" in source else _place_access(
+                session, location_ids
+            ),
             accompany_allowed=parse_yes_no(source.text(X + "accompany_allowed"), "accompany_allowed", default=True),
             capacity_status=(
-                parse_choice(capacity, "capacity_status", Capacity)
-                if capacity
-                else Capacity.CLOSED
-                if status == "temporarily closed"
-                else Capacity.OPEN
+                parse_choice(capacity, "capacity_status", Capacity) if capacity
+                else Capacity.CLOSED if status == "temporarily closed" else Capacity.OPEN
             ),
             waiting_weeks=parse_int(source.text(X + "waiting_weeks"), "waiting_weeks", high=520),
             last_verified=parse_date(source.text("assured_date")[:10], "assured_date"),
             active=_ORUK_STATUS[status],
         )
         service.access_methods = (
-            (
-                split_list(source.text(X + "access_methods"))
-                if isinstance(source.raw(X + "access_methods"), str)
-                else [as_text(method) for method in source.raw(X + "access_methods") or []]
-            )
-            if X + "access_methods" in source
-            else _contact_methods(service)
-        )
+            split_list(source.text(X + "access_methods")) if isinstance(source.raw(X + "access_methods"), str)
+            else [as_text(method) for method in source.raw(X + "access_methods") or []]
+        ) if X + "access_methods" in source else _contact_methods(service)
     return ServiceParts(service, categories, location_ids)
 
 
@@ -358,7 +339,6 @@ def _eligibility(source: Source) -> tuple[int | None, int | None, str]:
 
 # ---- schedules -----------------------------------------------------------------------------------------------------
 
-
 def _hours(source: Source, notes: Notes) -> tuple[str, str]:
     """Opening hours text (Signpost's own when exported by Signpost) and the notes a timetable can't hold."""
     weekly: dict[tuple[str, str], list[int]] = {}
@@ -370,24 +350,18 @@ def _hours(source: Source, notes: Notes) -> tuple[str, str]:
             _read_schedule(schedule, weekly, monthly, said, notes)
     text = source.text(X + "opening_hours")
     if X + "opening_hours" not in source:
-        parts = [
-            f"{day_list(days)} {opens}-{closes}"
-            for (opens, closes), days in sorted(weekly.items(), key=lambda item: (min(item[1]), item[0]))
-        ]
+        parts = [f"{day_list(days)} {opens}-{closes}"
+                 for (opens, closes), days in sorted(weekly.items(), key=lambda item: (min(item[1]), item[0]))]
         text = "; ".join(parts + monthly)
     with source.within():
         text = check_opening_hours(text)
     return text, "; ".join(dict.fromkeys(said))
 
 
-def _read_schedule(
-    schedule: Source, weekly: dict[tuple[str, str], list[int]], monthly: list[str], said: list[str], notes: Notes
-) -> None:
-    said += [
-        text.rstrip(".")
-        for text in (schedule.text("description"), schedule.text("notes"), schedule.text("attending_type"))
-        if text
-    ]
+def _read_schedule(schedule: Source, weekly: dict[tuple[str, str], list[int]], monthly: list[str],
+                   said: list[str], notes: Notes) -> None:
+    said += [text.rstrip(".") for text in (schedule.text("description"), schedule.text("notes"),
+                                           schedule.text("attending_type")) if text]
     freq = schedule.text("freq").upper() or "WEEKLY"
     interval = schedule.text("interval") or "1"
     opens, closes = _clock(schedule, "opens_at", notes), _clock(schedule, "closes_at", notes)
@@ -434,7 +408,6 @@ def _clock(schedule: Source, key: str, notes: Notes) -> str:
 
 
 # ---- areas, costs, languages, contacts, categories ----------------------------------------------------------------
-
 
 def _areas(source: Source, notes: Notes) -> tuple[list[str], str]:
     """Searchable area tokens from area names (ORUK 1.0 gave them as `service_area`), and descriptions that are
@@ -484,9 +457,8 @@ def _cost(source: Source) -> tuple[Cost, str]:
             label = ""
         pounds = f"£{float(amount):.2f}".removesuffix(".00") if amount else ""
         priced = pounds if amount and float(amount) and pounds not in words else ""
-        details.append(
-            " ".join(part for part in (f"{label}:" if label and (words or priced) else label, priced, words) if part)
-        )
+        details.append(" ".join(part for part in (f"{label}:" if label and (words or priced) else label,
+                                                   priced, words) if part))
     detail = "; ".join(part for part in details if part) or fees
     if band is None:
         band = Cost.PAID if any(amounts) or (fees and "free" not in fees.lower() and not amounts) else Cost.FREE
@@ -532,11 +504,8 @@ def _phone_entry(phone: Source, person: dict[str, str], notes: Notes) -> list[di
     number = _phone(text, notes, phone)
     if not number:
         return []
-    extra = {
-        key: value
-        for key, value in (("phone_type", phone.text("type")), ("phone_note", phone.text("description")))
-        if value
-    }
+    extra = {key: value for key, value in (("phone_type", phone.text("type")),
+                                           ("phone_note", phone.text("description"))) if value}
     return [{**person, "phone": number, **extra}]
 
 
@@ -572,10 +541,8 @@ def _categories(session: Session, source: Source, ids: IdMap, tags: list[str], n
         link.ignore("id", "service_id", "link_id", "link_type", "link_entity")
         term = link.child("taxonomy_term") or link.child("taxonomy")
         reference = link.text("taxonomy_term_id", "taxonomy_id")
-        term_id = (
-            ids.read_id(term, "taxonomy_term", "taxonomy term")
-            if term is not None
-            else (ids.ours("taxonomy_term", reference))
+        term_id = ids.read_id(term, "taxonomy_term", "taxonomy term") if term is not None else (
+            ids.ours("taxonomy_term", reference)
         )
         if not term_id:
             continue

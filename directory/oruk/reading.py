@@ -12,18 +12,8 @@ from directory.rows import RowProblem
 Document = dict[str, Any]
 ORIGIN = ("_file", "_row")  # where a CSV-sourced object came from
 # On an object inside another, these only link it to its parent or are regenerated on export (docs/directory.md)
-LINK_KEYS = frozenset(
-    {
-        "id",
-        "service_id",
-        "location_id",
-        "organization_id",
-        "contact_id",
-        "link_id",
-        "service_at_location_id",
-        "phone_id",
-    }
-)
+LINK_KEYS = frozenset({"id", "service_id", "location_id", "organization_id", "contact_id", "link_id",
+                       "service_at_location_id", "phone_id"})
 
 
 def as_text(value: Any) -> str:
@@ -80,11 +70,8 @@ class Source:
         for key in keys:
             value = self.data.get(key)
             if isinstance(value, list):
-                return [
-                    self._child(item, f"{self._join(key)}[{n}]")
-                    for n, item in enumerate(value)
-                    if isinstance(item, dict)
-                ]
+                return [self._child(item, f"{self._join(key)}[{n}]") for n, item in enumerate(value)
+                        if isinstance(item, dict)]
         return []
 
     def child(self, key: str) -> Source | None:
@@ -103,11 +90,8 @@ class Source:
 
     def left_out(self) -> list[str]:
         """Every field with a value that nothing read, here and in the objects read from here."""
-        unread = [
-            self._name(key)
-            for key, value in self.data.items()
-            if key not in self._read and not key.startswith("_") and _has_value(value)
-        ]
+        unread = [self._name(key) for key, value in self.data.items()
+                  if key not in self._read and not key.startswith("_") and _has_value(value)]
         for child in self._children.values():
             unread += child.left_out()
         return unread

@@ -67,7 +67,8 @@ class SchemaSet:
         def of(name: str) -> Draft202012Validator:
             return _validator({**root["$defs"][name], "$defs": root["$defs"]})
 
-        return cls({kind: of(kind) for kind in KINDS}, {file: of(name) for file, name in root["x-tables"].items()})
+        return cls({kind: of(kind) for kind in KINDS},
+                   {file: of(name) for file, name in root["x-tables"].items()})
 
     @classmethod
     def official(cls, folder: Path) -> SchemaSet:
@@ -93,11 +94,8 @@ class SchemaSet:
             "organization_summary": _validator(load("compiled/organization_list.json")),
             "taxonomy_term": _validator(flat["taxonomy_term.json"], registry, "taxonomy_term.json"),
         }
-        tables = {
-            schema["path"]: _validator(_table_schema(schema), registry, name)
-            for name, schema in flat.items()
-            if "path" in schema
-        }
+        tables = {schema["path"]: _validator(_table_schema(schema), registry, name)
+                  for name, schema in flat.items() if "path" in schema}
         return cls(validators, tables)
 
 
@@ -107,23 +105,16 @@ _DRAFT = DRAFT202012
 def _validator(schema: dict[str, Any], registry: Registry | None = None, uri: str = "") -> Draft202012Validator:
     if uri:
         schema = {**schema, "$id": uri}
-    return Draft202012Validator(
-        schema, registry=registry or Registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+    return Draft202012Validator(schema, registry=registry or Registry(),
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _table_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """A table's schema for one CSV row: its nested lists and objects are other files."""
-    properties = {
-        key: value
-        for key, value in schema.get("properties", {}).items()
-        if value.get("type") not in ("array", "object") and "$ref" not in value
-    }
-    return {
-        **schema,
-        "properties": properties,
-        "required": [key for key in schema.get("required", []) if key in properties],
-    }
+    properties = {key: value for key, value in schema.get("properties", {}).items()
+                  if value.get("type") not in ("array", "object") and "$ref" not in value}
+    return {**schema, "properties": properties,
+            "required": [key for key in schema.get("required", []) if key in properties]}
 
 
 def _check(report: ValidationReport, schemas: SchemaSet, kind: str, record: Any, label: str) -> None:
@@ -143,7 +134,6 @@ def _record(report: ValidationReport, kind: str, label: str, found: Iterable[Any
 
 
 # ---- a JSON export or a CSV package ------------------------------------------------------------------------------
-
 
 def validate_json(data: Any, schemas: SchemaSet) -> ValidationReport:
     """A page of full services, a list of them, or one service."""
@@ -209,7 +199,6 @@ def _property_type(schema: dict[str, Any], key: str) -> str:
 
 # ---- a live API --------------------------------------------------------------------------------------------------
 
-
 def validate_api(url: str, schemas: SchemaSet, client: httpx.Client | None = None) -> ValidationReport:
     """GET /, every page of /services and each /services/{id}, /taxonomy_terms and /organizations."""
     report = ValidationReport()
@@ -220,13 +209,8 @@ def validate_api(url: str, schemas: SchemaSet, client: httpx.Client | None = Non
         _check(report, schemas, "api_root", get_json(client, base + "/", {}), "GET /")
         for item in _pages(report, schemas, client, base + "/services", "service_summary"):
             if isinstance(item, dict) and item.get("id"):
-                _check(
-                    report,
-                    schemas,
-                    "service",
-                    get_json(client, f"{base}/services/{item['id']}", {}),
-                    f"GET /services/{item['id']}",
-                )
+                _check(report, schemas, "service", get_json(client, f"{base}/services/{item['id']}", {}),
+                       f"GET /services/{item['id']}")
         for endpoint, kind in (("/taxonomy_terms", "taxonomy_term"), ("/organizations", "organization_summary")):
             list(_pages(report, schemas, client, base + endpoint, kind))
     finally:
@@ -235,9 +219,8 @@ def validate_api(url: str, schemas: SchemaSet, client: httpx.Client | None = Non
     return report
 
 
-def _pages(
-    report: ValidationReport, schemas: SchemaSet, client: httpx.Client, endpoint: str, kind: str
-) -> Iterator[Any]:
+def _pages(report: ValidationReport, schemas: SchemaSet, client: httpx.Client, endpoint: str,
+           kind: str) -> Iterator[Any]:
     number = 1
     while True:
         body = get_json(client, endpoint, {"page": number, "per_page": 50})
@@ -261,12 +244,5 @@ def validate_source(source: str, schemas: SchemaSet) -> ValidationReport:
     return validate_json(json.loads(path.read_text(encoding="utf-8")), schemas)
 
 
-__all__ = [
-    "FeedError",
-    "SchemaSet",
-    "ValidationReport",
-    "validate_api",
-    "validate_csv",
-    "validate_json",
-    "validate_source",
-]
+__all__ = ["FeedError", "SchemaSet", "ValidationReport", "validate_api", "validate_csv", "validate_json",
+           "validate_source"]
