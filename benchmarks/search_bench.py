@@ -53,10 +53,14 @@ from tests.search_queries import (  # noqa: E402
     FIRST_NEW_ROW,
     FIRST_ROUND2_ROW,
     OFF_TOPIC,
+    QUERIES_CSV,
+    ROUND3_CSV,
     K,
     LabelledQuery,
     grade,
     load_labelled_queries,
+    query_recall,
+    top_one,
 )
 
 SIZES = (207, 10_000, 100_000)
@@ -173,7 +177,19 @@ def place_and_off_topic(
     return covered / max(placed, 1), placed, answered / max(off_topic, 1), off_topic
 
 
-def print_quality(seed_csv: Path) -> None:
+def print_failures(queries: Sequence[LabelledQuery], search: Callable[[str], list[str]]) -> None:
+    """Every query Signpost misses part of (recall@5 below 1 or a wrong first result), by kind: what to look at."""
+    print("\nFAILURES (signpost): recall@5 / top-1, the query, then the best answers missing from the first five")
+    for labelled in sorted(queries, key=lambda q: (q.kind, q.source, q.row)):
+        found = search(labelled.query)
+        recall, first = query_recall(labelled, found), top_one(labelled, found)
+        if recall < 1 or first < 1:
+            missing = sorted(labelled.best - set(found[:K]))
+            print(f"  {labelled.kind:<12} {recall:.2f} / {first:.0f}  {labelled.query[:90]!r}\n"
+                  f"{'':>16}found {found[:K]}; missing {missing}")  # fmt: skip
+
+
+def print_quality(seed_csv: Path, failures: bool = False) -> None:
     queries = load_labelled_queries()
     records = seed_records(seed_csv)
     by_id = {record.id: record for record in records}
@@ -185,15 +201,17 @@ def print_quality(seed_csv: Path) -> None:
     tv = Tantivy(records)
     engines.append(("tantivy fuzzy+tags", tv.search))
     kinds = sorted({labelled.kind for labelled in queries})
+    first = [q for q in queries if q.source == QUERIES_CSV.name]
     parts = {
-        "pre-13": [q for q in queries if q.row < FIRST_NEW_ROW],
-        "13": [q for q in queries if FIRST_NEW_ROW <= q.row < FIRST_ROUND2_ROW],
-        "13b": [q for q in queries if q.row >= FIRST_ROUND2_ROW],
+        "pre-13": [q for q in first if q.row < FIRST_NEW_ROW],
+        "13": [q for q in first if FIRST_NEW_ROW <= q.row < FIRST_ROUND2_ROW],
+        "13b": [q for q in first if q.row >= FIRST_ROUND2_ROW],
+        "13c": [q for q in queries if q.source == ROUND3_CSV.name],
     }
     print(f"QUALITY on the seed directory ({len(records)} services), {len(queries)} labelled queries: "
           f"{len(parts['pre-13'])} from before issue 13, {len(parts['13'])} written for issue 13 and "
-          f"{len(parts['13b'])} for its second round (13b: multi-need, long, lay, typo), the last two graded "
-          "strictly\n")  # fmt: skip
+          f"{len(parts['13b'])} for its second round (13b: multi-need, long, lay, typo) and {len(parts['13c'])} for "
+          f"its third (13c, {ROUND3_CSV.name}), the last three graded strictly\n")  # fmt: skip
     header = f"{'engine':<19}| {'recall@5':>8} | {'top-1':>5} | {'hit@5':>5} | "
     header += "".join(f"{name + ' r@5':>10} | " for name in parts)
     header += f"{'place 1st':>9} | {'off-topic answered':>18}"
@@ -201,16 +219,22 @@ def print_quality(seed_csv: Path) -> None:
     print("-" * len(header))
     per_kind: dict[str, dict[str, dict[str, float]]] = {}
     round2_kinds: dict[str, dict[str, dict[str, float]]] = {}
+    round3_kinds: dict[str, dict[str, dict[str, float]]] = {}
     for name, search in engines:
         grades = grade(queries, search)
         per_kind[name] = grades.kinds
         round2_kinds[name] = grade(parts["13b"], search).kinds
+        round3_kinds[name] = grade(parts["13c"], search).kinds
         covered, placed, answered, off_topic = place_and_off_topic(queries, search, by_id)
         cells = "".join(f"{grade(part, search).recall:>10.3f} | " for part in parts.values())
         print(f"{name:<19}| {grades.recall:>8.3f} | {grades.top1:>5.3f} | {grades.hit:>5.3f} | {cells}"
               f"{covered:>5.0%} of {placed:<2}| {answered:>9.0%} of {off_topic}")  # fmt: skip
-    for title, table, names in (("all queries", per_kind, kinds), ("13b queries only", round2_kinds,
-                                                                   sorted(round2_kinds["signpost"]))):
+    tables = (
+        ("all queries", per_kind, kinds),
+        ("13b queries only", round2_kinds, sorted(round2_kinds["signpost"])),
+        ("13c queries only", round3_kinds, sorted(round3_kinds["signpost"])),
+    )
+    for title, table, names in tables:
         print(f"\nper kind, recall@5 / top-1, {title}:")
         print(f"{'kind':<13}{'n':>4}  " + "".join(f"{name:>22}" for name, _ in engines))
         for kind in names:
@@ -218,6 +242,8 @@ def print_quality(seed_csv: Path) -> None:
             cells = "".join(f"{table[name][kind]['recall']:>14.3f} / {table[name][kind]['top1']:.2f}"
                             for name, _ in engines)  # fmt: skip
             print(f"{kind:<13}{n:>4}  {cells}")
+    if failures:
+        print_failures(queries, engines[0][1])
     print()
 
 
@@ -377,6 +403,7 @@ def main() -> None:
     parser.add_argument("--seed-csv", type=Path, default=DEFAULT_SEED_CSV)
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--failures", action="store_true", help="list the labelled queries Signpost gets wrong")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
@@ -385,7 +412,7 @@ def main() -> None:
         print(json.dumps(worker(args)))
         return
     if not args.skip_quality:
-        print_quality(args.seed_csv)
+        print_quality(args.seed_csv, args.failures)
     if args.sizes:
         print_scale(args.seed_csv, args.sizes)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise, takewhile
@@ -23,6 +23,7 @@ from rapidfuzz.distance import OSA
 from directory.areas import DISTRICT_AUTHORITY, places_in
 from directory.synonyms import (
     FILLER_WORDS,
+    PEOPLE_WORDS,
     STOPWORDS,
     URGENT_WORDS,
     LayMeaning,
@@ -57,6 +58,9 @@ EVERYDAY_ZIPF = 3.5  # English words rarer than this carry a need fully; commone
 IMPORTANCE_FLOOR = 0.1
 PAIR_IMPORTANCE = 1.0  # each word of a phrase services use ("hearing aid") carries a need fully when answered
 NARRATIVE_IMPORTANCE = 0.5  # an -ing/-ed word no service uses ("knocking", "passed") tells a story, not a need
+PARTICLES = frozenset({"out", "up", "off", "down", "over", "away", "back"})  # end phrasal verbs ("came out")
+PEOPLE_IMPORTANCE = 0.3  # a word for who the message is about ("my nan", "my son"), not what they need
+UNREAD_IMPORTANCE = 0.5  # a garbled word that is neither English nor near a word we know ("baterys")
 
 WORD, PAIR, IMPLIED = "word", "pair", "implied"
 _AGE = re.compile(
@@ -259,7 +263,12 @@ class QueryReader:
                 found_keys.append(joined[position])
             in_meanings = tuple(i for i, meaning in enumerate(parsed.meanings) if position in meaning.positions)
             strength = max((parsed.meanings[i].strength for i in in_meanings), default=0.0)
-            importance = 1.0 + strength if in_meanings else self._importance(word, bool(found_keys))
+            if in_meanings:
+                importance = 1.0 + strength
+            else:
+                importance = self._importance(word, [self._surface.get(key, key) for key in found_keys])
+                if long_message and not found_keys:
+                    importance *= NARRATIVE_IMPORTANCE  # in a long message, words no service uses tell the story
             parsed.need_words.append(NeedWord(position, tuple(dict.fromkeys(found_keys)), importance, in_meanings))
         self._count_phrases_of_small_words(parsed)
         for (start, end), key in joined_spans.items():
@@ -366,15 +375,22 @@ class QueryReader:
     def _everyday(self, word: str) -> bool:
         return self._english.get(word, 0.0) >= EVERYDAY_ZIPF + 1.0
 
-    def _importance(self, word: str, known: bool = True) -> float:
+    def _importance(self, word: str, forms: Sequence[str] = ()) -> float:
         """How much a word says about what is needed: rare words fully, everyday words ("phone", "last") less.
 
-        A word no service uses counts as the English word it misspells ("disese" as "disease"), and less again
-        when it tells what happened ("knocking", "passed") rather than naming a need.
+        `forms`: the words services write for it, when they use it; a form of an everyday word is as everyday
+        ("phoned" as "phone"). A word no service uses counts as the English word it misspells ("disese" as
+        "disease"), and less again when it tells what happened ("knocking", "passed") rather than naming a need.
         """
+        known = bool(forms)
+        if word in PEOPLE_WORDS:
+            return PEOPLE_IMPORTANCE
         if not known and word not in self._english:
-            word = self._english_spelling(word) or word
-        zipf = self._english.get(word, 0.0)
+            english = self._english_spelling(word)
+            if english is None and self._english and word.isalpha():
+                return UNREAD_IMPORTANCE  # a slip we cannot read says nothing either way; an English word can
+            word = english or word
+        zipf = max([self._english.get(word, 0.0), *(self._english.get(form, 0.0) for form in forms if " " not in form)])
         importance = 1.0 if zipf < EVERYDAY_ZIPF else max(IMPORTANCE_FLOOR, min(1.0, (6.0 - zipf) / 2.5))
         if not known and len(word) > 4 and word.endswith(("ing", "ed")):
             importance *= NARRATIVE_IMPORTANCE
@@ -435,6 +451,8 @@ class QueryReader:
         for (first, last), key in sorted(spans.items()):
             if any(a <= first and last <= b and (a, b) != (first, last) for a, b in spans):
                 continue
+            if key[-1] in PARTICLES and last + 1 < len(typed) and typed[last + 1][1] == "of":
+                continue  # "came out of prison" is not "came out", "fell out of bed" not "fell out"
             if len(key) > 1:
                 in_long_phrase.update(range(first, last + 1))
             in_any_phrase.update(range(first, last + 1))

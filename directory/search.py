@@ -72,6 +72,9 @@ _NAMED_AUDIENCE = {"child": "children", "baby": "children", "young": "young peop
                    "lgbt": "lgbt"}  # fmt: skip
 YOUNG_AGE = 25  # a message giving an age under this is about a young person
 RERANK_POOL = 60
+WORD_NEED_IMPORTANCE = 0.5  # a need word at least this telling (not everyday English) may name a need of its own
+WORD_NEED_SHARE = 0.1  # ... when at most this share of services use it ("parkinsons", not "help")
+SHARE_FLOOR = 0.25  # a need takes a first-page slot only with a result scoring at least this share of the top one
 SHARED_FIRST_RESULTS = 5  # with several needs, the first results are shared between them
 CONFIDENCE_DEPTH = 3  # the first page: together these must answer the message
 CONFIDENT_COVERAGE = 0.67  # share of a query's need words (weighted by importance) the first page must answer
@@ -312,6 +315,7 @@ class SearchIndex:
     @cached_property
     def _reach(self) -> np.ndarray:
         """Per service: 2 national, 1 county-wide, 0 local (or unknown areas)."""
+
         def reach(areas: tuple[str, ...]) -> int:
             tokens = set(areas)
             return 2 if NATIONAL in tokens else 1 if tokens & {"Norfolk", "Suffolk"} else 0
@@ -441,10 +445,35 @@ class SearchIndex:
         """The message's distinct needs: its lay meanings grouped by the need category they are mainly about."""
         groups: dict[str, list[Meaning]] = {}
         for meaning in parsed.meanings:  # one with no category ("armed forces veterans") is a need of its own
-            groups.setdefault(meaning.lay.categories[0] if meaning.lay.categories else meaning.lay.meaning, []).append(
-                meaning
-            )
+            group = meaning.lay.categories[0] if meaning.lay.categories else meaning.lay.meaning
+            if meaning.strength < 1.0 and meaning.lay.categories:
+                # a thing named in the directory's own words ("wheelchair", "blue badge") is a need of its own,
+                # even beside another of the same category; lay feelings ("lonely and isolated") are one need
+                group = f"{group}:{' '.join(sorted(meaning.own_words))}"
+            groups.setdefault(group, []).append(meaning)
         return list(groups.values())
+
+    def _word_needs(self, parsed: ParsedQuery) -> list[tuple[str, ...]]:
+        """Needs named in the directory's own words rather than lay language ("parkinsons", "wheelchair"): each
+        specific need word outside the lay phrases, a word and the neighbour it makes a phrase with counted once.
+
+        A word services rarely use says what is needed; a common one ("help", "group") or one a lay phrase already
+        covers does not add a need."""
+        covered = {key for meaning in parsed.meanings for key in meaning.keys | meaning.own_words}
+        needs: list[tuple[str, ...]] = []
+        seen: set[str] = set()
+        for word in parsed.need_words:
+            if word.meanings or word.importance < WORD_NEED_IMPORTANCE or not word.keys:
+                continue
+            keys = word.pairs or word.keys
+            if seen.intersection(keys) or covered.intersection(word.keys):
+                continue
+            holders = [self._postings(key) for key in keys]
+            held = max((len(postings[0]) for postings in holders if postings is not None), default=0)
+            if 0 < held <= WORD_NEED_SHARE * self._active_count:
+                needs.append(tuple(keys))
+            seen.update(keys)
+        return needs
 
     def _serves(self, meanings: list[Meaning], positions: np.ndarray, strictly: bool = False) -> np.ndarray:
         """Which of `positions` answer a need: in one of its categories, or holding what it stands for.
@@ -463,10 +492,18 @@ class SearchIndex:
     def _shared_between_needs(self, ranked: list[tuple[int, float]], parsed: ParsedQuery) -> list[tuple[int, float]]:
         """With several needs ("debt and anxiety"), the first results take turns between them, best first."""
         needs = self._needs(parsed)
-        if len(needs) < 2 or len(ranked) < 2:
+        word_needs = self._word_needs(parsed) if needs or len(parsed.need_words) > 1 else []
+        if len(needs) + len(word_needs) < 2 or len(ranked) < 2:
             return ranked
         positions = np.array([position for position, _ in ranked], dtype=np.int64)
-        serving = [self._serves(need, positions, strictly=True) for need in needs]
+        good_enough = np.array([score for _, score in ranked], dtype=np.float32) >= SHARE_FLOOR * ranked[0][1]
+        serving = [self._serves(need, positions, strictly=True) & good_enough for need in needs]
+        for keys in word_needs:
+            held = np.zeros(len(positions), dtype=bool)
+            for key in keys:
+                held |= self._holders(key, positions)[0]
+            serving.append(held & good_enough)
+        needs = needs + [[] for _ in word_needs]
         chosen: list[int] = []
         picks = [0] * len(needs)
         while len(chosen) < min(SHARED_FIRST_RESULTS, len(ranked)):

@@ -35,6 +35,16 @@ FILLER_WORDS = frozenset(_FILLER_TEXT.split())
 for, and not counted when judging whether results answer the message. Lay phrases may still contain them
 ("can't pay my rent")."""
 
+_PEOPLE_TEXT = """
+    mum mam mom mummy mother dad daddy father parent parents nan nana nanny gran granny grandma grandmother grandad
+    grandpa grandfather grandparents grandkids grandchildren grandson granddaughter husband hubby wife wifey partner
+    boyfriend girlfriend ex son sons daughter daughters kids kid child children baby brother sister sibling aunt
+    uncle nephew niece cousin friend friends mate mates neighbour neighbours family lad lass fella bloke
+"""
+PEOPLE_WORDS = frozenset(_PEOPLE_TEXT.split())
+"""Words for who a message is about ("my nan", "my son") rather than what is needed: they still search (services
+name the people they are for), but weigh little when judging whether results answer the message."""
+
 URGENT_WORDS = frozenset({"now", "today", "tonight", "urgent", "urgently", "asap", "immediately", "emergency"})
 """Words saying the person needs somewhere open right now: open services are ranked a little higher.
 Some ("urgent", "tonight", "emergency") also count as search words, since services use them too."""
@@ -233,8 +243,12 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
     # disability
     _m("disability support", "disability", "disability|disabled|accessible",
        "disabled|disability|disabilities|wheelchair|wheelchair user|learning disability|learning disabilities|ld|"
-       "autism|autistic|asd|adhd|deaf|hard of hearing|hearing loss|blind|sight loss|visually impaired|"
-       "partially sighted|mobility problems|blue badge|sensory impairment"),
+       "autism|autistic|asd|adhd|mobility problems|blue badge|sensory impairment"),
+    # losing sight or hearing are needs of their own, with services of their own, not disability in general
+    _m("sight loss", "disability", "sight loss|blind|partially sighted|low vision",
+       "blind|sight loss|visually impaired|partially sighted"),
+    _m("hearing loss", "disability", "deaf|hard of hearing|hearing loss",
+       "deaf|hard of hearing|hearing loss"),
     _m("equipment and mobility aids", "home_safety disability", "equipment|aids|adaptations|mobility",
        "walking frame|zimmer frame|zimmer|walking stick|walking aid|mobility aids|mobility scooter|scooter|"
        "grab rails|handrails|stair lift|stairlift|commode|bath lift|hoist|equipment|aids and adaptations|"
@@ -243,9 +257,11 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
     _m("falls and staying steady", "home_safety physical_activity", "falls|balance|strength|steady",
        "fell over|fall|falls|had a fall|falling|keep falling|fallen|unsteady|balance|wobbly|fear of falling|"
        "trip hazard"),
-    _m("safety at home", "home_safety", "safety|alarm|fire|scam",
-       "fire safety|smoke alarm|smoke alarms|fire check|home safety check|safe and well|scam|scams|"
-       "doorstep crime|burglary|security|lifeline|personal alarm|pendant alarm|careline|telecare|safe at home"),
+    _m("safety at home", "home_safety", "safety|alarm|fire",
+       "fire safety|smoke alarm|smoke alarms|fire check|home safety check|safe and well|"
+       "burglary|security|lifeline|personal alarm|pendant alarm|careline|telecare|safe at home"),
+    # scams are their own need, not fire safety: no category, so only services that deal with scams rise
+    _m("scams and fraud", "", "scam|fraud|rogue trader|cold caller|call blocker|doorstep", "scam|scams|doorstep crime"),
     _m("settling back home after hospital", "home_safety older_people",
        "hospital discharge|home from hospital|settling in",
        "home from hospital|coming out of hospital|discharge|discharged|after hospital|leaving hospital|"
@@ -358,12 +374,13 @@ _MORE_PHRASES: dict[str, str] = {
     "memory problems or dementia": "forgetting|keeps forgetting|memory going|getting lost|muddled|"
     "forgets things|memory is bad|losing his memory|losing her memory",
     "disability support": "barely walk|cant walk|cant walk far|struggle to walk|trouble walking|walking is hard|"
-    "eyes are going|eyesight|eyesight is going|cant see|going blind|macular|cant hear|going deaf|"
-    "deafness|wheelchair bound|registered blind",
+    "wheelchair bound",
+    "sight loss": "eyes are going|eyesight|eyesight is going|cant see|going blind|macular|registered blind",
+    "hearing loss": "cant hear|going deaf|deafness",
     "equipment and mobility aids": "stairs|cant manage the stairs|cant get up the stairs|cant get in the bath|"
     "bath seat|shower seat|toilet seat|rails|perching stool|raised toilet seat|bed rail",
     "falls and staying steady": "unsteady on my feet|wobbly on my feet|fell|tripped|falling over|keeps falling",
-    "safety at home": "nuisance calls|nuisance phone calls|cold calls|cold calling|stop these calls|stop the calls|"
+    "scams and fraud": "nuisance calls|nuisance phone calls|cold calls|cold calling|stop these calls|stop the calls|"
     "call blocker|call blockers|saying theyre from my bank|from my bank|scam texts|dodgy calls|suspicious calls|"
     "strange calls|scammed|been scammed|conned|ripped off|fraud|pretending to be|pretending to be my bank|"
     "bank scam|cold callers|rogue trader|scam calls|phone scam|report a scam|scammers|doorstep sellers",

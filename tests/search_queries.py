@@ -8,7 +8,8 @@ Off-topic queries ("car insurance quote") have no answers: they score 1 on every
 0 when a service is. The rows from before issue 13 list every acceptable service as `best` (often a whole need
 category), so they grade more leniently than the newer rows; benchmarks print both parts. Rows from
 `FIRST_ROUND2_ROW` on (multi-need, long, lay and typo messages) were written before the second round of tuning
-and are printed on their own too.
+and are printed on their own too. tests/search_queries_round3.csv holds the queries written for issue 13's third
+round before its tuning (multi-need, long, lay, question and typo messages); benchmarks print them on their own.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 QUERIES_CSV = Path(__file__).with_name("search_queries.csv")
+ROUND3_CSV = Path(__file__).with_name("search_queries_round3.csv")
+LABELLED_FILES = (QUERIES_CSV, ROUND3_CSV)
 K = 5
 OFF_TOPIC = "off-topic"
 FIRST_NEW_ROW = 217  # rows from here on were written for issue 13 (graded strictly)
@@ -35,6 +38,7 @@ class LabelledQuery:
     acceptable: frozenset[str]
     kind: str  # name, plain, lay, typo, question, place, multi-need, abbreviation, long, off-topic
     row: int = 0  # spreadsheet row (the header is row 1)
+    source: str = QUERIES_CSV.name  # the file the query was read from
 
     @property
     def expected(self) -> frozenset[str]:
@@ -42,13 +46,16 @@ class LabelledQuery:
         return self.best | self.acceptable
 
 
-def load_labelled_queries(path: Path = QUERIES_CSV) -> list[LabelledQuery]:
-    """Read the labelled set: columns query, best and acceptable (ids separated by `|`), kind."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [
-            LabelledQuery(row["query"], _ids(row["best"]), _ids(row["acceptable"]), row["kind"], number)
-            for number, row in enumerate(csv.DictReader(handle), start=2)
-        ]
+def load_labelled_queries(paths: Sequence[Path] = LABELLED_FILES) -> list[LabelledQuery]:
+    """Read the labelled sets: columns query, best and acceptable (ids separated by `|`), kind."""
+    queries: list[LabelledQuery] = []
+    for path in paths:
+        with path.open(newline="", encoding="utf-8") as handle:
+            queries += [
+                LabelledQuery(row["query"], _ids(row["best"]), _ids(row["acceptable"]), row["kind"], number, path.name)
+                for number, row in enumerate(csv.DictReader(handle), start=2)
+            ]
+    return queries
 
 
 def _ids(cell: str) -> frozenset[str]:

@@ -1,4 +1,4 @@
-"""Search quality on the real seed directory: recall@5 over the labelled queries in tests/search_queries.csv."""
+"""Search quality on the real seed directory: recall@5 over the labelled queries in tests/search_queries*.csv."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ from core.settings import DEFAULT_SEED_CSV
 from directory.areas import service_covers
 from directory.search import SearchIndex
 from directory.seed import ensure_seeded
-from tests.search_queries import K, LabelledQuery, grade, load_labelled_queries
+from tests.search_queries import ROUND3_CSV, K, LabelledQuery, grade, load_labelled_queries
 
-# Floors just below what the engine achieves on the 491 labelled queries (recall@5 0.913, top-1 0.937, every kind
-# at least 0.84 when last measured; see benchmarks/search_bench.py for every figure).
-RECALL_FLOOR = 0.90
-TOP1_FLOOR = 0.92
-KIND_RECALL_FLOOR = 0.80
+# Floors just below what the engine achieves on the 540 labelled queries (recall@5 0.912, top-1 0.952, every kind
+# at least 0.826; the 49 third-round queries of search_queries_round3.csv 0.815 when last measured; see
+# benchmarks/search_bench.py for every figure).
+RECALL_FLOOR = 0.905
+TOP1_FLOOR = 0.945
+KIND_RECALL_FLOOR = 0.82
+ROUND3_RECALL_FLOOR = 0.80
 OFF_TOPIC_FLOOR = 0.90  # at most 1 in 10 off-topic messages answered with a service
 
 
@@ -59,15 +61,18 @@ def test_recall_at_5_stays_above_the_floor(
     grades = grade(queries, lambda query: top_ids(seed_index, query))
     with capsys.disabled():
         print(f"\nsearch quality on {len(queries)} labelled queries: {grades.line()}")
-        print("  by kind (recall/top-1): " + ", ".join(
-            f"{kind} {value['recall']:.2f}/{value['top1']:.2f}" for kind, value in grades.kinds.items()
-        ))
+        print(
+            "  by kind (recall/top-1): "
+            + ", ".join(f"{kind} {value['recall']:.2f}/{value['top1']:.2f}" for kind, value in grades.kinds.items())
+        )
 
     assert grades.recall >= RECALL_FLOOR
     assert grades.top1 >= TOP1_FLOOR
     kind_recall = {kind: value["recall"] for kind, value in grades.kinds.items()}
     assert min(kind_recall.values()) >= KIND_RECALL_FLOOR, kind_recall
     assert kind_recall["off-topic"] >= OFF_TOPIC_FLOOR
+    round3 = [labelled for labelled in queries if labelled.source == ROUND3_CSV.name]
+    assert grade(round3, lambda query: top_ids(seed_index, query)).recall >= ROUND3_RECALL_FLOOR
 
 
 @pytest.mark.parametrize(
@@ -226,3 +231,42 @@ def test_several_needs_and_no_place_fill_the_first_page_with_help_anyone_can_use
     wide = [r for r in records if r is not None and {"national", "Norfolk"} & set(r.areas)]
 
     assert len(wide) >= 4, [(r.id, r.areas) for r in records if r is not None]
+
+
+# --- mechanisms of the third round (each failed before it was built) -------------------------------------------
+
+
+def test_each_need_named_in_the_directorys_words_gets_a_place_on_the_first_page(seed_index: SearchIndex) -> None:
+    found = top_ids(seed_index, "sleeping on a mate's sofa and using drugs again")
+
+    assert {"cgl-norfolk", "cgl-great-yarmouth-hub", "turning-point-waveney", "smart-recovery-norwich"} & set(found)
+    assert {"norwich-housing-options", "shelter-helpline", "great-yarmouth-housing-options"} & set(found)
+
+
+def test_a_scam_is_answered_by_scam_advice_not_fire_safety(seed_index: SearchIndex) -> None:
+    message = (
+        "Someone phoned saying they were from my bank and I gave them my card details. Now two thousand pounds "
+        "has gone. I feel so stupid and I'm scared they'll ring again."
+    )
+
+    assert top_ids(seed_index, message)[:1] == ["norfolk-trading-standards-scams"]
+    assert top_ids(seed_index, "someone pretending to be from the bank rang me")[:1] == [
+        "norfolk-trading-standards-scams"
+    ]
+
+
+def test_came_out_of_prison_is_not_coming_out(seed_index: SearchIndex) -> None:
+    found = top_ids(seed_index, "I came out of prison last month and need somewhere to live and a job")
+
+    assert not {"switchboard-lgbt", "galop-lgbt-abuse"} & set(found)
+    assert "shelter-helpline" in found or "emmaus-norfolk-waveney" in found
+
+
+def test_a_garbled_word_beside_a_clear_need_does_not_hide_the_answer(seed_index: SearchIndex) -> None:
+    assert top_ids(seed_index, "hearing aid baterys")[:1] == ["norfolk-deaf-association"]
+
+
+def test_who_the_message_is_about_does_not_count_as_an_unanswered_need(seed_index: SearchIndex) -> None:
+    found = top_ids(seed_index, "my nan needs meals brought in and someone to check on her")
+
+    assert found[:1] == ["norfolk-meals-at-home"]
