@@ -308,6 +308,10 @@ def on_update(*guards: Guard) -> Callable[[Step], Callback]:
     def decorate(step: Step) -> Callback:
         @functools.wraps(step)
         async def callback(update: Update, context: SignpostContext) -> None:
+            if _refused_in_memory(update, context):
+                if update.callback_query is not None:  # still stop the button's spinner
+                    await answer_callback(update.callback_query)
+                return
             turn = await asyncio.to_thread(_run, step, guards, update, context)
             if turn.after:
                 await asyncio.to_thread(_run_after_commit, turn)
@@ -316,6 +320,14 @@ def on_update(*guards: Guard) -> Callable[[Step], Callback]:
         return callback
 
     return decorate
+
+
+def _refused_in_memory(update: Update, context: SignpostContext) -> bool:
+    """A flooder's update this process already knows the database would refuse: dropped with no transaction and no
+    thread (they have been told to slow down). The flood allowance stays counted in the database by the updates
+    that reach it (see `core.flood`)."""
+    user = update.effective_user
+    return user is not None and update.effective_chat is not None and context.services.flood.surely_refused(user.id)
 
 
 def _run(step: Step, guards: tuple[Guard, ...], update: Update, context: SignpostContext) -> Turn:
