@@ -50,7 +50,16 @@ from casework.models import Role
 from casework.roles import may, role_of, who_may
 from core.clock import local_now
 from core.db import session_scope
-from core.dialogs import Dialog, StaleDialog, active_dialog, advance_dialog, end_dialog, load_dialog, start_dialog
+from core.dialogs import (
+    Dialog,
+    StaleDialog,
+    active_dialog,
+    advance_dialog,
+    end_dialog,
+    has_active_dialog,
+    load_dialog,
+    start_dialog,
+)
 from core.i18n import choose_language, translator
 from core.message_limits import MAX_CAPTION, check_callback_data, split_message
 from core.preferences import Preferences, preferences_of
@@ -363,8 +372,7 @@ def _admitted(turn: Turn) -> bool:
         return False
     if not turn.has_person:
         return True
-    answering = tuple(name for name, conversation in _CONVERSATIONS.items() if conversation.waits_for_answers)
-    waiting = active_dialog(turn.session, turn.chat_id, turn.user_id, answering) is not None
+    waiting = has_active_dialog(turn.session, turn.chat_id, turn.user_id, _answering())
     tap = turn.update.callback_query is not None
     admission = turn.services.flood.check(turn.session, turn.user_id, tap=tap, in_conversation=waiting)
     if not admission.allowed and admission.first_refusal:  # said once per flood, not on every message
@@ -373,6 +381,11 @@ def _admitted(turn: Turn) -> bool:
         else:
             turn.say(SLOW_DOWN)
     return admission.allowed
+
+
+def _answering() -> tuple[str, ...]:
+    """The conversations whose open dialog waits for answers."""
+    return tuple(name for name, conversation in _CONVERSATIONS.items() if conversation.waits_for_answers)
 
 
 def _show_where_they_are(turn: Turn) -> None:
