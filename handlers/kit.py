@@ -69,6 +69,7 @@ from core.updates import first_delivery
 from directory.search import SearchIndex
 from handlers.context import Services, SignpostContext
 from scheduler.outbox import owed_in
+from scheduler.sender import SharedRateLimiter, booked_ahead
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ class Turn:
         self.toast_text: str | None = None
         self.owed: list[int] = []  # outbox rows the committed transaction owes (sent after the replies)
         self.after: list[Callable[[], None]] = []  # slow read-only work run after the commit (`after_commit`)
+        self.first_send: tuple[int, float] | None = None  # the first reply's send slot, booked in the transaction
 
     # --- who, where, what --------------------------------------------------------------------------------
 
@@ -346,13 +348,28 @@ def _run(step: Step, guards: tuple[Guard, ...], update: Update, context: Signpos
             turn = Turn(update, context, session)
             if _admitted(turn) and all(guard(turn) for guard in guards):
                 step(turn)
+            _book_first_send(turn)
     except DialogMoved as moved:  # rolled back; answered in a fresh transaction
         with session_scope(engine) as session:
             turn = Turn(update, context, session)
             if _admitted(turn):
                 moved.conversation.answer_moved(turn)
+            _book_first_send(turn)
     turn.owed = owed_in(turn.session)
     return turn
+
+
+def _book_first_send(turn: Turn) -> None:
+    """Book the first reply's slot on Telegram's send limits in the update's own transaction, last (so the limit's
+    row is held only for the commit), instead of a transaction of its own when it is sent. Not for a turn with slow
+    work after the commit (the slot would lapse) or a first reply that deletes or sets a menu (not a message)."""
+    limiter = getattr(turn.context.bot, "rate_limiter", None)
+    if not isinstance(limiter, SharedRateLimiter) or not turn.replies or turn.after:
+        return
+    first = turn.replies[0]
+    if first.delete or first.menu is not None:
+        return
+    turn.first_send = limiter.book_ahead(turn.session, turn.chat_id if first.chat_id is None else first.chat_id)
 
 
 def _run_after_commit(turn: Turn) -> None:
@@ -405,8 +422,9 @@ async def deliver(turn: Turn) -> None:
     query = turn.update.callback_query
     if query is not None:
         await answer_callback(query, turn.toast_text)
-    for reply in turn.replies:
-        await _send(turn, reply)
+    with booked_ahead(turn.first_send):
+        for reply in turn.replies:
+            await _send(turn, reply)
     if turn.owed:
         await turn.services.delivery.send_now(turn.owed)
 
