@@ -7,7 +7,8 @@ Each scenario starts `python -m bot run` (polling) on a fresh SQLite database, p
 person sees them: from the moment an update is offered to the moment the bot's first message to that chat is
 answered by the fake. Scenarios:
   * sustained: `--rate` updates a second for `--seconds`, each from a different person (/start, /help or a search):
-    updates handled a second, p50/p95/max reply, and the bot process's CPU time per update;
+    updates handled a second, p50/p95/max reply, and the bot process's CPU time per update — with, as the floor,
+    PTB's own cost: benchmarks/echo_bot.py answering each with one message and nothing else (no database);
   * slow action: an admin asks for a year's /report (`--referrals` referrals seeded); a moment later five other
     people send /start: their replies, and how much later they came than the same five without the report;
   * flood: `--flood` accounts each send ten messages at once while one light user sends /start every 0.5 s
@@ -45,6 +46,8 @@ from tests.fakebotapi import MESSAGE_METHODS, FakeBotApi  # noqa: E402
 ADMIN = 990_001
 LIGHT_USER = 990_002
 MODES = (("PTB default (one update at a time)", 1), ("Signpost per-chat concurrent (16)", 16))
+ECHO = "PTB echo bot, no database (the floor)"  # sustained only: what PTB + httpx alone cost per update
+ECHO_BOT = Path(__file__).resolve().parent / "echo_bot.py"
 SAYINGS = (("command", "start"), ("command", "help"), ("text", "debt advice"), ("text", "someone to talk to"))
 REPLY_TIMEOUT = 120.0
 FLOOD_REPLY_TIMEOUT = 30.0  # a light user's reply not come within this is counted as this long
@@ -73,7 +76,7 @@ def cpu_seconds(pid: int) -> float:
 class Bench:
     """One bot process on its own database, and helpers to offer updates and read reply times."""
 
-    def __init__(self, fake: FakeBotApi, folder: Path, concurrent: int, referrals: int) -> None:
+    def __init__(self, fake: FakeBotApi, folder: Path, concurrent: int, referrals: int, echo: bool = False) -> None:
         self.fake = fake
         settings = Settings(
             database_url=f"sqlite:///{folder / 'load.db'}", admin_user_ids=[ADMIN], concurrent_updates=concurrent,
@@ -82,7 +85,9 @@ class Bench:
         engine = prepare_database(settings)
         seed_referrals(engine, referrals)
         engine.dispose()
-        self.process = BotProcess(settings_env(settings, fake), workdir=folder)
+        program = (str(ECHO_BOT),) if echo else ("-m", "bot")
+        self.process = BotProcess(settings_env(settings, fake), workdir=folder, program=program,
+                                  args=() if echo else ("run",))
 
     def offer(self, chat: int, kind: str, value: str) -> Offered:
         offered = Offered(chat, time.time(), self.fake.mark())
@@ -132,9 +137,9 @@ def seed_referrals(engine: Any, count: int) -> None:
 
 
 @contextmanager
-def running(fake: FakeBotApi, concurrent: int, referrals: int) -> Iterator[Bench]:
+def running(fake: FakeBotApi, concurrent: int, referrals: int, echo: bool = False) -> Iterator[Bench]:
     with tempfile.TemporaryDirectory(prefix="load-bench-") as folder:
-        bench = Bench(fake, Path(folder), concurrent, referrals)
+        bench = Bench(fake, Path(folder), concurrent, referrals, echo)
         with bench.process:
             bench.warm_up()
             yield bench
@@ -246,11 +251,14 @@ def main() -> None:
             if args.only and name != args.only:
                 continue
             results: dict[str, dict[str, float]] = {}
-            for label, concurrent in MODES:
+            modes = [(label, concurrent, False) for label, concurrent in MODES]
+            if name == "sustained":
+                modes.append((ECHO, MODES[-1][1], True))
+            for label, concurrent, echo in modes:
                 runs = []
                 for _ in range(args.repeats):
-                    with running(fake, concurrent, args.referrals if name == "slow" else 0) as bench, \
-                            profiled(bench.process.pid, args.profile if concurrent > 1 else None):
+                    with running(fake, concurrent, args.referrals if name == "slow" else 0, echo) as bench, \
+                            profiled(bench.process.pid, args.profile if concurrent > 1 and not echo else None):
                         runs.append(scenario(bench))
                 results[label] = medians(runs)
             table(titles[name], results)

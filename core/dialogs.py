@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, update
+from sqlalchemy import JSON, BigInteger, Column, bindparam, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, delete, select
 
 from core.clock import utcnow
@@ -75,6 +76,22 @@ def active_dialog(session: Session, chat_id: int, user_id: int, names: tuple[str
         .order_by(DialogState.updated_at.desc())
     ).first()
     return None if row is None else _snapshot(row)
+
+
+def has_active_dialog(session: Session, chat_id: int, user_id: int, names: tuple[str, ...]) -> bool:
+    """Whether this user has any of the named dialogs open in this chat (one indexed lookup, no row loaded)."""
+    found = session.execute(_ANY_OPEN, {"chat_id": chat_id, "user_id": user_id, "names": list(names)}).first()
+    return found is not None
+
+
+_TABLE = DialogState.__table__  # type: ignore[attr-defined]
+# Built once: it runs for every update (flood counting), so it is a plain Core statement rather than an ORM query.
+_ANY_OPEN = (
+    sa_select(_TABLE.c.name)
+    .where(_TABLE.c.chat_id == bindparam("chat_id"), _TABLE.c.user_id == bindparam("user_id"),
+           _TABLE.c.name.in_(bindparam("names", expanding=True)))
+    .limit(1)
+)
 
 
 def start_dialog(

@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel, col
 
 IDLE_SECONDS = timedelta(days=1).total_seconds()
 
@@ -68,6 +69,7 @@ class Slot:
 class Admission:
     allowed: bool
     first_refusal: bool = False  # refused, and the previous request was allowed: say "slow down" now
+    tat: float = 0.0  # the limit's state after this request (a lower bound for later ones: it never goes back)
 
 
 def reserve(
@@ -89,9 +91,7 @@ def reserve(
     if held_back or (latest is not None and start > latest):
         return Slot(start, reserved=False)
     for key, rate in limits:
-        row = rows[key]
-        row.tat = max(row.tat, start) + rate.interval
-        session.add(row)
+        _store(session, key, max(rows[key].tat, start) + rate.interval, refused=False)
     return Slot(start)
 
 
@@ -100,13 +100,11 @@ def admit(session: Session, key: str, rate: Rate, now: float, cost: float = 1.0)
     row = _locked(session, [key])[key]
     tat = max(row.tat, now) + cost * rate.interval
     if tat - now <= rate.burst * rate.interval:
-        row.tat, row.refused = tat, False
-        session.add(row)
-        return Admission(True)
-    first = not row.refused
-    row.refused = True
-    session.add(row)
-    return Admission(False, first_refusal=first)
+        _store(session, key, tat, refused=False)
+        return Admission(True, tat=tat)
+    if not row.refused:
+        _store(session, key, row.tat, refused=True)
+    return Admission(False, first_refusal=not row.refused, tat=row.tat)
 
 
 def prune_idle_limits(session: Session, now: float) -> int:
@@ -115,16 +113,43 @@ def prune_idle_limits(session: Session, now: float) -> int:
     return session.execute(statement).rowcount  # type: ignore[attr-defined]
 
 
-def _locked(session: Session, keys: list[str]) -> dict[str, RateLimitState]:
-    """The rows for `keys`, created if new and locked for this transaction (in key order, so never a deadlock)."""
+class _Limit(NamedTuple):
+    tat: float
+    refused: bool
+
+
+_TABLE = RateLimitState.__table__  # type: ignore[attr-defined]
+# Plain Core statements, built once: this runs for every update and every message sent (ORM objects cost more).
+_SELECT_LOCKED = (
+    select(_TABLE.c.key, _TABLE.c.tat, _TABLE.c.refused)
+    .where(_TABLE.c.key.in_(bindparam("keys", expanding=True))).order_by(_TABLE.c.key).with_for_update()
+)
+_STORE = update(_TABLE).where(_TABLE.c.key == bindparam("row_key")).values(tat=bindparam("tat"),
+                                                                           refused=bindparam("refused"))
+
+
+def _locked(session: Session, keys: list[str]) -> dict[str, _Limit]:
+    """The limits for `keys`, created if new and locked for this transaction (in key order, so never a deadlock).
+
+    The usual case — every row exists — is one SELECT; new keys are inserted (a concurrent insert by another
+    process is no conflict) and read again, locked."""
     ordered = sorted(set(keys))
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(
-        insert(RateLimitState).values([{"key": key, "tat": 0.0, "refused": False} for key in ordered])
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    query = (
-        select(RateLimitState).where(col(RateLimitState.key).in_(ordered)).order_by(col(RateLimitState.key))
-        .with_for_update().execution_options(populate_existing=True)
-    )
-    return {row.key: row for row in session.exec(query)}
+    found = _read_locked(session, ordered)
+    missing = [key for key in ordered if key not in found]
+    if missing:
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        session.execute(
+            insert(_TABLE).values([{"key": key, "tat": 0.0, "refused": False} for key in missing])
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        found |= _read_locked(session, missing)
+    return found
+
+
+def _read_locked(session: Session, keys: list[str]) -> dict[str, _Limit]:
+    rows = session.execute(_SELECT_LOCKED, {"keys": keys})
+    return {key: _Limit(tat, bool(refused)) for key, tat, refused in rows}
+
+
+def _store(session: Session, key: str, tat: float, *, refused: bool) -> None:
+    session.execute(_STORE, {"row_key": key, "tat": tat, "refused": refused})

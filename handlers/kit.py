@@ -50,7 +50,16 @@ from casework.models import Role
 from casework.roles import may, role_of, who_may
 from core.clock import local_now
 from core.db import session_scope
-from core.dialogs import Dialog, StaleDialog, active_dialog, advance_dialog, end_dialog, load_dialog, start_dialog
+from core.dialogs import (
+    Dialog,
+    StaleDialog,
+    active_dialog,
+    advance_dialog,
+    end_dialog,
+    has_active_dialog,
+    load_dialog,
+    start_dialog,
+)
 from core.i18n import choose_language, translator
 from core.message_limits import MAX_CAPTION, check_callback_data, split_message
 from core.preferences import Preferences, preferences_of
@@ -60,6 +69,7 @@ from core.updates import first_delivery
 from directory.search import SearchIndex
 from handlers.context import Services, SignpostContext
 from scheduler.outbox import owed_in
+from scheduler.sender import SharedRateLimiter, booked_ahead
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +119,7 @@ class Turn:
         self.toast_text: str | None = None
         self.owed: list[int] = []  # outbox rows the committed transaction owes (sent after the replies)
         self.after: list[Callable[[], None]] = []  # slow read-only work run after the commit (`after_commit`)
+        self.first_send: tuple[int, float] | None = None  # the first reply's send slot, booked in the transaction
 
     # --- who, where, what --------------------------------------------------------------------------------
 
@@ -308,6 +319,10 @@ def on_update(*guards: Guard) -> Callable[[Step], Callback]:
     def decorate(step: Step) -> Callback:
         @functools.wraps(step)
         async def callback(update: Update, context: SignpostContext) -> None:
+            if _refused_in_memory(update, context):
+                if update.callback_query is not None:  # still stop the button's spinner
+                    await answer_callback(update.callback_query)
+                return
             turn = await asyncio.to_thread(_run, step, guards, update, context)
             if turn.after:
                 await asyncio.to_thread(_run_after_commit, turn)
@@ -318,6 +333,14 @@ def on_update(*guards: Guard) -> Callable[[Step], Callback]:
     return decorate
 
 
+def _refused_in_memory(update: Update, context: SignpostContext) -> bool:
+    """A flooder's update this process already knows the database would refuse: dropped with no transaction and no
+    thread (they have been told to slow down). The flood allowance stays counted in the database by the updates
+    that reach it (see `core.flood`)."""
+    user = update.effective_user
+    return user is not None and update.effective_chat is not None and context.services.flood.surely_refused(user.id)
+
+
 def _run(step: Step, guards: tuple[Guard, ...], update: Update, context: SignpostContext) -> Turn:
     engine = context.runtime.engine
     try:
@@ -325,13 +348,28 @@ def _run(step: Step, guards: tuple[Guard, ...], update: Update, context: Signpos
             turn = Turn(update, context, session)
             if _admitted(turn) and all(guard(turn) for guard in guards):
                 step(turn)
+            _book_first_send(turn)
     except DialogMoved as moved:  # rolled back; answered in a fresh transaction
         with session_scope(engine) as session:
             turn = Turn(update, context, session)
             if _admitted(turn):
                 moved.conversation.answer_moved(turn)
+            _book_first_send(turn)
     turn.owed = owed_in(turn.session)
     return turn
+
+
+def _book_first_send(turn: Turn) -> None:
+    """Book the first reply's slot on Telegram's send limits in the update's own transaction, last (so the limit's
+    row is held only for the commit), instead of a transaction of its own when it is sent. Not for a turn with slow
+    work after the commit (the slot would lapse) or a first reply that deletes or sets a menu (not a message)."""
+    limiter = getattr(turn.context.bot, "rate_limiter", None)
+    if not isinstance(limiter, SharedRateLimiter) or not turn.replies or turn.after:
+        return
+    first = turn.replies[0]
+    if first.delete or first.menu is not None:
+        return
+    turn.first_send = limiter.book_ahead(turn.session, turn.chat_id if first.chat_id is None else first.chat_id)
 
 
 def _run_after_commit(turn: Turn) -> None:
@@ -351,8 +389,7 @@ def _admitted(turn: Turn) -> bool:
         return False
     if not turn.has_person:
         return True
-    answering = tuple(name for name, conversation in _CONVERSATIONS.items() if conversation.waits_for_answers)
-    waiting = active_dialog(turn.session, turn.chat_id, turn.user_id, answering) is not None
+    waiting = has_active_dialog(turn.session, turn.chat_id, turn.user_id, _answering())
     tap = turn.update.callback_query is not None
     admission = turn.services.flood.check(turn.session, turn.user_id, tap=tap, in_conversation=waiting)
     if not admission.allowed and admission.first_refusal:  # said once per flood, not on every message
@@ -361,6 +398,11 @@ def _admitted(turn: Turn) -> bool:
         else:
             turn.say(SLOW_DOWN)
     return admission.allowed
+
+
+def _answering() -> tuple[str, ...]:
+    """The conversations whose open dialog waits for answers."""
+    return tuple(name for name, conversation in _CONVERSATIONS.items() if conversation.waits_for_answers)
 
 
 def _show_where_they_are(turn: Turn) -> None:
@@ -380,8 +422,9 @@ async def deliver(turn: Turn) -> None:
     query = turn.update.callback_query
     if query is not None:
         await answer_callback(query, turn.toast_text)
-    for reply in turn.replies:
-        await _send(turn, reply)
+    with booked_ahead(turn.first_send):
+        for reply in turn.replies:
+            await _send(turn, reply)
     if turn.owed:
         await turn.services.delivery.send_now(turn.owed)
 

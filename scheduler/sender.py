@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import AIORateLimiter
@@ -33,6 +36,8 @@ MESSAGE_ENDPOINTS = frozenset(
 )
 PACED = "signpost:paced"  # `rate_limit_args` of a send the dispatcher has already booked
 OVERALL_KEY = "send:all"
+# (chat, slot start) of the next message this task sends, already booked in the update's own transaction
+_BOOKED_AHEAD: ContextVar[tuple[int, float] | None] = ContextVar("signpost_booked_ahead", default=None)
 # httpx errors raised before a request was written: the message cannot have reached Telegram.
 _NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
@@ -40,6 +45,9 @@ _NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
 OVERALL = Rate.per_second(24, burst=4)  # at most 28 booked in any second (all processes), room for jitter
 PER_GROUP = Rate.per_minute(10, burst=10)  # at most 20 in any minute in one group
 PER_PERSON = Rate(1.0)  # the dispatcher's sends to one person: at least a second apart
+# How late a slot booked ahead may still be used: two slots at the overall rate, what the margin between the 28 booked
+# in any second and Telegram's ~30 holds (a booking made on the spot is late by its own thread hop, too).
+LATE_SLOT_SECONDS = 2 * OVERALL.interval
 
 
 @dataclass(frozen=True)
@@ -163,9 +171,16 @@ class SharedRateLimiter(AIORateLimiter):
     database, so the overall and per-group limits hold across every process. Sends the dispatcher has already
     paced (`rate_limit_args=PACED`) are not booked twice."""
 
-    def __init__(self, engine: Engine, limits: SendLimits | None = None, max_retries: int = 3) -> None:
+    def __init__(self, engine: Engine, limits: SendLimits | None = None, max_retries: int = 3,
+                 clock: Callable[[], float] = time.time) -> None:
         super().__init__(overall_max_rate=0, group_max_rate=0, max_retries=max_retries)
-        self._pacer = SharedPacer(engine, limits)
+        self._pacer = SharedPacer(engine, limits, clock)
+
+    def book_ahead(self, session: Session, chat_id: int) -> tuple[int, float]:
+        """Book one message to `chat_id` on the same limits, in the caller's transaction (an update's, so a reply
+        needs no transaction of its own): pass the result to `booked_ahead` around the sends."""
+        wanted = _overall_and_group(self._pacer.limits, chat_id)
+        return chat_id, reserve(session, wanted, self._pacer.clock()).start
 
     async def process_request(
         self,
@@ -179,14 +194,32 @@ class SharedRateLimiter(AIORateLimiter):
         if rate_limit_args == PACED:
             rate_limit_args = None
         elif endpoint in MESSAGE_ENDPOINTS:
-            wanted = _overall_and_group(self._pacer.limits, _chat_id(data))
             now = self._pacer.clock()
-            await self._pacer.wait_until(await asyncio.to_thread(self._pacer.book, wanted, now, None), now)
+            ahead = _BOOKED_AHEAD.get()
+            # A slot booked ahead serves the first message to its chat, unless it lapsed (an event-loop stall): a late
+            # slot used now could bunch up with later ones, so it is left unused (capacity lost, never the limit).
+            if ahead is not None and ahead[0] == _chat_id(data) and ahead[1] >= now - LATE_SLOT_SECONDS:
+                _BOOKED_AHEAD.set(None)
+                slot = Slot(ahead[1])
+            else:
+                wanted = _overall_and_group(self._pacer.limits, _chat_id(data))
+                slot = await asyncio.to_thread(self._pacer.book, wanted, now, None)
+            await self._pacer.wait_until(slot, now)
         return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
     async def shutdown(self) -> None:
         """Close the limiter's own connections."""
         self._pacer.engine.dispose()
+
+
+@contextmanager
+def booked_ahead(booking: tuple[int, float] | None) -> Iterator[None]:
+    """Within this block, this task's first message to the booked chat uses the slot `book_ahead` booked."""
+    token = _BOOKED_AHEAD.set(booking)
+    try:
+        yield
+    finally:
+        _BOOKED_AHEAD.reset(token)
 
 
 def _chat_id(data: dict[str, Any]) -> object:

@@ -281,9 +281,11 @@ def settings_env(settings: Settings, fake: FakeDriver | None = None) -> dict[str
 class BotProcess:
     """`python -m bot run` in a child process with only `env` (plus PATH/PYTHONPATH); its log is captured."""
 
-    def __init__(self, env: dict[str, str], *, workdir: Path | None = None, args: tuple[str, ...] = ("run",)) -> None:
+    def __init__(self, env: dict[str, str], *, workdir: Path | None = None, args: tuple[str, ...] = ("run",),
+                 program: tuple[str, ...] = ("-m", "bot")) -> None:
         self.env = env
         self.args = args
+        self.program = program  # what the interpreter runs (a benchmark's baseline bot instead of Signpost's)
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="signpost-bot-")
         self.workdir = workdir or Path(self._tmp.name)  # type: ignore[union-attr]
         self._process: subprocess.Popen[str] | None = None
@@ -314,7 +316,7 @@ class BotProcess:
         env = base | {"PYTHONPATH": str(PROJECT_ROOT), "PYTHONUNBUFFERED": "1"} | self.env
         self._lines = []
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "bot", *self.args],
+            [sys.executable, *self.program, *self.args],
             env=env,
             cwd=self.workdir,
             stdout=subprocess.PIPE,

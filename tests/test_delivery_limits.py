@@ -11,13 +11,13 @@ from itertools import pairwise
 import pytest
 
 from core.clock import FrozenClock
-from core.db import make_engine
+from core.db import make_engine, session_scope
 from core.message_limits import MAX_CAPTION, MAX_TEXT, CallbackDataTooLong, split_message, telegram_length
-from core.rate_limits import Rate
+from core.rate_limits import Rate, RateLimitState
 from handlers.kit import keyboard
 from scheduler.dispatcher import Dispatcher
 from scheduler.models import FollowUpKind, FollowUpStatus
-from scheduler.sender import SendLimits, SharedPacer
+from scheduler.sender import OVERALL_KEY, SendLimits, SharedPacer, SharedRateLimiter, booked_ahead
 from tests.test_followup_support import (
     TEAM_CHAT,
     TUESDAY_10AM,
@@ -152,3 +152,36 @@ def test_two_processes_together_stay_under_the_overall_rate(engine, database_url
     # 10 a second across both (a burst of the bucket's size at the start); each process counting on its own (PTB's
     # in-memory limiter) would book about 20.
     assert busiest <= 10 + limits.overall.burst
+
+
+async def test_a_reply_booked_in_its_updates_transaction_counts_once_on_the_overall_limit(engine) -> None:
+    limits = SendLimits(overall=Rate.per_second(20, burst=1))
+    now = [1_800_000_000.0]
+    limiter = SharedRateLimiter(engine, limits, clock=lambda: now[0])
+    sent: list[int] = []
+
+    async def send(chat_id: int) -> bool:
+        sent.append(chat_id)
+        return True
+
+    def overall_tat() -> float:
+        with session_scope(engine) as session:
+            return session.get(RateLimitState, OVERALL_KEY).tat  # type: ignore[union-attr]
+
+    with session_scope(engine) as session:  # the update's transaction books its first reply
+        booking = limiter.book_ahead(session, 501)
+    booked = overall_tat()
+    with booked_ahead(booking):
+        await limiter.process_request(send, (501,), {}, "sendMessage", {"chat_id": 501}, None)
+        assert overall_tat() == booked  # the reply used its booking: not counted twice
+        now[0] += 1.0  # the next message, a second later, books a slot of its own
+        await limiter.process_request(send, (501,), {}, "sendMessage", {"chat_id": 501}, None)
+    assert overall_tat() == pytest.approx(now[0] + limits.overall.interval)
+    now[0] += 1.0
+    with session_scope(engine) as session:
+        lapsed = limiter.book_ahead(session, 501)
+    now[0] += 1.0  # a slot booked ahead but not used in time (a stalled event loop) is left unused
+    with booked_ahead(lapsed):
+        await limiter.process_request(send, (501,), {}, "sendMessage", {"chat_id": 501}, None)
+    assert overall_tat() == pytest.approx(now[0] + limits.overall.interval)
+    assert sent == [501, 501, 501]

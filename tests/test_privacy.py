@@ -151,3 +151,18 @@ def test_retention_forgets_old_update_ids_and_idle_flood_counts(engine) -> None:
     with session_scope(engine) as session:
         assert [row.update_id for row in session.exec(select(HandledUpdate))] == [2]
         assert [row.key for row in session.exec(select(RateLimitState))] == ["flood:user:2"]
+
+
+def test_a_flooders_next_updates_are_refused_without_the_database_until_the_allowance_returns(engine) -> None:
+    limit, other_process = FloodLimit(per_minute=3, burst=3), FloodLimit(per_minute=3, burst=3)
+    now = 1_800_000_000.0
+    with session_scope(engine) as session:
+        assert [limit.check(session, 1, tap=False, now=now).allowed for _ in range(4)] == [True, True, True, False]
+    assert limit.surely_refused(1, now=now + 1)  # decided in memory: the refused update costs no transaction
+    assert not limit.surely_refused(2, now=now + 1)  # someone else: asks the database
+    assert not other_process.surely_refused(1, now=now + 1)  # another process has no copy: the database decides
+    with session_scope(engine) as session:
+        assert not other_process.check(session, 1, tap=True, now=now + 1).allowed  # ... and still refuses them
+    assert not limit.surely_refused(1, now=now + 61)  # allowance back: the database is asked again
+    with session_scope(engine) as session:
+        assert limit.check(session, 1, tap=False, now=now + 61).allowed
