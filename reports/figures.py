@@ -94,7 +94,7 @@ def compute_report(session: Session, period: Period, tz: ZoneInfo = UTC_ZONE, to
         wellbeing=wellbeing_changes(session, since, until, today, tz),
         safeguarding=safeguarding_figures(session, period, since, until, tz),
         equity=equity_rows(session, received),
-        support=support_figures(session, referrals, since, until),
+        support=support_figures(session, referrals, cases, since, until),
     )
 
 
@@ -218,23 +218,24 @@ def _stale_services(session: Session, labels: dict[str, str], cutoff: date) -> l
 
 
 def _case_rows(referrals: Sequence[Any], tz: ZoneInfo) -> list[CaseRow]:
-    statuses = {status: STATUS_LABELS[CaseStatus(status)] for status in CaseStatus}
+    """One pseudonymised row per referral (rows unpacked as tuples: a year has tens of thousands)."""
+    statuses = {status: STATUS_LABELS[status] for status in CaseStatus}
     closures = {reason: _closure_label(reason) for reason in [*ClosureReason, None]}
     return [
         CaseRow(
-            reference=row.reference,
-            received=local_time(row.created_at, tz).date(),
-            ward=row.source_ward.strip() or NOT_RECORDED,
-            role=row.source_role.strip() or NOT_RECORDED,
-            reasons=reason_labels(row.reasons),
-            status=statuses[row.status],
-            closure=closures[row.closure_reason] if row.status == CaseStatus.CLOSED else "",
-            hours_to_claim=elapsed_hours(row.created_at, row.claimed_at) if row.claimed_at else None,
-            hours_to_first_contact=(elapsed_hours(row.created_at, row.first_contact_at)
-                                    if row.first_contact_at else None),
-            signpostings=row.signpostings,
+            reference=reference,
+            received=local_time(created_at, tz).date(),
+            ward=ward.strip() or NOT_RECORDED,
+            role=role.strip() or NOT_RECORDED,
+            reasons=reason_labels(reasons),
+            status=statuses[status],
+            closure=closures[closure_reason] if status == CaseStatus.CLOSED else "",
+            hours_to_claim=elapsed_hours(created_at, claimed_at) if claimed_at else None,
+            hours_to_first_contact=elapsed_hours(created_at, first_contact_at) if first_contact_at else None,
+            signpostings=signpostings,
         )
-        for row in referrals
+        for (_, reference, created_at, ward, role, reasons, status, closure_reason, claimed_at, first_contact_at, _,
+             signpostings) in referrals
     ]
 
 

@@ -36,6 +36,7 @@ from casework.safeguarding import EVENT as RATING_EVENT
 from casework.safeguarding import ratings_at_referral, short_label
 from reports.data import (
     NOT_RECORDED,
+    CaseRow,
     Count,
     EquityRow,
     RatingCounts,
@@ -45,7 +46,7 @@ from reports.data import (
 )
 from reports.period import Period
 from reports.received import local_month, reason_labels, received_in
-from reports.stats import durations, elapsed_hours, percentile, ranked_counts
+from reports.stats import durations, percentile, ranked_counts
 
 CHANGES = (("first_contact", "closure"), ("first_contact", "3_months"), ("first_contact", "6_months"))
 RATING_LABELS = [short_label(rating.value) for rating in Safeguarding] + [short_label("")]
@@ -161,8 +162,11 @@ def equity_rows(session: Session, received: Sequence[Any]) -> list[EquityRow]:
     return rows
 
 
-def support_figures(session: Session, referrals: Sequence[Any], since: datetime, until: datetime) -> SupportFigures:
-    """Support given to the referrals received (`referrals`: rows of `reports.received.referrals_received`)."""
+def support_figures(
+    session: Session, referrals: Sequence[Any], cases: Sequence[CaseRow], since: datetime, until: datetime
+) -> SupportFigures:
+    """Support given to the referrals received (`referrals`: rows of `reports.received.referrals_received`, and
+    `cases` made from them, in the same order)."""
     received = received_in(since, until)
     per_case = session.exec(
         select(SupportContact.referral_id, func.count(), func.sum(SupportContact.minutes))
@@ -177,11 +181,11 @@ def support_figures(session: Session, referrals: Sequence[Any], since: datetime,
     plans = session.exec(select(SupportPlan.goals_enc)  # counted, never decrypted
                          .join(Referral, Referral.id == SupportPlan.referral_id)  # type: ignore[arg-type]
                          .where(*received)).all()
-    by_urgency = [
-        (label, durations([elapsed_hours(row.created_at, row.first_contact_at)
-                           for row in referrals if row.urgency == urgency and row.first_contact_at]))
-        for urgency, label in URGENCY_LABELS.items()
-    ]
+    waits: dict[str, list[float]] = defaultdict(list)
+    for row, case_row in zip(referrals, cases, strict=True):
+        if case_row.hours_to_first_contact is not None:
+            waits[row.urgency].append(case_row.hours_to_first_contact)
+    by_urgency = [(label, durations(waits[urgency])) for urgency, label in URGENCY_LABELS.items()]
     return SupportFigures(
         cases_with_sessions=len(per_case),
         sessions=sum(sessions for _, sessions, _ in per_case),
