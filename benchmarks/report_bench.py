@@ -1,14 +1,18 @@
 """Reports at a year's scale: the figures, the XLSX export and the grouping of unmet searches, each side by side
-with the alternative (openpyxl's default mode; comparing each wording with every group), in the same run.
+with the alternative, in the same run.
 
 Run: `.venv/bin/python benchmarks/report_bench.py [--referrals 50200] [--searches 3000,12000,48000] [--repeats 3]`.
   * figures: a year of `--referrals` referrals (three signpostings each) and 10k zero-result searches in a SQLite
-    file; `build_report` for the year, then every format of one request (csv, xlsx, png, text) from that one
-    computation — against computing the figures again for each format;
-  * XLSX: the year's tables written in openpyxl's write-only mode (Signpost) and in its default mode;
+    file; `build_report` for the year (counts made by the database) against the figures code as it was before
+    issue 12's round 3 (commit BEFORE, read from git: whole rows aggregated in Python) — the two must give the same
+    figures; then every format of one request (csv, xlsx, png, text) from that one computation, against computing
+    the figures again for each format;
+  * XLSX: the year's tables written by Signpost (XlsxWriter, constant-memory mode) and by openpyxl's write-only
+    mode with lxml (what the export used before);
   * unmet grouping: `--searches` zero-result searches (misspelt, reordered variants of ~1,600 needs) grouped by
     Signpost (only groups sharing a trigram are scored) and by comparing with every group; the groups must be equal.
-Figures are medians over `--repeats` runs (seconds).
+Figures are medians over `--repeats` runs: wall-clock seconds and this process's CPU seconds (less sensitive to
+other load on the machine; SQLite runs in-process, so its work is included).
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ import argparse
 import io
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+import types
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,16 +36,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from openpyxl import Workbook  # noqa: E402
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell  # noqa: E402
 from openpyxl.styles import Font  # noqa: E402
+from openpyxl.utils import get_column_letter  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from casework.models import CaseStatus, Engagement, Referral, Signposting  # noqa: E402
-from core.db import make_engine, migrate  # noqa: E402
+from core.csvsafe import safe_cell  # noqa: E402
+from core.db import make_engine, migrate, reading, session_scope  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from directory.models import UnmetSearch  # noqa: E402
 from directory.seed import ensure_seeded  # noqa: E402
 from reports.cli import render_reports  # noqa: E402
-from reports.export import _put, _sheet_title, write_xlsx  # noqa: E402
+from reports.data import ReportData  # noqa: E402
+from reports.export import MAX_COLUMN_WIDTH, _sheet_title, write_xlsx  # noqa: E402
 from reports.figures import build_report  # noqa: E402
 from reports.period import Period  # noqa: E402
 from reports.tables import Table, report_tables  # noqa: E402
@@ -47,6 +57,7 @@ from reports.unmet import group_unmet  # noqa: E402
 from tests.test_unmet_grouping import every_group_compared, misspelt  # noqa: E402
 
 TZ = ZoneInfo("Europe/London")
+BEFORE = "0d5db351d20b1c1f85b208db9978b6372fa7bee8"  # main before round 3 of issue 12: figures aggregated in Python
 FORMATS = ("csv", "xlsx", "png", "text")
 ADJECTIVES = ("free", "local", "weekly", "evening", "online", "women's", "men's", "young", "older", "family",
               "sunday", "community", "friendly", "quiet", "outdoor", "indoor", "gentle", "accessible", "carers",
@@ -61,13 +72,20 @@ NOUNS = ("walking group", "choir", "cafe", "support group", "advice", "befriendi
          "photography", "drama", "singing")  # fmt: skip
 
 
-def median_seconds(action: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    times, result = [], None
+def median_times(action: Callable[[], Any], repeats: int) -> tuple[tuple[float, float], Any]:
+    """(median wall-clock seconds, median CPU seconds) of `action` over `repeats` runs, and its last result."""
+    walls, cpus, result = [], [], None
     for _ in range(repeats):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    return (statistics.median(walls), statistics.median(cpus)), result
+
+
+def median_seconds(action: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    (wall, _), result = median_times(action, repeats)
+    return wall, result
 
 
 def a_year(url: str, referrals: int, searches: int) -> Period:
@@ -110,18 +128,55 @@ def need(rng: random.Random) -> str:
     return f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)}"
 
 
-def write_xlsx_default_mode(tables: Sequence[Table], handle: IO[bytes]) -> None:
-    """The same workbook through openpyxl's default (in-memory) mode: what the export did before."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+def module_before(path: str, name: str, renames: dict[str, str] | None = None) -> types.ModuleType:
+    """The module at `path` as it was at commit BEFORE, importable as `name` (its imports renamed by `renames`)."""
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{BEFORE}:{path}"], capture_output=True, text=True,
+                            check=True).stdout
+    for old, new in (renames or {}).items():
+        source = source.replace(old, new)
+    module = types.ModuleType(name)
+    sys.modules[name] = module
+    exec(compile(source, f"{BEFORE[:7]}:{path}", "exec"), module.__dict__)  # our own history, not input
+    return module
+
+
+def figures_before() -> Callable[..., ReportData]:
+    """`compute_report` as it was at BEFORE (with the outcome figures of that time)."""
+    module_before("reports/outcomes.py", "reports_outcomes_before")
+    figures = module_before("reports/figures.py", "reports_figures_before",
+                            {"from reports.outcomes import": "from reports_outcomes_before import"})
+    return figures.compute_report
+
+
+def write_xlsx_openpyxl(tables: Sequence[Table], handle: IO[bytes]) -> None:
+    """The same workbook through openpyxl's write-only mode (lxml): the export before round 3 of issue 12."""
+    workbook = Workbook(write_only=True)
     used: set[str] = set()
+    title_font, header_font = Font(bold=True, size=12), Font(bold=True)
+
+    def styled(value: Any, font: Font | None = None) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        cell.data_type, cell.quotePrefix = "s", safe_cell(cell.value) != cell.value
+        if font is not None:
+            cell.font = font
+        return cell
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, str):
+            text = ILLEGAL_CHARACTERS_RE.sub("", value)
+            return styled(text) if text.startswith("=") or safe_cell(text) != text else text
+        return value
+
     for table in tables:
         sheet = workbook.create_sheet(_sheet_title(table.title, used))
-        _put(sheet.cell(row=1, column=1), table.title).font = Font(bold=True, size=12)
-        for row_index, values in enumerate([table.header, *table.rows], start=2):
-            for column_index, value in enumerate(values, start=1):
-                _put(sheet.cell(row=row_index, column=column_index), value)
         sheet.freeze_panes = "A3"
+        for column_index, heading in enumerate(table.header, start=1):
+            width = max(len(str(value)) for value in [heading, *(row[column_index - 1] for row in table.rows)])
+            sheet.column_dimensions[get_column_letter(column_index)].width = min(MAX_COLUMN_WIDTH, width + 2)
+        sheet.append([styled(table.title, title_font)])
+        sheet.append([styled(heading, header_font) for heading in table.header])
+        for values in table.rows:
+            sheet.append([plain(value) for value in values])
     workbook.save(handle)
 
 
@@ -130,22 +185,34 @@ def figures_and_exports(args: argparse.Namespace) -> None:
         url = f"sqlite:///{Path(folder) / 'year.db'}"
         period = a_year(url, args.referrals, args.unmet)
         engine = make_engine(url)
-        figures, data = median_seconds(lambda: build_report(engine, period, TZ), args.repeats)
+        figures, data = median_times(lambda: build_report(engine, period, TZ), args.repeats)
+        compute_before = figures_before()
+
+        def before() -> ReportData:
+            with session_scope(reading(engine)) as session:
+                return compute_before(session, period, TZ)
+
+        old, reference = median_times(before, args.repeats)
+        same = reference == data
         tables = report_tables(data)
         cells = sum(len(table.header) * (len(table.rows) + 1) for table in tables)
-        one, _ = median_seconds(lambda: render_reports(engine, period, FORMATS, False, TZ), args.repeats)
-        each, _ = median_seconds(lambda: [render_reports(engine, period, (fmt,), False, TZ) for fmt in FORMATS],
-                                 args.repeats)
-        write_only, _ = median_seconds(lambda: write_xlsx(tables, io.BytesIO()), args.repeats)
-        default_mode, _ = median_seconds(lambda: write_xlsx_default_mode(tables, io.BytesIO()), args.repeats)
+        one, _ = median_times(lambda: render_reports(engine, period, FORMATS, False, TZ), args.repeats)
+        each, _ = median_times(lambda: [render_reports(engine, period, (fmt,), False, TZ) for fmt in FORMATS],
+                            args.repeats)
+        ours, _ = median_times(lambda: write_xlsx(tables, io.BytesIO()), args.repeats)
+        openpyxl, _ = median_times(lambda: write_xlsx_openpyxl(tables, io.BytesIO()), args.repeats)
         engine.dispose()
     print(f"\na year: {args.referrals:,} referrals, {3 * args.referrals:,} signpostings, {args.unmet:,} zero-result "
-          f"searches (SQLite)")
-    print(f"  figures for the year (build_report)              {figures:8.2f} s")
-    print(f"  csv+xlsx+png+text, one computation (Signpost)    {one:8.2f} s")
-    print(f"  csv+xlsx+png+text, figures computed per format   {each:8.2f} s")
-    print(f"  XLSX, {cells:,} cells: write-only mode (Signpost)  {write_only:8.2f} s")
-    print(f"  XLSX, {cells:,} cells: openpyxl default mode       {default_mode:8.2f} s")
+          f"searches (SQLite); wall / CPU seconds")
+    rows = [("figures for the year (Signpost: counted in SQL)", figures),
+            (f"figures for the year (before, {BEFORE[:7]}: rows in Python)", old),
+            ("csv+xlsx+png+text, one computation (Signpost)", one),
+            ("csv+xlsx+png+text, figures computed per format", each),
+            (f"XLSX, {cells:,} cells: XlsxWriter constant_memory (Signpost)", ours),
+            (f"XLSX, {cells:,} cells: openpyxl write-only + lxml (before)", openpyxl)]
+    for label, (wall, cpu) in rows:
+        print(f"  {label:<62}{wall:8.2f}{cpu:8.2f}")
+    print(f"  same figures as before: {'yes' if same else 'NO'}")
 
 
 def grouping(args: argparse.Namespace) -> None:
@@ -168,9 +235,12 @@ def main() -> None:
     parser.add_argument("--unmet", type=int, default=10_000, help="zero-result searches in the year")
     parser.add_argument("--searches", default="3000,12000,48000", help="sizes for the grouping comparison")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", choices=("grouping", "figures"), help="run one part only")
     args = parser.parse_args()
-    grouping(args)
-    figures_and_exports(args)
+    if args.only != "figures":
+        grouping(args)
+    if args.only != "grouping":
+        figures_and_exports(args)
 
 
 if __name__ == "__main__":

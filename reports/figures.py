@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from statistics import median
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import distinct, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from casework.models import (
     CLOSURE_LABELS,
-    REASON_LABELS,
     CaseStatus,
     ClosureReason,
     Engagement,
     ProviderUpdate,
     Referral,
     ReferralOn,
-    ReferralReason,
     Signposting,
 )
 from casework.providers import responsiveness
@@ -42,56 +42,59 @@ from reports.data import (
 )
 from reports.outcomes import equity_rows, safeguarding_figures, support_figures, wellbeing_changes
 from reports.period import Period
-from reports.stats import durations, elapsed_hours, ranked_counts
+from reports.received import local_month, reason_labels, received_in, referrals_received
+from reports.stats import durations, elapsed_hours
 from reports.unmet import group_unmet
 
 UNCATEGORISED = "Uncategorised"
+SignpostingCounts = Counter[tuple[str, Engagement]]  # (service id, engagement) -> signpostings
 UTC_ZONE = ZoneInfo("UTC")
 
 
 def compute_report(session: Session, period: Period, tz: ZoneInfo = UTC_ZONE, today: date | None = None) -> ReportData:
-    """All figures for `period` (local days in `tz`); directory freshness is judged as of `today`."""
+    """All figures for `period` (local days in `tz`); directory freshness is judged as of `today`.
+
+    Counts are made by the database (GROUP BY); only the case rows and the waiting times are read per referral."""
     since, until = period.utc_bounds(tz)
     today = today or local_today(tz)
-    referrals = _referrals_received(session, since, until)
-    signposted = _signpostings_made(session, since, until)
+    received = received_in(since, until)
+    referrals = referrals_received(session, since, until)
+    cases = _case_rows(referrals, tz)
     services = _service_labels(session)
-    categories = _service_categories(session)
-    clients = len({row.referral_id for row in signposted})
+    signposted = _signpostings_made(session, since, until)
+    clients = _signposted_clients(session, since, until)
     unmet = _unmet_queries(session, since, until)
     return ReportData(
         period=period,
         generated_on=today,
-        referrals=len(referrals),
-        by_reason=ranked_counts(_reason_label(reason) for row in referrals for reason in dict.fromkeys(row.reasons)),
-        by_ward=ranked_counts(row.source_ward.strip() or NOT_RECORDED for row in referrals),
-        by_role=ranked_counts(row.source_role.strip() or NOT_RECORDED for row in referrals),
-        by_month=_by_month(period, [local_time(row.created_at, tz) for row in referrals]),
-        time_to_claim=durations([elapsed_hours(row.created_at, row.claimed_at) for row in referrals if row.claimed_at]),
+        referrals=len(cases),
+        by_reason=_ranked(Counter(reason for case in cases for reason in case.reasons)),
+        by_ward=_ranked(_grouped(session, Referral.source_ward, received, _recorded)),
+        by_role=_ranked(_grouped(session, Referral.source_role, received, _recorded)),
+        by_month=_by_month(session, period, received, tz),
+        time_to_claim=durations([case.hours_to_claim for case in cases if case.hours_to_claim is not None]),
         time_to_first_contact=durations(
-            [elapsed_hours(row.created_at, row.first_contact_at) for row in referrals if row.first_contact_at]
+            [case.hours_to_first_contact for case in cases if case.hours_to_first_contact is not None]
         ),
-        by_status=_by_status(referrals),
-        by_closure=_by_closure(referrals),
-        signpostings=len(signposted),
+        by_status=_by_status(session, received),
+        by_closure=_by_closure(session, received),
+        signpostings=sum(signposted.values()),
         signposted_clients=clients,
         by_service=_demand(signposted, services, clients),
-        by_category=ranked_counts(
-            category for row in signposted for category in categories.get(row.service_id, [UNCATEGORISED])
-        ),
-        engagement_overall=EngagementRow(ALL_SERVICES, dict(Counter(Engagement(row.engagement) for row in signposted))),
+        by_category=_by_category(signposted, _service_categories(session)),
+        engagement_overall=EngagementRow(ALL_SERVICES, _engagement_totals(signposted)),
         engagement_by_service=_engagement_by_service(signposted, services),
         unmet_searches=len(unmet),
         unmet_need=group_unmet(unmet),
         active_services=_active_service_count(session),
         stale_services=_stale_services(session, services, _twelve_months_before(today)),
-        cases=_case_rows(session, referrals, since, until, tz),
+        cases=cases,
         responsiveness=_responsiveness(session, since, until, services),
         waiting_weeks=_waiting_weeks(session, since, until, services, tz),
-        wellbeing=wellbeing_changes(session, referrals, today, tz),
-        safeguarding=safeguarding_figures(session, referrals, period, since, until, tz),
-        equity=equity_rows(referrals),
-        support=support_figures(session, referrals),
+        wellbeing=wellbeing_changes(session, since, until, today, tz),
+        safeguarding=safeguarding_figures(session, period, since, until, tz),
+        equity=equity_rows(session, received),
+        support=support_figures(session, referrals, cases, since, until),
     )
 
 
@@ -103,9 +106,10 @@ def _responsiveness(
         select(ReferralOn.id, ReferralOn.service_id, ReferralOn.created_at, ReferralOn.first_answer_at,  # type: ignore[call-overload]
                ReferralOn.accepted_at)
         .where(ReferralOn.created_at >= since, ReferralOn.created_at < until)))
-    ids = [row.id for row in rows]
-    updates = list(session.exec(select(ProviderUpdate.referral_on_id, ProviderUpdate.status).where(  # type: ignore[call-overload]
-        col(ProviderUpdate.referral_on_id).in_(ids)))) if ids else []
+    updates = list(session.exec(
+        select(ProviderUpdate.referral_on_id, ProviderUpdate.status)
+        .join(ReferralOn, ReferralOn.id == ProviderUpdate.referral_on_id)  # type: ignore[arg-type]
+        .where(ReferralOn.created_at >= since, ReferralOn.created_at < until)))
     verified = dict(session.exec(select(Service.id, Service.last_verified)).all())
     return [
         ServiceResponse(labels.get(r.service_id, r.service_id), r.referred_on, r.answered, r.accepted, r.attended,
@@ -138,21 +142,35 @@ def build_report(engine: Engine, period: Period, tz: ZoneInfo = UTC_ZONE) -> Rep
         return compute_report(session, period, tz)
 
 
-def _referrals_received(session: Session, since: datetime, until: datetime) -> list:
-    statement = select(
-        Referral.id, Referral.reference, Referral.created_at, Referral.source_ward, Referral.source_role,
-        Referral.reasons, Referral.status, Referral.claimed_at, Referral.first_contact_at, Referral.closure_reason,
-        Referral.closed_at, Referral.safeguarding, Referral.urgency, Referral.hospital_ref_hash, Referral.gender,
-        Referral.ethnicity, Referral.postcode_district,
-    ).where(Referral.created_at >= since, Referral.created_at < until).order_by(Referral.created_at, Referral.id)
-    return list(session.exec(statement).all())
+def _signpostings_made(session: Session, since: datetime, until: datetime) -> SignpostingCounts:
+    """(service id, engagement) -> signpostings made in the period, counted by the database."""
+    statement = (select(Signposting.service_id, Signposting.engagement, func.count())
+                 .where(Signposting.created_at >= since, Signposting.created_at < until)
+                 .group_by(Signposting.service_id, Signposting.engagement))
+    return Counter({(service_id, Engagement(engagement)): n for service_id, engagement, n in session.exec(statement)})
 
 
-def _signpostings_made(session: Session, since: datetime, until: datetime) -> list:
-    statement = select(Signposting.referral_id, Signposting.service_id, Signposting.engagement).where(
-        Signposting.created_at >= since, Signposting.created_at < until
-    )
-    return list(session.exec(statement).all())
+def _signposted_clients(session: Session, since: datetime, until: datetime) -> int:
+    statement = select(func.count(distinct(Signposting.referral_id))).where(
+        Signposting.created_at >= since, Signposting.created_at < until)
+    return int(session.exec(statement).one())
+
+
+def _grouped(session: Session, column: Any, received: Sequence[Any], label: Callable[[Any], str]) -> Counter[str]:
+    """Referrals received, counted by the database per value of `column`, then per `label` of that value."""
+    counts: Counter[str] = Counter()
+    for value, n in session.exec(select(column, func.count()).where(*received).group_by(column)):
+        counts[label(value)] += n
+    return counts
+
+
+def _recorded(text: str) -> str:
+    return text.strip() or NOT_RECORDED
+
+
+def _ranked(counts: Counter[str]) -> list[Count]:
+    """Most frequent first, ties alphabetical (as `ranked_counts`)."""
+    return [Count(label, n) for label, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
 
 def _service_labels(session: Session) -> dict[str, str]:
@@ -199,68 +217,76 @@ def _stale_services(session: Session, labels: dict[str, str], cutoff: date) -> l
     return sorted(stale, key=lambda s: (s.last_verified is not None, s.last_verified or date.min, s.service))
 
 
-def _case_rows(session: Session, referrals: list, since: datetime, until: datetime, tz: ZoneInfo) -> list[CaseRow]:
-    signposting_counts = dict(
-        session.exec(
-            select(Signposting.referral_id, func.count())
-            .join(Referral, Referral.id == Signposting.referral_id)
-            .where(Referral.created_at >= since, Referral.created_at < until)
-            .group_by(Signposting.referral_id)
-        ).all()
-    )
+def _case_rows(referrals: Sequence[Any], tz: ZoneInfo) -> list[CaseRow]:
+    """One pseudonymised row per referral (rows unpacked as tuples: a year has tens of thousands)."""
+    statuses = {status: STATUS_LABELS[status] for status in CaseStatus}
+    closures = {reason: _closure_label(reason) for reason in [*ClosureReason, None]}
     return [
         CaseRow(
-            reference=row.reference,
-            received=local_time(row.created_at, tz).date(),
-            ward=row.source_ward.strip() or NOT_RECORDED,
-            role=row.source_role.strip() or NOT_RECORDED,
-            reasons=tuple(_reason_label(reason) for reason in dict.fromkeys(row.reasons)),
-            status=STATUS_LABELS[CaseStatus(row.status)],
-            closure=_closure_label(row.closure_reason) if row.status == CaseStatus.CLOSED else "",
-            hours_to_claim=elapsed_hours(row.created_at, row.claimed_at) if row.claimed_at else None,
-            hours_to_first_contact=(elapsed_hours(row.created_at, row.first_contact_at)
-                                    if row.first_contact_at else None),
-            signpostings=signposting_counts.get(row.id, 0),
+            reference=reference,
+            received=local_time(created_at, tz).date(),
+            ward=ward.strip() or NOT_RECORDED,
+            role=role.strip() or NOT_RECORDED,
+            reasons=reason_labels(reasons),
+            status=statuses[status],
+            closure=closures[closure_reason] if status == CaseStatus.CLOSED else "",
+            hours_to_claim=elapsed_hours(created_at, claimed_at) if claimed_at else None,
+            hours_to_first_contact=elapsed_hours(created_at, first_contact_at) if first_contact_at else None,
+            signpostings=signpostings,
         )
-        for row in referrals
+        for (_, reference, created_at, ward, role, reasons, status, closure_reason, claimed_at, first_contact_at, _,
+             signpostings) in referrals
     ]
 
 
-def _demand(signposted: list, services: dict[str, str], clients: int) -> list[ServiceDemand]:
+def _demand(signposted: SignpostingCounts, services: dict[str, str], clients: int) -> list[ServiceDemand]:
     """Signpostings per service, busiest first, with the share of signposted clients each one took."""
-    demand = ranked_counts(services.get(row.service_id, row.service_id) for row in signposted)
-    return [ServiceDemand(count.label, count.n, count.n / clients) for count in demand]
+    per_service: Counter[str] = Counter()
+    for (service_id, _), n in signposted.items():
+        per_service[services.get(service_id, service_id)] += n
+    return [ServiceDemand(count.label, count.n, count.n / clients) for count in _ranked(per_service)]
 
 
-def _engagement_by_service(signposted: list, services: dict[str, str]) -> list[EngagementRow]:
+def _by_category(signposted: SignpostingCounts, categories: dict[str, list[str]]) -> list[Count]:
+    """Signpostings per category (a service in several categories counts in each)."""
+    per_category: Counter[str] = Counter()
+    for (service_id, _), n in signposted.items():
+        for category in categories.get(service_id, [UNCATEGORISED]):
+            per_category[category] += n
+    return _ranked(per_category)
+
+
+def _engagement_totals(signposted: SignpostingCounts) -> dict[Engagement, int]:
+    totals: Counter[Engagement] = Counter()
+    for (_, engagement), n in signposted.items():
+        totals[engagement] += n
+    return dict(totals)
+
+
+def _engagement_by_service(signposted: SignpostingCounts, services: dict[str, str]) -> list[EngagementRow]:
     per_service: dict[str, Counter[Engagement]] = defaultdict(Counter)
-    for row in signposted:
-        per_service[services.get(row.service_id, row.service_id)][Engagement(row.engagement)] += 1
+    for (service_id, engagement), n in signposted.items():
+        per_service[services.get(service_id, service_id)][engagement] += n
     rows = [EngagementRow(label, dict(counts)) for label, counts in per_service.items()]
     return sorted(rows, key=lambda row: (-row.n, row.label))
 
 
-def _by_month(period: Period, received: list[datetime]) -> list[Count]:
-    per_month = Counter(f"{moment:%Y-%m}" for moment in received)
-    return [Count(month, per_month[month]) for month in period.months()]
+def _by_month(session: Session, period: Period, received: Sequence[Any], tz: ZoneInfo) -> list[Count]:
+    month = local_month(Referral.created_at, period, tz)
+    per_month = dict(session.exec(select(month, func.count()).where(*received).group_by(month)).all())
+    return [Count(label, per_month.get(label, 0)) for label in period.months()]
 
 
-def _by_status(referrals: list) -> list[Count]:
-    per_status = Counter(CaseStatus(row.status) for row in referrals)
-    return [Count(label, per_status[status]) for status, label in STATUS_LABELS.items()]
+def _by_status(session: Session, received: Sequence[Any]) -> list[Count]:
+    per_status = _grouped(session, Referral.status, received, lambda status: STATUS_LABELS[CaseStatus(status)])
+    return [Count(label, per_status[label]) for label in STATUS_LABELS.values()]
 
 
-def _by_closure(referrals: list) -> list[Count]:
-    closed = Counter(_closure_label(row.closure_reason) for row in referrals if row.status == CaseStatus.CLOSED)
+def _by_closure(session: Session, received: Sequence[Any]) -> list[Count]:
+    closed = _grouped(session, Referral.closure_reason, (*received, Referral.status == CaseStatus.CLOSED),
+                      _closure_label)
     labels = [*CLOSURE_LABELS.values(), *([NOT_RECORDED] if NOT_RECORDED in closed else [])]
     return [Count(label, closed[label]) for label in labels]
-
-
-def _reason_label(value: str) -> str:
-    try:
-        return REASON_LABELS[ReferralReason(value)]
-    except ValueError:
-        return value
 
 
 def _closure_label(value: ClosureReason | str | None) -> str:

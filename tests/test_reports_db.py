@@ -137,6 +137,19 @@ def test_referral_figures(engine: Engine) -> None:
     assert closures["Engaged / resolved"] == 1 and closures["Declined"] == 1
 
 
+def test_months_counted_in_local_time_across_a_period(engine: Engine) -> None:
+    """By-month counts (made by the database) use local month boundaries: the clock change and midnight BST."""
+    add_march(engine)
+    add_referral(engine, "SP-MAY", utc(2025, 5, 31, 22, 59), safeguarding="red")  # 23:59 BST on 31 May
+    add_referral(engine, "SP-JUNE", utc(2025, 5, 31, 23, 0))  # midnight BST: June, after the period
+    with session_scope(engine) as session:
+        data = compute_report(session, Period(date(2025, 3, 1), date(2025, 5, 31)), LONDON, today=TODAY)
+    assert [(c.label, c.n) for c in data.by_month] == [("2025-03", 6), ("2025-04", 1), ("2025-05", 1)]
+    may = next(month for month in data.safeguarding.by_month if month.label == "2025-05")
+    assert may.counts["🔴 Red"] == 1 and sum(may.counts.values()) == 1
+    assert data.referrals == 8
+
+
 def test_time_to_claim_and_first_contact(engine: Engine) -> None:
     add_march(engine)
     data = march_report(engine)
