@@ -300,13 +300,16 @@ def bot_calls(queries: Sequence[LabelledQuery]) -> list[tuple[str, str]]:
     return [(texts[i % len(texts)], AREAS[i % len(AREAS)]) for i in range(LATENCY_QUERIES)]
 
 
-def time_calls(search: Callable[[str, str], object], calls: Sequence[tuple[str, str]]) -> tuple[float, float]:
-    timings = []
+def time_calls(search: Callable[[str, str], object], calls: Sequence[tuple[str, str]]) -> dict[str, float]:
+    """p50/p95 in ms of wall-clock time and of this process's CPU time (less sensitive to a busy machine)."""
+    wall, cpu = [], []
     for query, area in calls:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         search(query, area)
-        timings.append((time.perf_counter() - started) * 1000)
-    return percentile(timings, 0.5), percentile(timings, 0.95)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return {"p50": percentile(wall, 0.5), "p95": percentile(wall, 0.95),
+            "cpu_p50": percentile(cpu, 0.5), "cpu_p95": percentile(cpu, 0.95)}  # fmt: skip
 
 
 def worker(args: argparse.Namespace) -> dict[str, Any]:
@@ -315,9 +318,10 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     database = f"sqlite:///{args.db}"
     engine = make_engine(database)
     if args.worker == "signpost-build":
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         LiveDirectory(engine, args.index).refresh()
-        return {"build_s": time.perf_counter() - started, "peak_mb": memory_mb()[1]}
+        return {"build_s": time.perf_counter() - started, "build_cpu_s": time.process_time() - started_cpu,
+                "peak_mb": memory_mb()[1]}  # fmt: skip
     if args.worker == "signpost-serve":
         started = time.perf_counter()
         live = LiveDirectory(engine, args.index)
@@ -325,10 +329,10 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
         live.index.find("help with debt", SearchFilters(area="NR3"), limit=BOT_LIMIT)
         first_answer = time.perf_counter() - started
         index = live.index
-        p50, p95 = time_calls(lambda q, a: index.find(q, SearchFilters(area=a), limit=BOT_LIMIT), calls)
+        latency = time_calls(lambda q, a: index.find(q, SearchFilters(area=a), limit=BOT_LIMIT), calls)
         gc.collect()
         resident, peak = memory_mb()
-        return {"first_answer_s": first_answer, "p50": p50, "p95": p95, "rss_mb": resident, "peak_mb": peak,
+        return {"first_answer_s": first_answer, **latency, "rss_mb": resident, "peak_mb": peak,
                 "file_mb": args.index.stat().st_size / 1e6}  # fmt: skip
     records = list(iter_records(engine)) if args.worker != "tantivy" else None
     if args.worker == "tantivy":
@@ -342,9 +346,9 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     build = time.perf_counter() - started
     del records
     gc.collect()
-    p50, p95 = time_calls(lambda q, a: engine_under_test.search(q, BOT_LIMIT, a), calls)
+    latency = time_calls(lambda q, a: engine_under_test.search(q, BOT_LIMIT, a), calls)
     resident, peak = memory_mb()
-    return {"build_s": build, "p50": p50, "p95": p95, "rss_mb": resident, "peak_mb": peak, "before_mb": before}
+    return {"build_s": build, **latency, "rss_mb": resident, "peak_mb": peak, "before_mb": before}
 
 
 def run_worker(kind: str, db: Path, index: Path) -> dict[str, Any]:
@@ -365,35 +369,46 @@ def cli_cold_start(db: Path) -> float:
     return time.perf_counter() - started
 
 
-def print_scale(seed_csv: Path, sizes: Sequence[int]) -> None:
+def cpu(result: dict[str, Any]) -> str:
+    return f"{result['cpu_p50']:>6.2f} / {result['cpu_p95']:<5.2f}"
+
+
+def print_scale(seed_csv: Path, sizes: Sequence[int], db_dir: Path | None = None) -> None:
     seed = seed_records(seed_csv)
     print(f"SCALE: the bot's call = {BOT_LIMIT} results with an area filter, {LATENCY_QUERIES} calls; "
           "memory = resident MB after serving (peak while building); each engine in its own process\n")  # fmt: skip
     header = (f"{'services':>9} | {'engine':<9} | {'build s':>7} | {'peak MB':>7} | {'RSS MB':>6} | {'p50 ms':>6} | "
-              f"{'p95 ms':>6} | notes")  # fmt: skip
+              f"{'p95 ms':>6} | {'CPU p50/p95 ms':>14} | notes")  # fmt: skip
     print(header)
     print("-" * len(header))
     for size in sizes:
         with tempfile.TemporaryDirectory() as folder:
             db, index = Path(folder) / "bench.db", Path(folder) / "bench.db.search-index"
-            records = expand(seed, size)
-            write_directory(records, db)
-            count = len(records)
-            del records
-            gc.collect()
+            kept = db_dir / f"bench-{size}.db" if db_dir else None
+            if kept and kept.exists():
+                db = kept  # written by an earlier run (writing a million services takes many minutes)
+            else:
+                records = expand(seed, size)
+                write_directory(records, kept or db)
+                db = kept or db
+                del records
+                gc.collect()
+            count = max(size, len(seed))
             built = run_worker("signpost-build", db, index)
             served = run_worker("signpost-serve", db, index)
-            notes = (f"restart to first answer {served['first_answer_s']:.2f} s, index file "
-                     f"{served['file_mb']:.0f} MB")  # fmt: skip
+            notes = (f"build {built['build_cpu_s']:.1f} s CPU, restart to first answer "
+                     f"{served['first_answer_s']:.2f} s, index file {served['file_mb']:.0f} MB")  # fmt: skip
             if size <= 20_000:
                 notes += f", CLI cold start {cli_cold_start(db):.2f} s"
             print(f"{count:>9} | {'signpost':<9} | {built['build_s']:>7.1f} | {built['peak_mb']:>7.0f} | "
-                  f"{served['rss_mb']:>6.0f} | {served['p50']:>6.2f} | {served['p95']:>6.2f} | {notes}")  # fmt: skip
+                  f"{served['rss_mb']:>6.0f} | {served['p50']:>6.2f} | {served['p95']:>6.2f} | {cpu(served)} | "
+                  f"{notes}")  # fmt: skip
             for kind in ("tantivy", "fts5"):
                 result = run_worker(kind, db, Path(folder) / f"{kind}-index")
                 where = "on disk" if kind == "tantivy" else "in memory"
                 print(f"{count:>9} | {kind:<9} | {result['build_s']:>7.1f} | {result['peak_mb']:>7.0f} | "
-                      f"{result['rss_mb']:>6.0f} | {result['p50']:>6.2f} | {result['p95']:>6.2f} | index {where}, "
+                      f"{result['rss_mb']:>6.0f} | {result['p50']:>6.2f} | {result['p95']:>6.2f} | {cpu(result)} | "
+                      f"index {where}, "
                       f"records read first ({result['before_mb']:.0f} MB before building)")  # fmt: skip
             sys.stdout.flush()
 
@@ -404,6 +419,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--failures", action="store_true", help="list the labelled queries Signpost gets wrong")
+    parser.add_argument("--db-dir", type=Path, help="keep each size's database here and reuse it in later runs")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
@@ -414,7 +430,7 @@ def main() -> None:
     if not args.skip_quality:
         print_quality(args.seed_csv, args.failures)
     if args.sizes:
-        print_scale(args.seed_csv, args.sizes)
+        print_scale(args.seed_csv, args.sizes, args.db_dir)
 
 
 if __name__ == "__main__":

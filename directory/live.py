@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from core.db import sqlite_path
-from directory.index_file import IndexFileError
+from directory.index_file import IndexFileError, write_index_file
 from directory.revision import Revision, current_revision
 from directory.search import SearchIndex
 
@@ -164,13 +164,18 @@ class LiveDirectory:
     def _build(self, revision: Revision) -> tuple[SearchIndex, Revision]:
         """A new index of the directory as it is at (or after) `revision`, saved when there is a path."""
         started = time.perf_counter()
-        index = SearchIndex.load(self._engine)
+        data = SearchIndex.build(self._engine)
+        index: SearchIndex | None = None
         if self._path is not None:
-            try:
-                index.save(self._path, revision=revision.number, stamp=revision.stamp)
-                index = SearchIndex.open(self._path)  # memory-mapped: the built arrays can be freed
+            try:  # the built arrays are written straight to the file and freed: only the memory-mapped copy stays
+                write_index_file(self._path, data.arrays, {**data.meta, "revision": revision.number,
+                                                           "stamp": revision.stamp})  # fmt: skip
+                del data
+                index = SearchIndex.open(self._path)
             except OSError:
                 log.warning("search index: could not save it to %s", self._path, exc_info=True)
+        if index is None:
+            index = SearchIndex(data)
         log.info("search index: %d services indexed in %.1f s", len(index), time.perf_counter() - started)
         return index, revision
 

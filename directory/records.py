@@ -9,8 +9,8 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 
 from core.db import reading
 from directory.models import (
@@ -25,6 +25,7 @@ from directory.models import (
 )
 
 READ_BATCH = 5_000  # services fetched per round trip when streaming the directory
+CATEGORY_SEPARATOR = "\x1f"  # between a service's category ids as the database joins them (ASCII unit separator)
 
 
 @dataclass(frozen=True)
@@ -102,25 +103,42 @@ def _as_json(value: object) -> str:
 def iter_records(engine: Engine) -> Iterator[ServiceRecord]:
     """Every service (by id) with its organisation name, categories and first location, streamed in batches.
 
-    Reads plain rows (no ORM objects): at 100k services this is several times faster and holds one batch at a time.
+    One query of plain rows (no ORM objects): the organisation, categories and first location of each service come
+    with its row (a join and correlated subqueries on the link tables' primary keys), so memory holds one batch,
+    not a lookup of every service's categories and places (about 800 MB at a million services).
     """
+    categories = (
+        select(func.aggregate_strings(ServiceTaxonomy.taxonomy_id, CATEGORY_SEPARATOR))
+        .where(ServiceTaxonomy.service_id == Service.id)  # type: ignore[arg-type]
+        .scalar_subquery()
+    )
+    first_location = (
+        select(func.min(ServiceAtLocation.location_id))
+        .where(ServiceAtLocation.service_id == Service.id)  # type: ignore[arg-type]
+        .scalar_subquery()
+    )
+    location_columns = [Location.id, Location.name, Location.address, Location.town, Location.postcode,  # type: ignore[list-item]
+                        Location.latitude, Location.longitude]  # fmt: skip
+    query = (
+        select(*_SERVICE_COLUMNS, Organisation.name, categories, *location_columns)  # type: ignore[call-overload]
+        .outerjoin(Organisation, Organisation.id == Service.organisation_id)  # type: ignore[arg-type]
+        .outerjoin(Location, Location.id == first_location)  # type: ignore[arg-type]
+        .order_by(Service.id)
+    )
+    service_fields = [column.name for column in _SERVICE_COLUMNS]
     with reading(engine).connect() as connection:
-        organisations = dict(connection.execute(select(Organisation.id, Organisation.name)).all())  # type: ignore[call-overload]
-        categories = _grouped(connection, ServiceTaxonomy.service_id, ServiceTaxonomy.taxonomy_id)
-        places = _first_locations(connection)
-        result = connection.execution_options(stream_results=True, yield_per=READ_BATCH).execute(
-            select(*_SERVICE_COLUMNS).order_by(Service.id)  # type: ignore[arg-type]
-        )
+        result = connection.execution_options(stream_results=True, yield_per=READ_BATCH).execute(query)
         for row in result:
-            values: dict[str, Any] = {key: _plain(value) for key, value in row._mapping.items()}
+            values: dict[str, Any] = {name: _plain(value) for name, value in zip(service_fields, row, strict=False)}
             for name in _LIST_FIELDS & values.keys():
                 values[name] = tuple(values[name] or ())
-            service_id = values["id"]
-            values.update(places.get(service_id, {}))
+            organisation_name, joined_categories, location_id, *place = row[len(service_fields) :]
+            if location_id is not None:
+                values.update(zip(_LOCATION_FIELDS, place, strict=True))
             yield ServiceRecord(
                 **values,
-                organisation_name=organisations.get(values["organisation_id"], ""),
-                categories=tuple(categories.get(service_id, ())),
+                organisation_name=organisation_name or "",
+                categories=tuple(sorted(joined_categories.split(CATEGORY_SEPARATOR))) if joined_categories else (),
             )
 
 
@@ -132,29 +150,6 @@ def load_records(engine: Engine) -> list[ServiceRecord]:
 def _plain(value: object) -> object:
     """Enum members as their stored text, everything else as read."""
     return value.value if isinstance(value, ReferralRoute | Capacity | Cost) else value
-
-
-def _grouped(connection: Connection, key: Any, value: Any) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = {}
-    for owner, item in connection.execute(select(key, value).order_by(key, value)):
-        grouped.setdefault(owner, []).append(item)
-    return grouped
-
-
-def _first_locations(connection: Connection) -> dict[str, dict[str, Any]]:
-    """Service id -> its first location's card fields (locations by id)."""
-    rows = connection.execute(
-        select(
-            ServiceAtLocation.service_id, Location.name, Location.address, Location.town, Location.postcode,  # type: ignore[arg-type]
-            Location.latitude, Location.longitude,
-        )
-        .join(Location, Location.id == ServiceAtLocation.location_id)  # type: ignore[arg-type]
-        .order_by(ServiceAtLocation.service_id, ServiceAtLocation.location_id)
-    )
-    places: dict[str, dict[str, Any]] = {}
-    for service_id, *values in rows:
-        places.setdefault(service_id, dict(zip(_LOCATION_FIELDS, values, strict=True)))
-    return places
 
 
 def records_by_id(records: Sequence[ServiceRecord]) -> dict[str, ServiceRecord]:

@@ -147,7 +147,12 @@ class SearchIndex:
     @classmethod
     def load(cls, engine: Engine) -> SearchIndex:
         """Read every service with its organisation name, categories and first location, and index them."""
-        return cls(IndexBuilder().add_all(iter_records(engine)).finish())
+        return cls(cls.build(engine))
+
+    @staticmethod
+    def build(engine: Engine) -> IndexData:
+        """The arrays of an index of every service, streamed from the database (to save without opening it)."""
+        return IndexBuilder().add_all(iter_records(engine)).finish()
 
     @classmethod
     def open(cls, path: Path) -> SearchIndex:

@@ -21,7 +21,7 @@ from directory.models import (
     Taxonomy,
     UnmetSearch,
 )
-from directory.records import ServiceRecord
+from directory.records import ServiceRecord, load_records
 from directory.search import SearchFilters, SearchIndex
 from directory.search_cli import add_search_parser, run_search
 from directory.synonyms import LAY_MEANINGS, phrase_keys, phrase_table
@@ -450,6 +450,26 @@ def test_index_loads_services_with_organisation_categories_and_location(engine: 
     assert ids(index.search("citizens advice norwich"))[0] == "ca-debt"
 
 
+def test_each_service_is_read_with_its_first_location_all_its_categories_or_none(engine: Engine) -> None:
+    """The directory is read in one streamed query: each service still gets its first location (by id) and every
+    category, and a service with neither keeps empty place fields."""
+    _store(engine)
+    with session_scope(engine) as session:
+        session.add(Location(id="loc-0", organisation_id="ca-norfolk", name="Town Hall", town="Cromer"))
+        session.add(Service(id="ca-bare", organisation_id="ca-norfolk", name="Pension help"))
+        session.flush()
+        session.add(ServiceAtLocation(service_id="ca-debt", location_id="loc-0"))
+        session.add(ServiceTaxonomy(service_id="ca-debt", taxonomy_id="food_fuel"))
+
+    records = {record.id: record for record in load_records(engine)}
+
+    assert list(records) == ["ca-bare", "ca-debt"]
+    debt, bare = records["ca-debt"], records["ca-bare"]
+    assert (debt.categories, debt.location_name, debt.town) == (("food_fuel", "money"), "Town Hall", "Cromer")
+    assert (bare.categories, bare.location_name, bare.town, bare.latitude) == ((), "", "", None)
+    assert bare.organisation_name == "Citizens Advice Norfolk"
+
+
 def test_unmet_search_stores_query_and_filters_but_no_identity(engine: Engine) -> None:
     record_unmet_search(engine, "  dog   walking " + "x" * 600, SearchFilters(area="NR3", free_only=True))
     with session_scope(engine) as session:
@@ -547,10 +567,11 @@ def test_everyday_phrases_have_a_meaning(phrase: str) -> None:
 
 
 def test_an_index_finished_in_small_chunks_finds_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Finishing sorts the postings a chunk at a time (to keep a million services under 2 GB while building):
-    every chunk size gives the same index."""
+    """Postings wait in temporary files while services are added and are sorted a chunk at a time (to keep a
+    million services under 2 GB while building): every spill and chunk size gives the same index."""
     whole = SearchIndex.from_services(SERVICES)
     monkeypatch.setattr("directory.indexing.SORT_CHUNK", 3)
+    monkeypatch.setattr("directory.indexing.SPILL_AT", 2)
     chunked = SearchIndex.from_services(SERVICES)
 
     for query in ("citzens advise", "skint", "food bank", "lunch club", "debt and anxiety"):

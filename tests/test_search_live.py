@@ -30,7 +30,7 @@ def never_rebuild(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_: object) -> SearchIndex:
         raise AssertionError("the index was rebuilt although the saved one was up to date")
 
-    monkeypatch.setattr(SearchIndex, "load", classmethod(refuse))
+    monkeypatch.setattr(SearchIndex, "build", staticmethod(refuse))  # `load` builds through it too
 
 
 # --- the revision ---------------------------------------------------------------------------------------------
