@@ -6,10 +6,12 @@ stored with each search): rare search text is the text most likely to identify s
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process, utils
 
 from reports.data import UnmetNeed
@@ -58,42 +60,53 @@ def group_unmet(searches: Iterable[tuple[str, str]], threshold: int = SIMILARITY
 
 
 def _trigrams(key: str) -> set[str]:
-    padded = f" {key} "
+    """The trigrams of the key with its words sorted: the string `fuzz.token_sort_ratio` compares."""
+    padded = f" {' '.join(sorted(key.split()))} "
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
 class _GroupMatcher:
-    """Finds the best-matching group for a wording without comparing it with every group: only groups sharing one
-    of its rarer character trigrams are scored (two wordings alike enough to group share most of theirs), so
-    grouping grows about linearly with the number of wordings instead of with its square. Ties go to the earliest
-    group, as a full comparison would. tests/test_unmet_grouping.py and benchmarks/report_bench.py check the groups
-    equal a comparison with every group."""
+    """Finds the best-matching group for a wording without scoring it against every group. Groups are ranked by
+    the character trigrams they share with the wording (of the words sorted, the string the scorer compares),
+    counted by numpy over an inverted index at a few nanoseconds per entry, and only the `SHORTLIST` most alike
+    (Dice) are scored with rapidfuzz: a wording alike enough to group shares most of its trigrams with its group.
+    The Python work and the scoring per wording are then bounded however many groups there are; only numpy's
+    count grows with them. A shortlist could in principle miss the best group, so tests/test_unmet_grouping.py
+    and benchmarks/report_bench.py check the groups equal a comparison with every group. Ties go to the earliest
+    group, as a full comparison would. (Hand-written: rapidfuzz has no candidate index of its own.)"""
+
+    SHORTLIST = 128
 
     def __init__(self, threshold: int) -> None:
         self.threshold = threshold
         self.keys: list[str] = []
-        self._with_trigram: dict[str, list[int]] = {}
+        self._with_trigram: dict[str, array[int]] = {}
+        self._sizes: array[int] = array("i")  # per group: its distinct trigrams
 
     def best(self, key: str) -> int | None:
         """The index of the best group scoring at least the threshold, or None."""
-        # Prefix filter: a wording alike enough to group shares at least half of its trigrams with the group, so
-        # it shares one of its rarest (n - n//2 + 1): the common trigrams' long lists need not be read.
-        trigrams = sorted(_trigrams(key), key=lambda trigram: len(self._with_trigram.get(trigram, ())))
-        candidates: set[int] = set()
-        for trigram in trigrams[: len(trigrams) - len(trigrams) // 4 + 1]:
-            candidates.update(self._with_trigram.get(trigram, ()))
-        if not candidates:
+        lists = [self._with_trigram[trigram] for trigram in _trigrams(key) if trigram in self._with_trigram]
+        if not lists:
             return None
-        ordered = sorted(candidates)
-        match = process.extractOne(key, [self.keys[index] for index in ordered], scorer=fuzz.token_sort_ratio,
-                                   score_cutoff=self.threshold)
+        shared = np.bincount(np.concatenate([np.frombuffer(groups, dtype=np.int32) for groups in lists]))
+        sharing = np.flatnonzero(shared)
+        if len(sharing) > self.SHORTLIST:  # the most alike by trigrams (Dice), not merely the longest
+            sizes = np.frombuffer(self._sizes, dtype=np.int32)[: len(shared)][sharing]
+            alike = shared[sharing] / (sizes + len(lists))
+            sharing = np.sort(sharing[np.argpartition(alike, -self.SHORTLIST)[-self.SHORTLIST :]])
+        ordered = sharing.tolist()
+        match = process.extractOne(
+            key, [self.keys[index] for index in ordered], scorer=fuzz.token_sort_ratio, score_cutoff=self.threshold
+        )
         return None if match is None else ordered[match[2]]
 
     def add(self, key: str) -> None:
         index = len(self.keys)
         self.keys.append(key)
-        for trigram in _trigrams(key):
-            self._with_trigram.setdefault(trigram, []).append(index)
+        trigrams = _trigrams(key)
+        self._sizes.append(len(trigrams))
+        for trigram in trigrams:
+            self._with_trigram.setdefault(trigram, array("i")).append(index)
 
 
 def reportable(needs: Iterable[UnmetNeed]) -> list[UnmetNeed]:
