@@ -15,14 +15,13 @@ here: a change that starts formatting messages fails the tests until the fake is
 from __future__ import annotations
 
 import asyncio
+import http.client
 import itertools
 import json
 import re
 import threading
 import time
 import traceback
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -57,6 +56,7 @@ STRING_PARAMS = frozenset(
         "message_effect_id", "description", "short_description", "emoji",
     }
 )  # fmt: skip
+_KEPT_ALIVE = threading.local()  # each webhook connection thread's open connections, by (host, port)
 _TOKEN = re.compile(r"^/bot(?P<token>\d+:[\w-]+)/(?P<method>\w+)$")
 _BOT_COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@\w+)?")
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -576,15 +576,28 @@ class BotApiState:
 
     @staticmethod
     def _post_update(url: str, update: dict[str, Any], secret: str | None) -> bool:
+        """POST `update` over this thread's kept-alive connection to `url` (Telegram keeps its webhook connections
+        alive); a connection that failed is dropped and the next try opens a new one."""
         headers = {"Content-Type": "application/json"}
         if secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        request = urllib.request.Request(url, json.dumps(update).encode(), headers, method="POST")
+        parts = urlsplit(url)
+        kept: dict[tuple[str, int | None], http.client.HTTPConnection] = _KEPT_ALIVE.__dict__.setdefault("kept", {})
+        where = (parts.hostname or "127.0.0.1", parts.port)
+        connection = kept.pop(where, None) or http.client.HTTPConnection(*where, timeout=10)
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return 200 <= response.status < 300
-        except (urllib.error.URLError, OSError):
+            connection.request("POST", parts.path + (f"?{parts.query}" if parts.query else ""),
+                               json.dumps(update).encode(), headers)
+            response = connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            connection.close()
             return False
+        if response.will_close:
+            connection.close()
+        else:
+            kept[where] = connection
+        return 200 <= response.status < 300
 
     # --- messages --------------------------------------------------------------------------------------------
 
