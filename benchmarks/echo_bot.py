@@ -1,6 +1,8 @@
 """PTB's own floor for the load benchmark: a bot that answers every message with one sendMessage and does nothing
 else (no database, no search), concurrent updates, on the same fake Bot API. Started by `load_bench.py`; reads
-TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL and CONCURRENT_UPDATES like the real bot, and logs the same ready line."""
+TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, CONCURRENT_UPDATES and (webhook mode) WEBHOOK_URL, WEBHOOK_LISTEN,
+WEBHOOK_PORT and WEBHOOK_SECRET like the real bot, and logs the same ready line. In webhook mode it is PTB's own
+webhook server (tornado), `Application.run_webhook`."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -23,7 +26,8 @@ async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def ready(application: Application) -> None:  # type: ignore[type-arg]
-    logging.getLogger(__name__).info("%s as @%s (polling)", READY_LOG, application.bot.username)
+    mode = "webhook" if os.environ.get("WEBHOOK_URL") else "polling"
+    logging.getLogger(__name__).info("%s as @%s (%s)", READY_LOG, application.bot.username, mode)
 
 
 def main() -> None:
@@ -34,7 +38,15 @@ def main() -> None:
         .concurrent_updates(int(os.environ.get("CONCURRENT_UPDATES", "16"))).post_init(ready).build()
     )
     application.add_handler(MessageHandler(filters.TEXT, echo))
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+    url = os.environ.get("WEBHOOK_URL")
+    if url:  # the ready line comes just before the port opens: the fake POSTs again until it is accepted
+        application.run_webhook(
+            listen=os.environ.get("WEBHOOK_LISTEN", "127.0.0.1"), port=int(os.environ["WEBHOOK_PORT"]),
+            url_path=urlsplit(url).path.lstrip("/"), webhook_url=url, secret_token=os.environ["WEBHOOK_SECRET"],
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
 
 
 if __name__ == "__main__":

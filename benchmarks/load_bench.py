@@ -1,11 +1,15 @@
 """The bot under load: the real bot process against the fake Bot API with a realistic round trip, PTB's own
 one-update-at-a-time processing side by side with Signpost's per-chat concurrent processing, in the same run.
 
-Run: `.venv/bin/python benchmarks/load_bench.py [--repeats 3] [--rate 30] [--seconds 20] [--latency 0.05]`.
-Each scenario starts `python -m bot run` (polling) on a fresh SQLite database, pointed at the fake Bot API
+Run: `.venv/bin/python benchmarks/load_bench.py [--repeats 3] [--rate 30] [--seconds 20] [--latency 0.05]
+[--mode polling|webhook|both] [--only sustained --only flood]`.
+Each scenario starts `python -m bot run` on a fresh SQLite database, pointed at a fresh fake Bot API
 (tests/fakebotapi.py) whose every answer takes `--latency` seconds, warms it up, and measures reply times as a
 person sees them: from the moment an update is offered to the moment the bot's first message to that chat is
-answered by the fake. Scenarios:
+answered by the fake. `--mode` says how updates reach the bot: polling (getUpdates, at most 100 an answer, one
+round trip each), webhook (the fake POSTs them to the bot's webhook server over setWebhook's `max_connections`,
+40, at once, one chat's one at a time — as Telegram does), or both side by side in the same run (the default).
+Scenarios:
   * sustained: `--rate` updates a second for `--seconds`, each from a different person (/start, /help or a search):
     updates handled a second, p50/p95/max reply, and the bot process's CPU time per update — with, as the floor,
     PTB's own cost: benchmarks/echo_bot.py answering each with one message and nothing else (no database);
@@ -40,7 +44,7 @@ from sqlalchemy import insert  # noqa: E402
 from bot.app import prepare_database  # noqa: E402
 from casework.models import CaseStatus, Referral, Signposting  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from tests.e2e import BotProcess, settings_env  # noqa: E402
+from tests.e2e import BotProcess, as_webhook, settings_env  # noqa: E402
 from tests.fakebotapi import MESSAGE_METHODS, FakeBotApi  # noqa: E402
 
 ADMIN = 990_001
@@ -51,6 +55,7 @@ ECHO_BOT = Path(__file__).resolve().parent / "echo_bot.py"
 SAYINGS = (("command", "start"), ("command", "help"), ("text", "debt advice"), ("text", "someone to talk to"))
 REPLY_TIMEOUT = 120.0
 FLOOD_REPLY_TIMEOUT = 30.0  # a light user's reply not come within this is counted as this long
+TRANSPORTS = ("polling", "webhook")
 
 
 @dataclass
@@ -76,12 +81,15 @@ def cpu_seconds(pid: int) -> float:
 class Bench:
     """One bot process on its own database, and helpers to offer updates and read reply times."""
 
-    def __init__(self, fake: FakeBotApi, folder: Path, concurrent: int, referrals: int, echo: bool = False) -> None:
+    def __init__(self, fake: FakeBotApi, folder: Path, concurrent: int, referrals: int, echo: bool = False,
+                 transport: str = "polling") -> None:
         self.fake = fake
         settings = Settings(
             database_url=f"sqlite:///{folder / 'load.db'}", admin_user_ids=[ADMIN], concurrent_updates=concurrent,
             search_index_path=folder / "index",
         )
+        if transport == "webhook":
+            settings = as_webhook(settings)
         engine = prepare_database(settings)
         seed_referrals(engine, referrals)
         engine.dispose()
@@ -137,9 +145,12 @@ def seed_referrals(engine: Any, count: int) -> None:
 
 
 @contextmanager
-def running(fake: FakeBotApi, concurrent: int, referrals: int, echo: bool = False) -> Iterator[Bench]:
-    with tempfile.TemporaryDirectory(prefix="load-bench-") as folder:
-        bench = Bench(fake, Path(folder), concurrent, referrals, echo)
+def running(latency: float, concurrent: int, referrals: int, echo: bool = False,
+            transport: str = "polling") -> Iterator[Bench]:
+    """A bot process on a fresh database and a fresh fake Bot API (nothing left over from an earlier run)."""
+    with tempfile.TemporaryDirectory(prefix="load-bench-") as folder, FakeBotApi() as fake:
+        fake.latency = latency
+        bench = Bench(fake, Path(folder), concurrent, referrals, echo, transport)
         with bench.process:
             bench.warm_up()
             yield bench
@@ -216,9 +227,9 @@ def medians(runs: list[dict[str, float]]) -> dict[str, float]:
 def table(title: str, results: dict[str, dict[str, float]]) -> None:
     keys = list(next(iter(results.values())))
     print(f"\n{title}")
-    print(f"  {'':38}" + "".join(f"{key:>15}" for key in keys))
+    print(f"  {'':48}" + "".join(f"{key:>15}" for key in keys))
     for label, figures in results.items():
-        print(f"  {label:<38}" + "".join(f"{figures[key]:>15.2f}" for key in keys))
+        print(f"  {label:<48}" + "".join(f"{figures[key]:>15.2f}" for key in keys))
 
 
 def main() -> None:
@@ -229,7 +240,10 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05, help="Bot API round trip in seconds")
     parser.add_argument("--referrals", type=int, default=20_000, help="referrals in the year /report reads")
     parser.add_argument("--flood", type=int, default=500, help="accounts in the flood")
-    parser.add_argument("--only", choices=("sustained", "slow", "flood"), help="run one scenario")
+    parser.add_argument("--only", choices=("sustained", "slow", "flood"), action="append",
+                        help="run this scenario (repeat for several; default all)")
+    parser.add_argument("--mode", choices=(*TRANSPORTS, "both"), default="both",
+                        help="how updates reach the bot (default both, side by side)")
     parser.add_argument("--profile", metavar="FILE", help="py-spy (if installed) records the concurrent bot process "
                         "during the scenario (collapsed stacks in FILE)")
     args = parser.parse_args()
@@ -244,24 +258,26 @@ def main() -> None:
         "flood": f"flood: {args.flood} accounts x 10 messages at once; a light user's /start every 0.5 s "
                  f"({FLOOD_REPLY_TIMEOUT:.0f} = no reply within {FLOOD_REPLY_TIMEOUT:.0f} s)",
     }
-    print(f"Bot API round trip {args.latency * 1000:.0f} ms; medians of {args.repeats} runs; SQLite")
-    with FakeBotApi() as fake:
-        fake.latency = args.latency
-        for name, scenario in scenarios.items():
-            if args.only and name != args.only:
-                continue
-            results: dict[str, dict[str, float]] = {}
-            modes = [(label, concurrent, False) for label, concurrent in MODES]
-            if name == "sustained":
-                modes.append((ECHO, MODES[-1][1], True))
-            for label, concurrent, echo in modes:
+    transports = TRANSPORTS if args.mode == "both" else (args.mode,)
+    print(f"Bot API round trip {args.latency * 1000:.0f} ms; medians of {args.repeats} runs; SQLite; "
+          f"updates by {' and '.join(transports)}")
+    for name, scenario in scenarios.items():
+        if args.only and name not in args.only:
+            continue
+        results: dict[str, dict[str, float]] = {}
+        modes = [(label, concurrent, False) for label, concurrent in MODES]
+        if name == "sustained":
+            modes.append((ECHO, MODES[-1][1], True))
+        for label, concurrent, echo in modes:
+            for transport in transports:
                 runs = []
                 for _ in range(args.repeats):
-                    with running(fake, concurrent, args.referrals if name == "slow" else 0, echo) as bench, \
+                    with running(args.latency, concurrent, args.referrals if name == "slow" else 0, echo,
+                                 transport) as bench, \
                             profiled(bench.process.pid, args.profile if concurrent > 1 and not echo else None):
                         runs.append(scenario(bench))
-                results[label] = medians(runs)
-            table(titles[name], results)
+                results[f"{label}, {transport}"] = medians(runs)
+        table(titles[name], results)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import shlex
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 
+from pydantic import ValidationError
+
 from bot.app import ConfigurationError, build_application, make_runtime, prepare_database, run, startup_lock
 from core.db import make_engine, migrate
 from core.logging_setup import configure_logging
@@ -90,12 +92,23 @@ def migrate_database(settings: Settings) -> None:
     print("The database schema is up to date.")
 
 
+def load_settings() -> Settings:
+    """The deployment's settings, or exit with one line per setting that is wrong (never the value given: it may be
+    a secret)."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        problems = [f"{'.'.join(map(str, problem['loc'])).upper()}: {problem['msg'].removeprefix('Value error, ')}"
+                    for problem in error.errors()]
+        raise SystemExit("Cannot start: " + "; ".join(problems)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.log_level.upper())
     if args.command == "report":
         return run_report(args)
-    settings = get_settings()
+    settings = load_settings()
     if args.command == "migrate":
         migrate_database(settings)
     elif args.command == "demo":

@@ -40,7 +40,7 @@ from handlers.menus import PUBLIC_COMMANDS, TEAM_CHAT_COMMANDS, Commands, comman
 from scheduler.engine import FollowUpEngine
 from scheduler.hooks import FollowUpPlanner
 from scheduler.policy import FollowUpPolicy
-from scheduler.sender import SharedRateLimiter
+from scheduler.sender import SendLimits, SharedRateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -206,9 +206,10 @@ def build_application(runtime: Runtime) -> SignpostApplication:
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .context_types(CONTEXT_TYPES)
-        # Telegram's limits (~30 messages/s overall, 20/minute per group), counted in the database so they hold
+        # Telegram's limits (SEND_RATE_PER_SECOND overall, 20/minute per group), counted in the database so they hold
         # across processes, on the limiter's own connections; a 429 is retried after its retry_after.
-        .rate_limiter(SharedRateLimiter(make_engine(settings.database_url), max_retries=3))
+        .rate_limiter(SharedRateLimiter(make_engine(settings.database_url), SendLimits.from_settings(settings),
+                                        max_retries=3))
         .connect_timeout(5)
         .read_timeout(15)
         .write_timeout(20)

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'signpost.db'}"
 DEFAULT_SEED_CSV = PROJECT_ROOT / "directory_seed.csv"
+MAX_SEND_RATE_PER_SECOND = 30  # Telegram's overall limit for a bot, about 30 messages a second
 
 
 class Settings(BaseSettings):
@@ -72,6 +73,8 @@ class Settings(BaseSettings):
     notes_encryption_key: str | None = None
     user_rate_limit_per_minute: int = 30  # typed messages a minute per person, on average (a tap counts 1/4)
     user_rate_burst: int = 20  # ... and at once
+    # messages a second the bot sends overall, all processes together (Telegram's limit is about 30)
+    send_rate_per_second: int = 30
     concurrent_updates: int = 16  # updates handled at once (different chats; one chat's updates stay in order)
     # the service's phone number for clients (check-in messages, the call-back offer); a fictional sample by default
     talk_phone: str = "01632 960 010"
@@ -90,6 +93,16 @@ class Settings(BaseSettings):
             return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("send_rate_per_second")
+    @classmethod
+    def _check_send_rate(cls, value: int) -> int:
+        if not 1 <= value <= MAX_SEND_RATE_PER_SECOND:
+            raise ValueError(
+                f"SEND_RATE_PER_SECOND must be a whole number from 1 to {MAX_SEND_RATE_PER_SECOND} (Telegram refuses "
+                f"a bot sending more than about {MAX_SEND_RATE_PER_SECOND} messages a second), not {value}"
+            )
         return value
 
     @field_validator("languages", mode="before")

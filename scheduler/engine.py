@@ -31,7 +31,7 @@ from scheduler.policy import FollowUpPolicy
 from scheduler.privacy import RetentionRules
 from scheduler.providers import ListingPass, plan_listing_checks
 from scheduler.retention import schedule_retention
-from scheduler.sender import Pacer, Sender, SharedPacer, TelegramSender
+from scheduler.sender import Pacer, Sender, SendLimits, SharedPacer, TelegramSender
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class FollowUpEngine:
         self.policy = FollowUpPolicy.from_settings(settings)
         self.dispatcher = Dispatcher(
             engine, sender or TelegramSender(bot), self.policy, worker_id or default_worker_id(), running=running,
-            pacer=pacer or SharedPacer(engine),
+            pacer=pacer or SharedPacer(engine, SendLimits.from_settings(settings)),
         )
 
     def schedule(self, job_queue: JobQueue[Any]) -> None:

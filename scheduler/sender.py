@@ -27,6 +27,7 @@ from telegram.ext import AIORateLimiter
 from core.db import session_scope
 from core.message_limits import check_callback_data, split_message
 from core.rate_limits import Rate, Slot, reserve
+from core.settings import Settings
 from scheduler.messages import Keyboard
 
 # Requests that put a message in a chat (what Telegram's flood limits count).
@@ -42,24 +43,41 @@ _BOOKED_AHEAD: ContextVar[tuple[int, float] | None] = ContextVar("signpost_booke
 _NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
-OVERALL = Rate.per_second(24, burst=4)  # at most 28 booked in any second (all processes), room for jitter
+def overall_rate(per_second: int) -> Rate:
+    """The overall send limit at `per_second` (`SEND_RATE_PER_SECOND`): slots evenly `1 / per_second` apart, no
+    burst, so any one-second window [t, t + 1) holds at most `per_second` booked sends across all processes (a
+    closed second [t, t + 1] can hold one more, the first and the one exactly a second later)."""
+    return Rate.per_second(per_second, burst=1)
+
+
+OVERALL = overall_rate(Settings.model_fields["send_rate_per_second"].default)  # the default, 30 a second
 PER_GROUP = Rate.per_minute(10, burst=10)  # at most 20 in any minute in one group
 PER_PERSON = Rate(1.0)  # the dispatcher's sends to one person: at least a second apart
-# How late a slot booked ahead may still be used: two slots at the overall rate, what the margin between the 28 booked
-# in any second and Telegram's ~30 holds (a booking made on the spot is late by its own thread hop, too).
-LATE_SLOT_SECONDS = 2 * OVERALL.interval
+# How late a slot booked ahead may still be used, in overall intervals (a booking made on the spot is late by its own
+# thread hop, too): a later slot is left unused rather than bunched up with the ones after it.
+LATE_SLOTS = 2
 
 
 @dataclass(frozen=True)
 class SendLimits:
-    """Telegram's limits, kept a little inside them (`Rate` bounds any window: burst + window / interval)."""
+    """Telegram's limits (`Rate` bounds any window: burst + window / interval)."""
 
     overall: Rate = OVERALL
     group: Rate = PER_GROUP
     private: Rate = PER_PERSON
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SendLimits:
+        """The deployment's limits: the overall cap from `SEND_RATE_PER_SECOND`."""
+        return cls(overall=overall_rate(settings.send_rate_per_second))
+
     def for_chat(self, chat_id: int) -> Rate:
         return self.group if chat_id < 0 else self.private
+
+    @property
+    def late_slot_seconds(self) -> float:
+        """How late a slot booked ahead may still be used (`LATE_SLOTS` overall intervals)."""
+        return LATE_SLOTS * self.overall.interval
 
 
 class Sender(Protocol):
@@ -176,6 +194,10 @@ class SharedRateLimiter(AIORateLimiter):
         super().__init__(overall_max_rate=0, group_max_rate=0, max_retries=max_retries)
         self._pacer = SharedPacer(engine, limits, clock)
 
+    @property
+    def limits(self) -> SendLimits:
+        return self._pacer.limits
+
     def book_ahead(self, session: Session, chat_id: int) -> tuple[int, float]:
         """Book one message to `chat_id` on the same limits, in the caller's transaction (an update's, so a reply
         needs no transaction of its own): pass the result to `booked_ahead` around the sends."""
@@ -198,7 +220,8 @@ class SharedRateLimiter(AIORateLimiter):
             ahead = _BOOKED_AHEAD.get()
             # A slot booked ahead serves the first message to its chat, unless it lapsed (an event-loop stall): a late
             # slot used now could bunch up with later ones, so it is left unused (capacity lost, never the limit).
-            if ahead is not None and ahead[0] == _chat_id(data) and ahead[1] >= now - LATE_SLOT_SECONDS:
+            late = now - self._pacer.limits.late_slot_seconds
+            if ahead is not None and ahead[0] == _chat_id(data) and ahead[1] >= late:
                 _BOOKED_AHEAD.set(None)
                 slot = Slot(ahead[1])
             else:

@@ -15,15 +15,15 @@ here: a change that starts formatting messages fails the tests until the fake is
 from __future__ import annotations
 
 import asyncio
+import http.client
 import itertools
 import json
 import re
 import threading
 import time
 import traceback
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -38,6 +38,8 @@ MAX_CAPTION = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 FIRST_UPDATE_ID = 100_000
 POLL_SECONDS = 0.02
+DEFAULT_WEBHOOK_CONNECTIONS = 40  # setWebhook's max_connections when not given (Telegram's default; 1-100)
+MAX_WEBHOOK_CONNECTIONS = 100
 MAX_LONG_POLL_SECONDS = 50
 API_METHODS = (
     "getMe", "getUpdates", "deleteWebhook", "setWebhook", "getWebhookInfo", "setMyCommands", "getMyCommands",
@@ -54,6 +56,7 @@ STRING_PARAMS = frozenset(
         "message_effect_id", "description", "short_description", "emoji",
     }
 )  # fmt: skip
+_KEPT_ALIVE = threading.local()  # each webhook connection thread's open connections, by (host, port)
 _TOKEN = re.compile(r"^/bot(?P<token>\d+:[\w-]+)/(?P<method>\w+)$")
 _BOT_COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@\w+)?")
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -207,6 +210,19 @@ def snapshot(data: Any) -> Any:
     return json.loads(json.dumps(data))
 
 
+def _webhook_queue(update: dict[str, Any]) -> object:
+    """Which of Telegram's per-chat webhook queues an update goes in: its chat, else its sender, else its own."""
+    for key, value in update.items():
+        if key == "update_id" or not isinstance(value, dict):
+            continue
+        chat = value.get("chat") or (value.get("message") or {}).get("chat")
+        if chat:
+            return ("chat", chat["id"])
+        if value.get("from"):
+            return ("user", value["from"]["id"])
+    return ("update", update["update_id"])
+
+
 def _chat(chat_id: int, user: dict[str, Any] | None = None) -> dict[str, Any]:
     if chat_id > 0:
         chat = {"id": chat_id, "type": "private", "first_name": (user or {}).get("first_name", f"User {chat_id}")}
@@ -246,6 +262,8 @@ class BotApiState:
         self._webhook_secret: str | None = None
         self._delivery_targets: list[str] = []
         self._targets_pinned = False
+        self._max_connections = DEFAULT_WEBHOOK_CONNECTIONS
+        self._posting: set[object] = set()  # the queues (chats) with an update being POSTed right now
         self._allowed_updates: set[str] | None = None
         self._poll_generation = 0
         self._in_flight = 0
@@ -465,7 +483,11 @@ class BotApiState:
 
     def _api_setWebhook(self, params: dict, _files: tuple) -> bool:
         url = params.get("url") or ""
+        connections = int(params.get("max_connections") or DEFAULT_WEBHOOK_CONNECTIONS)
+        if not 1 <= connections <= MAX_WEBHOOK_CONNECTIONS:
+            raise bad_request("bad webhook: max_connections must be between 1 and 100")
         with self._cond:
+            self._max_connections = connections
             if params.get("drop_pending_updates"):
                 self._pending.clear()
             self._webhook_url = url
@@ -505,36 +527,77 @@ class BotApiState:
             self._webhook_url = ""
 
     def deliver_forever(self) -> None:
-        """Webhook delivery loop (run in a thread): each update is POSTed until a target accepts it, in order."""
+        """Webhook delivery loop (run in a thread), as Telegram's Bot API server does it: updates are POSTed over up
+        to `max_connections` connections at once (setWebhook's, default 40), but one chat's updates one at a time,
+        in order — a chat's next update only once its previous one was accepted. An update is POSTed again until a
+        target accepts it (at least once)."""
         turn = itertools.count()
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._stopping or (self._pending and self._delivery_targets))
-                if self._stopping:
-                    return
-                update, targets, secret = self._pending[0], list(self._delivery_targets), self._webhook_secret
-            target = targets[next(turn) % len(targets)]
-            if self._post_update(target, update, secret):
+        connections = ThreadPoolExecutor(MAX_WEBHOOK_CONNECTIONS, thread_name_prefix="fake-webhook")
+        try:
+            while True:
                 with self._cond:
-                    if self._pending and self._pending[0] is update:
-                        self._pending.pop(0)
-                    self._acknowledged.add(update["update_id"])
-                    self._deliveries.append((update["update_id"], target))
-                    self._cond.notify_all()
-            else:
-                time.sleep(POLL_SECONDS)
+                    self._cond.wait_for(lambda: self._stopping or self._next_to_post() is not None)
+                    if self._stopping:
+                        return
+                    update = self._next_to_post()
+                    assert update is not None
+                    queue = _webhook_queue(update)
+                    self._posting.add(queue)
+                    targets, secret = list(self._delivery_targets), self._webhook_secret
+                connections.submit(self._post_in_turn, update, queue, targets[next(turn) % len(targets)], secret)
+        finally:
+            connections.shutdown(wait=False, cancel_futures=True)  # a POST under way ends by its own time-out
+
+    def _next_to_post(self) -> dict[str, Any] | None:
+        """The earliest update whose chat has none being POSTed, while a connection is free (holding `_cond`)."""
+        if not self._delivery_targets or len(self._posting) >= self._max_connections:
+            return None
+        seen: set[object] = set()
+        for update in self._pending:
+            queue = _webhook_queue(update)
+            if queue not in self._posting and queue not in seen:
+                return update
+            seen.add(queue)
+        return None
+
+    def _post_in_turn(self, update: dict[str, Any], queue: object, target: str, secret: str | None) -> None:
+        accepted = self._post_update(target, update, secret)
+        if not accepted:
+            time.sleep(POLL_SECONDS)  # then this chat's queue is free to try it again
+        with self._cond:
+            if accepted:
+                position = next((n for n, waiting in enumerate(self._pending) if waiting is update), None)
+                if position is not None:
+                    del self._pending[position]
+                self._acknowledged.add(update["update_id"])
+                self._deliveries.append((update["update_id"], target))
+            self._posting.discard(queue)
+            self._cond.notify_all()
 
     @staticmethod
     def _post_update(url: str, update: dict[str, Any], secret: str | None) -> bool:
+        """POST `update` over this thread's kept-alive connection to `url` (Telegram keeps its webhook connections
+        alive); a connection that failed is dropped and the next try opens a new one."""
         headers = {"Content-Type": "application/json"}
         if secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        request = urllib.request.Request(url, json.dumps(update).encode(), headers, method="POST")
+        parts = urlsplit(url)
+        kept: dict[tuple[str, int | None], http.client.HTTPConnection] = _KEPT_ALIVE.__dict__.setdefault("kept", {})
+        where = (parts.hostname or "127.0.0.1", parts.port)
+        connection = kept.pop(where, None) or http.client.HTTPConnection(*where, timeout=10)
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return 200 <= response.status < 300
-        except (urllib.error.URLError, OSError):
+            connection.request("POST", parts.path + (f"?{parts.query}" if parts.query else ""),
+                               json.dumps(update).encode(), headers)
+            response = connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            connection.close()
             return False
+        if response.will_close:
+            connection.close()
+        else:
+            kept[where] = connection
+        return 200 <= response.status < 300
 
     # --- messages --------------------------------------------------------------------------------------------
 

@@ -69,6 +69,24 @@ async def test_webhook_mode_answers_updates_posted_by_telegram(settings: Setting
 
 
 @sqlite_only
+async def test_many_people_writing_at_once_by_webhook_are_each_answered_in_the_order_they_wrote(
+    settings: Settings, fake_bot_api: FakeBotApi
+) -> None:
+    people = range(7001, 7013)  # the fake POSTs their updates over many connections at once, as Telegram does
+    async with running_bot(settings, fake_bot_api, webhook=True):
+        for person in people:
+            fake_bot_api.push_command(person, "help")
+            fake_bot_api.push_command(person, "ping")
+        for person in people:
+            await fake_bot_api.wait_for(chat_id=person, contains="pong")
+
+    for person in people:
+        texts = fake_bot_api.sent_texts(person)
+        assert texts[-1] == "pong" and len(texts) >= 2 and "pong" not in texts[:-1]  # /help answered first, once
+    assert len(fake_bot_api.deliveries()) == 2 * len(people)  # every update accepted, none twice
+
+
+@sqlite_only
 async def test_a_rate_limited_reply_is_retried_not_lost(settings: Settings, fake_bot_api: FakeBotApi) -> None:
     fake_bot_api.fail_next("sendMessage", error_code=429, retry_after=1)
 

@@ -10,14 +10,17 @@ from itertools import pairwise
 
 import pytest
 
+from bot.__main__ import main
+from bot.app import build_application, make_runtime
 from core.clock import FrozenClock
 from core.db import make_engine, session_scope
 from core.message_limits import MAX_CAPTION, MAX_TEXT, CallbackDataTooLong, split_message, telegram_length
 from core.rate_limits import Rate, RateLimitState
+from core.settings import Settings, get_settings
 from handlers.kit import keyboard
 from scheduler.dispatcher import Dispatcher
 from scheduler.models import FollowUpKind, FollowUpStatus
-from scheduler.sender import OVERALL_KEY, SendLimits, SharedPacer, SharedRateLimiter, booked_ahead
+from scheduler.sender import OVERALL, OVERALL_KEY, SendLimits, SharedPacer, SharedRateLimiter, booked_ahead
 from tests.test_followup_support import (
     TEAM_CHAT,
     TUESDAY_10AM,
@@ -185,3 +188,44 @@ async def test_a_reply_booked_in_its_updates_transaction_counts_once_on_the_over
         await limiter.process_request(send, (501,), {}, "sendMessage", {"chat_id": 501}, None)
     assert overall_tat() == pytest.approx(now[0] + limits.overall.interval)
     assert sent == [501, 501, 501]
+
+
+@pytest.mark.parametrize("per_second", [30, 12])
+def test_the_overall_cap_is_send_rate_per_second_at_most_that_many_in_any_second(engine, per_second) -> None:
+    settings = Settings(_env_file=None, send_rate_per_second=per_second)  # type: ignore[call-arg]
+    limiter = SharedRateLimiter(engine, SendLimits.from_settings(settings), clock=lambda: 1_800_000_000.0)
+    with session_scope(engine) as session:  # replies to many people, all wanting to go at the same moment
+        starts = [limiter.book_ahead(session, 6000 + n)[1] for n in range(3 * per_second)]
+    gaps = [b - a for a, b in pairwise(starts)]
+    assert min(gaps) == pytest.approx(1 / per_second) and max(gaps) == pytest.approx(1 / per_second)
+    # any one-second window [t, t + 1) (less a microsecond for the sums' rounding) holds the whole cap, never more
+    busiest = max(sum(1 for other in starts if start <= other < start + 1.0 - 1e-6) for start in starts)
+    assert busiest == per_second
+
+
+def test_the_default_overall_cap_is_thirty_a_second() -> None:
+    assert Settings(_env_file=None).send_rate_per_second == 30  # type: ignore[call-arg]
+    assert SendLimits().overall == OVERALL == Rate.per_second(30, burst=1)
+
+
+@pytest.mark.parametrize("wrong", ["0", "31", "-5", "fast"])
+def test_a_send_rate_telegram_would_refuse_stops_the_bot_with_one_clear_line(monkeypatch, wrong) -> None:
+    monkeypatch.setenv("SEND_RATE_PER_SECOND", wrong)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as stopped:
+            main(["run"])
+    finally:
+        get_settings.cache_clear()
+    said = str(stopped.value.code)
+    assert said.startswith("Cannot start: SEND_RATE_PER_SECOND") and "\n" not in said
+
+
+def test_replies_and_follow_ups_are_both_sent_at_the_deployments_cap(settings) -> None:
+    runtime = make_runtime(settings.model_copy(update={"send_rate_per_second": 12}))
+    try:
+        application = build_application(runtime)
+        assert application.bot.rate_limiter.limits.overall == Rate.per_second(12)  # type: ignore[union-attr]
+        assert application.bot_data.services.delivery.dispatcher.pacer.limits.overall == Rate.per_second(12)
+    finally:
+        runtime.engine.dispose()

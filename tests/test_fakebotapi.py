@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, EndPointNotFound, Forbidden, RetryAfter
 
 from tests.e2e import TEST_TOKEN
-from tests.fakebotapi import FakeBotApi
+from tests.fakebotapi import FakeBotApi, poll_until
 
 pytestmark = pytest.mark.e2e
 USER = 42
@@ -280,3 +280,69 @@ async def test_deliver_to_round_robins_and_skips_a_dead_target(
         await fake_bot_api.wait_acknowledged(update_id)
 
     assert [body["message"]["text"] for _secret, body in received] == ["m0", "m1", "m2"]
+
+
+class _SlowReceiver(BaseHTTPRequestHandler):
+    """Holds every POST until `gate` opens, noting how many are open at once and which chats they are for."""
+
+    gate: ClassVar[threading.Event] = threading.Event()
+    lock: ClassVar[threading.Lock] = threading.Lock()
+    open_chats: ClassVar[list[int]] = []
+    most_at_once: ClassVar[int] = 0
+    same_chat_at_once: ClassVar[bool] = False
+    received: ClassVar[list[tuple[int, str]]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        chat = body["message"]["chat"]["id"]
+        cls = type(self)
+        with cls.lock:
+            cls.same_chat_at_once |= chat in cls.open_chats
+            cls.open_chats.append(chat)
+            cls.most_at_once = max(cls.most_at_once, len(cls.open_chats))
+        cls.gate.wait(10)
+        with cls.lock:
+            cls.open_chats.remove(chat)
+            cls.received.append((chat, body["message"]["text"]))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+async def test_webhook_updates_go_over_max_connections_at_once_each_chats_in_order(
+    bot: Bot, fake_bot_api: FakeBotApi
+) -> None:
+    _SlowReceiver.gate.clear()
+    _SlowReceiver.open_chats, _SlowReceiver.received = [], []
+    _SlowReceiver.most_at_once, _SlowReceiver.same_chat_at_once = 0, False
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowReceiver)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        await bot.set_webhook(f"http://127.0.0.1:{server.server_address[1]}/hook", max_connections=3)
+        users = range(501, 506)
+        ids = [fake_bot_api.push_text(user, f"{user}:{n}")["update_id"] for n in range(3) for user in users]
+
+        def three_open() -> bool | None:
+            with _SlowReceiver.lock:
+                return len(_SlowReceiver.open_chats) == 3 or None
+
+        await poll_until(three_open, 10, lambda: f"open POSTs: {_SlowReceiver.open_chats}")
+        _SlowReceiver.gate.set()
+        for update_id in ids:
+            await fake_bot_api.wait_acknowledged(update_id)
+    finally:
+        _SlowReceiver.gate.set()
+        server.shutdown()
+        server.server_close()
+    assert _SlowReceiver.most_at_once == 3  # Telegram's max_connections, not one at a time nor all at once
+    assert not _SlowReceiver.same_chat_at_once
+    for user in users:  # each chat's updates arrive in the order they were sent
+        assert [text for chat, text in _SlowReceiver.received if chat == user] == [f"{user}:{n}" for n in range(3)]
+
+
+async def test_set_webhook_refuses_max_connections_telegram_does_not_allow(bot: Bot) -> None:
+    with pytest.raises(BadRequest):
+        await bot.set_webhook("http://127.0.0.1:9/hook", max_connections=101)
