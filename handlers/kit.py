@@ -45,6 +45,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, TelegramError
 
+from casework.crisis import suggests_crisis
 from casework.invites import ROLE_LABELS
 from casework.models import Role
 from casework.roles import may, role_of, who_may
@@ -319,7 +320,7 @@ def on_update(*guards: Guard) -> Callable[[Step], Callback]:
     def decorate(step: Step) -> Callback:
         @functools.wraps(step)
         async def callback(update: Update, context: SignpostContext) -> None:
-            if _refused_in_memory(update, context):
+            if _refused_in_memory(update, context) and not _may_be_crisis(update):
                 if update.callback_query is not None:  # still stop the button's spinner
                     await answer_callback(update.callback_query)
                 return
@@ -331,6 +332,14 @@ def on_update(*guards: Guard) -> Callable[[Step], Callback]:
         return callback
 
     return decorate
+
+
+def _may_be_crisis(update: Update) -> bool:
+    """Whether the update's typed text (or a caption) suggests crisis: such a message is never quieted by the flood
+    limit, since someone in distress may well send many messages in a row (docs/safety-crisis.md)."""
+    message = update.effective_message
+    text = (message.text or message.caption) if message is not None and update.callback_query is None else None
+    return bool(text) and suggests_crisis(text)
 
 
 def _refused_in_memory(update: Update, context: SignpostContext) -> bool:
@@ -392,6 +401,8 @@ def _admitted(turn: Turn) -> bool:
     waiting = has_active_dialog(turn.session, turn.chat_id, turn.user_id, _answering())
     tap = turn.update.callback_query is not None
     admission = turn.services.flood.check(turn.session, turn.user_id, tap=tap, in_conversation=waiting)
+    if not admission.allowed and _may_be_crisis(turn.update):
+        return True  # counted like any message, but answered: the handler's crisis check replies
     if not admission.allowed and admission.first_refusal:  # said once per flood, not on every message
         if turn.update.callback_query is not None:
             turn.toast(SLOW_DOWN)

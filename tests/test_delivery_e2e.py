@@ -205,6 +205,22 @@ async def test_a_flood_is_slowed_down_once_and_counts_in_every_process(
     assert said[4:] == [[], []]  # said once per flood, then quiet
 
 
+
+@sqlite_only
+async def test_a_crisis_message_from_someone_sending_too_fast_is_still_answered(
+    settings: Settings, fake_bot_api: FakeBotApi
+) -> None:
+    """Someone in distress may send many messages in a row: the flood limit quiets ordinary ones, never a crisis."""
+    settings = settings.model_copy(update={"user_rate_limit_per_minute": 6, "user_rate_burst": 3})
+    async with running_bot(settings, fake_bot_api) as bot:
+        said = [await bot.say(43, f"lonely {number}") for number in range(5)]
+        crisis = await bot.say(43, "i want to end my life tonight")
+        after = await bot.say(43, "lonely again")
+    assert "very quickly" in said[3].texts[0] and not said[4].texts  # the flood is slowed down as before
+    assert any("999" in text for text in crisis.texts), crisis.texts  # the crisis message still gets the contacts
+    assert not after.texts  # and ordinary messages stay quiet
+
+
 LONG_DESCRIPTION = "\n\n".join(
     f"Paragraph {number}: " + "Friendly volunteers visit people at home for a chat and a cup of tea. " * 9
     for number in range(1, 10)
