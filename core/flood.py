@@ -68,8 +68,9 @@ class FloodLimit:
         return False
 
     def _refuses(self, tat: float, now: float) -> bool:
+        """Whether even the cheapest update (an answer) would be refused at `now` by an allowance at `tat`."""
         rate = self.rate
-        return max(tat, now) + ANSWER_COST * rate.interval - now > rate.burst * rate.interval
+        return not rate.within(rate.charged(tat, now, ANSWER_COST), now)
 
     def _forget_lapsed(self, now: float) -> None:
         for user_id, tat in list(self._refused.items()):

@@ -52,6 +52,14 @@ class Rate:
     def per_minute(cls, count: float, burst: int = 1) -> Rate:
         return cls(60.0 / count, burst)
 
+    def charged(self, tat: float, now: float, cost: float = 1.0) -> float:
+        """The limit's state (`tat`) after an event of `cost` at `now`."""
+        return max(tat, now) + cost * self.interval
+
+    def within(self, tat: float, now: float) -> bool:
+        """Whether the state `tat` is within the burst at `now` (the event that led to it may go)."""
+        return tat - now <= self.burst * self.interval
+
     def earliest(self, tat: float, at: float) -> float:
         """The first moment at or after `at` this limit allows another event."""
         return max(at, tat - (self.burst - 1) * self.interval)
@@ -98,8 +106,8 @@ def reserve(
 def admit(session: Session, key: str, rate: Rate, now: float, cost: float = 1.0) -> Admission:
     """Let an event of `cost` (in events) through if the limit allows it now; otherwise refuse it unchanged."""
     row = _locked(session, [key])[key]
-    tat = max(row.tat, now) + cost * rate.interval
-    if tat - now <= rate.burst * rate.interval:
+    tat = rate.charged(row.tat, now, cost)
+    if rate.within(tat, now):
         _store(session, key, tat, refused=False)
         return Admission(True, tat=tat)
     if not row.refused:
