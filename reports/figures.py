@@ -43,7 +43,7 @@ from reports.data import (
 from reports.outcomes import equity_rows, safeguarding_figures, support_figures, wellbeing_changes
 from reports.period import Period
 from reports.received import local_month, reason_labels, received_in, referrals_received
-from reports.stats import durations, elapsed_hours
+from reports.stats import durations, elapsed_hours, ranked
 from reports.unmet import group_unmet
 
 UNCATEGORISED = "Uncategorised"
@@ -68,9 +68,9 @@ def compute_report(session: Session, period: Period, tz: ZoneInfo = UTC_ZONE, to
         period=period,
         generated_on=today,
         referrals=len(cases),
-        by_reason=_ranked(Counter(reason for case in cases for reason in case.reasons)),
-        by_ward=_ranked(_grouped(session, Referral.source_ward, received, _recorded)),
-        by_role=_ranked(_grouped(session, Referral.source_role, received, _recorded)),
+        by_reason=ranked(Counter(reason for case in cases for reason in case.reasons)),
+        by_ward=ranked(_grouped(session, Referral.source_ward, received, _recorded)),
+        by_role=ranked(_grouped(session, Referral.source_role, received, _recorded)),
         by_month=_by_month(session, period, received, tz),
         time_to_claim=durations([case.hours_to_claim for case in cases if case.hours_to_claim is not None]),
         time_to_first_contact=durations(
@@ -168,11 +168,6 @@ def _recorded(text: str) -> str:
     return text.strip() or NOT_RECORDED
 
 
-def _ranked(counts: Counter[str]) -> list[Count]:
-    """Most frequent first, ties alphabetical (as `ranked_counts`)."""
-    return [Count(label, n) for label, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
-
-
 def _service_labels(session: Session) -> dict[str, str]:
     """Service id -> name; a name two services share gets its organisation's name added."""
     statement = select(Service.id, Service.name, Organisation.name).join(
@@ -244,7 +239,7 @@ def _demand(signposted: SignpostingCounts, services: dict[str, str], clients: in
     per_service: Counter[str] = Counter()
     for (service_id, _), n in signposted.items():
         per_service[services.get(service_id, service_id)] += n
-    return [ServiceDemand(count.label, count.n, count.n / clients) for count in _ranked(per_service)]
+    return [ServiceDemand(count.label, count.n, count.n / clients) for count in ranked(per_service)]
 
 
 def _by_category(signposted: SignpostingCounts, categories: dict[str, list[str]]) -> list[Count]:
@@ -253,7 +248,7 @@ def _by_category(signposted: SignpostingCounts, categories: dict[str, list[str]]
     for (service_id, _), n in signposted.items():
         for category in categories.get(service_id, [UNCATEGORISED]):
             per_category[category] += n
-    return _ranked(per_category)
+    return ranked(per_category)
 
 
 def _engagement_totals(signposted: SignpostingCounts) -> dict[Engagement, int]:

@@ -27,8 +27,12 @@ def durations(hours: Sequence[float]) -> Durations:
 
 def ranked_counts(labels: Iterable[str]) -> list[Count]:
     """How often each label occurs, most frequent first (ties alphabetical)."""
-    counter = Counter(labels)
-    return [Count(label, n) for label, n in sorted(counter.items(), key=lambda item: (-item[1], item[0]))]
+    return ranked(Counter(labels))
+
+
+def ranked(counts: Counter[str]) -> list[Count]:
+    """Counts already made (by the database, say), most frequent first (ties alphabetical)."""
+    return [Count(label, n) for label, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
 
 def elapsed_hours(start: datetime, end: datetime) -> float:
