@@ -85,14 +85,15 @@ class _GroupMatcher:
 
     def best(self, key: str) -> int | None:
         """The index of the best group scoring at least the threshold, or None."""
-        lists = [self._with_trigram[trigram] for trigram in _trigrams(key) if trigram in self._with_trigram]
+        trigrams = _trigrams(key)
+        lists = [self._with_trigram[trigram] for trigram in trigrams if trigram in self._with_trigram]
         if not lists:
             return None
         shared = np.bincount(np.concatenate([np.frombuffer(groups, dtype=np.int32) for groups in lists]))
         sharing = np.flatnonzero(shared)
         if len(sharing) > self.SHORTLIST:  # the most alike by trigrams (Dice), not merely the longest
             sizes = np.frombuffer(self._sizes, dtype=np.int32)[: len(shared)][sharing]
-            alike = shared[sharing] / (sizes + len(lists))
+            alike = shared[sharing] / (sizes + len(trigrams))
             sharing = np.sort(sharing[np.argpartition(alike, -self.SHORTLIST)[-self.SHORTLIST :]])
         ordered = sharing.tolist()
         match = process.extractOne(
