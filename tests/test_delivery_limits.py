@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from datetime import timedelta
 from itertools import pairwise
 
 import pytest
+from sqlmodel import col, func, select
 
 from bot.__main__ import main
 from bot.app import build_application, make_runtime
@@ -19,7 +21,7 @@ from core.rate_limits import Rate, RateLimitState
 from core.settings import Settings, get_settings
 from handlers.kit import keyboard
 from scheduler.dispatcher import Dispatcher
-from scheduler.models import FollowUpKind, FollowUpStatus
+from scheduler.models import FollowUp, FollowUpKind, FollowUpStatus
 from scheduler.sender import OVERALL, OVERALL_KEY, SendLimits, SharedPacer, SharedRateLimiter, booked_ahead
 from tests.test_followup_support import (
     TEAM_CHAT,
@@ -100,19 +102,29 @@ class BookingPacer(SharedPacer):
 
 def _two_processes_send(database_url: str, limits: SendLimits) -> list[tuple[float, int]]:
     """Two dispatchers with their own engines (like two bot processes) send everything due; the slots they booked,
-    in order."""
+    in order. Each runs pass after pass, as the bot's ticks do, until nothing is left: a pass that starts while
+    the other process holds every row due just ends, and the next pass takes the rows handed back for later."""
     senders = [FakeSender(), FakeSender()]
     booked: list[tuple[float, int]] = []
     errors: list[BaseException] = []
+    together = threading.Barrier(2)
 
     def work(name: str, sender: FakeSender) -> None:
         own = make_engine(database_url)
         pacer = BookingPacer(own, limits, booked)
+        # one row claimed at a time, so both processes take part however the machine schedules them
+        dispatcher = Dispatcher(own, sender, policy(quiet_hours_start=0, quiet_hours_end=0,
+                                                    allow_weekend_prompts=True), name, pacer=pacer, batch_size=1)
+
+        async def until_all_sent() -> None:
+            deadline = time.monotonic() + 45
+            while _left_to_send(own) and time.monotonic() < deadline:
+                await dispatcher.dispatch_once()
+                await asyncio.sleep(0.02)
+
         try:
-            # one row claimed at a time, so both processes take part however the machine schedules them
-            asyncio.run(Dispatcher(own, sender, policy(quiet_hours_start=0, quiet_hours_end=0,
-                                                       allow_weekend_prompts=True), name, pacer=pacer,
-                                   batch_size=1).dispatch_once())
+            together.wait(30)  # both processes are up before either starts sending
+            asyncio.run(until_all_sent())
         except BaseException as problem:
             errors.append(problem)
         finally:
@@ -127,6 +139,15 @@ def _two_processes_send(database_url: str, limits: SendLimits) -> list[tuple[flo
     assert all(sender.sent for sender in senders), "both processes should have sent some"
     assert len(booked) == sum(len(sender.sent) for sender in senders), "every message sent had a booked slot"
     return sorted(booked)
+
+
+_NOT_YET_SENT = [FollowUpStatus.PENDING, FollowUpStatus.CLAIMED, FollowUpStatus.SENDING]
+
+
+def _left_to_send(engine) -> int:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as session:
+        return session.exec(select(func.count()).select_from(FollowUp)
+                            .where(col(FollowUp.status).in_(_NOT_YET_SENT))).one()
 
 
 def _due_now(engine, chats: list[int], per_chat: int) -> None:
