@@ -55,6 +55,7 @@ from tests.search_queries import (  # noqa: E402
     OFF_TOPIC,
     QUERIES_CSV,
     ROUND3_CSV,
+    ROUND4_CSV,
     K,
     LabelledQuery,
     grade,
@@ -207,34 +208,30 @@ def print_quality(seed_csv: Path, failures: bool = False) -> None:
         "13": [q for q in first if FIRST_NEW_ROW <= q.row < FIRST_ROUND2_ROW],
         "13b": [q for q in first if q.row >= FIRST_ROUND2_ROW],
         "13c": [q for q in queries if q.source == ROUND3_CSV.name],
+        "13d": [q for q in queries if q.source == ROUND4_CSV.name],
     }
     print(f"QUALITY on the seed directory ({len(records)} services), {len(queries)} labelled queries: "
           f"{len(parts['pre-13'])} from before issue 13, {len(parts['13'])} written for issue 13 and "
-          f"{len(parts['13b'])} for its second round (13b: multi-need, long, lay, typo) and {len(parts['13c'])} for "
-          f"its third (13c, {ROUND3_CSV.name}), the last three graded strictly\n")  # fmt: skip
+          f"{len(parts['13b'])} for its second round (13b: multi-need, long, lay, typo), {len(parts['13c'])} for "
+          f"its third (13c, {ROUND3_CSV.name}) and {len(parts['13d'])} for its fourth (13d, {ROUND4_CSV.name}, "
+          "written without reading the search code), the last four graded strictly\n")  # fmt: skip
     header = f"{'engine':<19}| {'recall@5':>8} | {'top-1':>5} | {'hit@5':>5} | "
     header += "".join(f"{name + ' r@5':>10} | " for name in parts)
     header += f"{'place 1st':>9} | {'off-topic answered':>18}"
     print(header)
     print("-" * len(header))
-    per_kind: dict[str, dict[str, dict[str, float]]] = {}
-    round2_kinds: dict[str, dict[str, dict[str, float]]] = {}
-    round3_kinds: dict[str, dict[str, dict[str, float]]] = {}
+    rounds = {"all queries": queries, **{f"{part} queries only": parts[part] for part in ("13b", "13c", "13d")}}
+    kinds_by_round: dict[str, dict[str, dict[str, dict[str, float]]]] = {title: {} for title in rounds}
     for name, search in engines:
         grades = grade(queries, search)
-        per_kind[name] = grades.kinds
-        round2_kinds[name] = grade(parts["13b"], search).kinds
-        round3_kinds[name] = grade(parts["13c"], search).kinds
+        for title, subset in rounds.items():
+            kinds_by_round[title][name] = grade(subset, search).kinds
         covered, placed, answered, off_topic = place_and_off_topic(queries, search, by_id)
         cells = "".join(f"{grade(part, search).recall:>10.3f} | " for part in parts.values())
         print(f"{name:<19}| {grades.recall:>8.3f} | {grades.top1:>5.3f} | {grades.hit:>5.3f} | {cells}"
               f"{covered:>5.0%} of {placed:<2}| {answered:>9.0%} of {off_topic}")  # fmt: skip
-    tables = (
-        ("all queries", per_kind, kinds),
-        ("13b queries only", round2_kinds, sorted(round2_kinds["signpost"])),
-        ("13c queries only", round3_kinds, sorted(round3_kinds["signpost"])),
-    )
-    for title, table, names in tables:
+    for title, table in kinds_by_round.items():
+        names = kinds if title == "all queries" else sorted(table["signpost"])
         print(f"\nper kind, recall@5 / top-1, {title}:")
         print(f"{'kind':<13}{'n':>4}  " + "".join(f"{name:>22}" for name, _ in engines))
         for kind in names:

@@ -13,15 +13,17 @@ from core.settings import DEFAULT_SEED_CSV
 from directory.areas import service_covers
 from directory.search import SearchIndex
 from directory.seed import ensure_seeded
-from tests.search_queries import ROUND3_CSV, K, LabelledQuery, grade, load_labelled_queries
+from tests.search_queries import ROUND3_CSV, ROUND4_CSV, K, LabelledQuery, grade, load_labelled_queries
 
-# Floors just below what the engine achieves on the 540 labelled queries (recall@5 0.912, top-1 0.952, every kind
-# at least 0.826; the 49 third-round queries of search_queries_round3.csv 0.815 when last measured; see
+# Floors just below what the engine achieves on the 630 labelled queries (recall@5 0.883, top-1 0.941, every kind
+# at least 0.789; the 49 third-round queries of search_queries_round3.csv 0.815 and the 90 fourth-round ones of
+# search_queries_round4.csv, written without reading the search code, 0.711 before that round's tuning; see
 # benchmarks/search_bench.py for every figure).
-RECALL_FLOOR = 0.905
-TOP1_FLOOR = 0.945
-KIND_RECALL_FLOOR = 0.82
+RECALL_FLOOR = 0.875
+TOP1_FLOOR = 0.935
+KIND_RECALL_FLOOR = 0.78
 ROUND3_RECALL_FLOOR = 0.80
+ROUND4_RECALL_FLOOR = 0.70
 OFF_TOPIC_FLOOR = 0.90  # at most 1 in 10 off-topic messages answered with a service
 
 
@@ -73,6 +75,8 @@ def test_recall_at_5_stays_above_the_floor(
     assert kind_recall["off-topic"] >= OFF_TOPIC_FLOOR
     round3 = [labelled for labelled in queries if labelled.source == ROUND3_CSV.name]
     assert grade(round3, lambda query: top_ids(seed_index, query)).recall >= ROUND3_RECALL_FLOOR
+    round4 = [labelled for labelled in queries if labelled.source == ROUND4_CSV.name]
+    assert grade(round4, lambda query: top_ids(seed_index, query)).recall >= ROUND4_RECALL_FLOOR
 
 
 @pytest.mark.parametrize(
