@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlmodel import Field, Session, SQLModel, col
 
 IDLE_SECONDS = timedelta(days=1).total_seconds()
@@ -132,6 +131,9 @@ _SELECT_LOCKED = (
     select(_TABLE.c.key, _TABLE.c.tat, _TABLE.c.refused)
     .where(_TABLE.c.key.in_(bindparam("keys", expanding=True))).order_by(_TABLE.c.key).with_for_update()
 )
+# Plain SQL both databases speak: SQLAlchemy never caches the dialects' ON CONFLICT inserts (see core.updates), and a
+# new person's first update creates their limits here.
+_CREATE = text("INSERT INTO rate_limit (key, tat, refused) VALUES (:row_key, 0, false) ON CONFLICT (key) DO NOTHING")
 _STORE = update(_TABLE).where(_TABLE.c.key == bindparam("row_key")).values(tat=bindparam("tat"),
                                                                            refused=bindparam("refused"))
 
@@ -145,11 +147,7 @@ def _locked(session: Session, keys: list[str]) -> dict[str, _Limit]:
     found = _read_locked(session, ordered)
     missing = [key for key in ordered if key not in found]
     if missing:
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        session.execute(
-            insert(_TABLE).values([{"key": key, "tat": 0.0, "refused": False} for key in missing])
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
+        session.execute(_CREATE, [{"row_key": key} for key in missing])
         found |= _read_locked(session, missing)
     return found
 
