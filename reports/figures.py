@@ -193,7 +193,7 @@ def _unmet_queries(session: Session, since: datetime, until: datetime) -> list[t
     statement = select(UnmetSearch.query, UnmetSearch.searcher).where(
         UnmetSearch.created_at >= since, UnmetSearch.created_at < until
     )
-    return [(query, searcher) for query, searcher in session.exec(statement).all()]
+    return [(query, searcher) for query, searcher in session.connection().execute(statement)]  # plain rows
 
 
 def _active_service_count(session: Session) -> int:

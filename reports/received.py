@@ -54,7 +54,7 @@ def referrals_received(session: Session, since: datetime, until: datetime) -> Se
         .where(*received_in(since, until))
         .order_by(Referral.created_at, Referral.id)
     )
-    return session.exec(statement).all()
+    return session.connection().execute(statement).all()  # plain rows: the ORM's row handling cost a third
 
 
 @lru_cache(maxsize=DISTINCT_VALUES_CACHED)

@@ -59,9 +59,14 @@ def group_unmet(searches: Iterable[tuple[str, str]], threshold: int = SIMILARITY
     return sorted(found, key=lambda need: (-need.n, need.query))
 
 
-def _trigrams(key: str) -> set[str]:
-    """The trigrams of the key with its words sorted: the string `fuzz.token_sort_ratio` compares."""
-    padded = f" {' '.join(sorted(key.split()))} "
+def _words_sorted(key: str) -> str:
+    """The key with its words sorted: the string `fuzz.token_sort_ratio` compares with `fuzz.ratio`."""
+    return " ".join(sorted(key.split()))
+
+
+def _trigrams(words_sorted: str) -> set[str]:
+    """The trigrams of a key with its words sorted (see `_words_sorted`)."""
+    padded = f" {words_sorted} "
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
@@ -79,12 +84,15 @@ class _GroupMatcher:
 
     def __init__(self, threshold: int) -> None:
         self.threshold = threshold
+        # each group's key with its words sorted once, so scoring is `fuzz.ratio` (what `token_sort_ratio` does
+        # after sorting both strings' words on every call: most of the scoring time at a year's scale)
         self.keys: list[str] = []
         self._with_trigram: dict[str, array[int]] = {}
         self._sizes: array[int] = array("i")  # per group: its distinct trigrams
 
     def best(self, key: str) -> int | None:
-        """The index of the best group scoring at least the threshold, or None."""
+        """The index of the best group scoring at least the threshold (`fuzz.token_sort_ratio`), or None."""
+        key = _words_sorted(key)
         trigrams = _trigrams(key)
         lists = [self._with_trigram[trigram] for trigram in trigrams if trigram in self._with_trigram]
         if not lists:
@@ -97,12 +105,13 @@ class _GroupMatcher:
             sharing = np.sort(sharing[np.argpartition(alike, -self.SHORTLIST)[-self.SHORTLIST :]])
         ordered = sharing.tolist()
         match = process.extractOne(
-            key, [self.keys[index] for index in ordered], scorer=fuzz.token_sort_ratio, score_cutoff=self.threshold
+            key, [self.keys[index] for index in ordered], scorer=fuzz.ratio, score_cutoff=self.threshold
         )
         return None if match is None else ordered[match[2]]
 
     def add(self, key: str) -> None:
         index = len(self.keys)
+        key = _words_sorted(key)
         self.keys.append(key)
         trigrams = _trigrams(key)
         self._sizes.append(len(trigrams))
