@@ -210,8 +210,8 @@ def profiled(pid: int, output: str | None) -> Iterator[None]:
     if output is None:
         yield
         return
-    recorder = subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--output", output, "--format", "raw", "--rate", "250",
-                                 "--nonblocking"],
+    recorder = subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--output", output, "--format", "raw",
+                                 "--rate", "250", "--nonblocking"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield
