@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, bindparam, update
+from sqlalchemy import JSON, BigInteger, Column, bindparam, text, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, delete, select
 
@@ -99,16 +99,28 @@ def start_dialog(
     message_id: int | None = None,
 ) -> Dialog:
     """Begin (or restart) a dialog at `step` (`message_id`: the typed message that started it, if any)."""
-    row = session.get(DialogState, (chat_id, user_id, name))
-    version = 0 if row is None else row.version + 1
-    if row is None:
-        row = DialogState(chat_id=chat_id, user_id=user_id, name=name, step=step)
-    row.step, row.data, row.version, row.updated_at = step, data, version, utcnow()
-    if message_id is not None:
-        row.answered_message_id = message_id
-    session.add(row)
-    session.flush()
-    return _snapshot(row)
+    values = {"chat_id": chat_id, "user_id": user_id, "name": name, "step": step, "data": data,
+              "updated_at": utcnow(), "message_id": message_id}
+    version, answered = session.execute(_START, values).one()
+    loaded = session.identity_map.get(session.identity_key(DialogState, (chat_id, user_id, name)))
+    if loaded is not None:  # read earlier in this transaction: read it again when next used
+        session.expire(loaded)
+    return Dialog(chat_id, user_id, name, step, dict(data), version, answered)
+
+
+# One statement both databases speak, built once (a search starts a dialog on every message, so this is hot): the
+# ORM's read-then-flush cost about 0.7 ms of CPU, and SQLAlchemy never caches its dialect ON CONFLICT constructs.
+_START = text(
+    "INSERT INTO dialog_state (chat_id, user_id, name, step, data, version, answered_message_id, updated_at) "
+    "VALUES (:chat_id, :user_id, :name, :step, :data, 0, :message_id, :updated_at) "
+    "ON CONFLICT (chat_id, user_id, name) DO UPDATE SET step = excluded.step, data = excluded.data, "
+    "version = dialog_state.version + 1, updated_at = excluded.updated_at, "
+    "answered_message_id = COALESCE(excluded.answered_message_id, dialog_state.answered_message_id) "
+    "RETURNING version, answered_message_id"
+).bindparams(
+    bindparam("data", type_=_TABLE.c.data.type), bindparam("updated_at", type_=_TABLE.c.updated_at.type),
+    bindparam("message_id", type_=_TABLE.c.answered_message_id.type),
+)
 
 
 def advance_dialog(
