@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, bindparam, text, update
 from sqlalchemy import select as sa_select
-from sqlmodel import Field, Session, SQLModel, delete, select
+from sqlmodel import Field, Session, SQLModel, delete
 
 from core.clock import utcnow
 
@@ -70,12 +70,9 @@ def load_dialog(session: Session, chat_id: int, user_id: int, name: str) -> Dial
 
 def active_dialog(session: Session, chat_id: int, user_id: int, names: tuple[str, ...]) -> Dialog | None:
     """The most recently touched of the named dialogs this user has open in this chat."""
-    row = session.exec(
-        select(DialogState)
-        .where(DialogState.chat_id == chat_id, DialogState.user_id == user_id, DialogState.name.in_(names))
-        .order_by(DialogState.updated_at.desc())
-    ).first()
-    return None if row is None else _snapshot(row)
+    row = session.execute(_LATEST_OPEN, {"chat_id": chat_id, "user_id": user_id, "names": list(names)}).first()
+    return None if row is None else Dialog(chat_id, user_id, row.name, row.step, dict(row.data), row.version,
+                                           row.answered_message_id)
 
 
 def has_active_dialog(session: Session, chat_id: int, user_id: int, names: tuple[str, ...]) -> bool:
@@ -90,6 +87,14 @@ _ANY_OPEN = (
     sa_select(_TABLE.c.name)
     .where(_TABLE.c.chat_id == bindparam("chat_id"), _TABLE.c.user_id == bindparam("user_id"),
            _TABLE.c.name.in_(bindparam("names", expanding=True)))
+    .limit(1)
+)
+# Built once, a plain Core statement: a typed message looks for the dialog waiting for it (an ORM query costs more).
+_LATEST_OPEN = (
+    sa_select(_TABLE.c.name, _TABLE.c.step, _TABLE.c.data, _TABLE.c.version, _TABLE.c.answered_message_id)
+    .where(_TABLE.c.chat_id == bindparam("chat_id"), _TABLE.c.user_id == bindparam("user_id"),
+           _TABLE.c.name.in_(bindparam("names", expanding=True)))
+    .order_by(_TABLE.c.updated_at.desc())
     .limit(1)
 )
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from core.db import session_scope
-from core.dialogs import DialogState, StaleDialog, advance_dialog, load_dialog, start_dialog
+from core.dialogs import DialogState, StaleDialog, active_dialog, advance_dialog, load_dialog, start_dialog
 
 
 def test_starting_a_dialog_again_restarts_it_and_a_step_read_before_cannot_advance_it(engine: Engine) -> None:
@@ -46,3 +46,18 @@ def test_a_dialog_row_held_from_earlier_in_the_transaction_is_read_afresh_after_
 
         assert (held.data, held.version) == ({"page": 2}, 1)
         assert after is not None and (after.data, after.version) == ({"page": 2}, 1)
+
+
+def test_the_dialog_waiting_for_a_typed_answer_is_the_one_touched_last(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        start_dialog(session, 10, 20, "refer", "ward", {"w": 1}, message_id=3)
+        start_dialog(session, 10, 20, "search", "shown", {})
+        start_dialog(session, 10, 99, "refer", "ward", {})  # someone else in the same group chat
+    with session_scope(engine) as session:
+        latest = active_dialog(session, 10, 20, ("refer", "search"))
+        refer = active_dialog(session, 10, 20, ("refer",))
+        nobody = active_dialog(session, 10, 21, ("refer", "search"))
+
+    assert latest is not None and latest.name == "search"
+    assert refer is not None and (refer.step, refer.data, refer.answered_message_id) == ("ward", {"w": 1}, 3)
+    assert nobody is None
