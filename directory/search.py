@@ -416,19 +416,22 @@ class SearchIndex:
         """Services with a positive score, best first, in pools re-ranked by name likeness and intent."""
         remaining = np.flatnonzero(scores > 0)
         tiebreak = self._arrays["tiebreak"]
+        asked = _audiences_asked(parsed)  # the same for every service: worked out once per search
         while remaining.size:
             if remaining.size > RERANK_POOL:
                 cut = np.argpartition(-scores[remaining], RERANK_POOL - 1)[:RERANK_POOL]
                 pool, remaining = remaining[cut], np.delete(remaining, cut)
             else:
                 pool, remaining = remaining, remaining[:0]
-            adjusted = np.array([self._adjusted(int(i), float(scores[i]), parsed, local_now) for i in pool])
+            adjusted = np.array([self._adjusted(int(i), float(scores[i]), parsed, local_now, asked) for i in pool])
             for index in np.lexsort((tiebreak[pool], -adjusted)):
                 yield int(pool[index]), float(adjusted[index])
 
-    def _adjusted(self, position: int, score: float, parsed: ParsedQuery, local_now: datetime | None) -> float:
+    def _adjusted(self, position: int, score: float, parsed: ParsedQuery, local_now: datetime | None,
+                  asked: frozenset[str]) -> float:
+        """A service's score after its name (the groups it is for, likeness to a name typed) and intent."""
         name = _name_words(self._name(position))
-        if _audiences(name) - _audiences_asked(parsed):
+        if _audiences(name) - asked:
             score *= OTHER_AUDIENCE_FACTOR
         if parsed.name_text:
             likeness = fuzz.token_set_ratio(parsed.name_text, name)
