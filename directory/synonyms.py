@@ -329,6 +329,25 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "son drinks|someone elses drinking|family member drinking|worried about his drinking|"
        "worried about her drinking|son on drugs|daughter on drugs|husband on drugs|partner on drugs|"
        "someone elses drug use"),
+    # a partner leaving is a blow to wellbeing, not a walking group ("the wife's walked out")
+    _m("a relationship ending", "mental_wellbeing", "relationship|separation|divorce|emotional support",
+       "walked out|walked out on me|left me|split up|splitting up|broke up|broken up|break up|separated|separation|"
+       "divorce|divorced|getting divorced|going through a divorce|marriage breakdown|marriage has broken down|"
+       "relationship breakdown|relationship ended|relationship problems|marriage problems"),
+    # an older or unwell person not managing to eat needs meals brought in, not a food bank
+    _m("meals at home", "food_fuel older_people", "meals on wheels|hot meals|meals|delivery",
+       "not eating properly|not eating|forgetting to eat|forgets to eat|keeps forgetting to eat|cant cook|"
+       "cannot cook|unable to cook|stopped cooking|not cooking|meals on wheels|meals brought in|meals delivered|"
+       "hot meals delivered|meals at home|someone to cook"),
+    # no device or connection: a loan, a SIM with free data, public wifi, not lessons
+    _m("a computer, phone or internet connection", "digital_inclusion",
+       "device|laptop|free data|no internet|no computer|borrow",
+       "no internet|no wifi|no computer|no laptop|need a laptop|need a computer|need a tablet|no data|"
+       "run out of data|cant afford internet|cant afford wifi|cant afford the internet|cant afford a phone|"
+       "cant afford a laptop|cant afford a computer|havent got a computer|havent got any internet|"
+       "havent got internet|dont have internet|dont have a computer|phone got cut off|phone cut off|"
+       "cut off my phone|no phone|phone broken|phone is broken|phones been broken|broken phone|lost my phone|"
+       "free data|sim card|borrow a laptop|device loan"),
 )  # fmt: skip
 
 # More everyday, idiomatic and past-tense ways of saying the same needs, as clients, carers and ward staff write
@@ -338,10 +357,15 @@ _MORE_PHRASES: dict[str, str] = {
     "on the breadline|no savings|making ends meet|not enough money|short of cash|strapped for cash|penniless|"
     "cant afford anything|money troubles|financial problems|financial difficulties",
     "debt": "owe|owing|overdraft|loans|loan|catalogue debt|buy now pay later|debt collectors|debt collector|"
-    "chasing me for money|chasing money|chasing me|final demands|bailiff letter|court letter|behind on payments",
+    "chasing me for money|chasing money|chasing me|final demands|bailiff letter|court letter|behind on payments|"
+    "catalogue|catalogues|catalogue payments|store card|store cards|credit cards|klarna|missed payments|"
+    "cant keep up with the payments|cant keep up with payments|cant keep up with the repayments|repayments|"
+    "up to my eyes in debt|up to my neck in debt|drowning in debt",
     "benefits advice": "benefit cap|bedroom tax|housing benefit|state pension|pension|benefits stopped|"
     "benefits cut|money stopped|universal credit sanction",
     "grants and emergency funds": "funeral payment|paying for the funeral|pay for the funeral|help with funeral|"
+    "funeral to pay for|funeral to pay|cant afford the funeral|cant afford a funeral|funeral bill|funeral bills|"
+    "funeral costs|cost of the funeral|cost of a funeral|"
     "crisis fund|emergency fund|cooker|fridge|bed|carpet|school uniform",
     "housing help": "flat|my flat|council flat|bedsit|hostel|living in my car|sleeping in my car|on the streets|"
     "no fixed abode|nfa|place to live|place to stay|housing register|social housing|roof over my head|"
@@ -355,11 +379,18 @@ _MORE_PHRASES: dict[str, str] = {
     "top up my meter|emergency credit|gas meter|electric|electricity|energy|cold|freezing cold|heat the house",
     "food support": "cupboards are bare|bare cupboards|nothing left|no food in the house|run out of food|"
     "ran out of food|nothing in the cupboards|empty cupboards|cupboards are empty|cant feed my kids|"
-    "cant feed the kids|cant afford to eat|starving|skipping meals|not eating properly|groceries|food shopping|"
-    "nothing to eat|feed my family",
+    "cant feed the kids|cant afford to eat|starving|skipping meals|groceries|food shopping|"
+    "nothing to eat|feed my family|put food on the table|food on the table|feed the family|feed my children|"
+    "feed us|afford food|afford to eat|cant afford the shopping|cant afford groceries|nothing for tea",
     "loneliness and isolation": "never see anyone|no one visits|nobody visits|sit at home all day|on my tod|"
     "stuck in the house|stuck at home|cant get out|company|someone to chat to|make new friends|new friends|"
-    "rattling around|lonesome|all on my own|by myself|live alone|lives alone|living alone|no one to speak to",
+    "rattling around|lonesome|all on my own|by myself|live alone|lives alone|living alone|no one to speak to|"
+    "spoken to a soul|speak to a soul|seen a soul|see a soul|know a soul|talk to a soul|not spoken to anyone|"
+    "not seen anyone|havent seen anyone|havent spoken to anyone|dont know anyone round here|"
+    "dont know anyone around here|dont know anybody round here|dont know anyone here|rattle around|rattle round|"
+    "weekends are the worst|weekends are hard|weekends are long|evenings are the worst|evenings are long|"
+    "days on end|get out more|get out of the house|on her own|on his own|lives on her own|lives on his own|"
+    "four walls|no one to see|nobody to see",
     "support for carers": "caring for my|care for my|i care for|look after him|look after her|looking after him|"
     "looking after her|worn out looking after|no break|never get a break|day off|carer burnout|full time carer",
     "low mood or mental health": "down in the dumps|in the dumps|feeling rubbish|cant stop crying|"
@@ -375,7 +406,9 @@ _MORE_PHRASES: dict[str, str] = {
     "forgets things|memory is bad|losing his memory|losing her memory",
     "disability support": "barely walk|cant walk|cant walk far|struggle to walk|trouble walking|walking is hard|"
     "wheelchair bound",
-    "sight loss": "eyes are going|eyesight|eyesight is going|cant see|going blind|macular|registered blind",
+    "sight loss": "eyes are going|eyesight|eyesight is going|cant see|going blind|macular|registered blind|"
+    "lost my sight|losing my sight|sight is going|my sight|glaucoma|cataract|cataracts|macular degeneration|"
+    "poor eyesight|bad eyesight|failing eyesight|cant see very well",
     "hearing loss": "cant hear|going deaf|deafness",
     "equipment and mobility aids": "stairs|cant manage the stairs|cant get up the stairs|cant get in the bath|"
     "bath seat|shower seat|toilet seat|rails|perching stool|raised toilet seat|bed rail",
@@ -392,9 +425,13 @@ _MORE_PHRASES: dict[str, str] = {
     "scared to go home|frightened of him|frightened of her|hits me|he hits me|she hits me|hurts me|knocks me about|"
     "controls the money|"
     "controls my money|checks my phone|wont let me see my friends|scared of him|scared of her|threatens me|"
-    "afraid of him|afraid of her|beats me|violent|violence|abusive",
+    "afraid of him|afraid of her|beats me|violent|violence|abusive|controls all the money|controls all my money|"
+    "takes my money|takes all my money|keeps me short of money|wont let me have money|financial abuse|"
+    "economic abuse|controls the finances|controls everything|controls me",
     "alcohol problems": "on the drink|hitting the bottle|drinking every night|drinks too much|cut down drinking|"
-    "cut down on drinking|drinker|booze|pub every day",
+    "cut down on drinking|drinker|booze|pub every day|knock the booze on the head|knock the drink on the head|"
+    "knock drinking on the head|give up the booze|give up the drink|give up drinking|stop drinking|quit drinking|"
+    "off the drink|off the booze|drinking again",
     "drug problems": "smoking weed|smokes weed|smoke weed|smoking cannabis|smokes cannabis|dope|skunk|spliff|joints|"
     "smack|crack|spice|ket|ketamine|pills|using again|relapse|relapsed|dealer|drug habit",
     "gambling problems": "bets|slots|online casino|fruit machines|scratch cards|gambled|gambles|gamble",
@@ -409,14 +446,19 @@ _MORE_PHRASES: dict[str, str] = {
     "need a job|find work|applying for jobs|redundant|interviews|unemployment|work coach",
     "volunteering": "something useful to do|keep busy|help others",
     "learning and courses": "improve my english|my english is not good|speak english|english is poor|"
-    "read and write|learn to read|better english|english not very good",
+    "read and write|learn to read|better english|english not very good|cant read very well|cant read well|"
+    "cant read or write|cant read and write|cant write very well|not good at reading|struggle to read|"
+    "struggle with reading|help with reading|dyslexia|dyslexic|poor literacy",
     "help using computers and the internet": "facetime|whatsapp|online banking|get online|smart phone|"
     "video calls|use a computer|use the internet|computer skills",
     "breathing problems such as COPD": "bad chest|chesty|chest infection|wheezy|wheezing|short of breath|"
     "out of breath|cant breathe|cough",
     "transport and getting about": "buses dont come|no buses|no bus|stopped driving|lost my licence|"
     "get to hospital|hospital appointments|get to appointments|lift to hospital|lift to the hospital|"
-    "get to the doctors|get to my appointment|hospital appointment",
+    "get to the doctors|get to my appointment|hospital appointment|lift to the doctors|lift to the gp|"
+    "lift to my appointment|lift to appointments|lift to the surgery|get to the gp|get to the surgery|"
+    "getting to the doctors|take me to the doctors|take me to hospital|take me to my appointments|"
+    "someone to drive me|lift to the shops",
 }
 
 

@@ -274,3 +274,20 @@ def test_who_the_message_is_about_does_not_count_as_an_unanswered_need(seed_inde
     found = top_ids(seed_index, "my nan needs meals brought in and someone to check on her")
 
     assert found[:1] == ["norfolk-meals-at-home"]
+
+
+# --- issue 13, round 4: what people type that the directory does not say --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "answers"),
+    [("not spoken to a soul in days", {"age-uk-norfolk-befriending", "silver-line"}),
+     ("I rattle around the house and weekends are the worst", {"age-uk-norfolk-befriending", "silver-line"}),
+     ("mum's not eating properly", {"norfolk-meals-at-home"}),
+     ("since I lost my sight I stopped going to the library", {"rnib-helpline", "vision-norfolk"}),
+     ("my boyfriend controls all the money", {"national-domestic-abuse-helpline", "leeway-norfolk-helpline"}),
+     ("behind on the catalogue", {"stepchange-debt-charity", "national-debtline"}),
+     ("the funeral to pay for", {"turn2us", "norfolk-assistance-scheme"})],
+)  # fmt: skip
+def test_idioms_and_lay_words_find_the_help_they_mean(seed_index: SearchIndex, query: str, answers: set[str]) -> None:
+    assert answers & set(top_ids(seed_index, query)[:3]), top_ids(seed_index, query)
