@@ -35,6 +35,7 @@ from directory.synonyms import (
     phrase_table,
     stem,
     term_keys,
+    word_pairs,
 )
 
 MAX_QUERY_WORDS = 200  # about a 1,000-character message; words past it are not read
@@ -227,6 +228,7 @@ class QueryReader:
         resolved = self._recheck_everyday_words(plain, resolved)
         terms = ["" if i in skip else keys[0][0] if len(keys) == 1 else "" for i, keys in enumerate(resolved)]
         in_phrase, phrase_positions = self._find_phrases(terms, typed, parsed)
+        meaning_otherwise = _words_meaning_otherwise(terms, parsed.meanings, self._frequencies)
         negated = negated_positions(plain, phrase_positions)
         parsed.unwanted = frozenset(key for i in negated for key, _ in resolved[i] if key in self._frequencies)
         if {"voucher", "referral", "refer"} & {stem(plain[i]) for i in negated}:
@@ -251,6 +253,8 @@ class QueryReader:
                 content.append((position, key))
                 if key in self._frequencies and not key.isdigit():
                     found_keys.append(key)
+                    if position in meaning_otherwise:
+                        continue
                     weight = (PHRASE_WORD_WEIGHT if position in in_phrase else 1.0) * (
                         CORRECTED_WORD_WEIGHT if spelling else 1.0
                     )
@@ -546,6 +550,31 @@ def _other_forms(word: str) -> list[str]:
     if len(word) > 5 and word.endswith("ly"):
         forms.append(word[:-2])
     return forms
+
+
+def _words_meaning_otherwise(
+    terms: Sequence[str], meanings: Sequence[Meaning], frequencies: Mapping[str, int]
+) -> set[int]:
+    """Positions of words inside a longer lay phrase that on their own would mean another need: "smoking" in
+    "smoking weed" (drugs, not stopping smoking), "walked" in "walked out" (a relationship, not walking groups).
+    The phrase says what they mean, so they are not searched for on their own; words of a phrase services write
+    themselves ("pension credit") still are."""
+    table = phrase_table()
+    covering: dict[int, set[LayMeaning]] = defaultdict(set)
+    for meaning in meanings:
+        for position in meaning.positions:
+            covering[position].add(meaning.lay)
+    otherwise: set[int] = set()
+    for meaning in meanings:
+        content = [terms[position] for position in meaning.positions if terms[position] not in STOPWORDS]
+        if len(meaning.positions) < 2 or any(pair in frequencies for pair in word_pairs(content)):
+            continue
+        otherwise.update(
+            position
+            for position in meaning.positions
+            if (terms[position],) in table and covering[position].isdisjoint(table[(terms[position],)])
+        )
+    return otherwise
 
 
 def _neighbours(plain: list[str], position: int) -> tuple[str, ...]:

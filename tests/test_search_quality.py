@@ -291,3 +291,13 @@ def test_who_the_message_is_about_does_not_count_as_an_unanswered_need(seed_inde
 )  # fmt: skip
 def test_idioms_and_lay_words_find_the_help_they_mean(seed_index: SearchIndex, query: str, answers: set[str]) -> None:
     assert answers & set(top_ids(seed_index, query)[:3]), top_ids(seed_index, query)
+
+
+@pytest.mark.parametrize(
+    ("query", "not_meant"),
+    [("my son is smoking weed every day", {"smokefree-norfolk"}),
+     ("teenager smoking cannabis", {"smokefree-norfolk"}),
+     ("the wife's walked out and I'm in bits", {"wellbeing-walks-norwich", "walking-football-norwich"})],
+)  # fmt: skip
+def test_a_word_means_what_the_phrase_around_it_means(seed_index: SearchIndex, query: str, not_meant: set[str]) -> None:
+    assert not not_meant & set(top_ids(seed_index, query)), top_ids(seed_index, query)
