@@ -230,7 +230,8 @@ class QueryReader:
         in_phrase, phrase_positions = self._find_phrases(terms, typed, parsed)
         meaning_otherwise = _words_meaning_otherwise(terms, parsed.meanings, self._frequencies)
         negated = negated_positions(plain, phrase_positions)
-        parsed.unwanted = frozenset(key for i in negated for key, _ in resolved[i] if key in self._frequencies)
+        parsed.meanings = [meaning for meaning in parsed.meanings if negated.isdisjoint(meaning.positions)]
+        parsed.unwanted = self._unwanted(plain, resolved, negated)
         if {"voucher", "referral", "refer"} & {stem(plain[i]) for i in negated}:
             parsed.wants_self_referral = True
         joined_spans = self._joined_words(plain, skip | negated)
@@ -294,6 +295,22 @@ class QueryReader:
         named = [self._surface.get(concept.key, concept.said) for concept in words]
         parsed.name_text = " ".join([*named, *([parsed.place_said] if named and parsed.place_said else [])])
         return parsed
+
+    def _unwanted(
+        self, plain: list[str], resolved: list[tuple[tuple[str, str | None], ...]], negated: set[int]
+    ) -> frozenset[str]:
+        """The index keys of what the person said they do not want. A thing services name in two words ("food
+        bank", also written "foodbank") is unwanted by that name, so services that only mention "food" stay."""
+        unwanted: set[str] = set()
+        paired: set[int] = set()
+        for first, second in pairwise(sorted(negated)):
+            pair = f"{resolved[first][0][0]} {resolved[second][0][0]}"
+            if pair in self._frequencies:
+                joined = self._spellings.get(plain[first] + plain[second], "")
+                unwanted.update(key for key in (pair, joined) if key in self._frequencies)
+                paired.update((first, second))
+        words = (key for i in negated - paired for key, _ in resolved[i])
+        return frozenset(unwanted | {key for key in words if key in self._frequencies})
 
     @staticmethod
     def _count_phrases_of_small_words(parsed: ParsedQuery) -> None:

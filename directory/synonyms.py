@@ -103,22 +103,32 @@ NEGATION_CUES = (
 """Words after which what follows is what the person does NOT want ("a food bank that doesn't need a voucher").
 "No" and "not" alone are not cues: "no money", "no heating" and "not coping" say what the person needs."""
 NEGATION_REACH = 3  # content words a cue applies to
-NEGATION_STOPS = frozenset({"and", "but", "or", "also", "because", "so", "as"})
+NEGATION_STOPS = frozenset({"and", "but", "or", "also", "because", "so", "as", "i", "im", "ive", "we", "need", "want"})
+"""Words that end what a cue applies to: a new clause ("I don't want a food bank, I need help with the bills")."""
+NEGATION_ARTICLES = frozenset({"a", "an", "any"})
 _NEGATION_WORDS = tuple(tuple(cue.split()) for cue in NEGATION_CUES)
 
 
 def negated_positions(words: Sequence[str], protected: set[int]) -> set[int]:
     """Positions of the words a negation cue applies to (up to NEGATION_REACH content words after it, stopping at
-    "and"/"but"); words inside a lay phrase (`protected`) are never negated."""
+    "and", "but" or "I").
+
+    Words inside a lay phrase (`protected`) are negated only when the phrase is what the cue names, straight after
+    it or after "a"/"any" ("I don't want a food bank", "I don't need counselling"); otherwise the phrase still says
+    what is needed ("I don't want to be on my own")."""
     negated: set[int] = set()
     for cue in _NEGATION_WORDS:
         for start in range(len(words) - len(cue) + 1):
             if tuple(words[start : start + len(cue)]) != cue:
                 continue
-            reached = 0
-            for position in range(start + len(cue), len(words)):
-                if words[position] in NEGATION_STOPS or position in protected or reached == NEGATION_REACH:
+            after, reached, named = start + len(cue), 0, False
+            for position in range(after, len(words)):
+                if words[position] in NEGATION_STOPS or reached == NEGATION_REACH:
                     break
+                if position in protected:
+                    named = named or all(word in NEGATION_ARTICLES for word in words[after:position])
+                    if not named:
+                        break
                 if stem(words[position]) not in STOPWORDS:
                     negated.add(position)
                     reached += 1

@@ -301,3 +301,12 @@ def test_idioms_and_lay_words_find_the_help_they_mean(seed_index: SearchIndex, q
 )  # fmt: skip
 def test_a_word_means_what_the_phrase_around_it_means(seed_index: SearchIndex, query: str, not_meant: set[str]) -> None:
     assert not not_meant & set(top_ids(seed_index, query)), top_ids(seed_index, query)
+
+
+def test_a_service_the_person_says_they_do_not_want_sinks_but_the_need_after_it_counts(seed_index: SearchIndex) -> None:
+    found = top_ids(seed_index, "I don't want a food bank, I need help with the bills")
+    records = [seed_index.get(service_id) for service_id in found]
+
+    assert not any(r is not None and {"food bank", "foodbank"} & {tag.casefold() for tag in r.tags} for r in records)
+    assert any(r is not None and "money" in r.categories for r in records[:2]), found
+    assert "wellbeing-norfolk-waveney" not in top_ids(seed_index, "I don't need counselling, I want to get outdoors")
