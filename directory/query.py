@@ -25,6 +25,9 @@ from directory.synonyms import (
     FILLER_WORDS,
     PEOPLE_WORDS,
     STOPWORDS,
+    STRAIN_LINKS,
+    STRAIN_PHRASES,
+    STRAIN_REACH,
     URGENT_WORDS,
     LayMeaning,
     asks_for_self_referral,
@@ -229,6 +232,7 @@ class QueryReader:
         terms = ["" if i in skip else keys[0][0] if len(keys) == 1 else "" for i, keys in enumerate(resolved)]
         in_phrase, phrase_positions = self._find_phrases(terms, typed, parsed)
         meaning_otherwise = _words_meaning_otherwise(terms, parsed.meanings, self._frequencies)
+        strained = _drop_strain_before_a_need(terms, plain, parsed)
         negated = negated_positions(plain, phrase_positions)
         parsed.meanings = [meaning for meaning in parsed.meanings if negated.isdisjoint(meaning.positions)]
         parsed.unwanted = self._unwanted(plain, resolved, negated)
@@ -256,13 +260,13 @@ class QueryReader:
                     found_keys.append(key)
                     if position in meaning_otherwise:
                         continue
-                    weight = (PHRASE_WORD_WEIGHT if position in in_phrase else 1.0) * (
+                    weight = (PHRASE_WORD_WEIGHT if position in in_phrase | strained else 1.0) * (
                         CORRECTED_WORD_WEIGHT if spelling else 1.0
                     )
                     if long_message and position not in phrase_positions and self._everyday(word):
                         weight *= INCIDENTAL_WEIGHT
                     parsed.add(Concept(key, weight, spelling or said, WORD, position, said if spelling else None))
-            if word.isdigit() or not keys or keys[0][0] in STOPWORDS:
+            if word.isdigit() or not keys or keys[0][0] in STOPWORDS or position in strained:
                 continue
             if position in joined:
                 found_keys.append(joined[position])
@@ -567,6 +571,27 @@ def _other_forms(word: str) -> list[str]:
     if len(word) > 5 and word.endswith("ly"):
         forms.append(word[:-2])
     return forms
+
+
+def _drop_strain_before_a_need(terms: Sequence[str], plain: Sequence[str], parsed: ParsedQuery) -> set[int]:
+    """"Struggling to put food on the table" is about food, not low mood: a strain phrase (`STRAIN_PHRASES`) linked
+    by "to"/"with"/"for" to another need a few words on means only that need. Returns the strain phrases'
+    positions, which then count as part of that need's phrase."""
+    starts = {meaning.positions.start for meaning in parsed.meanings}
+
+    def leads_to_a_need(meaning: Meaning) -> bool:
+        link = meaning.positions.stop
+        if meaning.positions.start < 0 or link >= len(plain) or plain[link] not in STRAIN_LINKS:
+            return False
+        return any(start in starts for start in range(link, link + 2 + STRAIN_REACH))
+
+    strained = [
+        meaning
+        for meaning in parsed.meanings
+        if tuple(terms[i] for i in meaning.positions) in STRAIN_PHRASES and leads_to_a_need(meaning)
+    ]
+    parsed.meanings = [meaning for meaning in parsed.meanings if meaning not in strained]
+    return {position for meaning in strained for position in meaning.positions}
 
 
 def _words_meaning_otherwise(

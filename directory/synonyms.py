@@ -95,6 +95,13 @@ def person_request(words: Sequence[str]) -> range | None:
     return None
 
 
+STRAIN_PHRASES = frozenset({("struggl",), ("struggle",), ("cant", "cope"), ("cannot", "cope")})
+"""Lay phrases saying how hard things are: followed by "to", "with" or "for" and another need ("struggling to put
+food on the table", "struggling with the bills") they are about that need, not low mood."""
+STRAIN_LINKS = frozenset({"to", "with", "for"})
+STRAIN_REACH = 4  # words between the link and the need it leads to
+
+
 NEGATION_CUES = (
     "without", "doesnt need", "dont need", "doesnt require", "dont require", "no need for", "not need", "dont want",
     "doesnt want", "rather not", "instead of", "other than", "apart from", "except", "not a", "not an", "isnt a",
@@ -158,7 +165,8 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
     _m("money worries", "money", "money|debt|benefit|advice",
        "skint|broke|brassic|hard up|no money|short of money|money worries|money problems|struggling financially|"
        "cant afford|cannot afford|cant make ends meet|poverty|low income|tight for money|cost of living|"
-       "budgeting|budget|finances|financial help|money advice|money help"),
+       "budgeting|budget|finances|financial help|money advice|money help|with money|for money|about money|"
+       "put food on the table|food on the table"),
     _m("debt", "money", "debt|debt advice|money",
        "debt|debts|in debt|owe money|arrears|bailiffs|bailiff|enforcement agent|ccj|county court|loan shark|"
        "payday loan|credit card|cant pay my bills|bills piling up|red letters|final demand|council tax arrears|"

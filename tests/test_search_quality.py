@@ -310,3 +310,11 @@ def test_a_service_the_person_says_they_do_not_want_sinks_but_the_need_after_it_
     assert not any(r is not None and {"food bank", "foodbank"} & {tag.casefold() for tag in r.tags} for r in records)
     assert any(r is not None and "money" in r.categories for r in records[:2]), found
     assert "wellbeing-norfolk-waveney" not in top_ids(seed_index, "I don't need counselling, I want to get outdoors")
+
+
+@pytest.mark.parametrize("query", ["hard up and struggling with money", "really struggling for money"])
+def test_struggling_with_a_need_is_that_need_not_low_mood(seed_index: SearchIndex, query: str) -> None:
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, query)[:3]]
+
+    assert all(r is not None and r.categories != ("mental_wellbeing",) for r in records), [r and r.id for r in records]
+    assert records[0] is not None and "money" in records[0].categories
