@@ -36,6 +36,7 @@ from directory.synonyms import (
     normalise,
     person_request,
     phrase_table,
+    situation_positions,
     stem,
     term_keys,
     word_pairs,
@@ -214,7 +215,7 @@ class QueryReader:
         typed = _typed_words(text)
         plain = [word for _, word in typed]
         parsed.said_words = frozenset(stem(word) for word in plain)
-        skip: set[int] = set()  # positions that are not need words: the place, the request for a person
+        skip: set[int] = set()  # not need words: the place, the request for a person, the day ("I work nights")
         places = places_in(plain)
         if places:
             parsed.place = _most_specific([area for _, _, area in places])
@@ -224,6 +225,7 @@ class QueryReader:
         if asked is not None:
             parsed.wants_person = True
             skip.update(asked)
+        skip.update(situation_positions(plain))
         resolved = [
             ((stem(word), None),) if i in skip else self._resolve(word, _neighbours(plain, i))
             for i, word in enumerate(plain)

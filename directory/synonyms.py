@@ -102,6 +102,25 @@ STRAIN_LINKS = frozenset({"to", "with", "for"})
 STRAIN_REACH = 4  # words between the link and the need it leads to
 
 
+SITUATION_PHRASES = (
+    "i work", "we work", "he works", "she works", "work full time", "work part time", "working full time",
+    "working part time", "work nights", "work shifts", "gone to bed", "go to bed", "went to bed",
+)  # fmt: skip
+"""Phrases about the person's day rather than a need ("I work nights at the hospital", "after I've gone to bed"):
+not searched for, and not counted when judging whether results answer the message."""
+_SITUATION_WORDS = tuple(tuple(phrase.split()) for phrase in SITUATION_PHRASES)
+
+
+def situation_positions(words: Sequence[str]) -> set[int]:
+    """Positions of a message's normalised words inside one of SITUATION_PHRASES."""
+    found: set[int] = set()
+    for phrase in _SITUATION_WORDS:
+        for start in range(len(words) - len(phrase) + 1):
+            if tuple(words[start : start + len(phrase)]) == phrase:
+                found.update(range(start, start + len(phrase)))
+    return found
+
+
 NEGATION_CUES = (
     "without", "doesnt need", "dont need", "doesnt require", "dont require", "no need for", "not need", "dont want",
     "doesnt want", "rather not", "instead of", "other than", "apart from", "except", "not a", "not an", "isnt a",
@@ -372,13 +391,16 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
 # them (merged into LAY_MEANINGS below).
 _MORE_PHRASES: dict[str, str] = {
     "money worries": "struggling to pay|behind on bills|bills|cant pay bills|cant pay the bills|money is tight|"
+    "on our uppers|on my uppers|not a penny|havent got a penny|down to my last|stopped paying|child maintenance|"
+    "maintenance payments|no income|no money coming in|"
     "on the breadline|no savings|making ends meet|not enough money|short of cash|strapped for cash|penniless|"
     "cant afford anything|money troubles|financial problems|financial difficulties",
     "debt": "owe|owing|overdraft|loans|loan|catalogue debt|buy now pay later|debt collectors|debt collector|"
     "chasing me for money|chasing money|chasing me|final demands|bailiff letter|court letter|behind on payments|"
     "catalogue|catalogues|catalogue payments|store card|store cards|credit cards|klarna|missed payments|"
     "cant keep up with the payments|cant keep up with payments|cant keep up with the repayments|repayments|"
-    "up to my eyes in debt|up to my neck in debt|drowning in debt",
+    "up to my eyes in debt|up to my neck in debt|drowning in debt|loans in my name|debts in my name|loan in my name|"
+    "debt in my name",
     "benefits advice": "benefit cap|bedroom tax|housing benefit|state pension|pension|benefits stopped|"
     "benefits cut|money stopped|universal credit sanction",
     "grants and emergency funds": "funeral payment|paying for the funeral|pay for the funeral|help with funeral|"
@@ -394,6 +416,7 @@ _MORE_PHRASES: dict[str, str] = {
     "problems with damp, mould or repairs at home": "leaking|broken window|rats|mice|infestation|wet walls|"
     "damp flat|mouldy",
     "heating and energy bills": "cant afford to heat|cant heat|boiler|heater|no hot water|electric meter|"
+    "icebox|like an icebox|like a fridge|put the heating on|turn the heating on|heating off|"
     "top up my meter|emergency credit|gas meter|electric|electricity|energy|cold|freezing cold|heat the house",
     "food support": "cupboards are bare|bare cupboards|nothing left|no food in the house|run out of food|"
     "ran out of food|nothing in the cupboards|empty cupboards|cupboards are empty|cant feed my kids|"
@@ -412,6 +435,9 @@ _MORE_PHRASES: dict[str, str] = {
     "support for carers": "caring for my|care for my|i care for|look after him|look after her|looking after him|"
     "looking after her|worn out looking after|no break|never get a break|day off|carer burnout|full time carer",
     "low mood or mental health": "down in the dumps|in the dumps|feeling rubbish|cant stop crying|"
+    "going under|breaking point|at breaking point|falling apart|falling to pieces|going to pieces|in bits|"
+    "dark place|in a dark place|dark thoughts|cant go on|antidepressants|anti depressants|gave me tablets|"
+    "on antidepressants|"
     "crying all the time|not myself|losing the plot|head all over the place|end of my tether|breakdown|"
     "bipolar|ptsd|trauma|low|down|feel low|feeling low|hopeless|no motivation|lost interest|mentally",
     "anxiety or worry": "nerves|bad nerves|my nerves|panicky|on edge|cant face going out|scared to go out|"
@@ -445,14 +471,16 @@ _MORE_PHRASES: dict[str, str] = {
     "controls my money|checks my phone|wont let me see my friends|scared of him|scared of her|threatens me|"
     "afraid of him|afraid of her|beats me|violent|violence|abusive|controls all the money|controls all my money|"
     "takes my money|takes all my money|keeps me short of money|wont let me have money|financial abuse|"
-    "economic abuse|controls the finances|controls everything|controls me",
+    "economic abuse|controls the finances|controls everything|controls me|loans in my name|debts in my name|"
+    "loan in my name|debt in my name",
     "alcohol problems": "on the drink|hitting the bottle|drinking every night|drinks too much|cut down drinking|"
     "cut down on drinking|drinker|booze|pub every day|knock the booze on the head|knock the drink on the head|"
     "knock drinking on the head|give up the booze|give up the drink|give up drinking|stop drinking|quit drinking|"
     "off the drink|off the booze|drinking again",
     "drug problems": "smoking weed|smokes weed|smoke weed|smoking cannabis|smokes cannabis|dope|skunk|spliff|joints|"
     "smack|crack|spice|ket|ketamine|pills|using again|relapse|relapsed|dealer|drug habit",
-    "gambling problems": "bets|slots|online casino|fruit machines|scratch cards|gambled|gambles|gamble",
+    "gambling problems": "bets|slots|online casino|gambles online|gambling online|betting online|bets online|"
+    "online gambling|online betting|fruit machines|scratch cards|gambled|gambles|gamble",
     "stopping smoking": "fags|give up the fags|smoke|smoker|give up smoking|nicotine|vape|stop vaping",
     "bereavement": "other half passed|partner passed|wife passed away|husband passed away|passed on|since he died|"
     "since she died|since mum died|since dad died|since the wife went|since my wife went|since my husband went|"
@@ -462,7 +490,8 @@ _MORE_PHRASES: dict[str, str] = {
     "lost my brother|lost my sister",
     "work and jobs": "got the sack|been sacked|sacked|laid off|fired|got fired|no job|jobless|out of a job|"
     "need a job|find work|applying for jobs|redundant|interviews|unemployment|work coach",
-    "volunteering": "something useful to do|keep busy|help others",
+    "volunteering": "something useful to do|keep busy|help others|fill my days|fill my time|time on my hands|"
+    "at a loose end|something to do|bored stiff|bored out of my mind",
     "learning and courses": "improve my english|my english is not good|speak english|english is poor|"
     "read and write|learn to read|better english|english not very good|cant read very well|cant read well|"
     "cant read or write|cant read and write|cant write very well|not good at reading|struggle to read|"

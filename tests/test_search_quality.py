@@ -318,3 +318,22 @@ def test_struggling_with_a_need_is_that_need_not_low_mood(seed_index: SearchInde
 
     assert all(r is not None and r.categories != ("mental_wellbeing",) for r in records), [r and r.id for r in records]
     assert records[0] is not None and "money" in records[0].categories
+
+
+def test_what_the_persons_day_is_like_is_not_a_need(seed_index: SearchIndex) -> None:
+    message = "I work nights at the hospital and now the gas and electric have gone through the roof, I can't pay them"
+    found = top_ids(seed_index, message)
+    records = [seed_index.get(service_id) for service_id in found]
+
+    assert not any(r is not None and "employment_learning" in r.categories for r in records), found
+
+
+@pytest.mark.parametrize(
+    ("query", "category"),
+    [("we're on our uppers", "money"), ("I'm at breaking point", "mental_wellbeing"),
+     ("he took out loans in my name", "domestic_abuse")],
+)  # fmt: skip
+def test_idioms_bring_up_the_right_kind_of_help(seed_index: SearchIndex, query: str, category: str) -> None:
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, query)]
+
+    assert any(r is not None and category in r.categories for r in records), [r and r.id for r in records]
