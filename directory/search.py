@@ -39,7 +39,7 @@ from directory.models import UnmetReason
 from directory.opening_hours import is_open_in, parse_opening_hours
 from directory.query import IMPLIED, PAIR, PAIR_IMPORTANCE, WORD, Meaning, ParsedQuery, QueryReader
 from directory.records import ServiceRecord, decode_record, iter_records
-from directory.synonyms import normalise, words
+from directory.synonyms import PEOPLE_WORDS, normalise, stem, words
 from directory.taxonomy import category_label
 
 MAX_QUERY_CHARS = 4096  # Telegram's message limit: a whole message is read
@@ -66,10 +66,12 @@ AUDIENCES = {  # groups a service's name may be for -> the (stemmed) words that 
     "women": frozenset({"woman", "female", "girl", "lady"}),
     "veterans": frozenset({"veteran", "forces", "military", "army", "navy", "raf"}),
     "lgbt": frozenset({"lgbt", "gay", "lesbian", "trans", "bi", "bisexual"}),
+    # a group for the families of people with a problem ("Al-Anon family groups") suits a message about someone else
+    "families": frozenset({stem(word) for word in PEOPLE_WORDS} | {"family", "someone", "somebody", "carer"}),
 }
 _NAMED_AUDIENCE = {"child": "children", "baby": "children", "young": "young people", "youth": "young people",
                    "teen": "young people", "man": "men", "woman": "women", "veteran": "veterans",
-                   "lgbt": "lgbt"}  # fmt: skip
+                   "lgbt": "lgbt", "family": "families"}  # fmt: skip
 YOUNG_AGE = 25  # a message giving an age under this is about a young person
 RERANK_POOL = 60
 WORD_NEED_IMPORTANCE = 0.5  # a need word at least this telling (not everyday English) may name a need of its own

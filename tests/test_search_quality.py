@@ -337,3 +337,8 @@ def test_idioms_bring_up_the_right_kind_of_help(seed_index: SearchIndex, query: 
     records = [seed_index.get(service_id) for service_id in top_ids(seed_index, query)]
 
     assert any(r is not None and category in r.categories for r in records), [r and r.id for r in records]
+
+
+def test_a_group_for_families_leads_only_when_the_message_is_about_someone_else(seed_index: SearchIndex) -> None:
+    assert "al-anon" not in top_ids(seed_index, "drinking too much")[:3]
+    assert "al-anon" in top_ids(seed_index, "worried about my husband's drinking")
