@@ -56,6 +56,7 @@ EXPANSION_WEIGHT = 0.5  # a directory word a lay phrase stands for
 KNOWN_WORDS_MEANING = 0.5  # a lay phrase whose words services also use directly counts for less as a meaning
 PAIR_WEIGHT = 1.0  # two typed words found side by side ("pension credit"), on top of each word
 INCIDENTAL_WEIGHT = 0.3  # an everyday word in a long message that is not part of a need ("phone", "school")
+INCIDENTAL_ZIPF = 4.0  # ... at least this common in English ("library", "phone", "car")
 JOINED_WEIGHT = 1.0  # words typed apart that services write as one ("turn 2 us" -> turn2us)
 
 # How much a word counts towards what the query needs (for judging whether results answer it).
@@ -400,7 +401,7 @@ class QueryReader:
         return readings
 
     def _everyday(self, word: str) -> bool:
-        return self._english.get(word, 0.0) >= EVERYDAY_ZIPF + 1.0
+        return self._english.get(word, 0.0) >= INCIDENTAL_ZIPF
 
     def _importance(self, word: str, forms: Sequence[str] = ()) -> float:
         """How much a word says about what is needed: rare words fully, everyday words ("phone", "last") less.

@@ -342,3 +342,13 @@ def test_idioms_bring_up_the_right_kind_of_help(seed_index: SearchIndex, query: 
 def test_a_group_for_families_leads_only_when_the_message_is_about_someone_else(seed_index: SearchIndex) -> None:
     assert "al-anon" not in top_ids(seed_index, "drinking too much")[:3]
     assert "al-anon" in top_ids(seed_index, "worried about my husband's drinking")
+
+
+def test_everyday_words_in_a_long_message_and_fillers_do_not_outrank_the_need(seed_index: SearchIndex) -> None:
+    message = (
+        "My daughter is 23 and has a learning disability. She finished college in the summer and now she just sits "
+        "at home all day. She'd love a job or to volunteer and make some friends her own age."
+    )
+
+    assert "voluntary-norfolk-volunteering" in top_ids(seed_index, message)
+    assert "frank" not in top_ids(seed_index, "made redundant, never done a CV, feel a bit lost to be honest")
