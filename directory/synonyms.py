@@ -186,7 +186,9 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "skint|broke|brassic|hard up|no money|short of money|money worries|money problems|struggling financially|"
        "cant afford|cannot afford|cant make ends meet|poverty|low income|tight for money|cost of living|"
        "budgeting|budget|finances|financial help|money advice|money help|with money|for money|about money|"
-       "put food on the table|food on the table"),
+       "put food on the table|food on the table|cupboards are bare|bare cupboards|nothing in the cupboards|"
+       "empty cupboards|cupboards are empty|cant feed the kids|cant feed my kids|cant afford food|cant afford to eat|"
+       "skipping meals"),
     _m("debt", "money", "debt|debt advice|money",
        "debt|debts|in debt|owe money|arrears|bailiffs|bailiff|enforcement agent|ccj|county court|loan shark|"
        "payday loan|credit card|cant pay my bills|bills piling up|red letters|final demand|council tax arrears|"
