@@ -435,7 +435,9 @@ _MORE_PHRASES: dict[str, str] = {
     "weekends are the worst|weekends are hard|weekends are long|evenings are the worst|evenings are long|"
     "days on end|get out more|get out of the house|on her own|on his own|lives on her own|lives on his own|"
     "four walls|no one to see|nobody to see",
-    "support for carers": "caring for my|care for my|i care for|look after him|look after her|looking after him|"
+    "support for carers": "cant lift him|cant lift her|lift him|lift her|lifting him|lifting her|"
+    "lift him on my own|lift her on my own|cant lift him on my own|cant lift her on my own|caring for my|"
+    "care for my|i care for|look after him|look after her|looking after him|"
     "looking after her|worn out looking after|no break|never get a break|day off|carer burnout|full time carer",
     "low mood or mental health": "down in the dumps|in the dumps|feeling rubbish|cant stop crying|"
     "going under|breaking point|at breaking point|falling apart|falling to pieces|going to pieces|in bits|"
@@ -457,7 +459,10 @@ _MORE_PHRASES: dict[str, str] = {
     "lost my sight|losing my sight|sight is going|my sight|glaucoma|cataract|cataracts|macular degeneration|"
     "poor eyesight|bad eyesight|failing eyesight|cant see very well",
     "hearing loss": "cant hear|going deaf|deafness",
-    "equipment and mobility aids": "stairs|cant manage the stairs|cant get up the stairs|cant get in the bath|"
+    "equipment and mobility aids": "adapting|adapted|adapt|adaptation|bathroom adapting|adapt the bathroom|"
+    "adapt my bathroom|adapt the house|level access shower|walk in shower|wet room|getting in the shower|"
+    "get in the shower|cant get in the shower|stairs|cant manage the stairs|cant get up the stairs|"
+    "cant get in the bath|"
     "bath seat|shower seat|toilet seat|rails|perching stool|raised toilet seat|bed rail",
     "falls and staying steady": "unsteady on my feet|wobbly on my feet|fell|tripped|falling over|keeps falling",
     "scams and fraud": "nuisance calls|nuisance phone calls|cold calls|cold calling|stop these calls|stop the calls|"
