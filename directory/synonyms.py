@@ -433,7 +433,7 @@ _MORE_PHRASES: dict[str, str] = {
     "not seen anyone|havent seen anyone|havent spoken to anyone|dont know anyone round here|"
     "dont know anyone around here|dont know anybody round here|dont know anyone here|rattle around|rattle round|"
     "weekends are the worst|weekends are hard|weekends are long|evenings are the worst|evenings are long|"
-    "days on end|get out more|get out of the house|on her own|on his own|lives on her own|lives on his own|"
+    "days on end|get out more|on her own|on his own|lives on her own|lives on his own|"
     "four walls|no one to see|nobody to see",
     "support for carers": "cant lift him|cant lift her|lift him|lift her|lifting him|lifting her|"
     "lift him on my own|lift her on my own|cant lift him on my own|cant lift her on my own|caring for my|"
@@ -498,7 +498,8 @@ _MORE_PHRASES: dict[str, str] = {
     "lost my brother|lost my sister",
     "work and jobs": "got the sack|been sacked|sacked|laid off|fired|got fired|no job|jobless|out of a job|"
     "need a job|find work|applying for jobs|redundant|interviews|unemployment|work coach",
-    "volunteering": "something useful to do|keep busy|help others|fill my days|fill my time|time on my hands|"
+    "volunteering": "something useful to do|do something useful|something useful|keep busy|help others|"
+    "fill my days|fill my time|time on my hands|"
     "at a loose end|something to do|bored stiff|bored out of my mind",
     "learning and courses": "improve my english|my english is not good|speak english|english is poor|"
     "read and write|learn to read|better english|english not very good|cant read very well|cant read well|"
