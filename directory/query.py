@@ -108,6 +108,7 @@ class NeedWord:
     importance: float  # 1.5-2 inside a lay phrase, 1 for a rare word, less for everyday words ("phone", "last")
     meanings: tuple[int, ...] = ()  # indexes into ParsedQuery.meanings of the lay phrases it is part of
     pairs: tuple[str, ...] = ()  # phrases services use that it makes with a neighbour ("hearing aid")
+    incidental: bool = False  # an everyday word of a long message outside its lay phrases ("rent is due on Friday")
 
 
 @dataclass
@@ -255,6 +256,7 @@ class QueryReader:
             if term in STOPWORDS or word in FILLER_WORDS or position in skip or position in negated:
                 continue
             found_keys = []
+            incidental = long_message and position not in phrase_positions and self._everyday(word)
             for key, spelling in keys:
                 if key in STOPWORDS:
                     continue
@@ -266,7 +268,7 @@ class QueryReader:
                     weight = (PHRASE_WORD_WEIGHT if position in in_phrase | strained else 1.0) * (
                         CORRECTED_WORD_WEIGHT if spelling else 1.0
                     )
-                    if long_message and position not in phrase_positions and self._everyday(word):
+                    if incidental:
                         weight *= INCIDENTAL_WEIGHT
                     parsed.add(Concept(key, weight, spelling or said, WORD, position, said if spelling else None))
             if word.isdigit() or not keys or keys[0][0] in STOPWORDS or position in strained:
@@ -281,7 +283,8 @@ class QueryReader:
                 importance = self._importance(word, [self._surface.get(key, key) for key in found_keys])
                 if long_message and not found_keys:
                     importance *= NARRATIVE_IMPORTANCE  # in a long message, words no service uses tell the story
-            parsed.need_words.append(NeedWord(position, tuple(dict.fromkeys(found_keys)), importance, in_meanings))
+            need = NeedWord(position, tuple(dict.fromkeys(found_keys)), importance, in_meanings, incidental=incidental)
+            parsed.need_words.append(need)
         self._count_phrases_of_small_words(parsed)
         for (start, end), key in joined_spans.items():
             said = " ".join(shown for shown, _ in typed[start:end])

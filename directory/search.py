@@ -464,13 +464,15 @@ class SearchIndex:
         """Needs named in the directory's own words rather than lay language ("parkinsons", "wheelchair"): each
         specific need word outside the lay phrases, a word and the neighbour it makes a phrase with counted once.
 
-        A word services rarely use says what is needed; a common one ("help", "group") or one a lay phrase already
-        covers does not add a need."""
+        A word services rarely use says what is needed; a common one ("help", "group"), one a lay phrase already
+        covers or an everyday word of a long message ("the rent is due on Friday") does not add a need."""
         covered = {key for meaning in parsed.meanings for key in meaning.keys | meaning.own_words}
         needs: list[tuple[str, ...]] = []
         seen: set[str] = set()
         for word in parsed.need_words:
-            if word.meanings or word.importance < WORD_NEED_IMPORTANCE or not word.keys:
+            if word.meanings or (word.incidental and not word.pairs) or word.importance < WORD_NEED_IMPORTANCE:
+                continue
+            if not word.keys:
                 continue
             keys = word.pairs or word.keys
             if seen.intersection(keys) or covered.intersection(word.keys):

@@ -356,6 +356,9 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "heart|heart failure|heart condition|heart attack|stroke|had a stroke|cardiac"),
     _m("living with diabetes", "long_term_conditions", "diabetes", "diabetes|diabetic|type 2|blood sugar"),
     _m("living with cancer", "long_term_conditions", "cancer", "cancer|tumour|chemo|chemotherapy|macmillan"),
+    _m("a terminal illness", "long_term_conditions carers", "terminal illness|terminal|end of life|palliative",
+       "dying|is dying|terminally ill|terminal illness|terminal cancer|end of life|palliative|palliative care|"
+       "not long left|weeks to live|months to live|hospice"),
     # who the person is rather than what they need: no need category of its own, only the words services use
     _m("armed forces veterans", "", "veteran|armed forces|military",
        "veteran|veterans|ex forces|ex military|armed forces|forces|army|navy|royal navy|raf|marines|soldier|"
@@ -410,7 +413,8 @@ _MORE_PHRASES: dict[str, str] = {
     "funeral to pay for|funeral to pay|cant afford the funeral|cant afford a funeral|funeral bill|funeral bills|"
     "funeral costs|cost of the funeral|cost of a funeral|"
     "crisis fund|emergency fund|cooker|fridge|bed|carpet|school uniform",
-    "housing help": "flat|my flat|council flat|bedsit|hostel|living in my car|sleeping in my car|on the streets|"
+    "housing help": "rent privately|renting privately|private rent|private tenant|private landlord|flat|my flat|"
+    "council flat|bedsit|hostel|living in my car|sleeping in my car|on the streets|"
     "no fixed abode|nfa|place to live|place to stay|housing register|social housing|roof over my head|"
     "kicked out by my parents|overcrowded|need a house|move house|rehoused",
     "facing eviction": "told to leave|asked to leave|leave our flat|leave my flat|leave the flat|leave our house|"
@@ -419,7 +423,9 @@ _MORE_PHRASES: dict[str, str] = {
     "problems with damp, mould or repairs at home": "leaking|broken window|rats|mice|infestation|wet walls|"
     "damp flat|mouldy",
     "heating and energy bills": "cant afford to heat|cant heat|boiler|heater|no hot water|electric meter|"
-    "icebox|like an icebox|like a fridge|put the heating on|turn the heating on|heating off|"
+    "icebox|like an icebox|like a fridge|put the heating on|turn the heating on|heating off|boiler broke|"
+    "boiler broke down|boiler has broken|boiler packed up|boilers packed up|boiler has packed up|boiler not working|"
+    "boiler stopped working|"
     "top up my meter|emergency credit|gas meter|electric|electricity|energy|cold|freezing cold|heat the house",
     "food support": "cupboards are bare|bare cupboards|nothing left|no food in the house|run out of food|"
     "ran out of food|nothing in the cupboards|empty cupboards|cupboards are empty|cant feed my kids|"

@@ -355,3 +355,16 @@ def test_everyday_words_in_a_long_message_and_fillers_do_not_outrank_the_need(se
 
     assert "voluntary-norfolk-volunteering" in top_ids(seed_index, message)
     assert "frank" not in top_ids(seed_index, "made redundant, never done a CV, feel a bit lost to be honest")
+
+
+def test_an_everyday_word_of_a_long_message_takes_no_first_page_slot_of_its_own(seed_index: SearchIndex) -> None:
+    message = (
+        "My universal credit has been stopped because I missed an appointment and now I've got no money coming in. "
+        "The rent is due on Friday."
+    )
+
+    assert "norfolk-assistance-scheme" in top_ids(seed_index, message)
+
+
+def test_a_terminal_illness_finds_end_of_life_support(seed_index: SearchIndex) -> None:
+    assert top_ids(seed_index, "she is in palliative care")[:1] == ["marie-curie-support-line"]
