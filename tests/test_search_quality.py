@@ -368,3 +368,12 @@ def test_an_everyday_word_of_a_long_message_takes_no_first_page_slot_of_its_own(
 
 def test_a_terminal_illness_finds_end_of_life_support(seed_index: SearchIndex) -> None:
     assert top_ids(seed_index, "she is in palliative care")[:1] == ["marie-curie-support-line"]
+
+
+def test_several_needs_and_no_place_share_the_first_page_between_services_anyone_can_use(
+    seed_index: SearchIndex,
+) -> None:
+    found = top_ids(seed_index, "lost my job and behind on rent")
+
+    assert "shelter-helpline" in found, found
+    assert "national-careers-service" in found, found
