@@ -218,11 +218,6 @@ class QueryReader:
         plain = [word for _, word in typed]
         parsed.said_words = frozenset(stem(word) for word in plain)
         skip: set[int] = set()  # not need words: the place, the request for a person, the day ("I work nights")
-        places = places_in(plain)
-        if places:
-            parsed.place = _most_specific([area for _, _, area in places])
-            parsed.place_said = " ".join(shown for start, end, _ in places for shown, _ in typed[start:end])
-            skip.update(position for start, end, _ in places for position in range(start, end))
         asked = person_request(plain)
         if asked is not None:
             parsed.wants_person = True
@@ -232,6 +227,14 @@ class QueryReader:
             ((stem(word), None),) if i in skip else self._resolve(word, _neighbours(plain, i))
             for i, word in enumerate(plain)
         ]
+        # a place as typed, else as corrected ("great yarmoth"); its words are the place, not need words
+        places = places_in(plain) or places_in([keys[0][1] or word for keys, word in zip(resolved, plain, strict=True)])
+        if places:
+            parsed.place = _most_specific([area for _, _, area in places])
+            parsed.place_said = " ".join(shown for start, end, _ in places for shown, _ in typed[start:end])
+            for position in (position for start, end, _ in places for position in range(start, end)):
+                skip.add(position)
+                resolved[position] = ((stem(plain[position]), None),)
         resolved = self._recheck_everyday_words(plain, resolved)
         terms = ["" if i in skip else keys[0][0] if len(keys) == 1 else "" for i, keys in enumerate(resolved)]
         in_phrase, phrase_positions = self._find_phrases(terms, typed, parsed)

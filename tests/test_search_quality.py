@@ -377,3 +377,11 @@ def test_several_needs_and_no_place_share_the_first_page_between_services_anyone
 
     assert "shelter-helpline" in found, found
     assert "national-careers-service" in found, found
+
+
+def test_a_misspelt_place_is_still_the_place(seed_index: SearchIndex) -> None:
+    result = seed_index.find("foodbank great yarmoth")
+    first = seed_index.get(result.hits[0].service_id)
+
+    assert result.place == "Great Yarmouth"
+    assert first is not None and service_covers(list(first.areas), "Great Yarmouth"), first
