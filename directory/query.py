@@ -514,12 +514,15 @@ class QueryReader:
                 for size in range(len(word) - reach, len(word) + reach + 1)
                 for spelling in self._by_length.get(size, ())
             ]
-            matches = [  # two slips only in long words, and not in the first letter ("knitting" is not "fitting")
+            # Two slips only in long words, and not in the first letter ("knitting" is not "fitting"); a longer word
+            # is not a three-letter abbreviation with a letter more ("Asda" is not "ASD").
+            matches = [
                 (spelling, distance, self._pairs_with(self._spellings[spelling], neighbours))
                 for spelling, distance, _ in process.extract(
                     word, pool, scorer=OSA.distance, score_cutoff=reach, limit=40
                 )
                 if (distance < 2 or spelling[0] == word[0]) and (len(word) > 3 or _letters_dropped(word, spelling))
+                and (len(spelling) > 3 or len(word) <= 3)
             ]
             # One slip more is forgiven when the word then makes a phrase services use with its neighbour.
             matches = [match for match in matches if match[1] - match[2] <= max_edits]

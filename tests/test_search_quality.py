@@ -385,3 +385,10 @@ def test_a_misspelt_place_is_still_the_place(seed_index: SearchIndex) -> None:
 
     assert result.place == "Great Yarmouth"
     assert first is not None and service_covers(list(first.areas), "Great Yarmouth"), first
+
+
+def test_a_shop_name_is_not_an_abbreviation_and_where_someone_lives_is_not_a_need(seed_index: SearchIndex) -> None:
+    message = "My card got declined in Asda and the bailiffs are coming. I live in Norwich."
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, message)]
+
+    assert not any(r is not None and "disability" in r.categories for r in records), [r and r.id for r in records]
