@@ -207,7 +207,9 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "disability living allowance|work capability assessment|mandatory reconsideration|benefit appeal|"
        "tribunal|appeal"),
     _m("Attendance Allowance (a benefit for older people with care needs)", "money older_people",
-       "attendance allowance|benefits check", "attendance allowance|aa form|attendance allowance form"),
+       "attendance allowance|benefits check",
+       "attendance allowance|aa form|attendance allowance form|care money|money for her care|money for his care|"
+       "money for care|money for care needs"),
     _m("Pension Credit (extra money for people on a low pension)", "money older_people",
        "pension credit|benefits check", "pension credit|pension top up|low pension"),
     _m("help filling in forms", "money", "form|help with forms|paperwork",
