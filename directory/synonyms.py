@@ -396,6 +396,10 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "free data|sim card|borrow a laptop|device loan"),
 )  # fmt: skip
 
+_RELATIVES = ("husband", "wife", "partner", "boyfriend", "girlfriend", "dad", "mum", "son", "daughter", "brother",
+              "sister")  # fmt: skip
+_SOMEONE_ELSES_DRINKING = ("drinks", "drinking", "drinks too much", "is drinking")
+
 # More everyday, idiomatic and past-tense ways of saying the same needs, as clients, carers and ward staff write
 # them (merged into LAY_MEANINGS below).
 _MORE_PHRASES: dict[str, str] = {
@@ -498,6 +502,9 @@ _MORE_PHRASES: dict[str, str] = {
     "smack|crack|spice|ket|ketamine|pills|using again|relapse|relapsed|dealer|drug habit",
     "gambling problems": "bets|slots|online casino|gambles online|gambling online|betting online|bets online|"
     "online gambling|online betting|fruit machines|scratch cards|gambled|gambles|gamble",
+    "someone else's drinking or drug use": "|".join(
+        f"{relative} {drinking}" for relative in _RELATIVES for drinking in _SOMEONE_ELSES_DRINKING
+    ),
     "stopping smoking": "fags|give up the fags|smoke|smoker|give up smoking|nicotine|vape|stop vaping",
     "bereavement": "other half passed|partner passed|wife passed away|husband passed away|passed on|since he died|"
     "since she died|since mum died|since dad died|since the wife went|since my wife went|since my husband went|"

@@ -393,3 +393,8 @@ def test_a_shop_name_is_not_an_abbreviation_and_where_someone_lives_is_not_a_nee
     records = [seed_index.get(service_id) for service_id in top_ids(seed_index, message)]
 
     assert not any(r is not None and "disability" in r.categories for r in records), [r and r.id for r in records]
+
+
+@pytest.mark.parametrize("query", ["my brother drinks every day", "my sister drinks too much"])
+def test_a_relatives_drinking_finds_help_for_the_family(seed_index: SearchIndex, query: str) -> None:
+    assert top_ids(seed_index, query)[:1] == ["al-anon"], top_ids(seed_index, query)
