@@ -106,10 +106,11 @@ STRAIN_REACH = 4  # words between the link and the need it leads to
 SITUATION_PHRASES = (
     "i work", "we work", "he works", "she works", "work full time", "work part time", "working full time",
     "working part time", "work nights", "work shifts", "gone to bed", "go to bed", "went to bed", "i live in",
-    "we live in", "he lives in", "she lives in", "they live in", "i live near", "we live near",
+    "we live in", "he lives in", "she lives in", "they live in", "i live near", "we live near", "is worried about me",
+    "are worried about me", "worries about me",
 )  # fmt: skip
-"""Phrases about the person's day rather than a need ("I work nights at the hospital", "after I've gone to bed"):
-not searched for, and not counted when judging whether results answer the message."""
+"""Phrases about the person's day rather than a need ("I work nights at the hospital", "after I've gone to bed", "the
+wife is worried about me"): not searched for, and not counted when judging whether results answer the message."""
 _SITUATION_WORDS = tuple(tuple(phrase.split()) for phrase in SITUATION_PHRASES)
 
 

@@ -398,3 +398,10 @@ def test_a_shop_name_is_not_an_abbreviation_and_where_someone_lives_is_not_a_nee
 @pytest.mark.parametrize("query", ["my brother drinks every day", "my sister drinks too much"])
 def test_a_relatives_drinking_finds_help_for_the_family(seed_index: SearchIndex, query: str) -> None:
     assert top_ids(seed_index, query)[:1] == ["al-anon"], top_ids(seed_index, query)
+
+
+def test_someone_else_worrying_about_the_person_is_not_their_anxiety(seed_index: SearchIndex) -> None:
+    message = "I got made redundant and I've never done a CV. The wife is worried about me."
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, message)[:3]]
+
+    assert all(r is not None and "mental_wellbeing" not in r.categories for r in records), [r and r.id for r in records]
