@@ -385,7 +385,7 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
     _m("meals at home", "food_fuel older_people", "meals on wheels|hot meals|meals|delivery",
        "not eating properly|not eating|forgetting to eat|forgets to eat|keeps forgetting to eat|cant cook|"
        "cannot cook|unable to cook|stopped cooking|not cooking|meals on wheels|meals brought in|meals delivered|"
-       "hot meals delivered|meals at home|someone to cook"),
+       "hot meals delivered|meals at home|someone to cook|housebound"),
     # no device or connection: a loan, a SIM with free data, public wifi, not lessons
     _m("a computer, phone or internet connection", "digital_inclusion",
        "device|laptop|free data|no internet|no computer|borrow",

@@ -292,7 +292,8 @@ def test_who_the_message_is_about_does_not_count_as_an_unanswered_need(seed_inde
      ("my bathroom needs adapting", {"norfolk-care-and-repair"}),
      ("can't afford heating", {"norfolk-assistance-scheme"}),
      ("money for his care", {"age-uk-norfolk-benefits-check"}),
-     ("recently bereaved", {"cruse-helpline", "cruse-norfolk"})],
+     ("recently bereaved", {"cruse-helpline", "cruse-norfolk"}),
+     ("housebound", {"norfolk-meals-at-home"})],
 )  # fmt: skip
 def test_idioms_and_lay_words_find_the_help_they_mean(seed_index: SearchIndex, query: str, answers: set[str]) -> None:
     assert answers & set(top_ids(seed_index, query)[:3]), top_ids(seed_index, query)
