@@ -240,6 +240,7 @@ class QueryReader:
         in_phrase, phrase_positions = self._find_phrases(terms, typed, parsed)
         meaning_otherwise = _words_meaning_otherwise(terms, parsed.meanings, self._frequencies)
         strained = _drop_strain_before_a_need(terms, plain, parsed)
+        skip |= _drop_cause_of_death(plain, parsed)
         negated = negated_positions(plain, phrase_positions)
         parsed.meanings = [meaning for meaning in parsed.meanings if negated.isdisjoint(meaning.positions)]
         parsed.unwanted = self._unwanted(plain, resolved, negated)
@@ -604,6 +605,25 @@ def _drop_strain_before_a_need(terms: Sequence[str], plain: Sequence[str], parse
     ]
     parsed.meanings = [meaning for meaning in parsed.meanings if meaning not in strained]
     return {position for meaning in strained for position in meaning.positions}
+
+
+def _drop_cause_of_death(plain: Sequence[str], parsed: ParsedQuery) -> set[int]:
+    """"My husband died of a heart attack" is a bereavement, not heart support: a condition a death was "of" or
+    "from" (a word or two after a bereavement phrase) is how someone died, not a need. Returns its positions,
+    which are not searched for."""
+    causes: list[Meaning] = []
+    for death in (meaning for meaning in parsed.meanings if "bereavement" in meaning.lay.categories):
+        links = [i for i in range(death.positions.stop, death.positions.stop + 2) if i < len(plain)]
+        link = next((i for i in links if plain[i] in ("of", "from")), None)
+        if link is None:
+            continue
+        causes += [
+            meaning
+            for meaning in parsed.meanings
+            if "bereavement" not in meaning.lay.categories and link < meaning.positions.start <= link + 2
+        ]
+    parsed.meanings = [meaning for meaning in parsed.meanings if meaning not in causes]
+    return {position for meaning in causes for position in meaning.positions}
 
 
 def _words_meaning_otherwise(

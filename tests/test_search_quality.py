@@ -407,3 +407,10 @@ def test_someone_else_worrying_about_the_person_is_not_their_anxiety(seed_index:
     records = [seed_index.get(service_id) for service_id in top_ids(seed_index, message)[:3]]
 
     assert all(r is not None and "mental_wellbeing" not in r.categories for r in records), [r and r.id for r in records]
+
+
+def test_what_someone_died_of_is_not_the_need(seed_index: SearchIndex) -> None:
+    found = top_ids(seed_index, "my husband died of a heart attack last month")
+
+    assert found[:1] == ["cruse-helpline"], found
+    assert "bhf-heart-helpline" not in found
