@@ -25,6 +25,9 @@ from directory.synonyms import (
     FILLER_WORDS,
     PEOPLE_WORDS,
     STOPWORDS,
+    STRAIN_LINKS,
+    STRAIN_PHRASES,
+    STRAIN_REACH,
     URGENT_WORDS,
     LayMeaning,
     asks_for_self_referral,
@@ -33,8 +36,10 @@ from directory.synonyms import (
     normalise,
     person_request,
     phrase_table,
+    situation_positions,
     stem,
     term_keys,
+    word_pairs,
 )
 
 MAX_QUERY_WORDS = 200  # about a 1,000-character message; words past it are not read
@@ -51,6 +56,7 @@ EXPANSION_WEIGHT = 0.5  # a directory word a lay phrase stands for
 KNOWN_WORDS_MEANING = 0.5  # a lay phrase whose words services also use directly counts for less as a meaning
 PAIR_WEIGHT = 1.0  # two typed words found side by side ("pension credit"), on top of each word
 INCIDENTAL_WEIGHT = 0.3  # an everyday word in a long message that is not part of a need ("phone", "school")
+INCIDENTAL_ZIPF = 4.0  # ... at least this common in English ("library", "phone", "car")
 JOINED_WEIGHT = 1.0  # words typed apart that services write as one ("turn 2 us" -> turn2us)
 
 # How much a word counts towards what the query needs (for judging whether results answer it).
@@ -102,6 +108,7 @@ class NeedWord:
     importance: float  # 1.5-2 inside a lay phrase, 1 for a rare word, less for everyday words ("phone", "last")
     meanings: tuple[int, ...] = ()  # indexes into ParsedQuery.meanings of the lay phrases it is part of
     pairs: tuple[str, ...] = ()  # phrases services use that it makes with a neighbour ("hearing aid")
+    incidental: bool = False  # an everyday word of a long message outside its lay phrases ("rent is due on Friday")
 
 
 @dataclass
@@ -210,25 +217,33 @@ class QueryReader:
         typed = _typed_words(text)
         plain = [word for _, word in typed]
         parsed.said_words = frozenset(stem(word) for word in plain)
-        skip: set[int] = set()  # positions that are not need words: the place, the request for a person
-        places = places_in(plain)
-        if places:
-            parsed.place = _most_specific([area for _, _, area in places])
-            parsed.place_said = " ".join(shown for start, end, _ in places for shown, _ in typed[start:end])
-            skip.update(position for start, end, _ in places for position in range(start, end))
+        skip: set[int] = set()  # not need words: the place, the request for a person, the day ("I work nights")
         asked = person_request(plain)
         if asked is not None:
             parsed.wants_person = True
             skip.update(asked)
+        skip.update(situation_positions(plain))
         resolved = [
             ((stem(word), None),) if i in skip else self._resolve(word, _neighbours(plain, i))
             for i, word in enumerate(plain)
         ]
+        # a place as typed, else as corrected ("great yarmoth"); its words are the place, not need words
+        places = places_in(plain) or places_in([keys[0][1] or word for keys, word in zip(resolved, plain, strict=True)])
+        if places:
+            parsed.place = _most_specific([area for _, _, area in places])
+            parsed.place_said = " ".join(shown for start, end, _ in places for shown, _ in typed[start:end])
+            for position in (position for start, end, _ in places for position in range(start, end)):
+                skip.add(position)
+                resolved[position] = ((stem(plain[position]), None),)
         resolved = self._recheck_everyday_words(plain, resolved)
         terms = ["" if i in skip else keys[0][0] if len(keys) == 1 else "" for i, keys in enumerate(resolved)]
         in_phrase, phrase_positions = self._find_phrases(terms, typed, parsed)
+        meaning_otherwise = _words_meaning_otherwise(terms, parsed.meanings, self._frequencies)
+        strained = _drop_strain_before_a_need(terms, plain, parsed)
+        skip |= _drop_cause_of_death(plain, parsed)
         negated = negated_positions(plain, phrase_positions)
-        parsed.unwanted = frozenset(key for i in negated for key, _ in resolved[i] if key in self._frequencies)
+        parsed.meanings = [meaning for meaning in parsed.meanings if negated.isdisjoint(meaning.positions)]
+        parsed.unwanted = self._unwanted(plain, resolved, negated)
         if {"voucher", "referral", "refer"} & {stem(plain[i]) for i in negated}:
             parsed.wants_self_referral = True
         joined_spans = self._joined_words(plain, skip | negated)
@@ -245,19 +260,22 @@ class QueryReader:
             if term in STOPWORDS or word in FILLER_WORDS or position in skip or position in negated:
                 continue
             found_keys = []
+            incidental = long_message and position not in phrase_positions and self._everyday(word)
             for key, spelling in keys:
                 if key in STOPWORDS:
                     continue
                 content.append((position, key))
                 if key in self._frequencies and not key.isdigit():
                     found_keys.append(key)
-                    weight = (PHRASE_WORD_WEIGHT if position in in_phrase else 1.0) * (
+                    if position in meaning_otherwise:
+                        continue
+                    weight = (PHRASE_WORD_WEIGHT if position in in_phrase | strained else 1.0) * (
                         CORRECTED_WORD_WEIGHT if spelling else 1.0
                     )
-                    if long_message and position not in phrase_positions and self._everyday(word):
+                    if incidental:
                         weight *= INCIDENTAL_WEIGHT
                     parsed.add(Concept(key, weight, spelling or said, WORD, position, said if spelling else None))
-            if word.isdigit() or not keys or keys[0][0] in STOPWORDS:
+            if word.isdigit() or not keys or keys[0][0] in STOPWORDS or position in strained:
                 continue
             if position in joined:
                 found_keys.append(joined[position])
@@ -269,7 +287,8 @@ class QueryReader:
                 importance = self._importance(word, [self._surface.get(key, key) for key in found_keys])
                 if long_message and not found_keys:
                     importance *= NARRATIVE_IMPORTANCE  # in a long message, words no service uses tell the story
-            parsed.need_words.append(NeedWord(position, tuple(dict.fromkeys(found_keys)), importance, in_meanings))
+            need = NeedWord(position, tuple(dict.fromkeys(found_keys)), importance, in_meanings, incidental=incidental)
+            parsed.need_words.append(need)
         self._count_phrases_of_small_words(parsed)
         for (start, end), key in joined_spans.items():
             said = " ".join(shown for shown, _ in typed[start:end])
@@ -290,6 +309,22 @@ class QueryReader:
         named = [self._surface.get(concept.key, concept.said) for concept in words]
         parsed.name_text = " ".join([*named, *([parsed.place_said] if named and parsed.place_said else [])])
         return parsed
+
+    def _unwanted(
+        self, plain: list[str], resolved: list[tuple[tuple[str, str | None], ...]], negated: set[int]
+    ) -> frozenset[str]:
+        """The index keys of what the person said they do not want. A thing services name in two words ("food
+        bank", also written "foodbank") is unwanted by that name, so services that only mention "food" stay."""
+        unwanted: set[str] = set()
+        paired: set[int] = set()
+        for first, second in pairwise(sorted(negated)):
+            pair = f"{resolved[first][0][0]} {resolved[second][0][0]}"
+            if pair in self._frequencies:
+                joined = self._spellings.get(plain[first] + plain[second], "")
+                unwanted.update(key for key in (pair, joined) if key in self._frequencies)
+                paired.update((first, second))
+        words = (key for i in negated - paired for key, _ in resolved[i])
+        return frozenset(unwanted | {key for key in words if key in self._frequencies})
 
     @staticmethod
     def _count_phrases_of_small_words(parsed: ParsedQuery) -> None:
@@ -373,7 +408,7 @@ class QueryReader:
         return readings
 
     def _everyday(self, word: str) -> bool:
-        return self._english.get(word, 0.0) >= EVERYDAY_ZIPF + 1.0
+        return self._english.get(word, 0.0) >= INCIDENTAL_ZIPF
 
     def _importance(self, word: str, forms: Sequence[str] = ()) -> float:
         """How much a word says about what is needed: rare words fully, everyday words ("phone", "last") less.
@@ -480,12 +515,15 @@ class QueryReader:
                 for size in range(len(word) - reach, len(word) + reach + 1)
                 for spelling in self._by_length.get(size, ())
             ]
-            matches = [  # two slips only in long words, and not in the first letter ("knitting" is not "fitting")
+            # Two slips only in long words, and not in the first letter ("knitting" is not "fitting"); a longer word
+            # is not a three-letter abbreviation with a letter more ("Asda" is not "ASD").
+            matches = [
                 (spelling, distance, self._pairs_with(self._spellings[spelling], neighbours))
                 for spelling, distance, _ in process.extract(
                     word, pool, scorer=OSA.distance, score_cutoff=reach, limit=40
                 )
                 if (distance < 2 or spelling[0] == word[0]) and (len(word) > 3 or _letters_dropped(word, spelling))
+                and (len(spelling) > 3 or len(word) <= 3)
             ]
             # One slip more is forgiven when the word then makes a phrase services use with its neighbour.
             matches = [match for match in matches if match[1] - match[2] <= max_edits]
@@ -546,6 +584,71 @@ def _other_forms(word: str) -> list[str]:
     if len(word) > 5 and word.endswith("ly"):
         forms.append(word[:-2])
     return forms
+
+
+def _drop_strain_before_a_need(terms: Sequence[str], plain: Sequence[str], parsed: ParsedQuery) -> set[int]:
+    """"Struggling to put food on the table" is about food, not low mood: a strain phrase (`STRAIN_PHRASES`) linked
+    by "to"/"with"/"for" to another need a few words on means only that need. Returns the strain phrases'
+    positions, which then count as part of that need's phrase."""
+    starts = {meaning.positions.start for meaning in parsed.meanings}
+
+    def leads_to_a_need(meaning: Meaning) -> bool:
+        link = meaning.positions.stop
+        if meaning.positions.start < 0 or link >= len(plain) or plain[link] not in STRAIN_LINKS:
+            return False
+        return any(start in starts for start in range(link, link + 2 + STRAIN_REACH))
+
+    strained = [
+        meaning
+        for meaning in parsed.meanings
+        if tuple(terms[i] for i in meaning.positions) in STRAIN_PHRASES and leads_to_a_need(meaning)
+    ]
+    parsed.meanings = [meaning for meaning in parsed.meanings if meaning not in strained]
+    return {position for meaning in strained for position in meaning.positions}
+
+
+def _drop_cause_of_death(plain: Sequence[str], parsed: ParsedQuery) -> set[int]:
+    """"My husband died of a heart attack" is a bereavement, not heart support: a condition a death was "of" or
+    "from" (a word or two after a bereavement phrase) is how someone died, not a need. Returns its positions,
+    which are not searched for."""
+    causes: list[Meaning] = []
+    for death in (meaning for meaning in parsed.meanings if "bereavement" in meaning.lay.categories):
+        links = [i for i in range(death.positions.stop, death.positions.stop + 2) if i < len(plain)]
+        link = next((i for i in links if plain[i] in ("of", "from")), None)
+        if link is None:
+            continue
+        causes += [
+            meaning
+            for meaning in parsed.meanings
+            if "bereavement" not in meaning.lay.categories and link < meaning.positions.start <= link + 2
+        ]
+    parsed.meanings = [meaning for meaning in parsed.meanings if meaning not in causes]
+    return {position for meaning in causes for position in meaning.positions}
+
+
+def _words_meaning_otherwise(
+    terms: Sequence[str], meanings: Sequence[Meaning], frequencies: Mapping[str, int]
+) -> set[int]:
+    """Positions of words inside a longer lay phrase that on their own would mean another need: "smoking" in
+    "smoking weed" (drugs, not stopping smoking), "walked" in "walked out" (a relationship, not walking groups).
+    The phrase says what they mean, so they are not searched for on their own; words of a phrase services write
+    themselves ("pension credit") still are."""
+    table = phrase_table()
+    covering: dict[int, set[LayMeaning]] = defaultdict(set)
+    for meaning in meanings:
+        for position in meaning.positions:
+            covering[position].add(meaning.lay)
+    otherwise: set[int] = set()
+    for meaning in meanings:
+        content = [terms[position] for position in meaning.positions if terms[position] not in STOPWORDS]
+        if len(meaning.positions) < 2 or any(pair in frequencies for pair in word_pairs(content)):
+            continue
+        otherwise.update(
+            position
+            for position in meaning.positions
+            if (terms[position],) in table and covering[position].isdisjoint(table[(terms[position],)])
+        )
+    return otherwise
 
 
 def _neighbours(plain: list[str], position: int) -> tuple[str, ...]:

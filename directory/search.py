@@ -39,7 +39,7 @@ from directory.models import UnmetReason
 from directory.opening_hours import is_open_in, parse_opening_hours
 from directory.query import IMPLIED, PAIR, PAIR_IMPORTANCE, WORD, Meaning, ParsedQuery, QueryReader
 from directory.records import ServiceRecord, decode_record, iter_records
-from directory.synonyms import normalise, words
+from directory.synonyms import PEOPLE_WORDS, normalise, stem, words
 from directory.taxonomy import category_label
 
 MAX_QUERY_CHARS = 4096  # Telegram's message limit: a whole message is read
@@ -55,7 +55,7 @@ CLOSED_FACTOR = 0.85  # services not taking people on sink a little
 UNWANTED_FACTOR = 0.3  # a service with what the person said they do not want ("doesn't need a voucher")
 PLACE_FACTORS = (0.1, 0.55, 0.8, 1.0)  # by how a service covers the place named: not, nationally, county, locally
 REACH_FACTORS = (0.9, 0.95, 1.0)  # no place named: a local service, a county-wide one, a national one
-REACH_FACTORS_SEVERAL_NEEDS = (0.8, 0.9, 1.0)  # the same when the message has several needs
+REACH_FACTORS_SEVERAL_NEEDS = (0.6, 0.9, 1.0)  # several needs: a first-page slot is for help the person can surely use
 WRONG_AGE_FACTOR = 0.35  # a service whose age range leaves out the age the message gives
 OTHER_AUDIENCE_FACTOR = 0.8  # a service named for a group the message does not mention ("Child Bereavement UK")
 AUDIENCES = {  # groups a service's name may be for -> the (stemmed) words that name them
@@ -66,10 +66,12 @@ AUDIENCES = {  # groups a service's name may be for -> the (stemmed) words that 
     "women": frozenset({"woman", "female", "girl", "lady"}),
     "veterans": frozenset({"veteran", "forces", "military", "army", "navy", "raf"}),
     "lgbt": frozenset({"lgbt", "gay", "lesbian", "trans", "bi", "bisexual"}),
+    # a group for the families of people with a problem ("Al-Anon family groups") suits a message about someone else
+    "families": frozenset({stem(word) for word in PEOPLE_WORDS} | {"family", "someone", "somebody", "carer"}),
 }
 _NAMED_AUDIENCE = {"child": "children", "baby": "children", "young": "young people", "youth": "young people",
                    "teen": "young people", "man": "men", "woman": "women", "veteran": "veterans",
-                   "lgbt": "lgbt"}  # fmt: skip
+                   "lgbt": "lgbt", "family": "families"}  # fmt: skip
 YOUNG_AGE = 25  # a message giving an age under this is about a young person
 RERANK_POOL = 60
 WORD_NEED_IMPORTANCE = 0.5  # a need word at least this telling (not everyday English) may name a need of its own
@@ -465,13 +467,15 @@ class SearchIndex:
         """Needs named in the directory's own words rather than lay language ("parkinsons", "wheelchair"): each
         specific need word outside the lay phrases, a word and the neighbour it makes a phrase with counted once.
 
-        A word services rarely use says what is needed; a common one ("help", "group") or one a lay phrase already
-        covers does not add a need."""
+        A word services rarely use says what is needed; a common one ("help", "group"), one a lay phrase already
+        covers or an everyday word of a long message ("the rent is due on Friday") does not add a need."""
         covered = {key for meaning in parsed.meanings for key in meaning.keys | meaning.own_words}
         needs: list[tuple[str, ...]] = []
         seen: set[str] = set()
         for word in parsed.need_words:
-            if word.meanings or word.importance < WORD_NEED_IMPORTANCE or not word.keys:
+            if word.meanings or (word.incidental and not word.pairs) or word.importance < WORD_NEED_IMPORTANCE:
+                continue
+            if not word.keys:
                 continue
             keys = word.pairs or word.keys
             if seen.intersection(keys) or covered.intersection(word.keys):

@@ -29,6 +29,7 @@ _FILLER_TEXT = """
     werent havent hasnt hadnt couldnt wouldnt shouldnt wont cant cannot anything everything nothing anyone everyone
     anybody thing things stuff bit lot lots going gonna wanna sort kind wondering wonder know think thought tell
     told said say says ask asked one two three four five six seven eight nine ten feel feeling feels felt
+    honest honestly tbh
 """
 FILLER_WORDS = frozenset(_FILLER_TEXT.split())
 """Words of a message that say nothing about the need (greetings, contractions, numbers in words): not searched
@@ -95,6 +96,34 @@ def person_request(words: Sequence[str]) -> range | None:
     return None
 
 
+STRAIN_PHRASES = frozenset({("struggl",), ("struggle",), ("cant", "cope"), ("cannot", "cope")})
+"""Lay phrases saying how hard things are: followed by "to", "with" or "for" and another need ("struggling to put
+food on the table", "struggling with the bills") they are about that need, not low mood."""
+STRAIN_LINKS = frozenset({"to", "with", "for"})
+STRAIN_REACH = 4  # words between the link and the need it leads to
+
+
+SITUATION_PHRASES = (
+    "i work", "we work", "he works", "she works", "work full time", "work part time", "working full time",
+    "working part time", "work nights", "work shifts", "gone to bed", "go to bed", "went to bed", "i live in",
+    "we live in", "he lives in", "she lives in", "they live in", "i live near", "we live near", "is worried about me",
+    "are worried about me", "worries about me",
+)  # fmt: skip
+"""Phrases about the person's day rather than a need ("I work nights at the hospital", "after I've gone to bed", "the
+wife is worried about me"): not searched for, and not counted when judging whether results answer the message."""
+_SITUATION_WORDS = tuple(tuple(phrase.split()) for phrase in SITUATION_PHRASES)
+
+
+def situation_positions(words: Sequence[str]) -> set[int]:
+    """Positions of a message's normalised words inside one of SITUATION_PHRASES."""
+    found: set[int] = set()
+    for phrase in _SITUATION_WORDS:
+        for start in range(len(words) - len(phrase) + 1):
+            if tuple(words[start : start + len(phrase)]) == phrase:
+                found.update(range(start, start + len(phrase)))
+    return found
+
+
 NEGATION_CUES = (
     "without", "doesnt need", "dont need", "doesnt require", "dont require", "no need for", "not need", "dont want",
     "doesnt want", "rather not", "instead of", "other than", "apart from", "except", "not a", "not an", "isnt a",
@@ -103,22 +132,32 @@ NEGATION_CUES = (
 """Words after which what follows is what the person does NOT want ("a food bank that doesn't need a voucher").
 "No" and "not" alone are not cues: "no money", "no heating" and "not coping" say what the person needs."""
 NEGATION_REACH = 3  # content words a cue applies to
-NEGATION_STOPS = frozenset({"and", "but", "or", "also", "because", "so", "as"})
+NEGATION_STOPS = frozenset({"and", "but", "or", "also", "because", "so", "as", "i", "im", "ive", "we", "need", "want"})
+"""Words that end what a cue applies to: a new clause ("I don't want a food bank, I need help with the bills")."""
+NEGATION_ARTICLES = frozenset({"a", "an", "any"})
 _NEGATION_WORDS = tuple(tuple(cue.split()) for cue in NEGATION_CUES)
 
 
 def negated_positions(words: Sequence[str], protected: set[int]) -> set[int]:
     """Positions of the words a negation cue applies to (up to NEGATION_REACH content words after it, stopping at
-    "and"/"but"); words inside a lay phrase (`protected`) are never negated."""
+    "and", "but" or "I").
+
+    Words inside a lay phrase (`protected`) are negated only when the phrase is what the cue names, straight after
+    it or after "a"/"any" ("I don't want a food bank", "I don't need counselling"); otherwise the phrase still says
+    what is needed ("I don't want to be on my own")."""
     negated: set[int] = set()
     for cue in _NEGATION_WORDS:
         for start in range(len(words) - len(cue) + 1):
             if tuple(words[start : start + len(cue)]) != cue:
                 continue
-            reached = 0
-            for position in range(start + len(cue), len(words)):
-                if words[position] in NEGATION_STOPS or position in protected or reached == NEGATION_REACH:
+            after, reached, named = start + len(cue), 0, False
+            for position in range(after, len(words)):
+                if words[position] in NEGATION_STOPS or reached == NEGATION_REACH:
                     break
+                if position in protected:
+                    named = named or all(word in NEGATION_ARTICLES for word in words[after:position])
+                    if not named:
+                        break
                 if stem(words[position]) not in STOPWORDS:
                     negated.add(position)
                     reached += 1
@@ -148,7 +187,10 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
     _m("money worries", "money", "money|debt|benefit|advice",
        "skint|broke|brassic|hard up|no money|short of money|money worries|money problems|struggling financially|"
        "cant afford|cannot afford|cant make ends meet|poverty|low income|tight for money|cost of living|"
-       "budgeting|budget|finances|financial help|money advice|money help"),
+       "budgeting|budget|finances|financial help|money advice|money help|with money|for money|about money|"
+       "put food on the table|food on the table|cupboards are bare|bare cupboards|nothing in the cupboards|"
+       "empty cupboards|cupboards are empty|cant feed the kids|cant feed my kids|cant afford food|cant afford to eat|"
+       "skipping meals"),
     _m("debt", "money", "debt|debt advice|money",
        "debt|debts|in debt|owe money|arrears|bailiffs|bailiff|enforcement agent|ccj|county court|loan shark|"
        "payday loan|credit card|cant pay my bills|bills piling up|red letters|final demand|council tax arrears|"
@@ -166,7 +208,9 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "disability living allowance|work capability assessment|mandatory reconsideration|benefit appeal|"
        "tribunal|appeal"),
     _m("Attendance Allowance (a benefit for older people with care needs)", "money older_people",
-       "attendance allowance|benefits check", "attendance allowance|aa form|attendance allowance form"),
+       "attendance allowance|benefits check",
+       "attendance allowance|aa form|attendance allowance form|care money|money for her care|money for his care|"
+       "money for care|money for care needs"),
     _m("Pension Credit (extra money for people on a low pension)", "money older_people",
        "pension credit|benefits check", "pension credit|pension top up|low pension"),
     _m("help filling in forms", "money", "form|help with forms|paperwork",
@@ -316,6 +360,9 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "heart|heart failure|heart condition|heart attack|stroke|had a stroke|cardiac"),
     _m("living with diabetes", "long_term_conditions", "diabetes", "diabetes|diabetic|type 2|blood sugar"),
     _m("living with cancer", "long_term_conditions", "cancer", "cancer|tumour|chemo|chemotherapy|macmillan"),
+    _m("a terminal illness", "long_term_conditions carers", "terminal illness|terminal|end of life|palliative",
+       "dying|is dying|terminally ill|terminal illness|terminal cancer|end of life|palliative|palliative care|"
+       "not long left|weeks to live|months to live|hospice"),
     # who the person is rather than what they need: no need category of its own, only the words services use
     _m("armed forces veterans", "", "veteran|armed forces|military",
        "veteran|veterans|ex forces|ex military|armed forces|forces|army|navy|royal navy|raf|marines|soldier|"
@@ -329,21 +376,53 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "son drinks|someone elses drinking|family member drinking|worried about his drinking|"
        "worried about her drinking|son on drugs|daughter on drugs|husband on drugs|partner on drugs|"
        "someone elses drug use"),
+    # a partner leaving is a blow to wellbeing, not a walking group ("the wife's walked out")
+    _m("a relationship ending", "mental_wellbeing", "relationship|separation|divorce|emotional support",
+       "walked out|walked out on me|left me|split up|splitting up|broke up|broken up|break up|separated|separation|"
+       "divorce|divorced|getting divorced|going through a divorce|marriage breakdown|marriage has broken down|"
+       "relationship breakdown|relationship ended|relationship problems|marriage problems"),
+    # an older or unwell person not managing to eat needs meals brought in, not a food bank
+    _m("meals at home", "food_fuel older_people", "meals on wheels|hot meals|meals|delivery",
+       "not eating properly|not eating|forgetting to eat|forgets to eat|keeps forgetting to eat|cant cook|"
+       "cannot cook|unable to cook|stopped cooking|not cooking|meals on wheels|meals brought in|meals delivered|"
+       "hot meals delivered|meals at home|someone to cook|housebound"),
+    # no device or connection: a loan, a SIM with free data, public wifi, not lessons
+    _m("a computer, phone or internet connection", "digital_inclusion",
+       "device|laptop|free data|no internet|no computer|borrow",
+       "no internet|no wifi|no computer|no laptop|need a laptop|need a computer|need a tablet|no data|"
+       "run out of data|cant afford internet|cant afford wifi|cant afford the internet|cant afford a phone|"
+       "cant afford a laptop|cant afford a computer|havent got a computer|havent got any internet|"
+       "havent got internet|dont have internet|dont have a computer|phone got cut off|phone cut off|"
+       "cut off my phone|no phone|phone broken|phone is broken|phones been broken|broken phone|lost my phone|"
+       "free data|sim card|borrow a laptop|device loan"),
 )  # fmt: skip
+
+_RELATIVES = ("husband", "wife", "partner", "boyfriend", "girlfriend", "dad", "mum", "son", "daughter", "brother",
+              "sister")  # fmt: skip
+_SOMEONE_ELSES_DRINKING = ("drinks", "drinking", "drinks too much", "is drinking")
 
 # More everyday, idiomatic and past-tense ways of saying the same needs, as clients, carers and ward staff write
 # them (merged into LAY_MEANINGS below).
 _MORE_PHRASES: dict[str, str] = {
     "money worries": "struggling to pay|behind on bills|bills|cant pay bills|cant pay the bills|money is tight|"
+    "on our uppers|on my uppers|not a penny|havent got a penny|down to my last|stopped paying|child maintenance|"
+    "maintenance payments|no income|no money coming in|"
     "on the breadline|no savings|making ends meet|not enough money|short of cash|strapped for cash|penniless|"
     "cant afford anything|money troubles|financial problems|financial difficulties",
     "debt": "owe|owing|overdraft|loans|loan|catalogue debt|buy now pay later|debt collectors|debt collector|"
-    "chasing me for money|chasing money|chasing me|final demands|bailiff letter|court letter|behind on payments",
+    "chasing me for money|chasing money|chasing me|final demands|bailiff letter|court letter|behind on payments|"
+    "catalogue|catalogues|catalogue payments|store card|store cards|credit cards|klarna|missed payments|"
+    "cant keep up with the payments|cant keep up with payments|cant keep up with the repayments|repayments|"
+    "up to my eyes in debt|up to my neck in debt|drowning in debt|loans in my name|debts in my name|loan in my name|"
+    "debt in my name",
     "benefits advice": "benefit cap|bedroom tax|housing benefit|state pension|pension|benefits stopped|"
     "benefits cut|money stopped|universal credit sanction",
     "grants and emergency funds": "funeral payment|paying for the funeral|pay for the funeral|help with funeral|"
+    "funeral to pay for|funeral to pay|cant afford the funeral|cant afford a funeral|funeral bill|funeral bills|"
+    "funeral costs|cost of the funeral|cost of a funeral|"
     "crisis fund|emergency fund|cooker|fridge|bed|carpet|school uniform",
-    "housing help": "flat|my flat|council flat|bedsit|hostel|living in my car|sleeping in my car|on the streets|"
+    "housing help": "rent privately|renting privately|private rent|private tenant|private landlord|flat|my flat|"
+    "council flat|bedsit|hostel|living in my car|sleeping in my car|on the streets|"
     "no fixed abode|nfa|place to live|place to stay|housing register|social housing|roof over my head|"
     "kicked out by my parents|overcrowded|need a house|move house|rehoused",
     "facing eviction": "told to leave|asked to leave|leave our flat|leave my flat|leave the flat|leave our house|"
@@ -352,17 +431,32 @@ _MORE_PHRASES: dict[str, str] = {
     "problems with damp, mould or repairs at home": "leaking|broken window|rats|mice|infestation|wet walls|"
     "damp flat|mouldy",
     "heating and energy bills": "cant afford to heat|cant heat|boiler|heater|no hot water|electric meter|"
+    "icebox|like an icebox|like a fridge|put the heating on|turn the heating on|heating off|boiler broke|"
+    "boiler broke down|boiler has broken|boiler packed up|boilers packed up|boiler has packed up|boiler not working|"
+    "boiler stopped working|"
     "top up my meter|emergency credit|gas meter|electric|electricity|energy|cold|freezing cold|heat the house",
     "food support": "cupboards are bare|bare cupboards|nothing left|no food in the house|run out of food|"
     "ran out of food|nothing in the cupboards|empty cupboards|cupboards are empty|cant feed my kids|"
-    "cant feed the kids|cant afford to eat|starving|skipping meals|not eating properly|groceries|food shopping|"
-    "nothing to eat|feed my family",
+    "cant feed the kids|cant afford to eat|starving|skipping meals|groceries|food shopping|"
+    "nothing to eat|feed my family|put food on the table|food on the table|feed the family|feed my children|"
+    "feed us|afford food|afford to eat|cant afford the shopping|cant afford groceries|nothing for tea",
     "loneliness and isolation": "never see anyone|no one visits|nobody visits|sit at home all day|on my tod|"
     "stuck in the house|stuck at home|cant get out|company|someone to chat to|make new friends|new friends|"
-    "rattling around|lonesome|all on my own|by myself|live alone|lives alone|living alone|no one to speak to",
-    "support for carers": "caring for my|care for my|i care for|look after him|look after her|looking after him|"
+    "rattling around|lonesome|all on my own|by myself|live alone|lives alone|living alone|no one to speak to|"
+    "spoken to a soul|speak to a soul|seen a soul|see a soul|know a soul|talk to a soul|not spoken to anyone|"
+    "not seen anyone|havent seen anyone|havent spoken to anyone|dont know anyone round here|"
+    "dont know anyone around here|dont know anybody round here|dont know anyone here|rattle around|rattle round|"
+    "weekends are the worst|weekends are hard|weekends are long|evenings are the worst|evenings are long|"
+    "days on end|get out more|on her own|on his own|lives on her own|lives on his own|"
+    "four walls|no one to see|nobody to see",
+    "support for carers": "cant lift him|cant lift her|lift him|lift her|lifting him|lifting her|"
+    "lift him on my own|lift her on my own|cant lift him on my own|cant lift her on my own|caring for my|"
+    "care for my|i care for|look after him|look after her|looking after him|"
     "looking after her|worn out looking after|no break|never get a break|day off|carer burnout|full time carer",
     "low mood or mental health": "down in the dumps|in the dumps|feeling rubbish|cant stop crying|"
+    "going under|breaking point|at breaking point|falling apart|falling to pieces|going to pieces|in bits|"
+    "dark place|in a dark place|dark thoughts|cant go on|antidepressants|anti depressants|gave me tablets|"
+    "on antidepressants|"
     "crying all the time|not myself|losing the plot|head all over the place|end of my tether|breakdown|"
     "bipolar|ptsd|trauma|low|down|feel low|feeling low|hopeless|no motivation|lost interest|mentally",
     "anxiety or worry": "nerves|bad nerves|my nerves|panicky|on edge|cant face going out|scared to go out|"
@@ -375,9 +469,14 @@ _MORE_PHRASES: dict[str, str] = {
     "forgets things|memory is bad|losing his memory|losing her memory",
     "disability support": "barely walk|cant walk|cant walk far|struggle to walk|trouble walking|walking is hard|"
     "wheelchair bound",
-    "sight loss": "eyes are going|eyesight|eyesight is going|cant see|going blind|macular|registered blind",
+    "sight loss": "eyes are going|eyesight|eyesight is going|cant see|going blind|macular|registered blind|"
+    "lost my sight|losing my sight|sight is going|my sight|glaucoma|cataract|cataracts|macular degeneration|"
+    "poor eyesight|bad eyesight|failing eyesight|cant see very well",
     "hearing loss": "cant hear|going deaf|deafness",
-    "equipment and mobility aids": "stairs|cant manage the stairs|cant get up the stairs|cant get in the bath|"
+    "equipment and mobility aids": "adapting|adapted|adapt|adaptation|bathroom adapting|adapt the bathroom|"
+    "adapt my bathroom|adapt the house|level access shower|walk in shower|wet room|getting in the shower|"
+    "get in the shower|cant get in the shower|stairs|cant manage the stairs|cant get up the stairs|"
+    "cant get in the bath|"
     "bath seat|shower seat|toilet seat|rails|perching stool|raised toilet seat|bed rail",
     "falls and staying steady": "unsteady on my feet|wobbly on my feet|fell|tripped|falling over|keeps falling",
     "scams and fraud": "nuisance calls|nuisance phone calls|cold calls|cold calling|stop these calls|stop the calls|"
@@ -392,12 +491,21 @@ _MORE_PHRASES: dict[str, str] = {
     "scared to go home|frightened of him|frightened of her|hits me|he hits me|she hits me|hurts me|knocks me about|"
     "controls the money|"
     "controls my money|checks my phone|wont let me see my friends|scared of him|scared of her|threatens me|"
-    "afraid of him|afraid of her|beats me|violent|violence|abusive",
+    "afraid of him|afraid of her|beats me|violent|violence|abusive|controls all the money|controls all my money|"
+    "takes my money|takes all my money|keeps me short of money|wont let me have money|financial abuse|"
+    "economic abuse|controls the finances|controls everything|controls me|loans in my name|debts in my name|"
+    "loan in my name|debt in my name",
     "alcohol problems": "on the drink|hitting the bottle|drinking every night|drinks too much|cut down drinking|"
-    "cut down on drinking|drinker|booze|pub every day",
+    "cut down on drinking|drinker|booze|pub every day|knock the booze on the head|knock the drink on the head|"
+    "knock drinking on the head|give up the booze|give up the drink|give up drinking|stop drinking|quit drinking|"
+    "off the drink|off the booze|drinking again",
     "drug problems": "smoking weed|smokes weed|smoke weed|smoking cannabis|smokes cannabis|dope|skunk|spliff|joints|"
     "smack|crack|spice|ket|ketamine|pills|using again|relapse|relapsed|dealer|drug habit",
-    "gambling problems": "bets|slots|online casino|fruit machines|scratch cards|gambled|gambles|gamble",
+    "gambling problems": "bets|slots|online casino|gambles online|gambling online|betting online|bets online|"
+    "online gambling|online betting|fruit machines|scratch cards|gambled|gambles|gamble",
+    "someone else's drinking or drug use": "|".join(
+        f"{relative} {drinking}" for relative in _RELATIVES for drinking in _SOMEONE_ELSES_DRINKING
+    ),
     "stopping smoking": "fags|give up the fags|smoke|smoker|give up smoking|nicotine|vape|stop vaping",
     "bereavement": "other half passed|partner passed|wife passed away|husband passed away|passed on|since he died|"
     "since she died|since mum died|since dad died|since the wife went|since my wife went|since my husband went|"
@@ -407,16 +515,23 @@ _MORE_PHRASES: dict[str, str] = {
     "lost my brother|lost my sister",
     "work and jobs": "got the sack|been sacked|sacked|laid off|fired|got fired|no job|jobless|out of a job|"
     "need a job|find work|applying for jobs|redundant|interviews|unemployment|work coach",
-    "volunteering": "something useful to do|keep busy|help others",
+    "volunteering": "something useful to do|do something useful|something useful|keep busy|help others|"
+    "fill my days|fill my time|time on my hands|"
+    "at a loose end|something to do|bored stiff|bored out of my mind",
     "learning and courses": "improve my english|my english is not good|speak english|english is poor|"
-    "read and write|learn to read|better english|english not very good",
+    "read and write|learn to read|better english|english not very good|cant read very well|cant read well|"
+    "cant read or write|cant read and write|cant write very well|not good at reading|struggle to read|"
+    "struggle with reading|help with reading|dyslexia|dyslexic|poor literacy",
     "help using computers and the internet": "facetime|whatsapp|online banking|get online|smart phone|"
     "video calls|use a computer|use the internet|computer skills",
     "breathing problems such as COPD": "bad chest|chesty|chest infection|wheezy|wheezing|short of breath|"
     "out of breath|cant breathe|cough",
     "transport and getting about": "buses dont come|no buses|no bus|stopped driving|lost my licence|"
     "get to hospital|hospital appointments|get to appointments|lift to hospital|lift to the hospital|"
-    "get to the doctors|get to my appointment|hospital appointment",
+    "get to the doctors|get to my appointment|hospital appointment|lift to the doctors|lift to the gp|"
+    "lift to my appointment|lift to appointments|lift to the surgery|get to the gp|get to the surgery|"
+    "getting to the doctors|take me to the doctors|take me to hospital|take me to my appointments|"
+    "someone to drive me|lift to the shops",
 }
 
 

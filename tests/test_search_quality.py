@@ -15,15 +15,15 @@ from directory.search import SearchIndex
 from directory.seed import ensure_seeded
 from tests.search_queries import ROUND3_CSV, ROUND4_CSV, K, LabelledQuery, grade, load_labelled_queries
 
-# Floors just below what the engine achieves on the 630 labelled queries (recall@5 0.883, top-1 0.941, every kind
-# at least 0.789; the 49 third-round queries of search_queries_round3.csv 0.815 and the 90 fourth-round ones of
-# search_queries_round4.csv, written without reading the search code, 0.711 before that round's tuning; see
-# benchmarks/search_bench.py for every figure).
-RECALL_FLOOR = 0.875
-TOP1_FLOOR = 0.935
-KIND_RECALL_FLOOR = 0.78
-ROUND3_RECALL_FLOOR = 0.80
-ROUND4_RECALL_FLOOR = 0.70
+# Floors just below what the engine achieves on the 629 labelled queries (recall@5 0.921, top-1 0.952, every kind
+# at least 0.873; the 49 third-round queries of search_queries_round3.csv 0.855 and the 89 fourth-round ones of
+# search_queries_round4.csv, written without reading the search code, 0.845 after that round's tuning, from 0.712
+# before it; see benchmarks/search_bench.py for every figure).
+RECALL_FLOOR = 0.915
+TOP1_FLOOR = 0.945
+KIND_RECALL_FLOOR = 0.865
+ROUND3_RECALL_FLOOR = 0.85
+ROUND4_RECALL_FLOOR = 0.835
 OFF_TOPIC_FLOOR = 0.90  # at most 1 in 10 off-topic messages answered with a service
 
 
@@ -274,3 +274,143 @@ def test_who_the_message_is_about_does_not_count_as_an_unanswered_need(seed_inde
     found = top_ids(seed_index, "my nan needs meals brought in and someone to check on her")
 
     assert found[:1] == ["norfolk-meals-at-home"]
+
+
+# --- issue 13, round 4: what people type that the directory does not say --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "answers"),
+    [("not spoken to a soul in days", {"age-uk-norfolk-befriending", "silver-line"}),
+     ("I rattle around the house and weekends are the worst", {"age-uk-norfolk-befriending", "silver-line"}),
+     ("mum's not eating properly", {"norfolk-meals-at-home"}),
+     ("since I lost my sight I stopped going to the library", {"rnib-helpline", "vision-norfolk"}),
+     ("my boyfriend controls all the money", {"national-domestic-abuse-helpline", "leeway-norfolk-helpline"}),
+     ("behind on the catalogue", {"stepchange-debt-charity", "national-debtline"}),
+     ("the funeral to pay for", {"turn2us", "norfolk-assistance-scheme"}),
+     ("the cupboards are bare", {"trussell-help-through-hardship", "norfolk-assistance-scheme"}),
+     ("my bathroom needs adapting", {"norfolk-care-and-repair"}),
+     ("can't afford heating", {"norfolk-assistance-scheme"}),
+     ("money for his care", {"age-uk-norfolk-benefits-check"}),
+     ("recently bereaved", {"cruse-helpline", "cruse-norfolk"}),
+     ("housebound", {"norfolk-meals-at-home"})],
+)  # fmt: skip
+def test_idioms_and_lay_words_find_the_help_they_mean(seed_index: SearchIndex, query: str, answers: set[str]) -> None:
+    assert answers & set(top_ids(seed_index, query)[:3]), top_ids(seed_index, query)
+
+
+@pytest.mark.parametrize(
+    ("query", "not_meant"),
+    [("my son is smoking weed every day", {"smokefree-norfolk"}),
+     ("teenager smoking cannabis", {"smokefree-norfolk"}),
+     ("the wife's walked out and I'm in bits", {"wellbeing-walks-norwich", "walking-football-norwich"})],
+)  # fmt: skip
+def test_a_word_means_what_the_phrase_around_it_means(seed_index: SearchIndex, query: str, not_meant: set[str]) -> None:
+    assert not not_meant & set(top_ids(seed_index, query)), top_ids(seed_index, query)
+
+
+def test_a_service_the_person_says_they_do_not_want_sinks_but_the_need_after_it_counts(seed_index: SearchIndex) -> None:
+    found = top_ids(seed_index, "I don't want a food bank, I need help with the bills")
+    records = [seed_index.get(service_id) for service_id in found]
+
+    assert not any(r is not None and {"food bank", "foodbank"} & {tag.casefold() for tag in r.tags} for r in records)
+    assert any(r is not None and "money" in r.categories for r in records[:2]), found
+    assert "wellbeing-norfolk-waveney" not in top_ids(seed_index, "I don't need counselling, I want to get outdoors")
+
+
+@pytest.mark.parametrize("query", ["hard up and struggling with money", "really struggling for money"])
+def test_struggling_with_a_need_is_that_need_not_low_mood(seed_index: SearchIndex, query: str) -> None:
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, query)[:3]]
+
+    assert all(r is not None and r.categories != ("mental_wellbeing",) for r in records), [r and r.id for r in records]
+    assert records[0] is not None and "money" in records[0].categories
+
+
+def test_what_the_persons_day_is_like_is_not_a_need(seed_index: SearchIndex) -> None:
+    message = "I work nights at the hospital and now the gas and electric have gone through the roof, I can't pay them"
+    found = top_ids(seed_index, message)
+    records = [seed_index.get(service_id) for service_id in found]
+
+    assert not any(r is not None and "employment_learning" in r.categories for r in records), found
+
+
+@pytest.mark.parametrize(
+    ("query", "category"),
+    [("we're on our uppers", "money"), ("I'm at breaking point", "mental_wellbeing"),
+     ("he took out loans in my name", "domestic_abuse")],
+)  # fmt: skip
+def test_idioms_bring_up_the_right_kind_of_help(seed_index: SearchIndex, query: str, category: str) -> None:
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, query)]
+
+    assert any(r is not None and category in r.categories for r in records), [r and r.id for r in records]
+
+
+def test_a_group_for_families_leads_only_when_the_message_is_about_someone_else(seed_index: SearchIndex) -> None:
+    assert "al-anon" not in top_ids(seed_index, "drinking too much")[:3]
+    assert "al-anon" in top_ids(seed_index, "worried about my husband's drinking")
+
+
+def test_everyday_words_in_a_long_message_and_fillers_do_not_outrank_the_need(seed_index: SearchIndex) -> None:
+    message = (
+        "My daughter is 23 and has a learning disability. She finished college in the summer and now she just sits "
+        "at home all day. She'd love a job or to volunteer and make some friends her own age."
+    )
+
+    assert "voluntary-norfolk-volunteering" in top_ids(seed_index, message)
+    assert "frank" not in top_ids(seed_index, "made redundant, never done a CV, feel a bit lost to be honest")
+
+
+def test_an_everyday_word_of_a_long_message_takes_no_first_page_slot_of_its_own(seed_index: SearchIndex) -> None:
+    message = (
+        "My universal credit has been stopped because I missed an appointment and now I've got no money coming in. "
+        "The rent is due on Friday."
+    )
+
+    assert "norfolk-assistance-scheme" in top_ids(seed_index, message)
+
+
+def test_a_terminal_illness_finds_end_of_life_support(seed_index: SearchIndex) -> None:
+    assert top_ids(seed_index, "she is in palliative care")[:1] == ["marie-curie-support-line"]
+
+
+def test_several_needs_and_no_place_share_the_first_page_between_services_anyone_can_use(
+    seed_index: SearchIndex,
+) -> None:
+    found = top_ids(seed_index, "lost my job and behind on rent")
+
+    assert "shelter-helpline" in found, found
+    assert "national-careers-service" in found, found
+
+
+def test_a_misspelt_place_is_still_the_place(seed_index: SearchIndex) -> None:
+    result = seed_index.find("foodbank great yarmoth")
+    first = seed_index.get(result.hits[0].service_id)
+
+    assert result.place == "Great Yarmouth"
+    assert first is not None and service_covers(list(first.areas), "Great Yarmouth"), first
+
+
+def test_a_shop_name_is_not_an_abbreviation_and_where_someone_lives_is_not_a_need(seed_index: SearchIndex) -> None:
+    message = "My card got declined in Asda and the bailiffs are coming. I live in Norwich."
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, message)]
+
+    assert not any(r is not None and "disability" in r.categories for r in records), [r and r.id for r in records]
+
+
+@pytest.mark.parametrize("query", ["my brother drinks every day", "my sister drinks too much"])
+def test_a_relatives_drinking_finds_help_for_the_family(seed_index: SearchIndex, query: str) -> None:
+    assert top_ids(seed_index, query)[:1] == ["al-anon"], top_ids(seed_index, query)
+
+
+def test_someone_else_worrying_about_the_person_is_not_their_anxiety(seed_index: SearchIndex) -> None:
+    message = "I got made redundant and I've never done a CV. The wife is worried about me."
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, message)[:3]]
+
+    assert all(r is not None and "mental_wellbeing" not in r.categories for r in records), [r and r.id for r in records]
+
+
+def test_what_someone_died_of_is_not_the_need(seed_index: SearchIndex) -> None:
+    found = top_ids(seed_index, "my husband died of a heart attack last month")
+
+    assert found[:1] == ["cruse-helpline"], found
+    assert "bhf-heart-helpline" not in found
