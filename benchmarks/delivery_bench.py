@@ -119,11 +119,11 @@ def measure(url: str, rows: int, chats: int, shared: bool) -> tuple[int, float, 
         calls = [call for call in fake.calls("sendMessage") if call.ok]
     if errors:
         raise errors[0]
-    moments = sorted(call.time for call in calls)
+    moments = sorted(call.arrived for call in calls)  # when each message left its process
     busiest = max(sum(1 for other in moments if start <= other < start + 1.0) for start in moments)
     by_chat: dict[Any, list[float]] = {}
     for call in calls:
-        by_chat.setdefault(call.chat_id, []).append(call.time)
+        by_chat.setdefault(call.chat_id, []).append(call.arrived)
     gap = min(b - a for times in by_chat.values() for a, b in pairwise(sorted(times)))
     return busiest, gap, elapsed, len(calls)
 

@@ -183,7 +183,8 @@ class Recording:
     def figures(self) -> tuple[int, int, float]:
         """(messages, busiest second, smallest gap between two messages to one person in s)."""
         calls = [call for call in self.fake.calls("sendMessage", after=self.since) if call.ok]
-        moments = sorted(call.time for call in calls)
+        # when each send reached the fake, i.e. left the bot (answer times add the fake's own thread jitter)
+        moments = sorted(call.arrived for call in calls)
         busiest, window_start = 0, 0
         for end, moment in enumerate(moments):  # a sliding one-second window over the sorted send times
             while moments[window_start] <= moment - 1.0:
@@ -191,7 +192,7 @@ class Recording:
             busiest = max(busiest, end - window_start + 1)
         by_chat: dict[Any, list[float]] = {}
         for call in calls:
-            by_chat.setdefault(call.chat_id, []).append(call.time)
+            by_chat.setdefault(call.chat_id, []).append(call.arrived)
         gaps = [b - a for times in by_chat.values() for a, b in pairwise(sorted(times))]
         return len(calls), busiest, min(gaps, default=float("nan"))
 

@@ -105,11 +105,12 @@ class Call:
     seq: int
     method: str
     params: dict[str, Any]
-    time: float
+    time: float  # when the fake answered (after any simulated round trip)
     ok: bool
     result: Any = None
     error_code: int | None = None
     files: tuple[UploadedFile, ...] = ()
+    arrived: float = 0.0  # when the request reached the fake: the moment the bot sent it
 
     @property
     def chat_id(self) -> int | str | None:
@@ -282,6 +283,7 @@ class BotApiState:
             return ApiError(401, "Unauthorized").payload()
         self.bot_id = int(token.split(":", 1)[0])
         name, handler = self._methods.get(method.lower(), (method, None))
+        arrived = time.time()
         counted = name != "getUpdates"
         with self._cond:
             self._in_flight += counted
@@ -289,26 +291,27 @@ class BotApiState:
             if counted and self.latency:
                 time.sleep(self.latency)  # each request has its own server thread: others are not held up
             self._wait_while_held(name, params)
-            return self._answer(name, handler, params, files)
+            return self._answer(name, handler, params, files, arrived)
         finally:
             with self._cond:
                 self._in_flight -= counted
                 self._cond.notify_all()
 
-    def _answer(self, name: str, handler: Callable | None, params: dict, files: tuple[UploadedFile, ...]) -> dict:
+    def _answer(self, name: str, handler: Callable | None, params: dict, files: tuple[UploadedFile, ...],
+                arrived: float) -> dict:
         try:
             if handler is None:
                 raise ApiError(404, "Not Found")
             self._raise_injected_failure(name, params)
             result = handler(params, files)
         except ApiError as error:
-            self._record(name, params, files, ok=False, error_code=error.error_code)
+            self._record(name, params, files, ok=False, error_code=error.error_code, arrived=arrived)
             return error.payload()
         except Exception:
             traceback.print_exc()  # a bug in the fake: show it, answer like a broken server
-            self._record(name, params, files, ok=False, error_code=500)
+            self._record(name, params, files, ok=False, error_code=500, arrived=arrived)
             return ApiError(500, "Internal Server Error").payload()
-        self._record(name, params, files, ok=True, result=result)
+        self._record(name, params, files, ok=True, result=result, arrived=arrived)
         return {"ok": True, "result": result}
 
     def _record(self, method: str, params: dict, files: tuple[UploadedFile, ...], **outcome: Any) -> None:
