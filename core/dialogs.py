@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, bindparam, text, update
+from sqlalchemy import JSON, BigInteger, Column, Row, bindparam, text, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, delete
 
@@ -55,7 +55,7 @@ class Dialog:
         return message_id is not None and last is not None and message_id <= last
 
 
-def _snapshot(row: DialogState) -> Dialog:
+def _snapshot(row: DialogState | Row[Any]) -> Dialog:
     return Dialog(row.chat_id, row.user_id, row.name, row.step, dict(row.data), row.version, row.answered_message_id)
 
 
@@ -71,8 +71,7 @@ def load_dialog(session: Session, chat_id: int, user_id: int, name: str) -> Dial
 def active_dialog(session: Session, chat_id: int, user_id: int, names: tuple[str, ...]) -> Dialog | None:
     """The most recently touched of the named dialogs this user has open in this chat."""
     row = session.execute(_LATEST_OPEN, {"chat_id": chat_id, "user_id": user_id, "names": list(names)}).first()
-    return None if row is None else Dialog(chat_id, user_id, row.name, row.step, dict(row.data), row.version,
-                                           row.answered_message_id)
+    return None if row is None else _snapshot(row)
 
 
 def has_active_dialog(session: Session, chat_id: int, user_id: int, names: tuple[str, ...]) -> bool:
@@ -91,7 +90,8 @@ _ANY_OPEN = (
 )
 # Built once, a plain Core statement: a typed message looks for the dialog waiting for it (an ORM query costs more).
 _LATEST_OPEN = (
-    sa_select(_TABLE.c.name, _TABLE.c.step, _TABLE.c.data, _TABLE.c.version, _TABLE.c.answered_message_id)
+    sa_select(_TABLE.c.chat_id, _TABLE.c.user_id, _TABLE.c.name, _TABLE.c.step, _TABLE.c.data, _TABLE.c.version,
+              _TABLE.c.answered_message_id)
     .where(_TABLE.c.chat_id == bindparam("chat_id"), _TABLE.c.user_id == bindparam("user_id"),
            _TABLE.c.name.in_(bindparam("names", expanding=True)))
     .order_by(_TABLE.c.updated_at.desc())

@@ -232,9 +232,9 @@ class QueryReader:
         if places:
             parsed.place = _most_specific([area for _, _, area in places])
             parsed.place_said = " ".join(shown for start, end, _ in places for shown, _ in typed[start:end])
-            for position in (position for start, end, _ in places for position in range(start, end)):
-                skip.add(position)
-                resolved[position] = ((stem(plain[position]), None),)
+            for start, end, _ in places:
+                skip.update(range(start, end))
+                resolved[start:end] = [((stem(word), None),) for word in plain[start:end]]
         resolved = self._recheck_everyday_words(plain, resolved)
         terms = ["" if i in skip else keys[0][0] if len(keys) == 1 else "" for i, keys in enumerate(resolved)]
         in_phrase, phrase_positions = self._find_phrases(terms, typed, parsed)

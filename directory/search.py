@@ -473,9 +473,8 @@ class SearchIndex:
         needs: list[tuple[str, ...]] = []
         seen: set[str] = set()
         for word in parsed.need_words:
-            if word.meanings or (word.incidental and not word.pairs) or word.importance < WORD_NEED_IMPORTANCE:
-                continue
-            if not word.keys:
+            if (word.meanings or not word.keys or word.importance < WORD_NEED_IMPORTANCE
+                    or (word.incidental and not word.pairs)):
                 continue
             keys = word.pairs or word.keys
             if seen.intersection(keys) or covered.intersection(word.keys):
