@@ -23,7 +23,6 @@ from rapidfuzz.distance import OSA
 from directory.areas import DISTRICT_AUTHORITY, places_in
 from directory.synonyms import (
     FILLER_WORDS,
-    PEOPLE_WORDS,
     STOPWORDS,
     STRAIN_LINKS,
     STRAIN_PHRASES,
@@ -31,6 +30,7 @@ from directory.synonyms import (
     URGENT_WORDS,
     LayMeaning,
     asks_for_self_referral,
+    is_person_word,
     lay_vocabulary,
     negated_positions,
     normalise,
@@ -145,17 +145,25 @@ class ParsedQuery:
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
-def _typed_words(text: str) -> list[tuple[str, str]]:
-    """(as typed, normalised) pairs for each word of the query."""
+_SENTENCE_END = re.compile(r"[.!?:;\n]\s*$")
+
+
+def _typed_words(text: str) -> tuple[list[tuple[str, str]], set[int]]:
+    """(as typed, normalised) pairs for each word of the query, and the positions of words capitalised in the
+    middle of a sentence ("Derek", "Tesco", "NNUH"): names, unless services use them."""
     pairs: list[tuple[str, str]] = []
-    for token in _WORD.findall(text):
+    capitalised: set[int] = set()
+    for match in _WORD.finditer(text):
+        token = match.group()
         if len(token) > MAX_WORD_LETTERS:
             continue
         parts = normalise(token).split()
+        if token[0].isupper() and pairs and not _SENTENCE_END.search(text[: match.start()]):
+            capitalised.update(range(len(pairs), len(pairs) + len(parts)))
         pairs.extend((token if len(parts) == 1 else part, part) for part in parts)
         if len(pairs) >= MAX_QUERY_WORDS:
             break
-    return pairs[:MAX_QUERY_WORDS]
+    return pairs[:MAX_QUERY_WORDS], capitalised
 
 
 _SPECIFICITY = {"county": 0, "authority": 1, "district": 2}
@@ -214,7 +222,7 @@ class QueryReader:
     def read(self, text: str) -> ParsedQuery:
         """Typed words -> corrected index keys, lay meanings, need words, place, age and intents."""
         parsed = ParsedQuery(wants_self_referral=asks_for_self_referral(text), age=age_in(text))
-        typed = _typed_words(text)
+        typed, capitalised = _typed_words(text)
         plain = [word for _, word in typed]
         parsed.said_words = frozenset(stem(word) for word in plain)
         skip: set[int] = set()  # not need words: the place, the request for a person, the day ("I work nights")
@@ -254,6 +262,8 @@ class QueryReader:
             if i not in skip and i not in negated and stem(word) not in STOPWORDS and word not in FILLER_WORDS
         ]  # fmt: skip
         long_message = parsed.long = len(meaningful) >= LONG_MESSAGE_WORDS
+        if long_message:  # a story names people, shops and places ("Derek", "Tesco", "Leeds"): not needs
+            skip.update(i for i in capitalised - phrase_positions if stem(plain[i]) not in self._known)
         for position, ((said, word), keys) in enumerate(zip(typed, resolved, strict=True)):
             term = stem(word)
             parsed.urgent |= term in URGENT_WORDS
@@ -418,7 +428,7 @@ class QueryReader:
         "disease"), and less again when it tells what happened ("knocking", "passed") rather than naming a need.
         """
         known = bool(forms)
-        if word in PEOPLE_WORDS:
+        if is_person_word(word):
             return PEOPLE_IMPORTANCE
         if not known and word not in self._english:
             english = self._english_spelling(word)

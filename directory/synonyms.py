@@ -40,7 +40,7 @@ _PEOPLE_TEXT = """
     mum mam mom mummy mother dad daddy father parent parents nan nana nanny gran granny grandma grandmother grandad
     grandpa grandfather grandparents grandkids grandchildren grandson granddaughter husband hubby wife wifey partner
     boyfriend girlfriend ex son sons daughter daughters kids kid child children baby brother sister sibling aunt
-    uncle nephew niece cousin friend friends mate mates neighbour neighbours family lad lass fella bloke
+    uncle nephew niece cousin friend friends mate mates neighbour neighbours family lad lass fella bloke missus
 """
 PEOPLE_WORDS = frozenset(_PEOPLE_TEXT.split())
 """Words for who a message is about ("my nan", "my son") rather than what is needed: they still search (services
@@ -566,6 +566,14 @@ def stem(word: str) -> str:
         if word[-1] == word[-2] and word[-1] not in "lsfz":
             word = word[:-1]  # swimming -> swim
     return word
+
+
+_PEOPLE_STEMS = frozenset(stem(word) for word in PEOPLE_WORDS)
+
+
+def is_person_word(word: str) -> bool:
+    """Whether a normalised word names who a message is about, in any form ("blokes", "lads", "grandsons")."""
+    return word in PEOPLE_WORDS or stem(word) in _PEOPLE_STEMS
 
 
 def normalise(text: str) -> str:

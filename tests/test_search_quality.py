@@ -419,3 +419,25 @@ def test_what_someone_died_of_is_not_the_need(seed_index: SearchIndex) -> None:
     assert found[:1] == ["cruse-helpline"], found
     assert "bhf-heart-helpline" not in found
 
+
+# --- issue 13, round 5: what people type, read the way they mean it (each failed before it was built) ----------
+
+
+def test_a_long_story_with_one_named_need_is_answered_despite_its_everyday_detail(seed_index: SearchIndex) -> None:
+    message = (
+        "My wife was told she has dementia back in the spring. The kids live miles away, the house is a mess, I have "
+        "not seen the lads for ages, last week the car was in the garage again, the dog needs the vet and I haven't "
+        "had a proper night's sleep since Easter."
+    )
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, message)[:3]]
+
+    assert records and all(r is not None and "dementia" in " ".join(r.tags).casefold() for r in records), records
+
+
+def test_a_long_story_about_nothing_the_directory_does_is_still_told_nothing_fits(seed_index: SearchIndex) -> None:
+    message = (
+        "We are off to Cornwall in August with the kids and the dog, staying near the beach for a week. My husband "
+        "wants to know a good campsite with a pub nearby, somewhere to park the car, and whether the shops open late."
+    )
+
+    assert seed_index.find(message).hits == []
