@@ -27,10 +27,10 @@ from directory.synonyms import (
     STRAIN_LINKS,
     STRAIN_PHRASES,
     STRAIN_REACH,
-    URGENT_WORDS,
     LayMeaning,
     asks_for_self_referral,
     is_person_word,
+    is_urgent,
     lay_vocabulary,
     negated_positions,
     normalise,
@@ -221,7 +221,7 @@ class QueryReader:
 
     def read(self, text: str) -> ParsedQuery:
         """Typed words -> corrected index keys, lay meanings, need words, place, age and intents."""
-        parsed = ParsedQuery(wants_self_referral=asks_for_self_referral(text), age=age_in(text))
+        parsed = ParsedQuery(wants_self_referral=asks_for_self_referral(text), age=age_in(text), urgent=is_urgent(text))
         typed, capitalised = _typed_words(text)
         plain = [word for _, word in typed]
         parsed.said_words = frozenset(stem(word) for word in plain)
@@ -266,7 +266,6 @@ class QueryReader:
             skip.update(i for i in capitalised - phrase_positions if stem(plain[i]) not in self._known)
         for position, ((said, word), keys) in enumerate(zip(typed, resolved, strict=True)):
             term = stem(word)
-            parsed.urgent |= term in URGENT_WORDS
             if term in STOPWORDS or word in FILLER_WORDS or position in skip or position in negated:
                 continue
             found_keys = []

@@ -46,9 +46,38 @@ PEOPLE_WORDS = frozenset(_PEOPLE_TEXT.split())
 """Words for who a message is about ("my nan", "my son") rather than what is needed: they still search (services
 name the people they are for), but weigh little when judging whether results answer the message."""
 
-URGENT_WORDS = frozenset({"now", "today", "tonight", "urgent", "urgently", "asap", "immediately", "emergency"})
+URGENT_WORDS = frozenset({"today", "tonight", "urgent", "urgently", "asap", "immediately", "emergency"})
 """Words saying the person needs somewhere open right now: open services are ranked a little higher.
 Some ("urgent", "tonight", "emergency") also count as search words, since services use them too."""
+REQUEST_WORDS = frozenset({"need", "needs", "needed", "want", "help", "open", "please", "pls", "where", "can", "could",
+                           "somewhere", "anywhere", "someone", "anyone"})  # fmt: skip
+"""Words asking for something: a "now" closing a clause with one of them asks for help now ("I need food now")."""
+_CLAUSE_END = re.compile(r"[.!?;,\n]+")
+NOW_CLAUSE_WORDS = 3  # a clause this short ending in "now" asks for it now ("food bank now")
+_SPANS = frozenset({"day", "days", "week", "weeks", "month", "months", "year", "years", "ages", "while"})
+
+
+def is_urgent(text: str) -> bool:
+    """Whether a message asks for help right now: an urgent word ("tonight", "asap"), "right now", or "now" closing
+    a request ("I need food now", "open now"). A "now" telling a story ("now I've got no money", "everything is
+    online now", "five months now") is not urgent."""
+    for clause in _CLAUSE_END.split(text):
+        said = normalise(clause).split()
+        if not URGENT_WORDS.isdisjoint(said):
+            return True
+        for position, word in enumerate(said):
+            if word != "now":
+                continue
+            closing = position == len(said) - 1 or said[position + 1 :] in (["please"], ["pls"])
+            before = said[:position]
+            if before[-1:] == ["right"]:
+                return True
+            if closing and not _SPANS.intersection(before[-1:]) and (
+                len(said) <= NOW_CLAUSE_WORDS or REQUEST_WORDS.intersection(before)
+            ):
+                return True
+    return False
+
 
 SELF_REFERRAL_PHRASES = (
     "self refer", "self referral", "selfrefer", "refer myself", "contact them myself", "go myself", "drop in",
@@ -114,13 +143,25 @@ wife is worried about me"): not searched for, and not counted when judging wheth
 _SITUATION_WORDS = tuple(tuple(phrase.split()) for phrase in SITUATION_PHRASES)
 
 
+TIME_SPANS = frozenset({"day", "days", "night", "nights", "week", "weeks", "fortnight", "month", "months", "year",
+                        "years", "summer", "winter", "spring", "autumn"})  # fmt: skip
+TIME_MODIFIERS = frozenset({"last", "this", "next", "past", "few", "couple", "several", "two", "three", "four", "five",
+                            "six", "seven", "eight", "nine", "ten"})  # fmt: skip
+"""A span after one of these ("last month", "a few weeks", "two years") says when something happened, not a need."""
+
+
 def situation_positions(words: Sequence[str]) -> set[int]:
-    """Positions of a message's normalised words inside one of SITUATION_PHRASES."""
+    """Positions of a message's normalised words inside one of SITUATION_PHRASES or saying when something happened
+    ("last month", "three years ago")."""
     found: set[int] = set()
     for phrase in _SITUATION_WORDS:
         for start in range(len(words) - len(phrase) + 1):
             if tuple(words[start : start + len(phrase)]) == phrase:
                 found.update(range(start, start + len(phrase)))
+    for position, word in enumerate(words[1:], start=1):
+        before = words[position - 1]
+        if word == "ago" or (word in TIME_SPANS and (before in TIME_MODIFIERS or before.isdigit())):
+            found.update((position - 1, position))
     return found
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from core.db import make_engine
 from core.settings import DEFAULT_SEED_CSV
 from directory.areas import service_covers
+from directory.records import ServiceRecord
 from directory.search import SearchIndex
 from directory.seed import ensure_seeded
 from tests.search_queries import ROUND3_CSV, ROUND4_CSV, K, LabelledQuery, grade, load_labelled_queries
@@ -441,3 +443,27 @@ def test_a_long_story_about_nothing_the_directory_does_is_still_told_nothing_fit
     )
 
     assert seed_index.find(message).hits == []
+
+
+@pytest.mark.parametrize("query", ["evicted last week", "got divorced last year and can't pay the bills"])
+def test_when_something_happened_is_not_a_need(seed_index: SearchIndex, query: str) -> None:
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, query)]
+
+    assert records and not any(r is not None and "older_people" in r.categories for r in records), records
+
+
+def test_now_in_a_story_is_not_a_request_for_somewhere_open_now() -> None:
+    pantries = [
+        ServiceRecord(id=day, name=f"{day.title()} Pantry", description="Cheap groceries.", opening_hours=hours)
+        for day, hours in (("friday", "Fri 10:00-12:00"), ("saturday", "Sat 10:00-12:00"))
+    ]
+    index = SearchIndex.from_services(pantries)
+    saturday_11am = datetime(2025, 6, 7, 11, 0)
+
+    def first(query: str) -> str:
+        return index.search(query, now=saturday_11am)[0].service_id
+
+    assert first("I need groceries now") == first("groceries right now") == "saturday"
+    assert first("we moved here in May and now we can't afford groceries") == "friday"
+    assert first("everything is so dear now, groceries especially") == "friday"
+    assert first("I've been buying cheap groceries for years now") == "friday"
