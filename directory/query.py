@@ -231,10 +231,7 @@ class QueryReader:
             parsed.wants_person = True
             skip.update(asked)
         skip.update(situation_positions(plain))
-        resolved = [
-            ((stem(word), None),) if i in skip else self._resolve(word, _neighbours(plain, i))
-            for i, word in enumerate(plain)
-        ]
+        resolved = self._resolve_all(plain, skip)
         # a place as typed, else as corrected ("great yarmoth"); its words are the place, not need words
         places = places_in(plain) or places_in([keys[0][1] or word for keys, word in zip(resolved, plain, strict=True)])
         if places:
@@ -368,6 +365,21 @@ class QueryReader:
         if corrected is None:
             return ((term, None),)
         return tuple((self._spellings.get(spelling) or stem(spelling), spelling) for spelling in corrected)
+
+    def _resolve_all(self, plain: list[str], skip: set[int]) -> list[tuple[tuple[str, str | None], ...]]:
+        """`_resolve` for every word; a correction is made again with its neighbours as corrected, so two slips
+        side by side are read together ("mentle helth" -> mental health, "exersise refferal" -> exercise referral)."""
+        resolved = [
+            ((stem(word), None),) if i in skip else self._resolve(word, _neighbours(plain, i))
+            for i, word in enumerate(plain)
+        ]
+        corrected = [keys[0][1] or word for keys, word in zip(resolved, plain, strict=True)]
+        for i, keys in enumerate(resolved):
+            neighbours = _neighbours(corrected, i)
+            unsure = keys[0][1] is not None or keys[0][0] not in self._known  # corrected, or not read at all
+            if i not in skip and unsure and neighbours != _neighbours(plain, i):
+                resolved[i] = self._resolve(plain[i], neighbours)
+        return resolved
 
     def _recheck_everyday_words(
         self, plain: list[str], resolved: list[tuple[tuple[str, str | None], ...]]
@@ -590,6 +602,8 @@ def _other_forms(word: str) -> list[str]:
         forms += [word[:-1], base]  # abused -> abuse, evicted -> evict
     if len(word) > 5 and word.endswith("ing"):
         forms.append(word[:-3] + "e")  # caring -> care
+    if len(word) > 6 and word.endswith(("cking", "cked")):
+        forms.append(word[: word.rindex("k")])  # panicking, panicked -> panic
     if len(word) > 5 and word.endswith("ly"):
         forms.append(word[:-2])
     return forms

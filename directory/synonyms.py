@@ -29,7 +29,7 @@ _FILLER_TEXT = """
     werent havent hasnt hadnt couldnt wouldnt shouldnt wont cant cannot anything everything nothing anyone everyone
     anybody thing things stuff bit lot lots going gonna wanna sort kind wondering wonder know think thought tell
     told said say says ask asked one two three four five six seven eight nine ten feel feeling feels felt
-    honest honestly tbh
+    honest honestly tbh whove whos whod wholl couldve wouldve shouldve mightve mustve thatll therell itll itd
 """
 FILLER_WORDS = frozenset(_FILLER_TEXT.split())
 """Words of a message that say nothing about the need (greetings, contractions, numbers in words): not searched

@@ -467,3 +467,17 @@ def test_now_in_a_story_is_not_a_request_for_somewhere_open_now() -> None:
     assert first("we moved here in May and now we can't afford groceries") == "friday"
     assert first("everything is so dear now, groceries especially") == "friday"
     assert first("I've been buying cheap groceries for years now") == "friday"
+
+
+@pytest.mark.parametrize(
+    ("query", "answer"),
+    [("atendence allowence", "attendance-allowance-line"), ("been panicking for weeks", "wellbeing-norfolk-waveney")],
+)  # fmt: skip
+def test_slips_side_by_side_and_word_forms_are_read_together(seed_index: SearchIndex, query: str, answer: str) -> None:
+    assert answer in top_ids(seed_index, query), top_ids(seed_index, query)
+
+
+def test_a_contraction_is_not_corrected_into_a_directory_word(seed_index: SearchIndex) -> None:
+    hits = seed_index.search("support for people who've had a stroke", limit=5)
+
+    assert hits and not any(reason.startswith('read "who') for hit in hits for reason in hit.why), hits
