@@ -134,7 +134,8 @@ STRAIN_REACH = 4  # words between the link and the need it leads to
 
 SITUATION_PHRASES = (
     "i work", "we work", "he works", "she works", "work full time", "work part time", "working full time",
-    "working part time", "work nights", "work shifts", "gone to bed", "go to bed", "went to bed", "i live in",
+    "working part time", "work nights", "work shifts", "end of the month", "end of the week", "end of the year",
+    "gone to bed", "go to bed", "went to bed", "i live in",
     "we live in", "he lives in", "she lives in", "they live in", "i live near", "we live near", "is worried about me",
     "are worried about me", "worries about me",
 )  # fmt: skip
@@ -148,11 +149,15 @@ TIME_SPANS = frozenset({"day", "days", "night", "nights", "week", "weeks", "fort
 TIME_MODIFIERS = frozenset({"last", "this", "next", "past", "few", "couple", "several", "two", "three", "four", "five",
                             "six", "seven", "eight", "nine", "ten"})  # fmt: skip
 """A span after one of these ("last month", "a few weeks", "two years") says when something happened, not a need."""
+MONEY_UNITS = frozenset({"quid", "pounds", "pound", "grand", "pence", "p", "k", "hundred", "thousand"})
+AMOUNT_WORDS = TIME_MODIFIERS | {"a", "hundred", "thousand", "odd", "extra", "twenty", "thirty", "forty", "fifty",
+                                  "sixty", "seventy", "eighty", "ninety"}  # fmt: skip
+"""An amount ("a couple hundred quid", "£40", "two grand") says how much, not what is needed."""
 
 
 def situation_positions(words: Sequence[str]) -> set[int]:
-    """Positions of a message's normalised words inside one of SITUATION_PHRASES or saying when something happened
-    ("last month", "three years ago")."""
+    """Positions of a message's normalised words inside one of SITUATION_PHRASES, saying when something happened
+    ("last month", "three years ago") or how much money ("a couple hundred quid")."""
     found: set[int] = set()
     for phrase in _SITUATION_WORDS:
         for start in range(len(words) - len(phrase) + 1):
@@ -162,6 +167,8 @@ def situation_positions(words: Sequence[str]) -> set[int]:
         before = words[position - 1]
         if word == "ago" or (word in TIME_SPANS and (before in TIME_MODIFIERS or before.isdigit())):
             found.update((position - 1, position))
+        elif word in MONEY_UNITS and (before in AMOUNT_WORDS or before.isdigit()):
+            found.update(range(position - 1 - (position > 1 and words[position - 2] in AMOUNT_WORDS), position + 1))
     return found
 
 
@@ -232,6 +239,10 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "put food on the table|food on the table|cupboards are bare|bare cupboards|nothing in the cupboards|"
        "empty cupboards|cupboards are empty|cant feed the kids|cant feed my kids|cant afford food|cant afford to eat|"
        "skipping meals"),
+    # borrowing without a loan shark: a credit union or an interest-free loan, not debt advice
+    _m("an affordable loan", "money", "loan|borrow|credit union",
+       "borrow|borrow money|need a loan|cheap loan|affordable loan|low interest loan|credit union|emergency loan|"
+       "interest free loan|sub me|tide me over"),
     _m("debt", "money", "debt|debt advice|money",
        "debt|debts|in debt|owe money|arrears|bailiffs|bailiff|enforcement agent|ccj|county court|loan shark|"
        "payday loan|credit card|cant pay my bills|bills piling up|red letters|final demand|council tax arrears|"
@@ -441,6 +452,10 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
 _RELATIVES = ("husband", "wife", "partner", "boyfriend", "girlfriend", "dad", "mum", "son", "daughter", "brother",
               "sister")  # fmt: skip
 _SOMEONE_ELSES_DRINKING = ("drinks", "drinking", "drinks too much", "is drinking")
+_WHOSE = ("my", "our", "a", "her", "his", "their", "the")
+_LOVED_ONES = (*_RELATIVES, "child", "baby", "twin", "nan", "gran", "grandad", "grandma", "grandpa", "friend",
+               "best friend", "other half", "mother", "father", "husband", "boy", "girl", "little boy", "little girl")
+"""Whom someone may have "lost": "lost a child", "lost our baby" (not "lost my job")."""
 
 # More everyday, idiomatic and past-tense ways of saying the same needs, as clients, carers and ward staff write
 # them (merged into LAY_MEANINGS below).
@@ -466,7 +481,9 @@ _MORE_PHRASES: dict[str, str] = {
     "council flat|bedsit|hostel|living in my car|sleeping in my car|on the streets|"
     "no fixed abode|nfa|place to live|place to stay|housing register|social housing|roof over my head|"
     "kicked out by my parents|overcrowded|need a house|move house|rehoused",
-    "facing eviction": "told to leave|asked to leave|leave our flat|leave my flat|leave the flat|leave our house|"
+    "facing eviction": "kicked out of|thrown out of|chucked out|chucked out of|chucked me out|kicked me out|"
+    "thrown me out|threw me out|kicked us out|chucked us out|turfed out|booted out|"
+    "told to leave|asked to leave|leave our flat|leave my flat|leave the flat|leave our house|"
     "selling up|landlord is selling|notice to leave|section 8|possession order|court papers|repossession|"
     "repossessed|given notice|served notice",
     "problems with damp, mould or repairs at home": "leaking|broken window|rats|mice|infestation|wet walls|"
@@ -553,7 +570,8 @@ _MORE_PHRASES: dict[str, str] = {
     "lost the wife|lost my other half|"
     "wife passed|husband passed|mum passed|dad passed|other half died|lost the baby|baby died|miscarriage|"
     "stillborn|took his own life|took her own life|died by suicide|passed away|lost my son|lost my daughter|"
-    "lost my brother|lost my sister",
+    "lost my brother|lost my sister|"
+    + "|".join(f"lost {whose} {person}" for whose in _WHOSE for person in _LOVED_ONES),
     "work and jobs": "got the sack|been sacked|sacked|laid off|fired|got fired|no job|jobless|out of a job|"
     "need a job|find work|applying for jobs|redundant|interviews|unemployment|work coach",
     "volunteering": "something useful to do|do something useful|something useful|keep busy|help others|"

@@ -481,3 +481,19 @@ def test_a_contraction_is_not_corrected_into_a_directory_word(seed_index: Search
     hits = seed_index.search("support for people who've had a stroke", limit=5)
 
     assert hits and not any(reason.startswith('read "who') for hit in hits for reason in hit.why), hits
+
+
+@pytest.mark.parametrize(
+    ("query", "category"),
+    [("we lost our little girl in the spring", "bereavement"), ("thrown out of the family home", "housing"),
+     ("the bailiffs are coming at the end of the week", "money")],
+)  # fmt: skip
+def test_idioms_are_read_as_a_whole_not_word_by_word(seed_index: SearchIndex, query: str, category: str) -> None:
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, query)]
+
+    assert records and all(r is not None and category in r.categories for r in records[:3]), records
+    assert "marie-curie-support-line" not in top_ids(seed_index, "I'll have no gas left by the end of the week")
+
+
+def test_an_amount_of_money_is_not_a_need_and_borrowing_finds_a_fair_lender(seed_index: SearchIndex) -> None:
+    assert top_ids(seed_index, "could I borrow forty quid till payday")[:1] == ["norfolk-community-credit-union"]
