@@ -497,3 +497,10 @@ def test_idioms_are_read_as_a_whole_not_word_by_word(seed_index: SearchIndex, qu
 
 def test_an_amount_of_money_is_not_a_need_and_borrowing_finds_a_fair_lender(seed_index: SearchIndex) -> None:
     assert top_ids(seed_index, "could I borrow forty quid till payday")[:1] == ["norfolk-community-credit-union"]
+
+
+def test_controlling_behaviour_said_in_everyday_words_finds_domestic_abuse_help(seed_index: SearchIndex) -> None:
+    records = [seed_index.get(service_id) for service_id in
+               top_ids(seed_index, "my husband reads my messages and stops me seeing my family")[:3]]
+
+    assert records and all(r is not None and "domestic_abuse" in r.categories for r in records), records
