@@ -23,14 +23,14 @@ from rapidfuzz.distance import OSA
 from directory.areas import DISTRICT_AUTHORITY, places_in
 from directory.synonyms import (
     FILLER_WORDS,
-    PEOPLE_WORDS,
     STOPWORDS,
     STRAIN_LINKS,
     STRAIN_PHRASES,
     STRAIN_REACH,
-    URGENT_WORDS,
     LayMeaning,
     asks_for_self_referral,
+    is_person_word,
+    is_urgent,
     lay_vocabulary,
     negated_positions,
     normalise,
@@ -145,17 +145,25 @@ class ParsedQuery:
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
-def _typed_words(text: str) -> list[tuple[str, str]]:
-    """(as typed, normalised) pairs for each word of the query."""
+_SENTENCE_END = re.compile(r"[.!?:;\n]\s*$")
+
+
+def _typed_words(text: str) -> tuple[list[tuple[str, str]], set[int]]:
+    """(as typed, normalised) pairs for each word of the query, and the positions of words capitalised in the
+    middle of a sentence ("Derek", "Tesco", "NNUH"): names, unless services use them."""
     pairs: list[tuple[str, str]] = []
-    for token in _WORD.findall(text):
+    capitalised: set[int] = set()
+    for match in _WORD.finditer(text):
+        token = match.group()
         if len(token) > MAX_WORD_LETTERS:
             continue
         parts = normalise(token).split()
+        if token[0].isupper() and pairs and not _SENTENCE_END.search(text[: match.start()]):
+            capitalised.update(range(len(pairs), len(pairs) + len(parts)))
         pairs.extend((token if len(parts) == 1 else part, part) for part in parts)
         if len(pairs) >= MAX_QUERY_WORDS:
             break
-    return pairs[:MAX_QUERY_WORDS]
+    return pairs[:MAX_QUERY_WORDS], capitalised
 
 
 _SPECIFICITY = {"county": 0, "authority": 1, "district": 2}
@@ -213,8 +221,8 @@ class QueryReader:
 
     def read(self, text: str) -> ParsedQuery:
         """Typed words -> corrected index keys, lay meanings, need words, place, age and intents."""
-        parsed = ParsedQuery(wants_self_referral=asks_for_self_referral(text), age=age_in(text))
-        typed = _typed_words(text)
+        parsed = ParsedQuery(wants_self_referral=asks_for_self_referral(text), age=age_in(text), urgent=is_urgent(text))
+        typed, capitalised = _typed_words(text)
         plain = [word for _, word in typed]
         parsed.said_words = frozenset(stem(word) for word in plain)
         skip: set[int] = set()  # not need words: the place, the request for a person, the day ("I work nights")
@@ -223,10 +231,7 @@ class QueryReader:
             parsed.wants_person = True
             skip.update(asked)
         skip.update(situation_positions(plain))
-        resolved = [
-            ((stem(word), None),) if i in skip else self._resolve(word, _neighbours(plain, i))
-            for i, word in enumerate(plain)
-        ]
+        resolved = self._resolve_all(plain, skip)
         # a place as typed, else as corrected ("great yarmoth"); its words are the place, not need words
         places = places_in(plain) or places_in([keys[0][1] or word for keys, word in zip(resolved, plain, strict=True)])
         if places:
@@ -254,9 +259,10 @@ class QueryReader:
             if i not in skip and i not in negated and stem(word) not in STOPWORDS and word not in FILLER_WORDS
         ]  # fmt: skip
         long_message = parsed.long = len(meaningful) >= LONG_MESSAGE_WORDS
+        if long_message:  # a story names people, shops and places ("Derek", "Tesco", "Leeds"): not needs
+            skip.update(i for i in capitalised - phrase_positions if stem(plain[i]) not in self._known)
         for position, ((said, word), keys) in enumerate(zip(typed, resolved, strict=True)):
             term = stem(word)
-            parsed.urgent |= term in URGENT_WORDS
             if term in STOPWORDS or word in FILLER_WORDS or position in skip or position in negated:
                 continue
             found_keys = []
@@ -360,6 +366,21 @@ class QueryReader:
             return ((term, None),)
         return tuple((self._spellings.get(spelling) or stem(spelling), spelling) for spelling in corrected)
 
+    def _resolve_all(self, plain: list[str], skip: set[int]) -> list[tuple[tuple[str, str | None], ...]]:
+        """`_resolve` for every word; a correction is made again with its neighbours as corrected, so two slips
+        side by side are read together ("mentle helth" -> mental health, "exersise refferal" -> exercise referral)."""
+        resolved = [
+            ((stem(word), None),) if i in skip else self._resolve(word, _neighbours(plain, i))
+            for i, word in enumerate(plain)
+        ]
+        corrected = [keys[0][1] or word for keys, word in zip(resolved, plain, strict=True)]
+        for i, keys in enumerate(resolved):
+            neighbours = _neighbours(corrected, i)
+            unsure = keys[0][1] is not None or keys[0][0] not in self._known  # corrected, or not read at all
+            if i not in skip and unsure and neighbours != _neighbours(plain, i):
+                resolved[i] = self._resolve(plain[i], neighbours)
+        return resolved
+
     def _recheck_everyday_words(
         self, plain: list[str], resolved: list[tuple[tuple[str, str | None], ...]]
     ) -> list[tuple[tuple[str, str | None], ...]]:
@@ -418,7 +439,7 @@ class QueryReader:
         "disease"), and less again when it tells what happened ("knocking", "passed") rather than naming a need.
         """
         known = bool(forms)
-        if word in PEOPLE_WORDS:
+        if is_person_word(word):
             return PEOPLE_IMPORTANCE
         if not known and word not in self._english:
             english = self._english_spelling(word)
@@ -581,6 +602,8 @@ def _other_forms(word: str) -> list[str]:
         forms += [word[:-1], base]  # abused -> abuse, evicted -> evict
     if len(word) > 5 and word.endswith("ing"):
         forms.append(word[:-3] + "e")  # caring -> care
+    if len(word) > 6 and word.endswith(("cking", "cked")):
+        forms.append(word[: word.rindex("k")])  # panicking, panicked -> panic
     if len(word) > 5 and word.endswith("ly"):
         forms.append(word[:-2])
     return forms

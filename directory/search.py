@@ -37,7 +37,7 @@ from directory.index_file import IndexFileError, read_index_file, write_index_fi
 from directory.indexing import FORMAT, IN_NAME, NAME_WEIGHT, IndexBuilder, IndexData
 from directory.models import UnmetReason
 from directory.opening_hours import is_open_in, parse_opening_hours
-from directory.query import IMPLIED, PAIR, PAIR_IMPORTANCE, WORD, Meaning, ParsedQuery, QueryReader
+from directory.query import IMPLIED, INCIDENTAL_WEIGHT, PAIR, PAIR_IMPORTANCE, WORD, Meaning, ParsedQuery, QueryReader
 from directory.records import ServiceRecord, decode_record, iter_records
 from directory.synonyms import PEOPLE_WORDS, normalise, stem, words
 from directory.taxonomy import category_label
@@ -544,7 +544,8 @@ class SearchIndex:
         in_pairs = {pair for word in parsed.need_words for pair in word.pairs}
         answered_pairs = {pair for pair in in_pairs if self._holders(pair, positions)[0].any()}
         importance = [
-            max(word.importance, PAIR_IMPORTANCE) if answered_pairs.intersection(word.pairs) else word.importance
+            max(word.importance, PAIR_IMPORTANCE) if answered_pairs.intersection(word.pairs)
+            else word.importance * (INCIDENTAL_WEIGHT if word.incidental else 1.0)
             for word in parsed.need_words
         ]
         total = sum(importance)

@@ -29,7 +29,7 @@ _FILLER_TEXT = """
     werent havent hasnt hadnt couldnt wouldnt shouldnt wont cant cannot anything everything nothing anyone everyone
     anybody thing things stuff bit lot lots going gonna wanna sort kind wondering wonder know think thought tell
     told said say says ask asked one two three four five six seven eight nine ten feel feeling feels felt
-    honest honestly tbh
+    honest honestly tbh whove whos whod wholl couldve wouldve shouldve mightve mustve thatll therell itll itd
 """
 FILLER_WORDS = frozenset(_FILLER_TEXT.split())
 """Words of a message that say nothing about the need (greetings, contractions, numbers in words): not searched
@@ -40,15 +40,44 @@ _PEOPLE_TEXT = """
     mum mam mom mummy mother dad daddy father parent parents nan nana nanny gran granny grandma grandmother grandad
     grandpa grandfather grandparents grandkids grandchildren grandson granddaughter husband hubby wife wifey partner
     boyfriend girlfriend ex son sons daughter daughters kids kid child children baby brother sister sibling aunt
-    uncle nephew niece cousin friend friends mate mates neighbour neighbours family lad lass fella bloke
+    uncle nephew niece cousin friend friends mate mates neighbour neighbours family lad lass fella bloke missus
 """
 PEOPLE_WORDS = frozenset(_PEOPLE_TEXT.split())
 """Words for who a message is about ("my nan", "my son") rather than what is needed: they still search (services
 name the people they are for), but weigh little when judging whether results answer the message."""
 
-URGENT_WORDS = frozenset({"now", "today", "tonight", "urgent", "urgently", "asap", "immediately", "emergency"})
+URGENT_WORDS = frozenset({"today", "tonight", "urgent", "urgently", "asap", "immediately", "emergency"})
 """Words saying the person needs somewhere open right now: open services are ranked a little higher.
 Some ("urgent", "tonight", "emergency") also count as search words, since services use them too."""
+REQUEST_WORDS = frozenset({"need", "needs", "needed", "want", "help", "open", "please", "pls", "where", "can", "could",
+                           "somewhere", "anywhere", "someone", "anyone"})  # fmt: skip
+"""Words asking for something: a "now" closing a clause with one of them asks for help now ("I need food now")."""
+_CLAUSE_END = re.compile(r"[.!?;,\n]+")
+NOW_CLAUSE_WORDS = 3  # a clause this short ending in "now" asks for it now ("food bank now")
+_SPANS = frozenset({"day", "days", "week", "weeks", "month", "months", "year", "years", "ages", "while"})
+
+
+def is_urgent(text: str) -> bool:
+    """Whether a message asks for help right now: an urgent word ("tonight", "asap"), "right now", or "now" closing
+    a request ("I need food now", "open now"). A "now" telling a story ("now I've got no money", "everything is
+    online now", "five months now") is not urgent."""
+    for clause in _CLAUSE_END.split(text):
+        said = normalise(clause).split()
+        if not URGENT_WORDS.isdisjoint(said):
+            return True
+        for position, word in enumerate(said):
+            if word != "now":
+                continue
+            closing = position == len(said) - 1 or said[position + 1 :] in (["please"], ["pls"])
+            before = said[:position]
+            if before[-1:] == ["right"]:
+                return True
+            if closing and not _SPANS.intersection(before[-1:]) and (
+                len(said) <= NOW_CLAUSE_WORDS or REQUEST_WORDS.intersection(before)
+            ):
+                return True
+    return False
+
 
 SELF_REFERRAL_PHRASES = (
     "self refer", "self referral", "selfrefer", "refer myself", "contact them myself", "go myself", "drop in",
@@ -105,7 +134,8 @@ STRAIN_REACH = 4  # words between the link and the need it leads to
 
 SITUATION_PHRASES = (
     "i work", "we work", "he works", "she works", "work full time", "work part time", "working full time",
-    "working part time", "work nights", "work shifts", "gone to bed", "go to bed", "went to bed", "i live in",
+    "working part time", "work nights", "work shifts", "end of the month", "end of the week", "end of the year",
+    "gone to bed", "go to bed", "went to bed", "i live in",
     "we live in", "he lives in", "she lives in", "they live in", "i live near", "we live near", "is worried about me",
     "are worried about me", "worries about me",
 )  # fmt: skip
@@ -114,13 +144,31 @@ wife is worried about me"): not searched for, and not counted when judging wheth
 _SITUATION_WORDS = tuple(tuple(phrase.split()) for phrase in SITUATION_PHRASES)
 
 
+TIME_SPANS = frozenset({"day", "days", "night", "nights", "week", "weeks", "fortnight", "month", "months", "year",
+                        "years", "summer", "winter", "spring", "autumn"})  # fmt: skip
+TIME_MODIFIERS = frozenset({"last", "this", "next", "past", "few", "couple", "several", "two", "three", "four", "five",
+                            "six", "seven", "eight", "nine", "ten"})  # fmt: skip
+"""A span after one of these ("last month", "a few weeks", "two years") says when something happened, not a need."""
+MONEY_UNITS = frozenset({"quid", "pounds", "pound", "grand", "pence", "p", "k", "hundred", "thousand"})
+AMOUNT_WORDS = TIME_MODIFIERS | {"a", "hundred", "thousand", "odd", "extra", "twenty", "thirty", "forty", "fifty",
+                                  "sixty", "seventy", "eighty", "ninety"}  # fmt: skip
+"""An amount ("a couple hundred quid", "£40", "two grand") says how much, not what is needed."""
+
+
 def situation_positions(words: Sequence[str]) -> set[int]:
-    """Positions of a message's normalised words inside one of SITUATION_PHRASES."""
+    """Positions of a message's normalised words inside one of SITUATION_PHRASES, saying when something happened
+    ("last month", "three years ago") or how much money ("a couple hundred quid")."""
     found: set[int] = set()
     for phrase in _SITUATION_WORDS:
         for start in range(len(words) - len(phrase) + 1):
             if tuple(words[start : start + len(phrase)]) == phrase:
                 found.update(range(start, start + len(phrase)))
+    for position, word in enumerate(words[1:], start=1):
+        before = words[position - 1]
+        if word == "ago" or (word in TIME_SPANS and (before in TIME_MODIFIERS or before.isdigit())):
+            found.update((position - 1, position))
+        elif word in MONEY_UNITS and (before in AMOUNT_WORDS or before.isdigit()):
+            found.update(range(position - 1 - (position > 1 and words[position - 2] in AMOUNT_WORDS), position + 1))
     return found
 
 
@@ -191,6 +239,10 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "put food on the table|food on the table|cupboards are bare|bare cupboards|nothing in the cupboards|"
        "empty cupboards|cupboards are empty|cant feed the kids|cant feed my kids|cant afford food|cant afford to eat|"
        "skipping meals"),
+    # borrowing without a loan shark: a credit union or an interest-free loan, not debt advice
+    _m("an affordable loan", "money", "loan|borrow|credit union",
+       "borrow|borrow money|need a loan|cheap loan|affordable loan|low interest loan|credit union|emergency loan|"
+       "interest free loan|sub me|tide me over"),
     _m("debt", "money", "debt|debt advice|money",
        "debt|debts|in debt|owe money|arrears|bailiffs|bailiff|enforcement agent|ccj|county court|loan shark|"
        "payday loan|credit card|cant pay my bills|bills piling up|red letters|final demand|council tax arrears|"
@@ -400,6 +452,10 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
 _RELATIVES = ("husband", "wife", "partner", "boyfriend", "girlfriend", "dad", "mum", "son", "daughter", "brother",
               "sister")  # fmt: skip
 _SOMEONE_ELSES_DRINKING = ("drinks", "drinking", "drinks too much", "is drinking")
+_WHOSE = ("my", "our", "a", "her", "his", "their", "the")
+_LOVED_ONES = (*_RELATIVES, "child", "baby", "twin", "nan", "gran", "grandad", "grandma", "grandpa", "friend",
+               "best friend", "other half", "mother", "father", "husband", "boy", "girl", "little boy", "little girl")
+"""Whom someone may have "lost": "lost a child", "lost our baby" (not "lost my job")."""
 
 # More everyday, idiomatic and past-tense ways of saying the same needs, as clients, carers and ward staff write
 # them (merged into LAY_MEANINGS below).
@@ -425,7 +481,9 @@ _MORE_PHRASES: dict[str, str] = {
     "council flat|bedsit|hostel|living in my car|sleeping in my car|on the streets|"
     "no fixed abode|nfa|place to live|place to stay|housing register|social housing|roof over my head|"
     "kicked out by my parents|overcrowded|need a house|move house|rehoused",
-    "facing eviction": "told to leave|asked to leave|leave our flat|leave my flat|leave the flat|leave our house|"
+    "facing eviction": "kicked out of|thrown out of|chucked out|chucked out of|chucked me out|kicked me out|"
+    "thrown me out|threw me out|kicked us out|chucked us out|turfed out|booted out|"
+    "told to leave|asked to leave|leave our flat|leave my flat|leave the flat|leave our house|"
     "selling up|landlord is selling|notice to leave|section 8|possession order|court papers|repossession|"
     "repossessed|given notice|served notice",
     "problems with damp, mould or repairs at home": "leaking|broken window|rats|mice|infestation|wet walls|"
@@ -490,7 +548,10 @@ _MORE_PHRASES: dict[str, str] = {
     "threatening messages|feel safe|dont feel safe|not safe at home|unsafe at home|safe in my own home|"
     "scared to go home|frightened of him|frightened of her|hits me|he hits me|she hits me|hurts me|knocks me about|"
     "controls the money|"
-    "controls my money|checks my phone|wont let me see my friends|scared of him|scared of her|threatens me|"
+    "controls my money|checks my phone|wont let me see my friends|goes through my phone|looks through my phone|"
+    "reads my messages|checks my messages|wont let me see my mates|wont let me see my family|wont let me go out|"
+    "stops me seeing my friends|stops me seeing my family|stops me seeing my mates|"
+    "scared of him|scared of her|threatens me|"
     "afraid of him|afraid of her|beats me|violent|violence|abusive|controls all the money|controls all my money|"
     "takes my money|takes all my money|keeps me short of money|wont let me have money|financial abuse|"
     "economic abuse|controls the finances|controls everything|controls me|loans in my name|debts in my name|"
@@ -512,7 +573,8 @@ _MORE_PHRASES: dict[str, str] = {
     "lost the wife|lost my other half|"
     "wife passed|husband passed|mum passed|dad passed|other half died|lost the baby|baby died|miscarriage|"
     "stillborn|took his own life|took her own life|died by suicide|passed away|lost my son|lost my daughter|"
-    "lost my brother|lost my sister",
+    "lost my brother|lost my sister|"
+    + "|".join(f"lost {whose} {person}" for whose in _WHOSE for person in _LOVED_ONES),
     "work and jobs": "got the sack|been sacked|sacked|laid off|fired|got fired|no job|jobless|out of a job|"
     "need a job|find work|applying for jobs|redundant|interviews|unemployment|work coach",
     "volunteering": "something useful to do|do something useful|something useful|keep busy|help others|"
@@ -566,6 +628,14 @@ def stem(word: str) -> str:
         if word[-1] == word[-2] and word[-1] not in "lsfz":
             word = word[:-1]  # swimming -> swim
     return word
+
+
+_PEOPLE_STEMS = frozenset(stem(word) for word in PEOPLE_WORDS)
+
+
+def is_person_word(word: str) -> bool:
+    """Whether a normalised word names who a message is about, in any form ("blokes", "lads", "grandsons")."""
+    return word in PEOPLE_WORDS or stem(word) in _PEOPLE_STEMS
 
 
 def normalise(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -11,19 +12,22 @@ import pytest
 from core.db import make_engine
 from core.settings import DEFAULT_SEED_CSV
 from directory.areas import service_covers
+from directory.records import ServiceRecord
 from directory.search import SearchIndex
 from directory.seed import ensure_seeded
-from tests.search_queries import ROUND3_CSV, ROUND4_CSV, K, LabelledQuery, grade, load_labelled_queries
+from tests.search_queries import ROUND3_CSV, ROUND4_CSV, ROUND5_CSV, K, LabelledQuery, grade, load_labelled_queries
 
-# Floors just below what the engine achieves on the 629 labelled queries (recall@5 0.921, top-1 0.952, every kind
-# at least 0.873; the 49 third-round queries of search_queries_round3.csv 0.855 and the 89 fourth-round ones of
-# search_queries_round4.csv, written without reading the search code, 0.845 after that round's tuning, from 0.712
-# before it; see benchmarks/search_bench.py for every figure).
-RECALL_FLOOR = 0.915
-TOP1_FLOOR = 0.945
-KIND_RECALL_FLOOR = 0.865
-ROUND3_RECALL_FLOOR = 0.85
-ROUND4_RECALL_FLOOR = 0.835
+# Floors just below what the engine achieves on the 761 labelled queries after issue 13's fifth round (recall@5 0.909,
+# top-1 0.938, every kind at least 0.839 (long messages); the 49 third-round queries of search_queries_round3.csv
+# 0.862, the 89 fourth-round ones of search_queries_round4.csv 0.852 (0.712 before that round's tuning) and the 132
+# fifth-round ones of search_queries_round5.csv 0.842, from 0.783 before this round's tuning; both held-out sets were
+# written without reading the search code; see benchmarks/search_bench.py for every figure).
+RECALL_FLOOR = 0.905
+TOP1_FLOOR = 0.935
+KIND_RECALL_FLOOR = 0.835
+ROUND3_RECALL_FLOOR = 0.855
+ROUND4_RECALL_FLOOR = 0.845
+ROUND5_RECALL_FLOOR = 0.835
 OFF_TOPIC_FLOOR = 0.90  # at most 1 in 10 off-topic messages answered with a service
 
 
@@ -51,7 +55,9 @@ def test_labelled_set_is_big_and_varied(queries: list[LabelledQuery], seed_index
 
     assert len(queries) >= 400
     assert {"typo", "lay", "abbreviation", "multi-need", "place", "question", "long", "off-topic"} <= kinds
-    assert len({labelled.query.casefold() for labelled in queries}) == len(queries)
+    for source in {labelled.source for labelled in queries}:  # a later round's writer may repeat an earlier query
+        in_file = [labelled.query.casefold() for labelled in queries if labelled.source == source]
+        assert len(set(in_file)) == len(in_file), source
     unknown = {sid for labelled in queries for sid in labelled.expected if seed_index.get(sid) is None}
     assert not unknown, f"expected services missing from directory_seed.csv: {sorted(unknown)}"
     assert all(labelled.best or labelled.kind == "off-topic" for labelled in queries)
@@ -77,6 +83,8 @@ def test_recall_at_5_stays_above_the_floor(
     assert grade(round3, lambda query: top_ids(seed_index, query)).recall >= ROUND3_RECALL_FLOOR
     round4 = [labelled for labelled in queries if labelled.source == ROUND4_CSV.name]
     assert grade(round4, lambda query: top_ids(seed_index, query)).recall >= ROUND4_RECALL_FLOOR
+    round5 = [labelled for labelled in queries if labelled.source == ROUND5_CSV.name]
+    assert grade(round5, lambda query: top_ids(seed_index, query)).recall >= ROUND5_RECALL_FLOOR
 
 
 @pytest.mark.parametrize(
@@ -414,3 +422,87 @@ def test_what_someone_died_of_is_not_the_need(seed_index: SearchIndex) -> None:
 
     assert found[:1] == ["cruse-helpline"], found
     assert "bhf-heart-helpline" not in found
+
+
+# --- issue 13, round 5: what people type, read the way they mean it (each failed before it was built) ----------
+
+
+def test_a_long_story_with_one_named_need_is_answered_despite_its_everyday_detail(seed_index: SearchIndex) -> None:
+    message = (
+        "My wife was told she has dementia back in the spring. The kids live miles away, the house is a mess, I have "
+        "not seen the lads for ages, last week the car was in the garage again, the dog needs the vet and I haven't "
+        "had a proper night's sleep since Easter."
+    )
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, message)[:3]]
+
+    assert records and all(r is not None and "dementia" in " ".join(r.tags).casefold() for r in records), records
+
+
+def test_a_long_story_about_nothing_the_directory_does_is_still_told_nothing_fits(seed_index: SearchIndex) -> None:
+    message = (
+        "We are off to Cornwall in August with the kids and the dog, staying near the beach for a week. My husband "
+        "wants to know a good campsite with a pub nearby, somewhere to park the car, and whether the shops open late."
+    )
+
+    assert seed_index.find(message).hits == []
+
+
+@pytest.mark.parametrize("query", ["evicted last week", "got divorced last year and can't pay the bills"])
+def test_when_something_happened_is_not_a_need(seed_index: SearchIndex, query: str) -> None:
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, query)]
+
+    assert records and not any(r is not None and "older_people" in r.categories for r in records), records
+
+
+def test_now_in_a_story_is_not_a_request_for_somewhere_open_now() -> None:
+    pantries = [
+        ServiceRecord(id=day, name=f"{day.title()} Pantry", description="Cheap groceries.", opening_hours=hours)
+        for day, hours in (("friday", "Fri 10:00-12:00"), ("saturday", "Sat 10:00-12:00"))
+    ]
+    index = SearchIndex.from_services(pantries)
+    saturday_11am = datetime(2025, 6, 7, 11, 0)
+
+    def first(query: str) -> str:
+        return index.search(query, now=saturday_11am)[0].service_id
+
+    assert first("I need groceries now") == first("groceries right now") == "saturday"
+    assert first("we moved here in May and now we can't afford groceries") == "friday"
+    assert first("everything is so dear now, groceries especially") == "friday"
+    assert first("I've been buying cheap groceries for years now") == "friday"
+
+
+@pytest.mark.parametrize(
+    ("query", "answer"),
+    [("atendence allowence", "attendance-allowance-line"), ("been panicking for weeks", "wellbeing-norfolk-waveney")],
+)  # fmt: skip
+def test_slips_side_by_side_and_word_forms_are_read_together(seed_index: SearchIndex, query: str, answer: str) -> None:
+    assert answer in top_ids(seed_index, query), top_ids(seed_index, query)
+
+
+def test_a_contraction_is_not_corrected_into_a_directory_word(seed_index: SearchIndex) -> None:
+    hits = seed_index.search("support for people who've had a stroke", limit=5)
+
+    assert hits and not any(reason.startswith('read "who') for hit in hits for reason in hit.why), hits
+
+
+@pytest.mark.parametrize(
+    ("query", "category"),
+    [("we lost our little girl in the spring", "bereavement"), ("thrown out of the family home", "housing"),
+     ("the bailiffs are coming at the end of the week", "money")],
+)  # fmt: skip
+def test_idioms_are_read_as_a_whole_not_word_by_word(seed_index: SearchIndex, query: str, category: str) -> None:
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, query)]
+
+    assert records and all(r is not None and category in r.categories for r in records[:3]), records
+    assert "marie-curie-support-line" not in top_ids(seed_index, "I'll have no gas left by the end of the week")
+
+
+def test_an_amount_of_money_is_not_a_need_and_borrowing_finds_a_fair_lender(seed_index: SearchIndex) -> None:
+    assert top_ids(seed_index, "could I borrow forty quid till payday")[:1] == ["norfolk-community-credit-union"]
+
+
+def test_controlling_behaviour_said_in_everyday_words_finds_domestic_abuse_help(seed_index: SearchIndex) -> None:
+    records = [seed_index.get(service_id) for service_id in
+               top_ids(seed_index, "my husband reads my messages and stops me seeing my family")[:3]]
+
+    assert records and all(r is not None and "domestic_abuse" in r.categories for r in records), records
