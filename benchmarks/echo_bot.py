@@ -2,7 +2,8 @@
 else (no database, no search), concurrent updates, on the same fake Bot API. Started by `load_bench.py`; reads
 TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, CONCURRENT_UPDATES and (webhook mode) WEBHOOK_URL, WEBHOOK_LISTEN,
 WEBHOOK_PORT and WEBHOOK_SECRET like the real bot, and logs the same ready line. In webhook mode it is PTB's own
-webhook server (tornado), `Application.run_webhook`."""
+webhook server (tornado), `Application.run_webhook`. ECHO_HTTP_CLIENT=aiohttp talks to the Bot API through the
+client Signpost uses (bot/telegram_request.py) instead of PTB's default (httpx)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.app import READY_LOG
+from bot.telegram_request import AiohttpRequest
 
 
 async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -33,8 +35,11 @@ async def ready(application: Application) -> None:  # type: ignore[type-arg]
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    builder = Application.builder()
+    if os.environ.get("ECHO_HTTP_CLIENT") == "aiohttp":
+        builder = builder.request(AiohttpRequest(256)).get_updates_request(AiohttpRequest(1))
     application = (
-        Application.builder().token(os.environ["TELEGRAM_BOT_TOKEN"]).base_url(os.environ["TELEGRAM_API_BASE_URL"])
+        builder.token(os.environ["TELEGRAM_BOT_TOKEN"]).base_url(os.environ["TELEGRAM_API_BASE_URL"])
         .concurrent_updates(int(os.environ.get("CONCURRENT_UPDATES", "16"))).post_init(ready).build()
     )
     application.add_handler(MessageHandler(filters.TEXT, echo))

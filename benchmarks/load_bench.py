@@ -12,7 +12,8 @@ round trip each), webhook (the fake POSTs them to the bot's webhook server over 
 Scenarios:
   * sustained: `--rate` updates a second for `--seconds`, each from a different person (/start, /help or a search):
     updates handled a second, p50/p95/max reply, and the bot process's CPU time per update — with, as the floor,
-    PTB's own cost: benchmarks/echo_bot.py answering each with one message and nothing else (no database);
+    PTB's own cost: benchmarks/echo_bot.py answering each with one message and nothing else (no database), over
+    PTB's default HTTP client (httpx) and over the one Signpost uses (bot/telegram_request.py, aiohttp);
   * slow action: an admin asks for a year's /report (`--referrals` referrals seeded); a moment later five other
     people send /start: their replies, and how much later they came than the same five without the report;
   * flood: `--flood` accounts each send ten messages at once while one light user sends /start every 0.5 s
@@ -50,7 +51,9 @@ from tests.fakebotapi import MESSAGE_METHODS, FakeBotApi  # noqa: E402
 ADMIN = 990_001
 LIGHT_USER = 990_002
 MODES = (("PTB default (one update at a time)", 1), ("Signpost per-chat concurrent (16)", 16))
-ECHO = "PTB echo bot, no database (the floor)"  # sustained only: what PTB + httpx alone cost per update
+# sustained only: what PTB and an HTTP client alone cost per update (the floor), by the client the echo bot uses
+ECHOES = (("PTB echo bot, no database, httpx (PTB's default)", "httpx"),
+          ("PTB echo bot, no database, aiohttp (Signpost's)", "aiohttp"))
 ECHO_BOT = Path(__file__).resolve().parent / "echo_bot.py"
 SAYINGS = (("command", "start"), ("command", "help"), ("text", "debt advice"), ("text", "someone to talk to"))
 REPLY_TIMEOUT = 120.0
@@ -81,7 +84,7 @@ def cpu_seconds(pid: int) -> float:
 class Bench:
     """One bot process on its own database, and helpers to offer updates and read reply times."""
 
-    def __init__(self, fake: FakeBotApi, folder: Path, concurrent: int, referrals: int, echo: bool = False,
+    def __init__(self, fake: FakeBotApi, folder: Path, concurrent: int, referrals: int, echo: str = "",
                  transport: str = "polling") -> None:
         self.fake = fake
         settings = Settings(
@@ -94,7 +97,8 @@ class Bench:
         seed_referrals(engine, referrals)
         engine.dispose()
         program = (str(ECHO_BOT),) if echo else ("-m", "bot")
-        self.process = BotProcess(settings_env(settings, fake), workdir=folder, program=program,
+        env = settings_env(settings, fake) | ({"ECHO_HTTP_CLIENT": echo} if echo else {})
+        self.process = BotProcess(env, workdir=folder, program=program,
                                   args=() if echo else ("run",))
 
     def offer(self, chat: int, kind: str, value: str) -> Offered:
@@ -145,7 +149,7 @@ def seed_referrals(engine: Any, count: int) -> None:
 
 
 @contextmanager
-def running(latency: float, concurrent: int, referrals: int, echo: bool = False,
+def running(latency: float, concurrent: int, referrals: int, echo: str = "",
             transport: str = "polling") -> Iterator[Bench]:
     """A bot process on a fresh database and a fresh fake Bot API (nothing left over from an earlier run)."""
     with tempfile.TemporaryDirectory(prefix="load-bench-") as folder, FakeBotApi() as fake:
@@ -265,9 +269,9 @@ def main() -> None:
         if args.only and name not in args.only:
             continue
         results: dict[str, dict[str, float]] = {}
-        modes = [(label, concurrent, False) for label, concurrent in MODES]
+        modes = [(label, concurrent, "") for label, concurrent in MODES]
         if name == "sustained":
-            modes.append((ECHO, MODES[-1][1], True))
+            modes += [(label, MODES[-1][1], client) for label, client in ECHOES]
         for label, concurrent, echo in modes:
             for transport in transports:
                 runs = []

@@ -21,9 +21,9 @@ from sqlalchemy.engine import Engine
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import ApplicationBuilder
-from telegram.request import HTTPXRequest
 
 from bot.processor import PerChatUpdateProcessor
+from bot.telegram_request import AiohttpRequest
 from bot.webhook import WebhookServer
 from casework.models import Role
 from casework.staff import active_roles
@@ -165,7 +165,7 @@ async def who_am_i(settings: Settings, attempts: int = STARTUP_ATTEMPTS) -> str:
     """The bot's username, asked of the Bot API at `TELEGRAM_API_BASE_URL`; a `ConfigurationError` with one clear
     line when the token is refused or the API can't be reached after a few tries (instead of retrying silently)."""
     assert settings.telegram_bot_token
-    request = HTTPXRequest(connect_timeout=5, read_timeout=10)
+    request = AiohttpRequest(1, connect_timeout=5, read_timeout=10)
     bot = Bot(settings.telegram_bot_token, base_url=settings.telegram_api_base_url, request=request)
     problem: TelegramError | None = None
     for attempt in range(attempts):
@@ -210,12 +210,9 @@ def build_application(runtime: Runtime) -> SignpostApplication:
         # across processes, on the limiter's own connections; a 429 is retried after its retry_after.
         .rate_limiter(SharedRateLimiter(make_engine(settings.database_url), SendLimits.from_settings(settings),
                                         max_retries=3))
-        .connect_timeout(5)
-        .read_timeout(15)
-        .write_timeout(20)
-        .pool_timeout(5)
-        .get_updates_connect_timeout(5)
-        .get_updates_read_timeout(15)  # PTB adds the long-poll timeout on top
+        # PTB's own pool size (256), timeouts as before; aiohttp instead of httpx (bot/telegram_request.py says why)
+        .request(AiohttpRequest(256, connect_timeout=5, read_timeout=15, write_timeout=20, pool_timeout=5))
+        .get_updates_request(AiohttpRequest(1, connect_timeout=5, read_timeout=15))  # PTB adds the long poll on top
         .post_init(_post_init)
     )
     if settings.telegram_api_file_url:

@@ -127,10 +127,12 @@ class _Limit(NamedTuple):
 
 _TABLE = RateLimitState.__table__  # type: ignore[attr-defined]
 # Plain Core statements, built once: this runs for every update and every message sent (ORM objects cost more).
-_SELECT_LOCKED = (
-    select(_TABLE.c.key, _TABLE.c.tat, _TABLE.c.refused)
-    .where(_TABLE.c.key.in_(bindparam("keys", expanding=True))).order_by(_TABLE.c.key).with_for_update()
-)
+_COLUMNS = select(_TABLE.c.key, _TABLE.c.tat, _TABLE.c.refused).order_by(_TABLE.c.key).with_for_update()
+# One and two keys (a person's flood limit; the overall send limit and a group's) are nearly every call: fixed
+# statements for them, since an expanding IN list is rewritten into SQL again on every execution.
+_SELECT_ONE = _COLUMNS.where(_TABLE.c.key == bindparam("key_1"))
+_SELECT_TWO = _COLUMNS.where(_TABLE.c.key.in_([bindparam("key_1"), bindparam("key_2")]))
+_SELECT_MANY = _COLUMNS.where(_TABLE.c.key.in_(bindparam("keys", expanding=True)))
 # Plain SQL both databases speak: SQLAlchemy never caches the dialects' ON CONFLICT inserts (see core.updates), and a
 # new person's first update creates their limits here.
 _CREATE = text("INSERT INTO rate_limit (key, tat, refused) VALUES (:row_key, 0, false) ON CONFLICT (key) DO NOTHING")
@@ -153,7 +155,12 @@ def _locked(session: Session, keys: list[str]) -> dict[str, _Limit]:
 
 
 def _read_locked(session: Session, keys: list[str]) -> dict[str, _Limit]:
-    rows = session.execute(_SELECT_LOCKED, {"keys": keys})
+    if len(keys) == 1:
+        rows = session.execute(_SELECT_ONE, {"key_1": keys[0]})
+    elif len(keys) == 2:
+        rows = session.execute(_SELECT_TWO, {"key_1": keys[0], "key_2": keys[1]})
+    else:
+        rows = session.execute(_SELECT_MANY, {"keys": keys})
     return {key: _Limit(tat, bool(refused)) for key, tat, refused in rows}
 
 

@@ -1,0 +1,85 @@
+"""The bot's HTTP client for the Bot API (bot/telegram_request.py), over real HTTP against the fake Bot API: what
+reaches Telegram, uploads, and how a slow, refusing or unreachable API surfaces (PTB's own errors, so its retries
+and the bot's error handling work as they did with httpx)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import NetworkError, RetryAfter, TimedOut
+
+from bot.telegram_request import AiohttpRequest
+from tests.e2e import TEST_TOKEN
+from tests.fakebotapi import FakeBotApi
+
+CHAT = 4242
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBotApi]:
+    with FakeBotApi() as api:
+        yield api
+
+
+def bot_on(base_url: str, **timeouts: float) -> Bot:
+    return Bot(TEST_TOKEN, base_url=base_url, request=AiohttpRequest(4, **timeouts),
+               get_updates_request=AiohttpRequest(1, **timeouts))
+
+
+async def test_a_message_with_buttons_arrives_whole(fake: FakeBotApi) -> None:
+    text = "Cymorth – help with money 💷: Ysbyty Gwynedd, Llandudno (1–3 of 30)"
+    buttons = InlineKeyboardMarkup([[InlineKeyboardButton("More about StepChange", callback_data="svc:open:7")]])
+    async with bot_on(fake.base_url) as bot:
+        sent = await bot.send_message(CHAT, text, reply_markup=buttons)
+
+    assert sent.text == text
+    call = fake.calls_after(0)[-1]
+    assert call.method == "sendMessage"
+    assert call.params["chat_id"] == CHAT
+    assert call.params["text"] == text
+    assert call.params["reply_markup"] == {
+        "inline_keyboard": [[{"text": "More about StepChange", "callback_data": "svc:open:7"}]]
+    }
+
+
+async def test_an_upload_arrives_as_a_named_file_with_its_caption(fake: FakeBotApi) -> None:
+    content = b"reference,referrals\r\nSP-1,3\r\n" * 1000
+    async with bot_on(fake.base_url) as bot:
+        sent = await bot.send_document(CHAT, document=content, filename="figures.csv", caption="Figures – 2026")
+
+    assert sent.document is not None
+    assert sent.document.file_name == "figures.csv"
+    assert sent.caption == "Figures – 2026"
+    upload = fake.calls_after(0)[-1].files[0]
+    assert (upload.filename, upload.content) == ("figures.csv", content)
+
+
+async def test_a_refusal_keeps_telegrams_reason(fake: FakeBotApi) -> None:
+    fake.fail_next("sendMessage", error_code=429, retry_after=7)
+    async with bot_on(fake.base_url) as bot:
+        with pytest.raises(RetryAfter) as refused:
+            await bot.send_message(CHAT, "hello")
+    assert refused.value.retry_after == 7
+
+
+async def test_a_slow_api_is_a_timeout(fake: FakeBotApi) -> None:
+    async with bot_on(fake.base_url) as bot:
+        fake.latency = 1.0  # from here on every answer comes after the bot stopped waiting
+        with pytest.raises(TimedOut):
+            await bot.send_message(CHAT, "hello", read_timeout=0.2)
+
+
+async def test_an_unreachable_api_is_a_network_error() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    bot = bot_on(f"http://127.0.0.1:{port}/bot", connect_timeout=2.0)
+    await bot.request.initialize()
+    try:
+        with pytest.raises(NetworkError):
+            await bot.get_me()
+    finally:
+        await bot.request.shutdown()
