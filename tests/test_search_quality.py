@@ -506,3 +506,17 @@ def test_controlling_behaviour_said_in_everyday_words_finds_domestic_abuse_help(
                top_ids(seed_index, "my husband reads my messages and stops me seeing my family")[:3]]
 
     assert records and all(r is not None and "domestic_abuse" in r.categories for r in records), records
+
+
+# --- issue 13, round 5, second pass (each failed before it was built) ------------------------------------------
+
+
+def test_where_a_long_story_happens_is_not_a_need(seed_index: SearchIndex) -> None:
+    message = (
+        "I've been really low for months. I sit at the computer all day at the office and cry on the bus home. "
+        "My partner keeps asking what's wrong."
+    )
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, message)[:3]]
+
+    assert records and all(r is not None and "mental_wellbeing" in r.categories for r in records), records
+
