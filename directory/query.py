@@ -23,6 +23,7 @@ from rapidfuzz.distance import OSA
 from directory.areas import DISTRICT_AUTHORITY, places_in
 from directory.synonyms import (
     FILLER_WORDS,
+    NIGHT_DISTRESS,
     STOPWORDS,
     STRAIN_LINKS,
     STRAIN_PHRASES,
@@ -33,6 +34,7 @@ from directory.synonyms import (
     is_urgent,
     lay_vocabulary,
     negated_positions,
+    night_hour,
     normalise,
     person_request,
     phrase_table,
@@ -122,6 +124,7 @@ class ParsedQuery:
     need_words: list[NeedWord] = field(default_factory=list)
     long: bool = False  # a message of several sentences rather than a few words
     urgent: bool = False
+    night_hour: int | None = None  # the small hours a message of distress is written in ("so low, it's 3am"): 0-5
     wants_self_referral: bool = False
     wants_person: bool = False  # "can I speak to someone"
     place: str | None = None  # the area token of a place the message names ("Diss" -> IP22)
@@ -302,6 +305,9 @@ class QueryReader:
             need = NeedWord(position, tuple(dict.fromkeys(found_keys)), importance, in_meanings, incidental=incidental)
             parsed.need_words.append(need)
         self._count_phrases_of_small_words(parsed)
+        if any(NIGHT_DISTRESS.intersection(meaning.lay.categories) for meaning in parsed.meanings):
+            parsed.night_hour = night_hour(text)
+            parsed.urgent = parsed.urgent or parsed.night_hour is not None
         for (start, end), key in joined_spans.items():
             said = " ".join(shown for shown, _ in typed[start:end])
             parsed.add(Concept(key, JOINED_WEIGHT, said, WORD, start))

@@ -520,3 +520,28 @@ def test_where_a_long_story_happens_is_not_a_need(seed_index: SearchIndex) -> No
 
     assert records and all(r is not None and "mental_wellbeing" in r.categories for r in records), records
 
+
+def test_distress_in_the_small_hours_finds_help_open_then() -> None:
+    lines = [
+        ServiceRecord(id="day", name="Friendship line", description="A friendly chat for lonely people.",
+                      tags=("lonely", "loneliness", "chat"), categories=("loneliness",),
+                      opening_hours="Mon-Sun 09:00-17:00"),
+        ServiceRecord(id="night", name="Listening line", description="Someone to listen, any time.",
+                      tags=("listening",), categories=("mental_wellbeing",), opening_hours="24/7"),
+    ]  # fmt: skip
+    index = SearchIndex.from_services(lines)
+    afternoon = datetime(2025, 6, 7, 15, 0)
+
+    def found(query: str) -> list[str]:
+        return [hit.service_id for hit in index.search(query, now=afternoon)]
+
+    assert found("so lonely")[:1] == ["day"]
+    assert found("so lonely and it's gone 3am") == ["night", "day"]
+    assert found("feeling lonely, it's 2 in the morning")[:1] == ["night"]
+
+
+def test_a_night_time_message_of_distress_finds_a_line_open_all_night(seed_index: SearchIndex) -> None:
+    found = top_ids(seed_index, "can't stop crying and it's 2 in the morning, everyone's asleep")
+
+    assert {"samaritans", "shout-text"} & set(found[:3]), found
+    assert "stepchange-debt-charity" in top_ids(seed_index, "it's 4am, can't sleep for worrying about my debts")
