@@ -17,17 +17,18 @@ from directory.search import SearchIndex
 from directory.seed import ensure_seeded
 from tests.search_queries import ROUND3_CSV, ROUND4_CSV, ROUND5_CSV, K, LabelledQuery, grade, load_labelled_queries
 
-# Floors just below what the engine achieves on the 761 labelled queries after issue 13's fifth round (recall@5 0.909,
-# top-1 0.938, every kind at least 0.839 (long messages); the 49 third-round queries of search_queries_round3.csv
-# 0.862, the 89 fourth-round ones of search_queries_round4.csv 0.852 (0.712 before that round's tuning) and the 132
-# fifth-round ones of search_queries_round5.csv 0.842, from 0.783 before this round's tuning; both held-out sets were
-# written without reading the search code; see benchmarks/search_bench.py for every figure).
-RECALL_FLOOR = 0.905
+# Floors just below what the engine achieves on the 761 labelled queries after issue 13's fifth round (recall@5 0.912,
+# top-1 0.938, every kind at least 0.849 (long messages); the 49 third-round queries of search_queries_round3.csv
+# 0.862, the 89 fourth-round ones of search_queries_round4.csv 0.864 (0.712 before that round's tuning) and the 132
+# fifth-round ones of search_queries_round5.csv 0.850, from 0.783 before any tuning on them; both held-out sets were
+# written without reading the search code, and round 5 has now been used for two rounds of tuning, so it is held out
+# no longer; see benchmarks/search_bench.py for every figure).
+RECALL_FLOOR = 0.91
 TOP1_FLOOR = 0.935
-KIND_RECALL_FLOOR = 0.835
+KIND_RECALL_FLOOR = 0.845
 ROUND3_RECALL_FLOOR = 0.855
-ROUND4_RECALL_FLOOR = 0.845
-ROUND5_RECALL_FLOOR = 0.835
+ROUND4_RECALL_FLOOR = 0.86
+ROUND5_RECALL_FLOOR = 0.845
 OFF_TOPIC_FLOOR = 0.90  # at most 1 in 10 off-topic messages answered with a service
 
 
