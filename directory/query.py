@@ -23,6 +23,7 @@ from rapidfuzz.distance import OSA
 from directory.areas import DISTRICT_AUTHORITY, places_in
 from directory.synonyms import (
     FILLER_WORDS,
+    NIGHT_DISTRESS,
     STOPWORDS,
     STRAIN_LINKS,
     STRAIN_PHRASES,
@@ -33,6 +34,7 @@ from directory.synonyms import (
     is_urgent,
     lay_vocabulary,
     negated_positions,
+    night_hour,
     normalise,
     person_request,
     phrase_table,
@@ -65,6 +67,8 @@ IMPORTANCE_FLOOR = 0.1
 PAIR_IMPORTANCE = 1.0  # each word of a phrase services use ("hearing aid") carries a need fully when answered
 NARRATIVE_IMPORTANCE = 0.5  # an -ing/-ed word no service uses ("knocking", "passed") tells a story, not a need
 PARTICLES = frozenset({"out", "up", "off", "down", "over", "away", "back"})  # end phrasal verbs ("came out")
+SETTING_PREPOSITIONS = frozenset({"at", "on"})  # "at college", "panic attacks on the bus": where, not what is needed
+SETTING_DETERMINERS = frozenset({"the", "my", "a", "our", "his", "her", "their", "your"})  # ("in the navy" is who)
 PEOPLE_IMPORTANCE = 0.3  # a word for who the message is about ("my nan", "my son"), not what they need
 UNREAD_IMPORTANCE = 0.5  # a garbled word that is neither English nor near a word we know ("baterys")
 
@@ -120,6 +124,7 @@ class ParsedQuery:
     need_words: list[NeedWord] = field(default_factory=list)
     long: bool = False  # a message of several sentences rather than a few words
     urgent: bool = False
+    night_hour: int | None = None  # the small hours a message of distress is written in ("so low, it's 3am"): 0-5
     wants_self_referral: bool = False
     wants_person: bool = False  # "can I speak to someone"
     place: str | None = None  # the area token of a place the message names ("Diss" -> IP22)
@@ -259,14 +264,18 @@ class QueryReader:
             if i not in skip and i not in negated and stem(word) not in STOPWORDS and word not in FILLER_WORDS
         ]  # fmt: skip
         long_message = parsed.long = len(meaningful) >= LONG_MESSAGE_WORDS
+        scenery: set[int] = set()
         if long_message:  # a story names people, shops and places ("Derek", "Tesco", "Leeds"): not needs
             skip.update(i for i in capitalised - phrase_positions if stem(plain[i]) not in self._known)
+            scenery = _drop_scenery(plain, parsed)
         for position, ((said, word), keys) in enumerate(zip(typed, resolved, strict=True)):
             term = stem(word)
             if term in STOPWORDS or word in FILLER_WORDS or position in skip or position in negated:
                 continue
             found_keys = []
-            incidental = long_message and position not in phrase_positions and self._everyday(word)
+            incidental = long_message and (
+                position in scenery or (position not in phrase_positions and self._everyday(word))
+            )
             for key, spelling in keys:
                 if key in STOPWORDS:
                     continue
@@ -296,6 +305,9 @@ class QueryReader:
             need = NeedWord(position, tuple(dict.fromkeys(found_keys)), importance, in_meanings, incidental=incidental)
             parsed.need_words.append(need)
         self._count_phrases_of_small_words(parsed)
+        if any(NIGHT_DISTRESS.intersection(meaning.lay.categories) for meaning in parsed.meanings):
+            parsed.night_hour = night_hour(text)
+            parsed.urgent = parsed.urgent or parsed.night_hour is not None
         for (start, end), key in joined_spans.items():
             said = " ".join(shown for shown, _ in typed[start:end])
             parsed.add(Concept(key, JOINED_WEIGHT, said, WORD, start))
@@ -647,6 +659,22 @@ def _drop_cause_of_death(plain: Sequence[str], parsed: ParsedQuery) -> set[int]:
         ]
     parsed.meanings = [meaning for meaning in parsed.meanings if meaning not in causes]
     return {position for meaning in causes for position in meaning.positions}
+
+
+def _drop_scenery(plain: Sequence[str], parsed: ParsedQuery) -> set[int]:
+    """In a story, a one-word lay phrase saying where something happens ("panic attacks on the bus", "I'm at
+    college", "crying at my desk at work") is the scenery, not a need: it is not read as a meaning, and its word
+    counts as an everyday word of the story. Returns its positions."""
+
+    def where(start: int) -> bool:
+        before = plain[max(0, start - 2) : start]
+        return before[-1:] == ["at"] or (
+            len(before) == 2 and before[0] in SETTING_PREPOSITIONS and before[1] in SETTING_DETERMINERS
+        )
+
+    scenery = [meaning for meaning in parsed.meanings if len(meaning.positions) == 1 and where(meaning.positions.start)]
+    parsed.meanings = [meaning for meaning in parsed.meanings if meaning not in scenery]
+    return {position for meaning in scenery for position in meaning.positions}
 
 
 def _words_meaning_otherwise(

@@ -39,7 +39,7 @@ from directory.models import UnmetReason
 from directory.opening_hours import is_open_in, parse_opening_hours
 from directory.query import IMPLIED, INCIDENTAL_WEIGHT, PAIR, PAIR_IMPORTANCE, WORD, Meaning, ParsedQuery, QueryReader
 from directory.records import ServiceRecord, decode_record, iter_records
-from directory.synonyms import PEOPLE_WORDS, normalise, stem, words
+from directory.synonyms import NIGHT_DISTRESS, PEOPLE_WORDS, normalise, stem, words
 from directory.taxonomy import category_label
 
 MAX_QUERY_CHARS = 4096  # Telegram's message limit: a whole message is read
@@ -50,6 +50,7 @@ SPECIALIST_SHARE = 0.5  # part of that lift that depends on how much of what a s
 NAME_SIMILARITY_BONUS = 3.0  # at most, when the whole query is (nearly) the service name
 NAME_SIMILARITY_FLOOR = 80.0
 OPEN_NOW_BOOST = 1.3  # when the query says it is urgent ("today", "now")
+LISTENING = "mental_wellbeing"  # distress in the small hours: a listening line (Samaritans, Shout) answers it
 SELF_REFERRAL_BOOST = 1.2  # when the query asks to contact a service directly ("self refer", "drop in")
 CLOSED_FACTOR = 0.85  # services not taking people on sink a little
 UNWANTED_FACTOR = 0.3  # a service with what the person said they do not want ("doesn't need a voucher")
@@ -211,7 +212,7 @@ class SearchIndex:
         local_now = _local_now(now) if (filters.open_now or parsed.urgent) else None
         scores = self._score(parsed)
         scores *= self._filter_mask(filters, local_now)
-        ranked = self._ranked(scores, parsed, local_now, filters, limit)
+        ranked = self._ranked(scores, parsed, _at_night(local_now, parsed.night_hour), filters, limit)
         if not ranked:
             return SearchResult(unmet=unmet_if_empty, wants_person=parsed.wants_person, place=parsed.place)
         needed = CONFIDENT_COVERAGE_LONG if parsed.long else CONFIDENT_COVERAGE
@@ -406,11 +407,12 @@ class SearchIndex:
         if preference is not None:
             scores *= preference
         ranked: list[tuple[int, float]] = []
+        depth = max(limit, RERANK_POOL if parsed.night_hour is not None else SHARED_FIRST_RESULTS * 4)
         for position, score in self._reranked(scores, parsed, local_now):
             ranked.append((position, score))
-            if len(ranked) >= max(limit, SHARED_FIRST_RESULTS * 4):
+            if len(ranked) >= depth:
                 break
-        return self._shared_between_needs(ranked, parsed)[:limit]
+        return self._shared_between_needs(self._open_first_at_night(ranked, parsed, local_now), parsed)[:limit]
 
     def _reranked(
         self, scores: np.ndarray, parsed: ParsedQuery, local_now: datetime | None
@@ -534,6 +536,25 @@ class SearchIndex:
         rest = [i for i in range(len(ranked)) if i not in chosen]
         return [ranked[i] for i in chosen + rest]
 
+    def _open_first_at_night(
+        self, ranked: list[tuple[int, float]], parsed: ParsedQuery, local_now: datetime | None
+    ) -> list[tuple[int, float]]:
+        """Distress in the small hours ("so lonely and it's 3am"): of the results that answer it well enough, the
+        listening and company services open at that hour come first (a café that opens at ten can wait until
+        morning); help with other needs keeps its place after them."""
+        if parsed.night_hour is None or local_now is None or not ranked:
+            return ranked
+        good_enough = SHARE_FLOOR * ranked[0][1]
+        positions = np.array([position for position, _ in ranked], dtype=np.int64)
+        listening = np.zeros(len(ranked), dtype=bool)
+        for category in NIGHT_DISTRESS:
+            listening |= self._in_category(category, positions)
+        open_then = [
+            hit for hit, listens in zip(ranked, listening.tolist(), strict=True)
+            if listens and hit[1] >= good_enough and self._is_open(hit[0], local_now)
+        ]  # fmt: skip
+        return open_then + [hit for hit in ranked if hit not in open_then]
+
     def _coverage(self, parsed: ParsedQuery, top: list[int]) -> float:
         """How much of what the message needs (its need words, weighted by importance) the top services answer.
 
@@ -640,6 +661,8 @@ def _category_bonuses(parsed: ParsedQuery) -> dict[str, float]:
     for meaning in parsed.meanings:
         for category in meaning.lay.categories:
             bonuses[category] = max(bonuses.get(category, 0.0), MEANING_CATEGORY_BONUS * meaning.strength)
+    if parsed.night_hour is not None:  # distress in the small hours: someone to talk to is a listening line
+        bonuses[LISTENING] = MEANING_CATEGORY_BONUS
     return bonuses
 
 
@@ -657,6 +680,14 @@ def _audiences_asked(parsed: ParsedQuery) -> frozenset[str]:
     if parsed.age is not None and parsed.age < YOUNG_AGE:
         asked |= {"children", "young people"}
     return frozenset(asked)
+
+
+def _at_night(local_now: datetime | None, hour: int | None) -> datetime | None:
+    """The time to rank open services by: the small hours the message says it is written in ("it's 3am"), else
+    `local_now`."""
+    if local_now is None or hour is None:
+        return local_now
+    return local_now.replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
 def _local_now(now: datetime | None) -> datetime:

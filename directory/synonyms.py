@@ -79,6 +79,28 @@ def is_urgent(text: str) -> bool:
     return False
 
 
+_SMALL_HOURS = re.compile(
+    r"\b(?:(1[0-2]|0?\d)(?:[:.][0-5]\d)? ?am|(0?\d) (?:oclock )?in the morning)\b"
+    r"|\b(midnight|its the middle of the night)\b"  # a story's "woke in the middle of the night" is not now
+)
+NIGHT_DISTRESS = frozenset({"loneliness", "mental_wellbeing"})  # needs that cannot wait until morning
+LATEST_NIGHT_HOUR = 5  # "3am" to "5am" are the small hours; "6am" is morning
+MIDDLE_OF_THE_NIGHT = 3
+
+
+def night_hour(text: str) -> int | None:
+    """The hour of the small hours a message is written in ("it's 3am", "2 in the morning", "the middle of the
+    night"): 0-5, or None. Someone writing then needs a service open then, not one that opens at nine."""
+    for match in _SMALL_HOURS.finditer(text.lower().replace("’", "").replace("'", "")):
+        clock, morning, said = match.groups()
+        if said:
+            return 0 if said == "midnight" else MIDDLE_OF_THE_NIGHT
+        hour = int(clock or morning) % 12
+        if hour <= LATEST_NIGHT_HOUR:
+            return hour
+    return None
+
+
 SELF_REFERRAL_PHRASES = (
     "self refer", "self referral", "selfrefer", "refer myself", "contact them myself", "go myself", "drop in",
     "dropin", "walk in", "walkin", "without a referral", "without referral", "no referral", "directly",
@@ -155,17 +177,22 @@ AMOUNT_WORDS = TIME_MODIFIERS | {"a", "hundred", "thousand", "odd", "extra", "tw
 """An amount ("a couple hundred quid", "£40", "two grand") says how much, not what is needed."""
 
 
+_CLOCK_TIME = re.compile(r"\d{1,2}(?:am|pm)|midnight")
+
+
 def situation_positions(words: Sequence[str]) -> set[int]:
     """Positions of a message's normalised words inside one of SITUATION_PHRASES, saying when something happened
-    ("last month", "three years ago") or how much money ("a couple hundred quid")."""
+    ("last month", "three years ago", "it's 3am") or how much money ("a couple hundred quid")."""
     found: set[int] = set()
     for phrase in _SITUATION_WORDS:
         for start in range(len(words) - len(phrase) + 1):
             if tuple(words[start : start + len(phrase)]) == phrase:
                 found.update(range(start, start + len(phrase)))
+    found.update(position for position, word in enumerate(words) if _CLOCK_TIME.fullmatch(word))
     for position, word in enumerate(words[1:], start=1):
         before = words[position - 1]
-        if word == "ago" or (word in TIME_SPANS and (before in TIME_MODIFIERS or before.isdigit())):
+        clock = word in ("am", "pm", "oclock") and before.isdigit()
+        if clock or word == "ago" or (word in TIME_SPANS and (before in TIME_MODIFIERS or before.isdigit())):
             found.update((position - 1, position))
         elif word in MONEY_UNITS and (before in AMOUNT_WORDS or before.isdigit()):
             found.update(range(position - 1 - (position > 1 and words[position - 2] in AMOUNT_WORDS), position + 1))

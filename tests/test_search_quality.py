@@ -17,17 +17,18 @@ from directory.search import SearchIndex
 from directory.seed import ensure_seeded
 from tests.search_queries import ROUND3_CSV, ROUND4_CSV, ROUND5_CSV, K, LabelledQuery, grade, load_labelled_queries
 
-# Floors just below what the engine achieves on the 761 labelled queries after issue 13's fifth round (recall@5 0.909,
-# top-1 0.938, every kind at least 0.839 (long messages); the 49 third-round queries of search_queries_round3.csv
-# 0.862, the 89 fourth-round ones of search_queries_round4.csv 0.852 (0.712 before that round's tuning) and the 132
-# fifth-round ones of search_queries_round5.csv 0.842, from 0.783 before this round's tuning; both held-out sets were
-# written without reading the search code; see benchmarks/search_bench.py for every figure).
-RECALL_FLOOR = 0.905
+# Floors just below what the engine achieves on the 761 labelled queries after issue 13's fifth round (recall@5 0.912,
+# top-1 0.938, every kind at least 0.849 (long messages); the 49 third-round queries of search_queries_round3.csv
+# 0.862, the 89 fourth-round ones of search_queries_round4.csv 0.864 (0.712 before that round's tuning) and the 132
+# fifth-round ones of search_queries_round5.csv 0.850, from 0.783 before any tuning on them; both held-out sets were
+# written without reading the search code, and round 5 has now been used for two rounds of tuning, so it is held out
+# no longer; see benchmarks/search_bench.py for every figure).
+RECALL_FLOOR = 0.91
 TOP1_FLOOR = 0.935
-KIND_RECALL_FLOOR = 0.835
+KIND_RECALL_FLOOR = 0.845
 ROUND3_RECALL_FLOOR = 0.855
-ROUND4_RECALL_FLOOR = 0.845
-ROUND5_RECALL_FLOOR = 0.835
+ROUND4_RECALL_FLOOR = 0.86
+ROUND5_RECALL_FLOOR = 0.845
 OFF_TOPIC_FLOOR = 0.90  # at most 1 in 10 off-topic messages answered with a service
 
 
@@ -506,3 +507,42 @@ def test_controlling_behaviour_said_in_everyday_words_finds_domestic_abuse_help(
                top_ids(seed_index, "my husband reads my messages and stops me seeing my family")[:3]]
 
     assert records and all(r is not None and "domestic_abuse" in r.categories for r in records), records
+
+
+# --- issue 13, round 5, second pass (each failed before it was built) ------------------------------------------
+
+
+def test_where_a_long_story_happens_is_not_a_need(seed_index: SearchIndex) -> None:
+    message = (
+        "I've been really low for months. I sit at the computer all day at the office and cry on the bus home. "
+        "My partner keeps asking what's wrong."
+    )
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, message)[:3]]
+
+    assert records and all(r is not None and "mental_wellbeing" in r.categories for r in records), records
+
+
+def test_distress_in_the_small_hours_finds_help_open_then() -> None:
+    lines = [
+        ServiceRecord(id="day", name="Friendship line", description="A friendly chat for lonely people.",
+                      tags=("lonely", "loneliness", "chat"), categories=("loneliness",),
+                      opening_hours="Mon-Sun 09:00-17:00"),
+        ServiceRecord(id="night", name="Listening line", description="Someone to listen, any time.",
+                      tags=("listening",), categories=("mental_wellbeing",), opening_hours="24/7"),
+    ]  # fmt: skip
+    index = SearchIndex.from_services(lines)
+    afternoon = datetime(2025, 6, 7, 15, 0)
+
+    def found(query: str) -> list[str]:
+        return [hit.service_id for hit in index.search(query, now=afternoon)]
+
+    assert found("so lonely")[:1] == ["day"]
+    assert found("so lonely and it's gone 3am") == ["night", "day"]
+    assert found("feeling lonely, it's 2 in the morning")[:1] == ["night"]
+
+
+def test_a_night_time_message_of_distress_finds_a_line_open_all_night(seed_index: SearchIndex) -> None:
+    found = top_ids(seed_index, "can't stop crying and it's 2 in the morning, everyone's asleep")
+
+    assert {"samaritans", "shout-text"} & set(found[:3]), found
+    assert "stepchange-debt-charity" in top_ids(seed_index, "it's 4am, can't sleep for worrying about my debts")
