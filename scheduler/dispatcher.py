@@ -255,13 +255,16 @@ class Dispatcher:
             due = handed_back.due_for(chat, free_at, spacing)
         return await self._record_async(ready.followup_id, FollowUpStatus.PENDING, "released", due_at=due)
 
-    async def _deliver(self, ready: _Ready, lease_ends: datetime) -> str:
-        """Send one message and record the outcome; returns the DispatchStats field to count it under."""
+    async def _deliver(self, ready: _Ready, lease_ends: datetime, started_to: dict[int, float] | None = None) -> str:
+        """Send one message and record the outcome; returns the DispatchStats field to count it under. The moment
+        the API call starts goes in `started_to` under its chat (monotonic)."""
         followup_id, outgoing = ready.followup_id, ready.outgoing
         if self.stopping or utcnow() >= lease_ends - LEASE_SAFETY_MARGIN:
             return await self._record_async(followup_id, FollowUpStatus.PENDING, "released")
         if not await asyncio.to_thread(self._mark_sending, followup_id):
             return "released"
+        if started_to is not None:
+            started_to[outgoing.chat_id] = time.monotonic()
         try:
             message_id = await self.sender.send(outgoing.chat_id, outgoing.text, outgoing.buttons)
         except Forbidden:
@@ -422,6 +425,7 @@ class _Pass:
         self.started = time.monotonic()
         self.spacing = dispatcher.pacer.overall_spacing if dispatcher.pacer is not None else 0.0
         self.handed_back = _HandedBack(timedelta(seconds=self.spacing))
+        self.started_to: dict[int, float] = {}  # when this pass's last send to each chat started (monotonic)
         self.next_start = 0.0
 
     async def go(self) -> None:
@@ -474,9 +478,19 @@ class _Pass:
             await asyncio.sleep(delay)
         if previous is not None:  # one chat's messages arrive in the order they fell due
             await asyncio.wait((previous,))
+        await self._after_previous(ready.outgoing.chat_id)
         async with self.free:
             await self._spaced()
-            self.stats.count(await self.dispatcher._deliver(ready, lease_ends))
+            self.stats.count(await self.dispatcher._deliver(ready, lease_ends, self.started_to))
+
+    async def _after_previous(self, chat_id: int) -> None:
+        """A send that started late (its slot booked while the pass was busy) does not bunch up with the chat's
+        next, on time: sends to one chat start at least its spacing apart, as sent, not only as booked."""
+        pacer, last = self.dispatcher.pacer, self.started_to.get(chat_id)
+        if pacer is not None and last is not None:
+            delay = last + pacer.spacing(chat_id) - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
 
     async def _spaced(self) -> None:
         """Sends start no closer together than the overall limit's interval, even after a stall (a busy machine
