@@ -239,23 +239,32 @@ class Dispatcher:
             return await self._record_async(ready.followup_id, FollowUpStatus.PENDING, "released")
         if self.pacer is None:
             return Turn(0.0, booked=True)
-        chat = ready.outgoing.chat_id
-        turn = await self.pacer.book_turn(chat, min(CLAIM_AHEAD, latest - utcnow()).total_seconds(),
+        chat, asked = ready.outgoing.chat_id, utcnow()
+        turn = await self.pacer.book_turn(chat, min(CLAIM_AHEAD, latest - asked).total_seconds(),
                                           keep_overall_busy=keep_overall_busy)
+        # The turn's moment, counted from when the booking was asked for (the pacer's `wait` is from then, not from
+        # whenever its thread hop returned): a row handed back for exactly this moment is not taken for busy.
+        free_at, spacing = asked + timedelta(seconds=turn.wait), timedelta(seconds=self.pacer.spacing(chat))
         if turn.booked:
+            handed_back.note_turn(chat, free_at + spacing)
             return turn
-        free_at = utcnow() + timedelta(seconds=turn.wait)
         handed_back.note_turn(chat, free_at)
-        due = handed_back.due_for(chat, free_at, timedelta(seconds=self.pacer.spacing(chat)))
+        if turn.wait < spacing.total_seconds() / 2:  # came due a moment early: keeps its place
+            due = handed_back.for_turn(free_at)
+        else:  # another send took the turn it was handed back for: after the rest
+            due = handed_back.due_for(chat, free_at, spacing)
         return await self._record_async(ready.followup_id, FollowUpStatus.PENDING, "released", due_at=due)
 
-    async def _deliver(self, ready: _Ready, lease_ends: datetime) -> str:
-        """Send one message and record the outcome; returns the DispatchStats field to count it under."""
+    async def _deliver(self, ready: _Ready, lease_ends: datetime, started_to: dict[int, float] | None = None) -> str:
+        """Send one message and record the outcome; returns the DispatchStats field to count it under. The moment
+        the API call starts goes in `started_to` under its chat (monotonic)."""
         followup_id, outgoing = ready.followup_id, ready.outgoing
         if self.stopping or utcnow() >= lease_ends - LEASE_SAFETY_MARGIN:
             return await self._record_async(followup_id, FollowUpStatus.PENDING, "released")
         if not await asyncio.to_thread(self._mark_sending, followup_id):
             return "released"
+        if started_to is not None:
+            started_to[outgoing.chat_id] = time.monotonic()
         try:
             message_id = await self.sender.send(outgoing.chat_id, outgoing.text, outgoing.buttons)
         except Forbidden:
@@ -361,27 +370,38 @@ class Dispatcher:
 class _HandedBack:
     """Rows one pass put back in the queue for their chat's turn: each chat's a turn apart, and when they fall due."""
 
-    def __init__(self) -> None:
+    def __init__(self, near: timedelta) -> None:
+        """A chat whose turn is at most `near` away is not busy: the pacer books it (its slack)."""
+        self.near = near
         self._last_in_chat: dict[int, datetime] = {}
         self._free_at: dict[int, datetime] = {}
         self._due: list[datetime] = []  # a heap
 
     def due_for(self, chat_id: int, earliest: datetime, spacing: timedelta) -> datetime:
-        """When to try a row for `chat_id` again: its chat's turn, after the rows already put back for it."""
+        """When to try a row for `chat_id` again: its chat's turn (no sooner than `earliest`), after the rows already
+        put back for it."""
+        earliest = max(earliest, self._free_at.get(chat_id, earliest))
         last = self._last_in_chat.get(chat_id)
         due = earliest if last is None else max(earliest, last + spacing)
         self._last_in_chat[chat_id] = due
         heapq.heappush(self._due, due)
         return due
 
+    def for_turn(self, free_at: datetime) -> datetime:
+        """When to try a row that came due a moment before its chat's turn: at that turn, ahead of the chat's next
+        row (each send starts a little after its row fell due, so a chat's turns drift later than the rows handed
+        back a turn apart; once the drift is more than the pacer's slack, each would otherwise lose its turn)."""
+        heapq.heappush(self._due, free_at)
+        return free_at
+
     def note_turn(self, chat_id: int, free_at: datetime) -> None:
         """What the pacer said: `chat_id` can take its next message at `free_at`."""
         self._free_at[chat_id] = free_at
 
     def busy(self, chat_id: int, now: datetime) -> bool:
-        """Whether the pacer said `chat_id` can't take a message yet."""
+        """Whether the pacer said `chat_id` can't take a message until more than `near` from now."""
         free_at = self._free_at.get(chat_id)
-        return free_at is not None and free_at > now
+        return free_at is not None and free_at > now + self.near
 
     def next_due(self, now: datetime) -> datetime | None:
         """The first of them still to fall due (the rest have been claimed again, here or by another process)."""
@@ -401,10 +421,11 @@ class _Pass:
         self.ahead = max(2 * dispatcher.concurrency, dispatcher.batch_size)  # booked rows waiting for their moment
         self.sends: set[asyncio.Task[None]] = set()
         self.last_to_chat: dict[int, asyncio.Task[None]] = {}
-        self.handed_back = _HandedBack()
         self.batch = dispatcher.batch_size
         self.started = time.monotonic()
         self.spacing = dispatcher.pacer.overall_spacing if dispatcher.pacer is not None else 0.0
+        self.handed_back = _HandedBack(timedelta(seconds=self.spacing))
+        self.started_to: dict[int, float] = {}  # when this pass's last send to each chat started (monotonic)
         self.next_start = 0.0
 
     async def go(self) -> None:
@@ -432,10 +453,6 @@ class _Pass:
                 if isinstance(turn, str):
                     self.stats.count(turn)
                     continue
-                if dispatcher.pacer is not None:
-                    self.handed_back.note_turn(chat, utcnow() + timedelta(
-                        seconds=turn.wait + dispatcher.pacer.spacing(chat)))
-                chat = ready.outgoing.chat_id
                 previous = self.last_to_chat.get(chat)
                 task = asyncio.create_task(self._send_at(time.monotonic() + turn.wait, ready, lease_ends, previous))
                 self.sends.add(task)
@@ -461,9 +478,19 @@ class _Pass:
             await asyncio.sleep(delay)
         if previous is not None:  # one chat's messages arrive in the order they fell due
             await asyncio.wait((previous,))
+        await self._after_previous(ready.outgoing.chat_id)
         async with self.free:
             await self._spaced()
-            self.stats.count(await self.dispatcher._deliver(ready, lease_ends))
+            self.stats.count(await self.dispatcher._deliver(ready, lease_ends, self.started_to))
+
+    async def _after_previous(self, chat_id: int) -> None:
+        """A send that started late (its slot booked while the pass was busy) does not bunch up with the chat's
+        next, on time: sends to one chat start at least its spacing apart, as sent, not only as booked."""
+        pacer, last = self.dispatcher.pacer, self.started_to.get(chat_id)
+        if pacer is not None and last is not None:
+            delay = last + pacer.spacing(chat_id) - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
 
     async def _spaced(self) -> None:
         """Sends start no closer together than the overall limit's interval, even after a stall (a busy machine

@@ -178,6 +178,22 @@ def test_two_processes_together_stay_under_the_overall_rate(engine, database_url
     assert busiest <= 10 + limits.overall.burst
 
 
+def test_two_processes_drain_a_backlog_at_each_chats_rate_with_no_turn_left_unused(engine, database_url) -> None:
+    """Ten people with six prompts each: each person gets one every half second from first to last, so the drain
+    takes about 5 × 0.5 s. (Each send starts a moment after its row fell due, so a chat's next turn comes a few
+    milliseconds after the row handed back for it; that row was once taken for busy and put behind the chat's
+    whole backlog, which left every other turn unused and the drain twice as long.)"""
+    interval, per_chat = 0.5, 6
+    chats = list(range(7401, 7411))
+    _due_now(engine, chats, per_chat=per_chat)
+    sent = _two_processes_send(database_url, SendLimits(overall=Rate.per_second(30), private=Rate(interval)))
+    assert len(sent) == len(chats) * per_chat
+    floor = (per_chat - 1) * interval  # from a person's first turn to their last
+    spans = {chat: max(m for m, to in sent if to == chat) - min(m for m, to in sent if to == chat) for chat in chats}
+    assert max(spans.values()) <= floor + interval, spans  # at most one turn lost to a person, not one in two
+    assert sent[-1][0] - sent[0][0] <= floor + 2 * interval
+
+
 async def test_a_reply_booked_in_its_updates_transaction_counts_once_on_the_overall_limit(engine) -> None:
     limits = SendLimits(overall=Rate.per_second(20, burst=1))
     now = [1_800_000_000.0]
