@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import delete, insert  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
-from telegram.request import HTTPXRequest  # noqa: E402
 
+from bot.telegram_request import AiohttpRequest  # noqa: E402
 from casework.models import CaseStatus, Referral, Signposting  # noqa: E402
 from core.db import make_engine, migrate, session_scope  # noqa: E402
 from core.rate_limits import RateLimitState  # noqa: E402
@@ -87,7 +87,7 @@ def one_process(url: str, base_url: str, name: str, shared: bool, errors: list[B
 
     async def run() -> None:
         limiter = SharedRateLimiter(make_engine(url)) if shared else AIORateLimiter(overall_max_rate=30, max_retries=3)
-        request = HTTPXRequest(connection_pool_size=32)
+        request = AiohttpRequest(32)  # the bot's own Bot API client
         async with ExtBot(TOKEN, base_url=base_url, request=request, rate_limiter=limiter) as bot:
             sender = TelegramSender(bot) if shared else UnpacedSender(bot)
             pacer = SharedPacer(engine) if shared else None

@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, insert, select, text, update  # noqa: E402
 from sqlalchemy.engine import Engine, make_url  # noqa: E402
 from telegram.ext import ExtBot  # noqa: E402
-from telegram.request import HTTPXRequest  # noqa: E402
 
+from bot.telegram_request import AiohttpRequest  # noqa: E402
 from casework.models import CaseStatus, Referral, Signposting  # noqa: E402
 from core.db import make_engine, migrate, session_scope  # noqa: E402
 from core.settings import Settings  # noqa: E402
@@ -211,7 +211,7 @@ async def drain(url: str, base_url: str, limit_seconds: float | None) -> tuple[f
     engine = make_engine(url)
     settings = Settings(database_url=url, quiet_hours_start=0, quiet_hours_end=0, allow_weekend_prompts=True,
                         admin_user_ids=[1000])
-    request = HTTPXRequest(connection_pool_size=32)
+    request = AiohttpRequest(32)  # the bot's own Bot API client
     limiter = SharedRateLimiter(make_engine(url))
     started = time.perf_counter()
     try:

@@ -90,8 +90,9 @@ class AiohttpRequest(BaseRequest):
                 return response.status, await response.read()
         except TimeoutError as error:  # aiohttp's pool, connect and read timeouts are all TimeoutErrors
             raise TimedOut from error
-        except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+        except aiohttp.ClientError as error:  # the message never quotes the URL, which holds the bot's token
+            detail = "" if isinstance(error, aiohttp.InvalidURL) else f": {error}"
+            raise NetworkError(f"aiohttp.{type(error).__name__}{detail}") from error
 
 
 def _given(value: float | object | None, default: float | None) -> float | None:

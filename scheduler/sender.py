@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import aiohttp
 import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -39,8 +40,13 @@ PACED = "signpost:paced"  # `rate_limit_args` of a send the dispatcher has alrea
 OVERALL_KEY = "send:all"
 # (chat, slot start) of the next message this task sends, already booked in the update's own transaction
 _BOOKED_AHEAD: ContextVar[tuple[int, float] | None] = ContextVar("signpost_booked_ahead", default=None)
-# httpx errors raised before a request was written: the message cannot have reached Telegram.
-_NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+# Errors raised before a request was written, so the message cannot have reached Telegram: the bot's Bot API client's
+# (aiohttp, bot/telegram_request.py: no connection could be opened, none came free in time, or the address is not
+# HTTP) and PTB's default client's (httpx), for a bot built with that.
+_NOT_SENT_CAUSES = (
+    aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError, aiohttp.InvalidURL,
+    httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol,
+)
 
 
 def overall_rate(per_second: int) -> Rate:

@@ -4,6 +4,7 @@ and the bot's error handling work as they did with httpx)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
 
@@ -12,6 +13,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from bot.telegram_request import AiohttpRequest
+from scheduler.sender import never_sent
 from tests.e2e import TEST_TOKEN
 from tests.fakebotapi import FakeBotApi
 
@@ -65,11 +67,25 @@ async def test_a_refusal_keeps_telegrams_reason(fake: FakeBotApi) -> None:
     assert refused.value.retry_after == 7
 
 
-async def test_a_slow_api_is_a_timeout(fake: FakeBotApi) -> None:
+async def test_a_slow_api_is_a_timeout_that_may_have_delivered(fake: FakeBotApi) -> None:
     async with bot_on(fake.base_url) as bot:
         fake.latency = 1.0  # from here on every answer comes after the bot stopped waiting
-        with pytest.raises(TimedOut):
+        with pytest.raises(TimedOut) as timed_out:
             await bot.send_message(CHAT, "hello", read_timeout=0.2)
+    assert not never_sent(timed_out.value)  # Telegram may have it: an at-most-once prompt is not sent again
+
+
+async def test_no_free_connection_in_time_is_a_timeout_that_sent_nothing(fake: FakeBotApi) -> None:
+    bot = Bot(TEST_TOKEN, base_url=fake.base_url, request=AiohttpRequest(1, pool_timeout=0.1, connect_timeout=0.1))
+    async with bot:
+        fake.latency = 1.0
+        first = asyncio.create_task(bot.send_message(CHAT, "first"))
+        await asyncio.sleep(0.05)  # the only connection is now busy with the first
+        with pytest.raises(TimedOut) as timed_out:
+            await bot.send_message(CHAT, "second")
+        await first
+    assert never_sent(timed_out.value)
+    assert [call.params["text"] for call in fake.calls_after(0) if call.method == "sendMessage"] == ["first"]
 
 
 async def test_an_unreachable_api_is_a_network_error() -> None:
@@ -79,7 +95,9 @@ async def test_an_unreachable_api_is_a_network_error() -> None:
     bot = bot_on(f"http://127.0.0.1:{port}/bot", connect_timeout=2.0)
     await bot.request.initialize()
     try:
-        with pytest.raises(NetworkError):
+        with pytest.raises(NetworkError) as failed:
             await bot.get_me()
     finally:
         await bot.request.shutdown()
+    assert never_sent(failed.value)  # no connection, so nothing reached Telegram: safe to send again
+    assert TEST_TOKEN not in str(failed.value)
