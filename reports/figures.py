@@ -42,7 +42,7 @@ from reports.data import (
 )
 from reports.outcomes import equity_rows, safeguarding_figures, support_figures, wellbeing_changes
 from reports.period import Period
-from reports.received import local_month, reason_labels, received_in, referrals_received
+from reports.received import day_date, local_month, reason_labels, received_in, referrals_received
 from reports.stats import durations, elapsed_hours, ranked
 from reports.unmet import group_unmet
 
@@ -58,8 +58,8 @@ def compute_report(session: Session, period: Period, tz: ZoneInfo = UTC_ZONE, to
     since, until = period.utc_bounds(tz)
     today = today or local_today(tz)
     received = received_in(since, until)
-    referrals = referrals_received(session, since, until)
-    cases = _case_rows(referrals, tz)
+    referrals = referrals_received(session, since, until, tz)
+    cases = _case_rows(referrals)
     services = _service_labels(session)
     signposted = _signpostings_made(session, since, until)
     clients = _signposted_clients(session, since, until)
@@ -212,24 +212,24 @@ def _stale_services(session: Session, labels: dict[str, str], cutoff: date) -> l
     return sorted(stale, key=lambda s: (s.last_verified is not None, s.last_verified or date.min, s.service))
 
 
-def _case_rows(referrals: Sequence[Any], tz: ZoneInfo) -> list[CaseRow]:
+def _case_rows(referrals: Sequence[Any]) -> list[CaseRow]:
     """One pseudonymised row per referral (rows unpacked as tuples: a year has tens of thousands)."""
     statuses = {status: STATUS_LABELS[status] for status in CaseStatus}
     closures = {reason: _closure_label(reason) for reason in [*ClosureReason, None]}
     return [
         CaseRow(
             reference=reference,
-            received=local_time(created_at, tz).date(),
+            received=day_date(received),
             ward=ward.strip() or NOT_RECORDED,
             role=role.strip() or NOT_RECORDED,
             reasons=reason_labels(reasons),
             status=statuses[status],
             closure=closures[closure_reason] if status == CaseStatus.CLOSED else "",
-            hours_to_claim=elapsed_hours(created_at, claimed_at) if claimed_at else None,
-            hours_to_first_contact=elapsed_hours(created_at, first_contact_at) if first_contact_at else None,
+            hours_to_claim=None if to_claim is None else elapsed_hours(to_claim),
+            hours_to_first_contact=None if to_first_contact is None else elapsed_hours(to_first_contact),
             signpostings=signpostings,
         )
-        for (_, reference, created_at, ward, role, reasons, status, closure_reason, claimed_at, first_contact_at, _,
+        for (_, reference, received, ward, role, reasons, status, closure_reason, to_claim, to_first_contact, _,
              signpostings) in referrals
     ]
 

@@ -6,7 +6,7 @@ import argparse
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -324,3 +324,53 @@ def test_period_edges_follow_local_time(engine: Engine) -> None:
         april = compute_report(session, Period(date(2025, 4, 1), date(2025, 4, 1)), LONDON, today=TODAY)
     assert [case.reference for case in april.cases] == ["SP-APRIL"]
     assert april.cases[0].received == date(2025, 4, 1)
+
+
+def _around(moment: datetime, hours: int) -> list[datetime]:
+    """Every 17 minutes 13.000007 seconds for `hours` either side of `moment`, and the microseconds either side of
+    it and of each hour (local midnights and clock changes among them)."""
+    step = timedelta(minutes=17, seconds=13, microseconds=7)
+    spread = [moment + n * step for n in range(-hours * 60 // 17, hours * 60 // 17)]
+    edges = [moment + timedelta(hours=h) + timedelta(microseconds=d) for h in range(-hours, hours) for d in (-1, 0)]
+    return spread + edges
+
+
+@pytest.mark.parametrize(("zone", "changes", "period"), [
+    ("Europe/London", [utc(2025, 3, 30, 1), utc(2025, 10, 26, 1)], Period(date(2025, 3, 1), date(2025, 10, 31))),
+    # Havana moves its clocks at local midnight; St John's is 3½ hours behind UTC; periods start or end on
+    # the day the clocks change
+    ("America/Havana", [utc(2025, 3, 9, 5), utc(2025, 11, 2, 5)], Period(date(2025, 3, 1), date(2025, 11, 2))),
+    ("America/St_Johns", [utc(2025, 3, 9, 5, 30), utc(2025, 11, 2, 4, 30)],
+     Period(date(2025, 3, 9), date(2025, 11, 30))),
+])  # fmt: skip
+def test_each_case_is_received_on_its_local_day(engine: Engine, zone: str, changes: list[datetime],
+                                                period: Period) -> None:
+    """The database works out each referral's local day (no timestamp is parsed in Python): right for every row
+    around both clock changes, around each local midnight near them, and at the period's first and last moment."""
+    tz = ZoneInfo(zone)
+    since, until = period.utc_bounds(tz)
+    moments = sorted({m for change in changes for m in _around(change, 30) if since <= m < until}
+                     | {since, until - timedelta(microseconds=1)})
+    with session_scope(engine) as session:
+        session.add_all(Referral(reference=f"SP-T{n:05d}", created_at=moment, referrer_user_id=1, referrer_chat_id=1,
+                                 source_ward="Ward 7", source_role="Nurse", client_initials="QX", reasons=["money"])
+                        for n, moment in enumerate(moments))
+    with session_scope(engine) as session:
+        data = compute_report(session, period, tz, today=TODAY)
+    assert [case.received for case in data.cases] == [moment.astimezone(tz).date() for moment in moments]
+    assert sum(count.n for count in data.by_month) == len(moments) == data.referrals
+
+
+def test_waits_are_the_hours_python_would_work_out(engine: Engine) -> None:
+    """Waits come from the database in whole microseconds (not rounded to SQLite's milliseconds): the same hours,
+    to the last bit, as subtracting the datetimes; a claim recorded before the referral counts as no wait."""
+    created = datetime(2025, 3, 3, 9, 0, 0, 1, tzinfo=UTC)
+    claimed = created + timedelta(hours=2, microseconds=999_998)
+    contacted = created + timedelta(days=40, seconds=0.3337)
+    add_referral(engine, "SP-W1AAAA", created, status=CaseStatus.CONTACTED, claimed_at=claimed,
+                 first_contact_at=contacted)
+    add_referral(engine, "SP-W2AAAA", created, status=CaseStatus.CLAIMED, claimed_at=created - timedelta(seconds=1))
+    cases = {case.reference: case for case in march_report(engine).cases}
+    assert cases["SP-W1AAAA"].hours_to_claim == (claimed - created).total_seconds() / 3600
+    assert cases["SP-W1AAAA"].hours_to_first_contact == (contacted - created).total_seconds() / 3600
+    assert cases["SP-W2AAAA"].hours_to_claim == 0.0 and cases["SP-W2AAAA"].hours_to_first_contact is None
