@@ -43,6 +43,7 @@ from reports.data import (
 from reports.outcomes import equity_rows, safeguarding_figures, support_figures, wellbeing_changes
 from reports.period import Period
 from reports.received import day_date, local_month, reason_labels, received_in, referrals_received
+from reports.sql import Unindexed
 from reports.stats import durations, elapsed_hours, ranked
 from reports.unmet import group_unmet
 
@@ -143,10 +144,11 @@ def build_report(engine: Engine, period: Period, tz: ZoneInfo = UTC_ZONE) -> Rep
 
 
 def _signpostings_made(session: Session, since: datetime, until: datetime) -> SignpostingCounts:
-    """(service id, engagement) -> signpostings made in the period, counted by the database."""
+    """(service id, engagement) -> signpostings made in the period, counted by the database (scanning the table:
+    see `Unindexed`)."""
     statement = (select(Signposting.service_id, Signposting.engagement, func.count())
                  .where(Signposting.created_at >= since, Signposting.created_at < until)
-                 .group_by(Signposting.service_id, Signposting.engagement))
+                 .group_by(Unindexed(Signposting.service_id), Unindexed(Signposting.engagement)))
     return Counter({(service_id, Engagement(engagement)): n for service_id, engagement, n in session.exec(statement)})
 
 

@@ -31,3 +31,21 @@ def _epoch_microseconds_sqlite(element: EpochMicroseconds, compiler: SQLCompiler
 def _epoch_microseconds_postgresql(element: EpochMicroseconds, compiler: SQLCompiler, **kw: Any) -> str:
     # extract(epoch ...) is numeric (PostgreSQL 14+): exact to the microsecond
     return f"CAST(extract(epoch FROM {compiler.process(element.clauses, **kw)}) * 1000000 AS BIGINT)"
+
+
+class Unindexed(FunctionElement[Any]):
+    """A column as it is, but never looked up by an index on SQLite (its no-op unary `+`): for a GROUP BY that
+    SQLite would otherwise walk an index for, row by row back to the table (three times slower for a year's
+    signpostings than scanning the table and sorting). PostgreSQL gets the column unchanged."""
+
+    inherit_cache = True
+
+
+@compiles(Unindexed)
+def _unindexed(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(Unindexed, "sqlite")
+def _unindexed_sqlite(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
