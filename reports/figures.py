@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from statistics import median
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, func
@@ -19,7 +18,6 @@ from casework.models import (
     ClosureReason,
     Engagement,
     ProviderUpdate,
-    Referral,
     ReferralOn,
     Signposting,
 )
@@ -42,7 +40,7 @@ from reports.data import (
 )
 from reports.outcomes import equity_rows, safeguarding_figures, support_figures, wellbeing_changes
 from reports.period import Period
-from reports.received import day_date, local_month, reason_labels, received_in, referrals_received
+from reports.received import Received, day_date, month_of, per_value, reason_labels, referrals_received
 from reports.sql import Unindexed
 from reports.stats import durations, elapsed_hours, ranked
 from reports.unmet import group_unmet
@@ -55,10 +53,10 @@ UTC_ZONE = ZoneInfo("UTC")
 def compute_report(session: Session, period: Period, tz: ZoneInfo = UTC_ZONE, today: date | None = None) -> ReportData:
     """All figures for `period` (local days in `tz`); directory freshness is judged as of `today`.
 
-    Counts are made by the database (GROUP BY); only the case rows and the waiting times are read per referral."""
+    The referrals received are read once, a plain row each, and their counts made from those rows; the other counts
+    are made by the database (GROUP BY)."""
     since, until = period.utc_bounds(tz)
     today = today or local_today(tz)
-    received = received_in(since, until)
     referrals = referrals_received(session, since, until, tz)
     cases = _case_rows(referrals)
     services = _service_labels(session)
@@ -70,15 +68,15 @@ def compute_report(session: Session, period: Period, tz: ZoneInfo = UTC_ZONE, to
         generated_on=today,
         referrals=len(cases),
         by_reason=ranked(Counter(reason for case in cases for reason in case.reasons)),
-        by_ward=ranked(_grouped(session, Referral.source_ward, received, _recorded)),
-        by_role=ranked(_grouped(session, Referral.source_role, received, _recorded)),
-        by_month=_by_month(session, period, received, tz),
+        by_ward=ranked(Counter(case.ward for case in cases)),
+        by_role=ranked(Counter(case.role for case in cases)),
+        by_month=_by_month(referrals, period),
         time_to_claim=durations([case.hours_to_claim for case in cases if case.hours_to_claim is not None]),
         time_to_first_contact=durations(
             [case.hours_to_first_contact for case in cases if case.hours_to_first_contact is not None]
         ),
-        by_status=_by_status(session, received),
-        by_closure=_by_closure(session, received),
+        by_status=_by_status(cases),
+        by_closure=_by_closure(cases),
         signpostings=sum(signposted.values()),
         signposted_clients=clients,
         by_service=_demand(signposted, services, clients),
@@ -93,8 +91,8 @@ def compute_report(session: Session, period: Period, tz: ZoneInfo = UTC_ZONE, to
         responsiveness=_responsiveness(session, since, until, services),
         waiting_weeks=_waiting_weeks(session, since, until, services, tz),
         wellbeing=wellbeing_changes(session, since, until, today, tz),
-        safeguarding=safeguarding_figures(session, period, since, until, tz),
-        equity=equity_rows(session, received),
+        safeguarding=safeguarding_figures(session, period, referrals, since, until),
+        equity=equity_rows(referrals),
         support=support_figures(session, referrals, cases, since, until),
     )
 
@@ -158,18 +156,6 @@ def _signposted_clients(session: Session, since: datetime, until: datetime) -> i
     return int(session.exec(statement).one())
 
 
-def _grouped(session: Session, column: Any, received: Sequence[Any], label: Callable[[Any], str]) -> Counter[str]:
-    """Referrals received, counted by the database per value of `column`, then per `label` of that value."""
-    counts: Counter[str] = Counter()
-    for value, n in session.exec(select(column, func.count()).where(*received).group_by(column)):
-        counts[label(value)] += n
-    return counts
-
-
-def _recorded(text: str) -> str:
-    return text.strip() or NOT_RECORDED
-
-
 def _service_labels(session: Session) -> dict[str, str]:
     """Service id -> name; a name two services share gets its organisation's name added."""
     statement = select(Service.id, Service.name, Organisation.name).join(
@@ -214,26 +200,26 @@ def _stale_services(session: Session, labels: dict[str, str], cutoff: date) -> l
     return sorted(stale, key=lambda s: (s.last_verified is not None, s.last_verified or date.min, s.service))
 
 
-def _case_rows(referrals: Sequence[Any]) -> list[CaseRow]:
-    """One pseudonymised row per referral (rows unpacked as tuples: a year has tens of thousands)."""
+def _case_rows(received: Received) -> list[CaseRow]:
+    """One pseudonymised row per referral, made column by column (labels worked out once per distinct value)."""
     statuses = {status: STATUS_LABELS[status] for status in CaseStatus}
-    closures = {reason: _closure_label(reason) for reason in [*ClosureReason, None]}
-    return [
-        CaseRow(
-            reference=reference,
-            received=day_date(received),
-            ward=ward.strip() or NOT_RECORDED,
-            role=role.strip() or NOT_RECORDED,
-            reasons=reason_labels(reasons),
-            status=statuses[status],
-            closure=closures[closure_reason] if status == CaseStatus.CLOSED else "",
-            hours_to_claim=None if to_claim is None else elapsed_hours(to_claim),
-            hours_to_first_contact=None if to_first_contact is None else elapsed_hours(to_first_contact),
-            signpostings=signpostings,
-        )
-        for (_, reference, received, ward, role, reasons, status, closure_reason, to_claim, to_first_contact, _,
-             signpostings) in referrals
-    ]
+    closures = {(status, reason): _closure_label(reason) if status == CaseStatus.CLOSED else ""
+                for status in CaseStatus for reason in [*ClosureReason, None]}
+    return list(map(
+        CaseRow, received.reference, map(day_date, received.day), per_value(received.ward, _recorded),
+        per_value(received.role, _recorded), map(reason_labels, received.reasons),
+        map(statuses.__getitem__, received.status),
+        map(closures.__getitem__, zip(received.status, received.closure_reason, strict=True)),
+        _hours(received.to_claim), _hours(received.to_first_contact), received.signpostings,
+    ))
+
+
+def _hours(waits: Sequence[int | None]) -> list[float | None]:
+    return [None if wait is None else elapsed_hours(wait) for wait in waits]
+
+
+def _recorded(text: str) -> str:
+    return text.strip() or NOT_RECORDED
 
 
 def _demand(signposted: SignpostingCounts, services: dict[str, str], clients: int) -> list[ServiceDemand]:
@@ -268,20 +254,20 @@ def _engagement_by_service(signposted: SignpostingCounts, services: dict[str, st
     return sorted(rows, key=lambda row: (-row.n, row.label))
 
 
-def _by_month(session: Session, period: Period, received: Sequence[Any], tz: ZoneInfo) -> list[Count]:
-    month = local_month(Referral.created_at, period, tz)
-    per_month = dict(session.exec(select(month, func.count()).where(*received).group_by(month)).all())
+def _by_month(received: Received, period: Period) -> list[Count]:
+    per_month: Counter[str] = Counter()
+    for day, n in Counter(received.day).items():
+        per_month[month_of(day_date(day))] += n
     return [Count(label, per_month.get(label, 0)) for label in period.months()]
 
 
-def _by_status(session: Session, received: Sequence[Any]) -> list[Count]:
-    per_status = _grouped(session, Referral.status, received, lambda status: STATUS_LABELS[CaseStatus(status)])
+def _by_status(cases: Sequence[CaseRow]) -> list[Count]:
+    per_status = Counter(case.status for case in cases)
     return [Count(label, per_status[label]) for label in STATUS_LABELS.values()]
 
 
-def _by_closure(session: Session, received: Sequence[Any]) -> list[Count]:
-    closed = _grouped(session, Referral.closure_reason, (*received, Referral.status == CaseStatus.CLOSED),
-                      _closure_label)
+def _by_closure(cases: Sequence[CaseRow]) -> list[Count]:
+    closed = Counter(case.closure for case in cases if case.status == STATUS_LABELS[CaseStatus.CLOSED])
     labels = [*CLOSURE_LABELS.values(), *([NOT_RECORDED] if NOT_RECORDED in closed else [])]
     return [Count(label, closed[label]) for label in labels]
 

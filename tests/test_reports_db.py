@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from casework.models import CaseStatus, ClosureReason, Engagement, Referral, Signposting
@@ -20,7 +23,7 @@ from core.settings import get_settings
 from directory.models import Organisation, Service, ServiceTaxonomy, Taxonomy, UnmetSearch
 from reports import cli as cli_module
 from reports.cli import add_report_parser, run_report
-from reports.data import ReportData
+from reports.data import STATUS_LABELS, ReportData
 from reports.figures import compute_report
 from reports.period import Period
 from reports.snomed import (
@@ -374,3 +377,35 @@ def test_waits_are_the_hours_python_would_work_out(engine: Engine) -> None:
     assert cases["SP-W1AAAA"].hours_to_claim == (claimed - created).total_seconds() / 3600
     assert cases["SP-W1AAAA"].hours_to_first_contact == (contacted - created).total_seconds() / 3600
     assert cases["SP-W2AAAA"].hours_to_claim == 0.0 and cases["SP-W2AAAA"].hours_to_first_contact is None
+
+
+def test_counts_of_referrals_are_those_the_database_would_make(engine: Engine) -> None:
+    """Ward, role, month, status, closure, safeguarding and equity counts are made from the one per-referral read:
+    checked against GROUP BY queries over the same referrals; a period with none gives zeros, not an error."""
+    add_march(engine)
+    add_referral(engine, "SP-EQ1AAA", utc(2025, 3, 12, 9), gender="woman", ethnicity="white_british",
+                 postcode_district="NR1", safeguarding="amber", status=CaseStatus.CLOSED,
+                 closure_reason=ClosureReason.ENGAGED)
+    data = march_report(engine)
+    since, until = MARCH.utc_bounds(LONDON)
+    with session_scope(engine) as session:
+        def grouped(*columns: Any) -> Counter[tuple[Any, ...]]:
+            statement = (select(*columns, func.count()).where(Referral.created_at >= since,
+                                                             Referral.created_at < until).group_by(*columns))
+            return Counter({tuple(row[:-1]): row[-1] for row in session.execute(statement)})
+
+        assert sum(grouped(Referral.source_ward).values()) == data.referrals == 7
+        assert {c.label: c.n for c in data.by_ward} == {(ward.strip() or "Not recorded"): n
+                                                       for (ward,), n in grouped(Referral.source_ward).items()}
+        statuses = {STATUS_LABELS[status]: n for (status,), n in grouped(Referral.status).items()}
+        assert {c.label: c.n for c in data.by_status if c.n} == statuses
+        by_gender = grouped(Referral.gender)
+        assert [(row.group, row.referrals) for row in data.equity if row.dimension == "Gender"] == [
+            ("Woman", by_gender[("woman",)]), ("Not recorded", by_gender[("",)])]
+        assert next(row for row in data.equity if row.group == "NR1").engaged == 1
+    assert sum(sum(month.counts.values()) for month in data.safeguarding.by_month) == data.referrals
+    with session_scope(engine) as session:
+        empty = compute_report(session, Period(date(2024, 1, 1), date(2024, 1, 31)), LONDON, today=TODAY)
+    assert empty.cases == [] and empty.referrals == 0 and empty.equity == []
+    assert [(c.label, c.n) for c in empty.by_month] == [("2024-01", 0)]
+    assert empty.time_to_claim.n == 0 and empty.support.first_contact_by_urgency[0][1].n == 0
