@@ -207,7 +207,7 @@ def figures_and_exports(args: argparse.Namespace, backend: str, url: str) -> Non
         return times, reference == data
 
     round_4, same_4 = earlier(ROUND_4, ("stats", "received", "unmet", "outcomes", "figures"))
-    old, same = earlier(BEFORE, ("outcomes", "figures"))
+    old, same = earlier(BEFORE, ("stats", "outcomes", "figures"))
     tables = report_tables(data)
     cells = sum(len(table.header) * (len(table.rows) + 1) for table in tables)
     one, _ = median_times(lambda: render_reports(engine, period, FORMATS, False, TZ), args.repeats)
