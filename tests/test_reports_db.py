@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
 from collections import Counter
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from core.db import session_scope
 from core.settings import get_settings
 from directory.models import Organisation, Service, ServiceTaxonomy, Taxonomy, UnmetSearch
 from reports import cli as cli_module
+from reports import figures as figures_module
 from reports.cli import add_report_parser, run_report
 from reports.data import STATUS_LABELS, ReportData
 from reports.figures import compute_report
@@ -409,3 +411,28 @@ def test_counts_of_referrals_are_those_the_database_would_make(engine: Engine) -
     assert empty.cases == [] and empty.referrals == 0 and empty.equity == []
     assert [(c.label, c.n) for c in empty.by_month] == [("2024-01", 0)]
     assert empty.time_to_claim.n == 0 and empty.support.first_contact_by_urgency[0][1].n == 0
+
+
+def test_cycle_collection_is_paused_only_while_figures_are_made(engine: Engine,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collector is off while the figures are made (it rescanned a year's rows again and again) and back as it
+    was afterwards, even after an error; a caller that had paused it finds it still paused."""
+    add_march(engine)
+    seen: list[bool] = []
+    grouping = figures_module.group_unmet
+    monkeypatch.setattr(figures_module, "group_unmet", lambda searches: seen.append(gc.isenabled()) or
+                        grouping(searches))
+    assert gc.isenabled()
+    march_report(engine)
+    assert seen == [False] and gc.isenabled()
+    monkeypatch.setattr(figures_module, "group_unmet", lambda searches: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        march_report(engine)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(figures_module, "group_unmet", grouping)
+        march_report(engine)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
