@@ -25,7 +25,7 @@ from reports.sql import EpochMicroseconds
 
 V = TypeVar("V", bound=Hashable)
 L = TypeVar("L")
-DISTINCT_VALUES_CACHED = 1024  # distinct reason lists remembered (a year has a few dozen)
+DISTINCT_VALUES_CACHED = 1024  # distinct values remembered (reason lists, days, months: a year has a few hundred)
 DAY_MICROSECONDS = 86_400_000_000
 UNIX_EPOCH = date(1970, 1, 1)
 OFFSET_PROBE = timedelta(hours=1)  # no time zone changes its offset twice within an hour
