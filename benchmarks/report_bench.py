@@ -1,12 +1,14 @@
 """Reports at a year's scale: the figures, the XLSX export and the grouping of unmet searches, each side by side
 with the alternative, in the same run.
 
-Run: `.venv/bin/python benchmarks/report_bench.py [--referrals 50200] [--searches 3000,12000,48000] [--repeats 3]`.
+Run: `.venv/bin/python benchmarks/report_bench.py [--referrals 50200] [--searches 3000,12000,48000] [--repeats 3]
+[--only figures|grouping] [--postgres auto|URL] [--no-sqlite]`.
   * figures: a year of `--referrals` referrals (three signpostings each) and 10k zero-result searches in a SQLite
-    file; `build_report` for the year (counts made by the database) against the figures code as it was before
-    issue 12's round 3 (commit BEFORE, read from git: whole rows aggregated in Python) — the two must give the same
-    figures; then every format of one request (csv, xlsx, png, text) from that one computation, against computing
-    the figures again for each format;
+    file (with `--postgres`, in a temp PostgreSQL database too; `auto` starts a throwaway cluster); `build_report`
+    for the year against the figures code of round 4 (commit ROUND_4: timestamps parsed and converted in Python)
+    and as it was before issue 12's round 3 (commit BEFORE: whole rows aggregated in Python), both read from git —
+    all must give the same figures; then every format of one request (csv, xlsx, png, text) from that one
+    computation, against computing the figures again for each format;
   * XLSX: the year's tables written by Signpost (XlsxWriter, constant-memory mode) and by openpyxl's write-only
     mode with lxml (what the export used before);
   * unmet grouping: `--searches` zero-result searches (misspelt, reordered variants of ~1,600 needs) grouped by
@@ -56,8 +58,12 @@ from reports.tables import Table, report_tables  # noqa: E402
 from reports.unmet import group_unmet  # noqa: E402
 from tests.test_unmet_grouping import every_group_compared, misspelt  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from followup_bench import postgres_database, postgres_server  # noqa: E402
+
 TZ = ZoneInfo("Europe/London")
 BEFORE = "0d5db351d20b1c1f85b208db9978b6372fa7bee8"  # main before round 3 of issue 12: figures aggregated in Python
+ROUND_4 = "2890f0789b8b8750cf1400e19ff2b0fff1693ce1"  # before round 5: timestamps parsed and converted in Python
 FORMATS = ("csv", "xlsx", "png", "text")
 ADJECTIVES = ("free", "local", "weekly", "evening", "online", "women's", "men's", "young", "older", "family",
               "sunday", "community", "friendly", "quiet", "outdoor", "indoor", "gentle", "accessible", "carers",
@@ -128,24 +134,26 @@ def need(rng: random.Random) -> str:
     return f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)}"
 
 
-def module_before(path: str, name: str, renames: dict[str, str] | None = None) -> types.ModuleType:
-    """The module at `path` as it was at commit BEFORE, importable as `name` (its imports renamed by `renames`)."""
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{BEFORE}:{path}"], capture_output=True, text=True,
+def module_at(commit: str, path: str, name: str, renames: dict[str, str]) -> types.ModuleType:
+    """The module at `path` as it was at `commit`, importable as `name` (its imports renamed by `renames`)."""
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:{path}"], capture_output=True, text=True,
                             check=True).stdout
-    for old, new in (renames or {}).items():
+    for old, new in renames.items():
         source = source.replace(old, new)
     module = types.ModuleType(name)
     sys.modules[name] = module
-    exec(compile(source, f"{BEFORE[:7]}:{path}", "exec"), module.__dict__)  # our own history, not input
+    exec(compile(source, f"{commit[:7]}:{path}", "exec"), module.__dict__)  # our own history, not input
     return module
 
 
-def figures_before() -> Callable[..., ReportData]:
-    """`compute_report` as it was at BEFORE (with the outcome figures of that time)."""
-    module_before("reports/outcomes.py", "reports_outcomes_before")
-    figures = module_before("reports/figures.py", "reports_figures_before",
-                            {"from reports.outcomes import": "from reports_outcomes_before import"})
-    return figures.compute_report
+def figures_at(commit: str, modules: Sequence[str]) -> Callable[..., ReportData]:
+    """`compute_report` as it was at `commit`, with the `reports` modules named in `modules` (in import order,
+    ending with "figures") as they were too; the others are today's."""
+    renames: dict[str, str] = {}
+    for stem in modules:
+        module = module_at(commit, f"reports/{stem}.py", f"reports_{stem}_{commit[:7]}", renames)
+        renames[f"from reports.{stem} import"] = f"from {module.__name__} import"
+    return module.compute_report
 
 
 def write_xlsx_openpyxl(tables: Sequence[Table], handle: IO[bytes]) -> None:
@@ -180,31 +188,38 @@ def write_xlsx_openpyxl(tables: Sequence[Table], handle: IO[bytes]) -> None:
     workbook.save(handle)
 
 
-def figures_and_exports(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory(prefix="report-bench-") as folder:
-        url = f"sqlite:///{Path(folder) / 'year.db'}"
-        period = a_year(url, args.referrals, args.unmet)
-        engine = make_engine(url)
-        figures, data = median_times(lambda: build_report(engine, period, TZ), args.repeats)
-        compute_before = figures_before()
+def figures_and_exports(args: argparse.Namespace, backend: str, url: str) -> None:
+    """The year's figures and exports on the database at `url` (an empty one, filled here)."""
+    period = a_year(url, args.referrals, args.unmet)
+    engine = make_engine(url)
+    build_report(engine, period, TZ)  # once unmeasured, so no code measured reads a cold database
+    figures, data = median_times(lambda: build_report(engine, period, TZ), args.repeats)
 
-        def before() -> ReportData:
+    def earlier(commit: str, modules: Sequence[str]) -> tuple[tuple[float, float], bool]:
+        """Median times of the figures code at `commit` (see `figures_at`), and whether its figures are ours."""
+        compute = figures_at(commit, modules)
+
+        def figures_then() -> ReportData:
             with session_scope(reading(engine)) as session:
-                return compute_before(session, period, TZ)
+                return compute(session, period, TZ)
 
-        old, reference = median_times(before, args.repeats)
-        same = reference == data
-        tables = report_tables(data)
-        cells = sum(len(table.header) * (len(table.rows) + 1) for table in tables)
-        one, _ = median_times(lambda: render_reports(engine, period, FORMATS, False, TZ), args.repeats)
-        each, _ = median_times(lambda: [render_reports(engine, period, (fmt,), False, TZ) for fmt in FORMATS],
-                            args.repeats)
-        ours, _ = median_times(lambda: write_xlsx(tables, io.BytesIO()), args.repeats)
-        openpyxl, _ = median_times(lambda: write_xlsx_openpyxl(tables, io.BytesIO()), args.repeats)
-        engine.dispose()
+        times, reference = median_times(figures_then, args.repeats)
+        return times, reference == data
+
+    round_4, same_4 = earlier(ROUND_4, ("stats", "received", "unmet", "outcomes", "figures"))
+    old, same = earlier(BEFORE, ("stats", "outcomes", "figures"))
+    tables = report_tables(data)
+    cells = sum(len(table.header) * (len(table.rows) + 1) for table in tables)
+    one, _ = median_times(lambda: render_reports(engine, period, FORMATS, False, TZ), args.repeats)
+    each, _ = median_times(lambda: [render_reports(engine, period, (fmt,), False, TZ) for fmt in FORMATS],
+                           args.repeats)
+    ours, _ = median_times(lambda: write_xlsx(tables, io.BytesIO()), args.repeats)
+    openpyxl, _ = median_times(lambda: write_xlsx_openpyxl(tables, io.BytesIO()), args.repeats)
+    engine.dispose()
     print(f"\na year: {args.referrals:,} referrals, {3 * args.referrals:,} signpostings, {args.unmet:,} zero-result "
-          f"searches (SQLite); wall / CPU seconds")
-    rows = [("figures for the year (Signpost: counted in SQL)", figures),
+          f"searches ({backend}); wall / CPU seconds")
+    rows = [("figures for the year (Signpost)", figures),
+            (f"figures for the year (round 4, {ROUND_4[:7]}: times in Python)", round_4),
             (f"figures for the year (before, {BEFORE[:7]}: rows in Python)", old),
             ("csv+xlsx+png+text, one computation (Signpost)", one),
             ("csv+xlsx+png+text, figures computed per format", each),
@@ -212,7 +227,7 @@ def figures_and_exports(args: argparse.Namespace) -> None:
             (f"XLSX, {cells:,} cells: openpyxl write-only + lxml (before)", openpyxl)]
     for label, (wall, cpu) in rows:
         print(f"  {label:<62}{wall:8.2f}{cpu:8.2f}")
-    print(f"  same figures as before: {'yes' if same else 'NO'}")
+    print(f"  same figures as round 4: {'yes' if same_4 else 'NO'}, as before round 3: {'yes' if same else 'NO'}")
 
 
 def grouping(args: argparse.Namespace) -> None:
@@ -236,11 +251,21 @@ def main() -> None:
     parser.add_argument("--searches", default="3000,12000,48000", help="sizes for the grouping comparison")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", choices=("grouping", "figures"), help="run one part only")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="figures on this PostgreSQL server too (temp database); 'auto' starts a throwaway cluster")
+    parser.add_argument("--no-sqlite", action="store_true", help="figures on PostgreSQL only")
     args = parser.parse_args()
     if args.only != "figures":
         grouping(args)
-    if args.only != "grouping":
-        figures_and_exports(args)
+    if args.only == "grouping":
+        return
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory(prefix="report-bench-") as folder:
+            figures_and_exports(args, "SQLite", f"sqlite:///{Path(folder) / 'year.db'}")
+    with postgres_server(args.postgres) as server:
+        if server:
+            with postgres_database(server) as url:
+                figures_and_exports(args, "PostgreSQL", url)
 
 
 if __name__ == "__main__":

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from statistics import median
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, func
@@ -19,7 +20,6 @@ from casework.models import (
     ClosureReason,
     Engagement,
     ProviderUpdate,
-    Referral,
     ReferralOn,
     Signposting,
 )
@@ -42,7 +42,8 @@ from reports.data import (
 )
 from reports.outcomes import equity_rows, safeguarding_figures, support_figures, wellbeing_changes
 from reports.period import Period
-from reports.received import local_month, reason_labels, received_in, referrals_received
+from reports.received import Received, day_date, month_of, per_value, reason_labels, referrals_received
+from reports.sql import Unindexed
 from reports.stats import durations, elapsed_hours, ranked
 from reports.unmet import group_unmet
 
@@ -51,15 +52,29 @@ SignpostingCounts = Counter[tuple[str, Engagement]]  # (service id, engagement) 
 UTC_ZONE = ZoneInfo("UTC")
 
 
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Python's cycle collector paused (as a decorator too): a year's figures make no reference cycles, yet the
+    collector, woken by every 700 new tuples, rescanned the growing heap again and again (0.2 s a year)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@cycle_collection_paused()
 def compute_report(session: Session, period: Period, tz: ZoneInfo = UTC_ZONE, today: date | None = None) -> ReportData:
     """All figures for `period` (local days in `tz`); directory freshness is judged as of `today`.
 
-    Counts are made by the database (GROUP BY); only the case rows and the waiting times are read per referral."""
+    The referrals received are read once, a plain row each, and their counts made from those rows; the other counts
+    are made by the database (GROUP BY)."""
     since, until = period.utc_bounds(tz)
     today = today or local_today(tz)
-    received = received_in(since, until)
-    referrals = referrals_received(session, since, until)
-    cases = _case_rows(referrals, tz)
+    referrals = referrals_received(session, since, until, tz)
+    cases = _case_rows(referrals)
     services = _service_labels(session)
     signposted = _signpostings_made(session, since, until)
     clients = _signposted_clients(session, since, until)
@@ -69,15 +84,15 @@ def compute_report(session: Session, period: Period, tz: ZoneInfo = UTC_ZONE, to
         generated_on=today,
         referrals=len(cases),
         by_reason=ranked(Counter(reason for case in cases for reason in case.reasons)),
-        by_ward=ranked(_grouped(session, Referral.source_ward, received, _recorded)),
-        by_role=ranked(_grouped(session, Referral.source_role, received, _recorded)),
-        by_month=_by_month(session, period, received, tz),
+        by_ward=ranked(Counter(case.ward for case in cases)),
+        by_role=ranked(Counter(case.role for case in cases)),
+        by_month=_by_month(referrals, period),
         time_to_claim=durations([case.hours_to_claim for case in cases if case.hours_to_claim is not None]),
         time_to_first_contact=durations(
             [case.hours_to_first_contact for case in cases if case.hours_to_first_contact is not None]
         ),
-        by_status=_by_status(session, received),
-        by_closure=_by_closure(session, received),
+        by_status=_by_status(cases),
+        by_closure=_by_closure(cases),
         signpostings=sum(signposted.values()),
         signposted_clients=clients,
         by_service=_demand(signposted, services, clients),
@@ -92,8 +107,8 @@ def compute_report(session: Session, period: Period, tz: ZoneInfo = UTC_ZONE, to
         responsiveness=_responsiveness(session, since, until, services),
         waiting_weeks=_waiting_weeks(session, since, until, services, tz),
         wellbeing=wellbeing_changes(session, since, until, today, tz),
-        safeguarding=safeguarding_figures(session, period, since, until, tz),
-        equity=equity_rows(session, received),
+        safeguarding=safeguarding_figures(session, period, referrals, since, until),
+        equity=equity_rows(referrals),
         support=support_figures(session, referrals, cases, since, until),
     )
 
@@ -143,10 +158,11 @@ def build_report(engine: Engine, period: Period, tz: ZoneInfo = UTC_ZONE) -> Rep
 
 
 def _signpostings_made(session: Session, since: datetime, until: datetime) -> SignpostingCounts:
-    """(service id, engagement) -> signpostings made in the period, counted by the database."""
+    """(service id, engagement) -> signpostings made in the period, counted by the database (scanning the table:
+    see `Unindexed`)."""
     statement = (select(Signposting.service_id, Signposting.engagement, func.count())
                  .where(Signposting.created_at >= since, Signposting.created_at < until)
-                 .group_by(Signposting.service_id, Signposting.engagement))
+                 .group_by(Unindexed(Signposting.service_id), Unindexed(Signposting.engagement)))
     return Counter({(service_id, Engagement(engagement)): n for service_id, engagement, n in session.exec(statement)})
 
 
@@ -154,18 +170,6 @@ def _signposted_clients(session: Session, since: datetime, until: datetime) -> i
     statement = select(func.count(distinct(Signposting.referral_id))).where(
         Signposting.created_at >= since, Signposting.created_at < until)
     return int(session.exec(statement).one())
-
-
-def _grouped(session: Session, column: Any, received: Sequence[Any], label: Callable[[Any], str]) -> Counter[str]:
-    """Referrals received, counted by the database per value of `column`, then per `label` of that value."""
-    counts: Counter[str] = Counter()
-    for value, n in session.exec(select(column, func.count()).where(*received).group_by(column)):
-        counts[label(value)] += n
-    return counts
-
-
-def _recorded(text: str) -> str:
-    return text.strip() or NOT_RECORDED
 
 
 def _service_labels(session: Session) -> dict[str, str]:
@@ -212,26 +216,26 @@ def _stale_services(session: Session, labels: dict[str, str], cutoff: date) -> l
     return sorted(stale, key=lambda s: (s.last_verified is not None, s.last_verified or date.min, s.service))
 
 
-def _case_rows(referrals: Sequence[Any], tz: ZoneInfo) -> list[CaseRow]:
-    """One pseudonymised row per referral (rows unpacked as tuples: a year has tens of thousands)."""
+def _case_rows(received: Received) -> list[CaseRow]:
+    """One pseudonymised row per referral, made column by column (labels worked out once per distinct value)."""
     statuses = {status: STATUS_LABELS[status] for status in CaseStatus}
-    closures = {reason: _closure_label(reason) for reason in [*ClosureReason, None]}
-    return [
-        CaseRow(
-            reference=reference,
-            received=local_time(created_at, tz).date(),
-            ward=ward.strip() or NOT_RECORDED,
-            role=role.strip() or NOT_RECORDED,
-            reasons=reason_labels(reasons),
-            status=statuses[status],
-            closure=closures[closure_reason] if status == CaseStatus.CLOSED else "",
-            hours_to_claim=elapsed_hours(created_at, claimed_at) if claimed_at else None,
-            hours_to_first_contact=elapsed_hours(created_at, first_contact_at) if first_contact_at else None,
-            signpostings=signpostings,
-        )
-        for (_, reference, created_at, ward, role, reasons, status, closure_reason, claimed_at, first_contact_at, _,
-             signpostings) in referrals
-    ]
+    closures = {(status, reason): _closure_label(reason) if status == CaseStatus.CLOSED else ""
+                for status in CaseStatus for reason in [*ClosureReason, None]}
+    return list(map(
+        CaseRow, received.reference, map(day_date, received.day), per_value(received.ward, _recorded),
+        per_value(received.role, _recorded), map(reason_labels, received.reasons),
+        map(statuses.__getitem__, received.status),
+        map(closures.__getitem__, zip(received.status, received.closure_reason, strict=True)),
+        _hours(received.to_claim), _hours(received.to_first_contact), received.signpostings,
+    ))
+
+
+def _hours(waits: Sequence[int | None]) -> list[float | None]:
+    return [None if wait is None else elapsed_hours(wait) for wait in waits]
+
+
+def _recorded(text: str) -> str:
+    return text.strip() or NOT_RECORDED
 
 
 def _demand(signposted: SignpostingCounts, services: dict[str, str], clients: int) -> list[ServiceDemand]:
@@ -266,20 +270,20 @@ def _engagement_by_service(signposted: SignpostingCounts, services: dict[str, st
     return sorted(rows, key=lambda row: (-row.n, row.label))
 
 
-def _by_month(session: Session, period: Period, received: Sequence[Any], tz: ZoneInfo) -> list[Count]:
-    month = local_month(Referral.created_at, period, tz)
-    per_month = dict(session.exec(select(month, func.count()).where(*received).group_by(month)).all())
+def _by_month(received: Received, period: Period) -> list[Count]:
+    per_month: Counter[str] = Counter()
+    for day, n in Counter(received.day).items():
+        per_month[month_of(day_date(day))] += n
     return [Count(label, per_month.get(label, 0)) for label in period.months()]
 
 
-def _by_status(session: Session, received: Sequence[Any]) -> list[Count]:
-    per_status = _grouped(session, Referral.status, received, lambda status: STATUS_LABELS[CaseStatus(status)])
+def _by_status(cases: Sequence[CaseRow]) -> list[Count]:
+    per_status = Counter(case.status for case in cases)
     return [Count(label, per_status[label]) for label in STATUS_LABELS.values()]
 
 
-def _by_closure(session: Session, received: Sequence[Any]) -> list[Count]:
-    closed = _grouped(session, Referral.closure_reason, (*received, Referral.status == CaseStatus.CLOSED),
-                      _closure_label)
+def _by_closure(cases: Sequence[CaseRow]) -> list[Count]:
+    closed = Counter(case.closure for case in cases if case.status == STATUS_LABELS[CaseStatus.CLOSED])
     labels = [*CLOSURE_LABELS.values(), *([NOT_RECORDED] if NOT_RECORDED in closed else [])]
     return [Count(label, closed[label]) for label in labels]
 

@@ -45,7 +45,7 @@ from reports.data import (
     WellbeingChange,
 )
 from reports.period import Period
-from reports.received import local_month, reason_labels, received_in
+from reports.received import Received, day_date, month_of, reason_labels, received_in
 from reports.stats import durations, percentile, ranked_counts
 
 CHANGES = (("first_contact", "closure"), ("first_contact", "3_months"), ("first_contact", "6_months"))
@@ -103,15 +103,14 @@ def _mean(values: list[int]) -> float | None:
 
 
 def safeguarding_figures(
-    session: Session, period: Period, since: datetime, until: datetime, tz: ZoneInfo
+    session: Session, period: Period, referrals: Received, since: datetime, until: datetime
 ) -> SafeguardingFigures:
-    """Ratings at referral and now, ratings now by month received, and the changes recorded in the period."""
+    """Ratings at referral and now, ratings now by month received, and the changes recorded in the period (the
+    referrals received in it as read by `reports.received.referrals_received`)."""
     received = received_in(since, until)
-    month = local_month(Referral.created_at, period, tz)
     by_month: dict[str, Counter[str]] = {label: Counter() for label in period.months()}
-    for label, rating, n in session.exec(select(month, Referral.safeguarding, func.count())
-                                         .where(*received).group_by(month, Referral.safeguarding)):
-        by_month[label][short_label(rating)] += n
+    for (day, rating), n in Counter(zip(referrals.day, referrals.safeguarding, strict=True)).items():
+        by_month[month_of(day_date(day))][short_label(rating)] += n
     now: Counter[str] = sum(by_month.values(), Counter())
     # Only referrals whose rating has changed were rated differently when made: the first change's old value.
     changed = dict(session.exec(select(Referral.id, Referral.safeguarding).where(
@@ -138,18 +137,16 @@ def _rating_counts(counted: Counter[str]) -> list[Count]:
 
 
 
-def equity_rows(session: Session, received: Sequence[Any]) -> list[EquityRow]:
+def equity_rows(referrals: Received) -> list[EquityRow]:
     """Referrals, closures and engagement by gender, ethnic group and postcode district (not recorded included),
-    counted by the database."""
-    dimensions = (("Gender", Referral.gender, GENDERS), ("Ethnic group", Referral.ethnicity, ETHNIC_GROUPS),
-                  ("Postcode district", Referral.postcode_district, {PREFER_NOT: PREFER_NOT_LABEL}))
+    counted from the referrals received as read by `reports.received.referrals_received`."""
+    dimensions = (("Gender", "gender", GENDERS), ("Ethnic group", "ethnicity", ETHNIC_GROUPS),
+                  ("Postcode district", "postcode_district", {PREFER_NOT: PREFER_NOT_LABEL}))
     rows = []
     for title, column, labels in dimensions:
         groups: dict[str, Counter[str]] = defaultdict(Counter)  # group -> referrals, closed, engaged
-        for value, status, reason, n in session.exec(
-            select(column, Referral.status, Referral.closure_reason, func.count())
-            .where(*received).group_by(column, Referral.status, Referral.closure_reason)
-        ):
+        values = zip(getattr(referrals, column), referrals.status, referrals.closure_reason, strict=True)
+        for (value, status, reason), n in Counter(values).items():
             counts = groups[labels.get(value, value) if value else NOT_RECORDED]
             counts["referrals"] += n
             if status == CaseStatus.CLOSED:
@@ -163,9 +160,9 @@ def equity_rows(session: Session, received: Sequence[Any]) -> list[EquityRow]:
 
 
 def support_figures(
-    session: Session, referrals: Sequence[Any], cases: Sequence[CaseRow], since: datetime, until: datetime
+    session: Session, referrals: Received, cases: Sequence[CaseRow], since: datetime, until: datetime
 ) -> SupportFigures:
-    """Support given to the referrals received (`referrals`: rows of `reports.received.referrals_received`, and
+    """Support given to the referrals received (`referrals` as read by `reports.received.referrals_received`, and
     `cases` made from them, in the same order)."""
     received = received_in(since, until)
     per_case = session.exec(
@@ -182,9 +179,9 @@ def support_figures(
                          .join(Referral, Referral.id == SupportPlan.referral_id)  # type: ignore[arg-type]
                          .where(*received)).all()
     waits: dict[str, list[float]] = defaultdict(list)
-    for row, case_row in zip(referrals, cases, strict=True):
+    for urgency, case_row in zip(referrals.urgency, cases, strict=True):
         if case_row.hours_to_first_contact is not None:
-            waits[row.urgency].append(case_row.hours_to_first_contact)
+            waits[urgency].append(case_row.hours_to_first_contact)
     by_urgency = [(label, durations(waits[urgency])) for urgency, label in URGENCY_LABELS.items()]
     return SupportFigures(
         cases_with_sessions=len(per_case),
@@ -195,8 +192,8 @@ def support_figures(
         by_mode=[Count(label, modes.get(mode.value, 0)) for mode, label in SUPPORT_MODE_LABELS.items()],
         first_contact_by_urgency=by_urgency,
         not_appropriate_by_reason=ranked_counts(
-            reason for row in referrals if row.closure_reason == ClosureReason.NOT_APPROPRIATE
-            for reason in reason_labels(row.reasons)),
+            reason for reasons, closure in zip(referrals.reasons, referrals.closure_reason, strict=True)
+            if closure == ClosureReason.NOT_APPROPRIATE for reason in reason_labels(reasons)),
         bounced=_bounced(session, received),
         plans=len(plans),
         plan_goals=sum(len(goals) for goals in plans),

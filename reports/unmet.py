@@ -10,6 +10,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 from rapidfuzz import fuzz, process, utils
@@ -45,10 +46,8 @@ def group_unmet(searches: Iterable[tuple[str, str]], threshold: int = SIMILARITY
     matcher = _GroupMatcher(threshold)
     groups: list[_Group] = []
     for wording, n in sorted(wordings.items(), key=lambda item: (-item[1], item[0])):
-        key = utils.default_process(wording)
-        match = matcher.best(key) if key else None
+        match = matcher.group_of(utils.default_process(wording))
         if match is None:
-            matcher.add(key)
             groups.append(_Group(wording, n, set(searchers[wording])))
         else:
             group = groups[match]
@@ -78,7 +77,9 @@ class _GroupMatcher:
     The Python work and the scoring per wording are then bounded however many groups there are; only numpy's
     count grows with them. A shortlist could in principle miss the best group, so tests/test_unmet_grouping.py
     and benchmarks/report_bench.py check the groups equal a comparison with every group. Ties go to the earliest
-    group, as a full comparison would. (Hand-written: rapidfuzz has no candidate index of its own.)"""
+    group, as a full comparison would; a wording whose sorted words equal a group's goes to that group unscored
+    (only equal strings score 100, and a second group with the same string never forms). (Hand-written: rapidfuzz
+    has no candidate index of its own.)"""
 
     SHORTLIST = 128
 
@@ -87,35 +88,51 @@ class _GroupMatcher:
         # each group's key with its words sorted once, so scoring is `fuzz.ratio` (what `token_sort_ratio` does
         # after sorting both strings' words on every call: most of the scoring time at a year's scale)
         self.keys: list[str] = []
+        self._exact: dict[str, int] = {}  # key with its words sorted -> its group
         self._with_trigram: dict[str, array[int]] = {}
-        self._sizes: array[int] = array("i")  # per group: its distinct trigrams
+        self._views: dict[str, np.ndarray] = {}  # numpy views of `_with_trigram`, until the group list grows
+        self._sizes = np.zeros(1024, dtype=np.int32)  # per group: its distinct trigrams (grown by doubling)
 
-    def best(self, key: str) -> int | None:
-        """The index of the best group scoring at least the threshold (`fuzz.token_sort_ratio`), or None."""
+    def group_of(self, key: str) -> int | None:
+        """The index of the best group for `key` (a processed wording) scoring at least the threshold with
+        `fuzz.token_sort_ratio`; or None, after making `key` a new group (an empty key always is one)."""
         key = _words_sorted(key)
+        if key and (exact := self._exact.get(key)) is not None:
+            return exact
         trigrams = _trigrams(key)
-        lists = [self._with_trigram[trigram] for trigram in trigrams if trigram in self._with_trigram]
+        match = self._best(key, trigrams) if key else None
+        if match is None:
+            self._add(key, trigrams)
+        return match
+
+    def _best(self, key: str, trigrams: set[str]) -> int | None:
+        views, lists = self._views, []
+        for trigram in trigrams:
+            if (view := views.get(trigram)) is None and (groups := self._with_trigram.get(trigram)) is not None:
+                view = views[trigram] = np.frombuffer(groups, dtype=np.int32)
+            if view is not None:
+                lists.append(view)
         if not lists:
             return None
-        shared = np.bincount(np.concatenate([np.frombuffer(groups, dtype=np.int32) for groups in lists]))
-        sharing = np.flatnonzero(shared)
+        shared = np.bincount(np.concatenate(lists))
+        sharing = shared.nonzero()[0]
         if len(sharing) > self.SHORTLIST:  # the most alike by trigrams (Dice), not merely the longest
-            sizes = np.frombuffer(self._sizes, dtype=np.int32)[: len(shared)][sharing]
-            alike = shared[sharing] / (sizes + len(trigrams))
+            alike = shared[sharing] / (self._sizes[sharing] + len(trigrams))
             sharing = np.sort(sharing[np.argpartition(alike, -self.SHORTLIST)[-self.SHORTLIST :]])
         ordered = sharing.tolist()
-        match = process.extractOne(
-            key, [self.keys[index] for index in ordered], scorer=fuzz.ratio, score_cutoff=self.threshold
-        )
+        candidates = itemgetter(*ordered)(self.keys) if len(ordered) > 1 else [self.keys[ordered[0]]]
+        match = process.extractOne(key, candidates, scorer=fuzz.ratio, score_cutoff=self.threshold)
         return None if match is None else ordered[match[2]]
 
-    def add(self, key: str) -> None:
+    def _add(self, key: str, trigrams: set[str]) -> None:
         index = len(self.keys)
-        key = _words_sorted(key)
         self.keys.append(key)
-        trigrams = _trigrams(key)
-        self._sizes.append(len(trigrams))
+        self._exact.setdefault(key, index)
+        if index == len(self._sizes):
+            self._sizes = np.concatenate([self._sizes, np.zeros_like(self._sizes)])
+        self._sizes[index] = len(trigrams)
         for trigram in trigrams:
+            self._views.pop(trigram, None)  # (an array cannot grow while a view shares its buffer)
             self._with_trigram.setdefault(trigram, array("i")).append(index)
 
 

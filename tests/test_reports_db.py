@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
+from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from casework.models import CaseStatus, ClosureReason, Engagement, Referral, Signposting
@@ -19,8 +23,9 @@ from core.db import session_scope
 from core.settings import get_settings
 from directory.models import Organisation, Service, ServiceTaxonomy, Taxonomy, UnmetSearch
 from reports import cli as cli_module
+from reports import figures as figures_module
 from reports.cli import add_report_parser, run_report
-from reports.data import ReportData
+from reports.data import STATUS_LABELS, ReportData
 from reports.figures import compute_report
 from reports.period import Period
 from reports.snomed import (
@@ -324,3 +329,110 @@ def test_period_edges_follow_local_time(engine: Engine) -> None:
         april = compute_report(session, Period(date(2025, 4, 1), date(2025, 4, 1)), LONDON, today=TODAY)
     assert [case.reference for case in april.cases] == ["SP-APRIL"]
     assert april.cases[0].received == date(2025, 4, 1)
+
+
+def _around(moment: datetime, hours: int) -> list[datetime]:
+    """Every 17 minutes 13.000007 seconds for `hours` either side of `moment`, and the microseconds either side of
+    it and of each hour (local midnights and clock changes among them)."""
+    step = timedelta(minutes=17, seconds=13, microseconds=7)
+    spread = [moment + n * step for n in range(-hours * 60 // 17, hours * 60 // 17)]
+    edges = [moment + timedelta(hours=h) + timedelta(microseconds=d) for h in range(-hours, hours) for d in (-1, 0)]
+    return spread + edges
+
+
+@pytest.mark.parametrize(("zone", "changes", "period"), [
+    ("Europe/London", [utc(2025, 3, 30, 1), utc(2025, 10, 26, 1)], Period(date(2025, 3, 1), date(2025, 10, 31))),
+    # Havana moves its clocks at local midnight; St John's is 3½ hours behind UTC; periods start or end on
+    # the day the clocks change
+    ("America/Havana", [utc(2025, 3, 9, 5), utc(2025, 11, 2, 5)], Period(date(2025, 3, 1), date(2025, 11, 2))),
+    ("America/St_Johns", [utc(2025, 3, 9, 5, 30), utc(2025, 11, 2, 4, 30)],
+     Period(date(2025, 3, 9), date(2025, 11, 30))),
+])  # fmt: skip
+def test_each_case_is_received_on_its_local_day(engine: Engine, zone: str, changes: list[datetime],
+                                                period: Period) -> None:
+    """The database works out each referral's local day (no timestamp is parsed in Python): right for every row
+    around both clock changes, around each local midnight near them, and at the period's first and last moment."""
+    tz = ZoneInfo(zone)
+    since, until = period.utc_bounds(tz)
+    moments = sorted({m for change in changes for m in _around(change, 30) if since <= m < until}
+                     | {since, until - timedelta(microseconds=1)})
+    with session_scope(engine) as session:
+        session.add_all(Referral(reference=f"SP-T{n:05d}", created_at=moment, referrer_user_id=1, referrer_chat_id=1,
+                                 source_ward="Ward 7", source_role="Nurse", client_initials="QX", reasons=["money"])
+                        for n, moment in enumerate(moments))
+    with session_scope(engine) as session:
+        data = compute_report(session, period, tz, today=TODAY)
+    assert [case.received for case in data.cases] == [moment.astimezone(tz).date() for moment in moments]
+    assert sum(count.n for count in data.by_month) == len(moments) == data.referrals
+
+
+def test_waits_are_the_hours_python_would_work_out(engine: Engine) -> None:
+    """Waits come from the database in whole microseconds (not rounded to SQLite's milliseconds): the same hours,
+    to the last bit, as subtracting the datetimes; a claim recorded before the referral counts as no wait."""
+    created = datetime(2025, 3, 3, 9, 0, 0, 1, tzinfo=UTC)
+    claimed = created + timedelta(hours=2, microseconds=999_998)
+    contacted = created + timedelta(days=40, seconds=0.3337)
+    add_referral(engine, "SP-W1AAAA", created, status=CaseStatus.CONTACTED, claimed_at=claimed,
+                 first_contact_at=contacted)
+    add_referral(engine, "SP-W2AAAA", created, status=CaseStatus.CLAIMED, claimed_at=created - timedelta(seconds=1))
+    cases = {case.reference: case for case in march_report(engine).cases}
+    assert cases["SP-W1AAAA"].hours_to_claim == (claimed - created).total_seconds() / 3600
+    assert cases["SP-W1AAAA"].hours_to_first_contact == (contacted - created).total_seconds() / 3600
+    assert cases["SP-W2AAAA"].hours_to_claim == 0.0 and cases["SP-W2AAAA"].hours_to_first_contact is None
+
+
+def test_counts_of_referrals_are_those_the_database_would_make(engine: Engine) -> None:
+    """Ward, role, month, status, closure, safeguarding and equity counts are made from the one per-referral read:
+    checked against GROUP BY queries over the same referrals; a period with none gives zeros, not an error."""
+    add_march(engine)
+    add_referral(engine, "SP-EQ1AAA", utc(2025, 3, 12, 9), gender="woman", ethnicity="white_british",
+                 postcode_district="NR1", safeguarding="amber", status=CaseStatus.CLOSED,
+                 closure_reason=ClosureReason.ENGAGED)
+    data = march_report(engine)
+    since, until = MARCH.utc_bounds(LONDON)
+    with session_scope(engine) as session:
+        def grouped(*columns: Any) -> Counter[tuple[Any, ...]]:
+            statement = (select(*columns, func.count()).where(Referral.created_at >= since,
+                                                             Referral.created_at < until).group_by(*columns))
+            return Counter({tuple(row[:-1]): row[-1] for row in session.execute(statement)})
+
+        assert sum(grouped(Referral.source_ward).values()) == data.referrals == 7
+        assert {c.label: c.n for c in data.by_ward} == {(ward.strip() or "Not recorded"): n
+                                                       for (ward,), n in grouped(Referral.source_ward).items()}
+        statuses = {STATUS_LABELS[status]: n for (status,), n in grouped(Referral.status).items()}
+        assert {c.label: c.n for c in data.by_status if c.n} == statuses
+        by_gender = grouped(Referral.gender)
+        assert [(row.group, row.referrals) for row in data.equity if row.dimension == "Gender"] == [
+            ("Woman", by_gender[("woman",)]), ("Not recorded", by_gender[("",)])]
+        assert next(row for row in data.equity if row.group == "NR1").engaged == 1
+    assert sum(sum(month.counts.values()) for month in data.safeguarding.by_month) == data.referrals
+    with session_scope(engine) as session:
+        empty = compute_report(session, Period(date(2024, 1, 1), date(2024, 1, 31)), LONDON, today=TODAY)
+    assert empty.cases == [] and empty.referrals == 0 and empty.equity == []
+    assert [(c.label, c.n) for c in empty.by_month] == [("2024-01", 0)]
+    assert empty.time_to_claim.n == 0 and empty.support.first_contact_by_urgency[0][1].n == 0
+
+
+def test_cycle_collection_is_paused_only_while_figures_are_made(engine: Engine,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collector is off while the figures are made (it rescanned a year's rows again and again) and back as it
+    was afterwards, even after an error; a caller that had paused it finds it still paused."""
+    add_march(engine)
+    seen: list[bool] = []
+    grouping = figures_module.group_unmet
+    monkeypatch.setattr(figures_module, "group_unmet", lambda searches: seen.append(gc.isenabled()) or
+                        grouping(searches))
+    assert gc.isenabled()
+    march_report(engine)
+    assert seen == [False] and gc.isenabled()
+    monkeypatch.setattr(figures_module, "group_unmet", lambda searches: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        march_report(engine)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(figures_module, "group_unmet", grouping)
+        march_report(engine)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reports.period import Period, PeriodError, parse_period
+from reports.received import utc_offsets
 
 TODAY = date(2025, 5, 15)
 LONDON = ZoneInfo("Europe/London")
@@ -89,3 +90,17 @@ def test_local_days_become_utc_bounds_across_the_clock_change() -> None:
 
 def test_months_touched_run_across_a_year_end() -> None:
     assert Period(date(2024, 11, 20), date(2025, 1, 5)).months() == ["2024-11", "2024-12", "2025-01"]
+
+
+@pytest.mark.parametrize(("zone", "start", "end", "expected"), [
+    ("Europe/London", date(2025, 4, 1), date(2026, 3, 31),
+     [(datetime(2025, 10, 26, 1, tzinfo=UTC), 3600), (datetime(2026, 3, 29, 1, tzinfo=UTC), 0),
+      (datetime(2026, 3, 31, 23, tzinfo=UTC), 3600)]),
+    ("Europe/London", date(2025, 12, 1), date(2025, 12, 31), [(datetime(2026, 1, 1, tzinfo=UTC), 0)]),
+    ("America/St_Johns", date(2025, 10, 1), date(2025, 11, 30),
+     [(datetime(2025, 11, 2, 4, 30, tzinfo=UTC), -9000), (datetime(2025, 12, 1, 3, 30, tzinfo=UTC), -12600)]),
+])  # fmt: skip
+def test_utc_offsets_over_a_period(zone: str, start: date, end: date, expected: list[tuple[datetime, int]]) -> None:
+    """Each stretch of one offset from UTC ends at the very second the clocks change (local days in SQL use them)."""
+    tz = ZoneInfo(zone)
+    assert utc_offsets(*Period(start, end).utc_bounds(tz), tz) == expected
