@@ -30,6 +30,7 @@ from directory.synonyms import (
     STRAIN_REACH,
     LayMeaning,
     asks_for_self_referral,
+    errand_positions,
     is_person_word,
     is_urgent,
     lay_vocabulary,
@@ -71,6 +72,9 @@ SETTING_PREPOSITIONS = frozenset({"at", "on"})  # "at college", "panic attacks o
 SETTING_DETERMINERS = frozenset({"the", "my", "a", "our", "his", "her", "their", "your"})  # ("in the navy" is who)
 PEOPLE_IMPORTANCE = 0.3  # a word for who the message is about ("my nan", "my son"), not what they need
 UNREAD_IMPORTANCE = 0.5  # a garbled word that is neither English nor near a word we know ("baterys")
+ERRAND_IMPORTANCE = 1.0  # an everyday errand in a short message ("bus times", "football scores"): no service does it
+ERRAND_ABOUT_WORDS = 2  # the words before an errand that say what it is about ("leisure centre membership")
+ERRAND_NEED_IMPORTANCE = 0.5  # ... unless a directory word at least this telling names a need beside it ("paying")
 
 WORD, PAIR, IMPLIED = "word", "pair", "implied"
 _AGE = re.compile(
@@ -265,6 +269,7 @@ class QueryReader:
         ]  # fmt: skip
         long_message = parsed.long = len(meaningful) >= LONG_MESSAGE_WORDS
         scenery: set[int] = set()
+        errands = set() if long_message else errand_positions(plain) - skip - negated
         if long_message:  # a story names people, shops and places ("Derek", "Tesco", "Leeds"): not needs
             skip.update(i for i in capitalised - phrase_positions if stem(plain[i]) not in self._known)
             scenery = _drop_scenery(plain, parsed)
@@ -304,6 +309,7 @@ class QueryReader:
                     importance *= NARRATIVE_IMPORTANCE  # in a long message, words no service uses tell the story
             need = NeedWord(position, tuple(dict.fromkeys(found_keys)), importance, in_meanings, incidental=incidental)
             parsed.need_words.append(need)
+        _errand_asked(parsed, errands)
         self._count_phrases_of_small_words(parsed)
         if any(NIGHT_DISTRESS.intersection(meaning.lay.categories) for meaning in parsed.meanings):
             parsed.night_hour = night_hour(text)
@@ -659,6 +665,27 @@ def _drop_cause_of_death(plain: Sequence[str], parsed: ParsedQuery) -> set[int]:
         ]
     parsed.meanings = [meaning for meaning in parsed.meanings if meaning not in causes]
     return {position for meaning in causes for position in meaning.positions}
+
+
+def _errand_asked(parsed: ParsedQuery, errands: set[int]) -> None:
+    """A short message that names an everyday errand or look-up ("bus times to Norwich", "football scores", "weather
+    this weekend") and no need beside the thing it is about asks for the errand, which no service answers: the
+    errand word counts in full and as unanswered, however many services happen to mention it. With a need of its
+    own beside it ("help paying for bus tickets to hospital", "gym membership on prescription") it is read as usual."""
+    if not errands:
+        return
+    # the errand and the words right before it that say what it is about ("gym membership", "leisure centre membership")
+    about = errands | {position - back for position in errands for back in range(1, ERRAND_ABOUT_WORDS + 1)}
+    if any(
+        word.keys and word.importance >= ERRAND_NEED_IMPORTANCE
+        for word in parsed.need_words
+        if word.position not in about
+    ):
+        return
+    parsed.need_words = [
+        NeedWord(word.position, (), ERRAND_IMPORTANCE) if word.position in errands else word
+        for word in parsed.need_words
+    ]
 
 
 def _drop_scenery(plain: Sequence[str], parsed: ParsedQuery) -> set[int]:

@@ -560,3 +560,20 @@ def test_a_night_time_message_of_distress_finds_a_line_open_all_night(seed_index
 
     assert {"samaritans", "shout-text"} & set(found[:3]), found
     assert "stepchange-debt-charity" in top_ids(seed_index, "it's 4am, can't sleep for worrying about my debts")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["coach times from lowestoft to norwich", "football results from saturday",
+     "how do i cancel my leisure centre membership", "weather in wells next the sea on sunday"],
+)  # fmt: skip
+def test_an_everyday_errand_about_a_word_the_directory_knows_is_told_nothing_fits(
+    seed_index: SearchIndex, query: str
+) -> None:
+    assert top_ids(seed_index, query) == []
+
+
+def test_help_paying_for_an_errand_or_a_need_beside_it_is_still_answered(seed_index: SearchIndex) -> None:
+    assert "healthcare-travel-costs" in top_ids(seed_index, "help paying the train fare to my hospital appointment")
+    assert "active-norfolk-exercise-referral" in top_ids(seed_index, "gym membership on prescription from my gp")
+    assert top_ids(seed_index, "food bank in cromer")
