@@ -370,7 +370,11 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
     _m("suicidal thoughts", "mental_wellbeing", "suicidal|helpline|struggling",
        "suicidal|suicidal thoughts|kill himself|kill herself|kill myself|kill themselves|end his life|"
        "end her life|end my life|take his own life|take her own life|wants to die|want to die|self harm|"
-       "selfharm|self harming|harming himself|harming herself|cutting himself|cutting herself"),
+       "selfharm|self harming|harming himself|harming herself|cutting himself|cutting herself|"
+       "better off without me|better off without him|better off without her|cant do this anymore|"
+       "cant do this any more|dont want to be here anymore|dont want to be here any more|no point living|"
+       "no point in living|no reason to live|nothing to live for|end it all|want it all to end|"
+       "dont want to wake up|not want to wake up"),
     # physical activity
     _m("getting active", "physical_activity", "exercise|activity|walking|fitness|active",
        "exercise|get fit|fitness|keep fit|gym|walking|walks|walking group|swim|swimming|yoga|tai chi|"
@@ -567,7 +571,9 @@ _MORE_PHRASES: dict[str, str] = {
     "dark place|in a dark place|dark thoughts|cant go on|antidepressants|anti depressants|gave me tablets|"
     "on antidepressants|"
     "crying all the time|not myself|losing the plot|head all over the place|end of my tether|breakdown|"
-    "bipolar|ptsd|trauma|low|down|feel low|feeling low|hopeless|no motivation|lost interest|mentally",
+    "bipolar|ptsd|trauma|low|down|feel low|feeling low|hopeless|no motivation|lost interest|mentally|"
+    "cant be bothered|cant be bothered with anything|cant be bothered to do anything|no interest in anything|"
+    "proper low|really low|so low|dont enjoy anything|no joy in anything|lost all interest",
     "anxiety or worry": "nerves|bad nerves|my nerves|panicky|on edge|cant face going out|scared to go out|"
     "scared to leave the house|worrying|worried sick|cant stop worrying|anxiety attack|shaky",
     "sleep problems": "lie awake|up all night|cant get to sleep|no sleep",
@@ -587,11 +593,17 @@ _MORE_PHRASES: dict[str, str] = {
     "get in the shower|cant get in the shower|stairs|cant manage the stairs|cant get up the stairs|"
     "cant get in the bath|"
     "bath seat|shower seat|toilet seat|rails|perching stool|raised toilet seat|bed rail",
-    "falls and staying steady": "unsteady on my feet|wobbly on my feet|fell|tripped|falling over|keeps falling",
+    "falls and staying steady": "unsteady on my feet|wobbly on my feet|fell|tripped|falling over|keeps falling|"
+    "on my pins|on her pins|on his pins|wobbly on my legs|unsteady on her feet|unsteady on his feet|"
+    "wobbly on her feet|wobbly on his feet|not steady on my feet|legs have gone|legs are going|legs give way",
     "scams and fraud": "nuisance calls|nuisance phone calls|cold calls|cold calling|stop these calls|stop the calls|"
     "call blocker|call blockers|saying theyre from my bank|from my bank|scam texts|dodgy calls|suspicious calls|"
     "strange calls|scammed|been scammed|conned|ripped off|fraud|pretending to be|pretending to be my bank|"
-    "bank scam|cold callers|rogue trader|scam calls|phone scam|report a scam|scammers|doorstep sellers",
+    "bank scam|cold callers|rogue trader|scam calls|phone scam|report a scam|scammers|doorstep sellers|"
+    "from her bank|from his bank|from their bank|saying he was from|saying she was from|saying they were from|"
+    "said he was from|said she was from|said they were from|claiming to be from|claimed to be from|"
+    "gave him her card|gave him his card|gave them her card|gave them my card|card number|card details|"
+    "bank details|gave her bank details|gave them my bank details|pin number",
     "settling back home after hospital": "going home from hospital|settle back in|settle in at home|"
     "discharged home|discharge home|going home tomorrow|sent home from hospital",
     "domestic abuse": "ex keeps turning up|keeps turning up|turning up at my house|turns up at my house|"

@@ -577,3 +577,19 @@ def test_help_paying_for_an_errand_or_a_need_beside_it_is_still_answered(seed_in
     assert "healthcare-travel-costs" in top_ids(seed_index, "help paying the train fare to my hospital appointment")
     assert "active-norfolk-exercise-referral" in top_ids(seed_index, "gym membership on prescription from my gp")
     assert top_ids(seed_index, "food bank in cromer")
+
+
+@pytest.mark.parametrize(
+    ("query", "answers"),
+    [
+        ("so low lately, can't be bothered to do anything at all", {"wellbeing-norfolk-waveney", "mind-infoline"}),
+        ("my brother keeps saying we'd all be better off without him", {"samaritans", "shout-text"}),
+        ("a man phoned my dad claiming to be from his bank and dad read out his card details",
+         {"norfolk-trading-standards-scams"}),
+        ("my nan's been a bit unsteady on her pins since the knee op", {"stay-steady-classes"}),
+    ],
+)  # fmt: skip
+def test_lay_ways_of_saying_low_mood_despair_a_bank_scam_or_unsteadiness_find_that_help(
+    seed_index: SearchIndex, query: str, answers: set[str]
+) -> None:
+    assert answers & set(top_ids(seed_index, query)), top_ids(seed_index, query)
