@@ -68,6 +68,11 @@ IMPORTANCE_FLOOR = 0.1
 PAIR_IMPORTANCE = 1.0  # each word of a phrase services use ("hearing aid") carries a need fully when answered
 NARRATIVE_IMPORTANCE = 0.5  # an -ing/-ed word no service uses ("knocking", "passed") tells a story, not a need
 PARTICLES = frozenset({"out", "up", "off", "down", "over", "away", "back"})  # end phrasal verbs ("came out")
+MOOD_PARTICLES = frozenset({("down",)})  # a particle that is a feeling only after a word that says so ("feeling down")
+MOOD_CUES = frozenset({"feel", "feels", "feeling", "felt", "so", "really", "very", "bit", "abit", "been", "am", "im",
+                       "is", "was", "are", "were", "getting", "pretty", "quite", "proper", "always", "too", "and",
+                       "hes", "shes", "theyre", "youre", "dead", "right", "that", "more"})  # fmt: skip
+MOOD_CAUSES = frozenset({"get", "gets", "getting", "got", "brings", "bringing", "brought", "dragging", "drags"})
 SETTING_PREPOSITIONS = frozenset({"at", "on"})  # "at college", "panic attacks on the bus": where, not what is needed
 SETTING_DETERMINERS = frozenset({"the", "my", "a", "our", "his", "her", "their", "your"})  # ("in the navy" is who)
 PEOPLE_IMPORTANCE = 0.3  # a word for who the message is about ("my nan", "my son"), not what they need
@@ -527,6 +532,8 @@ class QueryReader:
                 continue
             if key[-1] in PARTICLES and last + 1 < len(typed) and typed[last + 1][1] == "of":
                 continue  # "came out of prison" is not "came out", "fell out of bed" not "fell out"
+            if key in MOOD_PARTICLES and not _says_a_mood(typed, first):
+                continue  # "go down the bowls club", "have me down as", "slowing down" are not feeling down
             if len(key) > 1:
                 in_long_phrase.update(range(first, last + 1))
             in_any_phrase.update(range(first, last + 1))
@@ -686,6 +693,16 @@ def _errand_asked(parsed: ParsedQuery, errands: set[int]) -> None:
         NeedWord(word.position, (), ERRAND_IMPORTANCE) if word.position in errands else word
         for word in parsed.need_words
     ]
+
+
+def _says_a_mood(typed: Sequence[tuple[str, str]], position: int) -> bool:
+    """Whether a mood particle ("down") at `position` says how someone feels: first in the message, after a word
+    that says so ("feeling down", "he's really down", "fed up and down"), or after what brings it on ("it gets me
+    down"); not as a direction or a phrasal verb ("go down the club", "have me down as", "cut down")."""
+    before = [word for _, word in typed[max(0, position - 2) : position]]
+    if not before:
+        return True
+    return before[-1] in MOOD_CUES or (before[-1] in ("me", "him", "her", "us") and before[0] in MOOD_CAUSES)
 
 
 def _drop_scenery(plain: Sequence[str], parsed: ParsedQuery) -> set[int]:

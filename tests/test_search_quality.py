@@ -593,3 +593,14 @@ def test_lay_ways_of_saying_low_mood_despair_a_bank_scam_or_unsteadiness_find_th
     seed_index: SearchIndex, query: str, answers: set[str]
 ) -> None:
     assert answers & set(top_ids(seed_index, query)), top_ids(seed_index, query)
+
+
+def test_down_as_a_direction_is_not_feeling_down(seed_index: SearchIndex) -> None:
+    def moods(query: str) -> list[str]:
+        return [meaning.lay.meaning for meaning in seed_index._reader.read(query).meanings]
+
+    assert "low mood or mental health" not in moods("he goes down the allotment most mornings")
+    assert "low mood or mental health" not in moods("the council have put her down as fit for work")
+    assert "low mood or mental health" in moods("my son is really down and won't leave his room")
+    assert "low mood or mental health" in moods("this weather gets me down")
+
