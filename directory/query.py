@@ -314,8 +314,8 @@ class QueryReader:
                     importance *= NARRATIVE_IMPORTANCE  # in a long message, words no service uses tell the story
             need = NeedWord(position, tuple(dict.fromkeys(found_keys)), importance, in_meanings, incidental=incidental)
             parsed.need_words.append(need)
-        _errand_asked(parsed, errands)
         self._count_phrases_of_small_words(parsed)
+        _errand_asked(parsed, errands)
         if any(NIGHT_DISTRESS.intersection(meaning.lay.categories) for meaning in parsed.meanings):
             parsed.night_hour = night_hour(text)
             parsed.urgent = parsed.urgent or parsed.night_hour is not None
@@ -678,13 +678,14 @@ def _errand_asked(parsed: ParsedQuery, errands: set[int]) -> None:
     """A short message that names an everyday errand or look-up ("bus times to Norwich", "football scores", "weather
     this weekend") and no need beside the thing it is about asks for the errand, which no service answers: the
     errand word counts in full and as unanswered, however many services happen to mention it. With a need of its
-    own beside it ("help paying for bus tickets to hospital", "gym membership on prescription") it is read as usual."""
+    own beside it ("help paying for bus tickets to hospital", "gym membership on prescription", "this weather gets me
+    down") it is read as usual."""
     if not errands:
         return
     # the errand and the words right before it that say what it is about ("gym membership", "leisure centre membership")
     about = errands | {position - back for position in errands for back in range(1, ERRAND_ABOUT_WORDS + 1)}
     if any(
-        word.keys and word.importance >= ERRAND_NEED_IMPORTANCE
+        word.meanings or (word.keys and word.importance >= ERRAND_NEED_IMPORTANCE)
         for word in parsed.need_words
         if word.position not in about
     ):

@@ -577,6 +577,7 @@ def test_help_paying_for_an_errand_or_a_need_beside_it_is_still_answered(seed_in
     assert "healthcare-travel-costs" in top_ids(seed_index, "help paying the train fare to my hospital appointment")
     assert "active-norfolk-exercise-referral" in top_ids(seed_index, "gym membership on prescription from my gp")
     assert top_ids(seed_index, "food bank in cromer")
+    assert "wellbeing-norfolk-waveney" in top_ids(seed_index, "the weather really gets me down")
 
 
 @pytest.mark.parametrize(
@@ -603,4 +604,5 @@ def test_down_as_a_direction_is_not_feeling_down(seed_index: SearchIndex) -> Non
     assert "low mood or mental health" not in moods("the council have put her down as fit for work")
     assert "low mood or mental health" in moods("my son is really down and won't leave his room")
     assert "low mood or mental health" in moods("this weather gets me down")
+
 
