@@ -484,6 +484,11 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "worried about her drinking|son on drugs|daughter on drugs|husband on drugs|partner on drugs|"
        "someone elses drug use"),
     # a partner leaving is a blow to wellbeing, not a walking group ("the wife's walked out")
+    # someone who would not go to "a support group" may go to a workshop: making and mending things with others
+    _m("making and mending things with others (a men's shed)", "loneliness", "men's shed|woodwork|making things",
+       "good with his hands|good with my hands|good with her hands|fixing things|fixing something|mending things|"
+       "making things|make things|tinkering|tinker|pottering in the shed|pottering in the garage|in the garage|"
+       "in his shed|in the shed|woodwork|woodworking|diy|likes fixing|loves fixing|always fixing|forever fixing"),
     _m("a relationship ending", "mental_wellbeing", "relationship|separation|divorce|emotional support",
        "walked out|walked out on me|left me|split up|splitting up|broke up|broken up|break up|separated|separation|"
        "divorce|divorced|getting divorced|going through a divorce|marriage breakdown|marriage has broken down|"

@@ -606,3 +606,9 @@ def test_down_as_a_direction_is_not_feeling_down(seed_index: SearchIndex) -> Non
     assert "low mood or mental health" in moods("this weather gets me down")
 
 
+
+
+def test_someone_good_with_his_hands_is_offered_a_workshop(seed_index: SearchIndex) -> None:
+    found = top_ids(seed_index, "since mum died dad just sits in the garage, always tinkering with something")
+
+    assert {"gorleston-mens-shed", "dereham-mens-shed"} & set(found), found
