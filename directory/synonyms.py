@@ -487,8 +487,8 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
     # someone who would not go to "a support group" may go to a workshop: making and mending things with others
     _m("making and mending things with others (a men's shed)", "loneliness", "men's shed|woodwork|making things",
        "good with his hands|good with my hands|good with her hands|fixing things|fixing something|mending things|"
-       "making things|make things|tinkering|tinker|pottering in the shed|pottering in the garage|in the garage|"
-       "in his shed|in the shed|woodwork|woodworking|diy|likes fixing|loves fixing|always fixing|forever fixing"),
+       "making things|make things|tinkering|tinker|pottering in the shed|pottering in the garage|"
+       "woodwork|woodworking|diy|likes fixing|loves fixing|always fixing|forever fixing"),
     _m("a relationship ending", "mental_wellbeing", "relationship|separation|divorce|emotional support",
        "walked out|walked out on me|left me|split up|splitting up|broke up|broken up|break up|separated|separation|"
        "divorce|divorced|getting divorced|going through a divorce|marriage breakdown|marriage has broken down|"
@@ -520,7 +520,8 @@ _LOVED_ONES = (*_RELATIVES, "child", "baby", "twin", "nan", "gran", "grandad", "
 # More everyday, idiomatic and past-tense ways of saying the same needs, as clients, carers and ward staff write
 # them (merged into LAY_MEANINGS below).
 _MORE_PHRASES: dict[str, str] = {
-    "money worries": "struggling to pay|behind on bills|bills|cant pay bills|cant pay the bills|money is tight|"
+    "money worries": "doesnt stretch|dont stretch|wont stretch|doesnt go far|doesnt go very far|"
+    "struggling to pay|behind on bills|bills|cant pay bills|cant pay the bills|money is tight|"
     "on our uppers|on my uppers|not a penny|havent got a penny|down to my last|stopped paying|child maintenance|"
     "maintenance payments|no income|no money coming in|"
     "on the breadline|no savings|making ends meet|not enough money|short of cash|strapped for cash|penniless|"
@@ -531,7 +532,9 @@ _MORE_PHRASES: dict[str, str] = {
     "cant keep up with the payments|cant keep up with payments|cant keep up with the repayments|repayments|"
     "up to my eyes in debt|up to my neck in debt|drowning in debt|loans in my name|debts in my name|loan in my name|"
     "debt in my name",
-    "benefits advice": "benefit cap|bedroom tax|housing benefit|state pension|pension|benefits stopped|"
+    "benefits advice": "never claimed|never claimed anything|claimed anything extra|anything extra|"
+    "what im entitled to|what hes entitled to|what shes entitled to|what were entitled to|"
+    "benefit cap|bedroom tax|housing benefit|state pension|pension|benefits stopped|"
     "benefits cut|money stopped|universal credit sanction",
     "grants and emergency funds": "funeral payment|paying for the funeral|pay for the funeral|help with funeral|"
     "funeral to pay for|funeral to pay|cant afford the funeral|cant afford a funeral|funeral bill|funeral bills|"
@@ -601,7 +604,10 @@ _MORE_PHRASES: dict[str, str] = {
     "falls and staying steady": "unsteady on my feet|wobbly on my feet|fell|tripped|falling over|keeps falling|"
     "on my pins|on her pins|on his pins|wobbly on my legs|unsteady on her feet|unsteady on his feet|"
     "wobbly on her feet|wobbly on his feet|not steady on my feet|legs have gone|legs are going|legs give way",
-    "scams and fraud": "nuisance calls|nuisance phone calls|cold calls|cold calling|stop these calls|stop the calls|"
+    "scams and fraud": "came to the door offering|knocked on the door offering|knocked offering|offering to do her|"
+    "offering to do his|offered to do her roof|offered to do his roof|cowboy builder|cowboy builders|cowboys|"
+    "paid them cash|paid him cash|paid one of them|cash up front|"
+    "nuisance calls|nuisance phone calls|cold calls|cold calling|stop these calls|stop the calls|"
     "call blocker|call blockers|saying theyre from my bank|from my bank|scam texts|dodgy calls|suspicious calls|"
     "strange calls|scammed|been scammed|conned|ripped off|fraud|pretending to be|pretending to be my bank|"
     "bank scam|cold callers|rogue trader|scam calls|phone scam|report a scam|scammers|doorstep sellers|"
