@@ -68,6 +68,10 @@ IMPORTANCE_FLOOR = 0.1
 PAIR_IMPORTANCE = 1.0  # each word of a phrase services use ("hearing aid") carries a need fully when answered
 NARRATIVE_IMPORTANCE = 0.5  # an -ing/-ed word no service uses ("knocking", "passed") tells a story, not a need
 PARTICLES = frozenset({"out", "up", "off", "down", "over", "away", "back"})  # end phrasal verbs ("came out")
+OTHER_VERBS = frozenset({(stem(verb), "out") for verb in ("work", "worked", "working", "works", "fall", "fell",
+                                                            "falling", "falls")})  # fmt: skip
+"""A one-word lay phrase and the particle after it that make a verb meaning something else: "work out how to"
+(understand), "fell out with my sister" (argue)."""
 MOOD_PARTICLES = frozenset({("down",)})  # a particle that is a feeling only after a word that says so ("feeling down")
 MOOD_CUES = frozenset({"feel", "feels", "feeling", "felt", "so", "really", "very", "bit", "abit", "been", "am", "im",
                        "is", "was", "are", "were", "getting", "pretty", "quite", "proper", "always", "too", "and",
@@ -532,6 +536,8 @@ class QueryReader:
                 continue
             if key[-1] in PARTICLES and last + 1 < len(typed) and typed[last + 1][1] == "of":
                 continue  # "came out of prison" is not "came out", "fell out of bed" not "fell out"
+            if len(key) == 1 and last + 1 < len(typed) and (stem(typed[first][1]), typed[last + 1][1]) in OTHER_VERBS:
+                continue  # another verb: "can't work out how" is not work, "fell out with" not a fall
             if key in MOOD_PARTICLES and not _says_a_mood(typed, first):
                 continue  # "go down the bowls club", "have me down as", "slowing down" are not feeling down
             if len(key) > 1:

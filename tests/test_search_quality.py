@@ -627,3 +627,11 @@ def test_a_doorstep_con_and_a_pension_that_does_not_stretch_find_that_help(
     seed_index: SearchIndex, query: str, answers: set[str]
 ) -> None:
     assert answers & set(top_ids(seed_index, query)), top_ids(seed_index, query)
+
+
+def test_a_phrasal_verb_is_not_the_need_its_first_word_names(seed_index: SearchIndex) -> None:
+    tablet = top_ids(seed_index, "my dad is hard of hearing and can't work out how to use his new tablet")
+    sister = top_ids(seed_index, "fell out with my sister and now I've no one to talk to")
+
+    assert not {"norfolk-library-job-clubs", "national-careers-service"} & set(tablet), tablet
+    assert not {"stay-steady-classes", "norfolk-careline-personal-alarm"} & set(sister), sister
