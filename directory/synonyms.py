@@ -156,7 +156,8 @@ STRAIN_REACH = 4  # words between the link and the need it leads to
 
 SITUATION_PHRASES = (
     "i work", "we work", "he works", "she works", "work full time", "work part time", "working full time",
-    "working part time", "work nights", "work shifts", "end of the month", "end of the week", "end of the year",
+    "working part time", "works full time", "works part time", "works long hours", "works shifts", "works nights",
+    "work nights", "work shifts", "end of the month", "end of the week", "end of the year",
     "gone to bed", "go to bed", "went to bed", "i live in",
     "we live in", "he lives in", "she lives in", "they live in", "i live near", "we live near", "is worried about me",
     "are worried about me", "worries about me",

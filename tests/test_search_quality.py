@@ -635,3 +635,10 @@ def test_a_phrasal_verb_is_not_the_need_its_first_word_names(seed_index: SearchI
 
     assert not {"norfolk-library-job-clubs", "national-careers-service"} & set(tablet), tablet
     assert not {"stay-steady-classes", "norfolk-careline-personal-alarm"} & set(sister), sister
+
+
+def test_a_relative_who_works_full_time_is_not_a_job_search(seed_index: SearchIndex) -> None:
+    message = "Mum is 80, home from hospital with a bad chest, her son works full time so can't pop in much."
+    found = top_ids(seed_index, message)
+
+    assert not {"jobcentre-plus-norwich", "national-careers-service", "norfolk-library-job-clubs"} & set(found), found
