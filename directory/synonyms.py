@@ -541,7 +541,10 @@ _MORE_PHRASES: dict[str, str] = {
     "funeral to pay for|funeral to pay|cant afford the funeral|cant afford a funeral|funeral bill|funeral bills|"
     "funeral costs|cost of the funeral|cost of a funeral|"
     "crisis fund|emergency fund|cooker|fridge|bed|carpet|school uniform",
-    "housing help": "rent privately|renting privately|private rent|private tenant|private landlord|flat|my flat|"
+    "housing help": "staying at a mates|staying at my mates|staying with a mate|staying on a mates sofa|"
+    "staying on my mates sofa|on a mates sofa|on friends sofas|cant stay there forever|cant stay here forever|"
+    "cant stay there much longer|cant stay here much longer|"
+    "rent privately|renting privately|private rent|private tenant|private landlord|flat|my flat|"
     "council flat|bedsit|hostel|living in my car|sleeping in my car|on the streets|"
     "no fixed abode|nfa|place to live|place to stay|housing register|social housing|roof over my head|"
     "kicked out by my parents|overcrowded|need a house|move house|rehoused",

@@ -642,3 +642,9 @@ def test_a_relative_who_works_full_time_is_not_a_job_search(seed_index: SearchIn
     found = top_ids(seed_index, message)
 
     assert not {"jobcentre-plus-norwich", "national-careers-service", "norfolk-library-job-clubs"} & set(found), found
+
+
+def test_staying_at_a_mates_for_now_is_a_housing_need(seed_index: SearchIndex) -> None:
+    found = top_ids(seed_index, "been staying at my mate's since mum threw my stuff out, can't stay there forever")
+
+    assert {"shelter-helpline", "norwich-housing-options", "access-community-trust-housing"} & set(found), found
