@@ -26,22 +26,22 @@ from tests.search_queries import (
     load_labelled_queries,
 )
 
-# Floors just below what the engine achieves on the 761 labelled queries after issue 13's fifth round (recall@5 0.912,
-# top-1 0.938, every kind at least 0.849 (long messages); the 49 third-round queries of search_queries_round3.csv
-# 0.862, the 89 fourth-round ones of search_queries_round4.csv 0.864 (0.712 before that round's tuning) and the 132
-# fifth-round ones of search_queries_round5.csv 0.850, from 0.783 before any tuning on them; both held-out sets were
-# written without reading the search code, and round 5 has now been used for two rounds of tuning, so it is held out
-# no longer; see benchmarks/search_bench.py for every figure). With the 110 sixth-round queries of
-# search_queries_round6.csv (written the same way after round 5's tuning) the 871 queries gave recall@5 0.897, top-1
-# 0.923, long 0.814, off-topic 0.87 and round 6 alone 0.795 before any tuning on them: the floors below hold that line.
-RECALL_FLOOR = 0.895
-TOP1_FLOOR = 0.92
-KIND_RECALL_FLOOR = 0.81
+# Floors just below what the engine achieves on the 871 labelled queries after issue 13's sixth round (recall@5 0.911,
+# top-1 0.935, every kind at least 0.835 (long messages), off-topic 1.0: none of the 38 answered with a service); the
+# 49 third-round queries of search_queries_round3.csv 0.862, the 89 fourth-round ones of search_queries_round4.csv
+# 0.864 (0.712 before that round's tuning), the 132 fifth-round ones of search_queries_round5.csv 0.857 (0.783 before
+# any tuning on them, since used for two rounds). ROUND6: the 110 sixth-round queries of search_queries_round6.csv,
+# written without reading the search code after round 5's tuning, scored 0.795 before any tuning on them (the 871
+# then 0.897, top-1 0.923, off-topic 0.87); they have now been used for one round of tuning (0.885), so they are held
+# out no longer. See benchmarks/search_bench.py for every figure.
+RECALL_FLOOR = 0.905
+TOP1_FLOOR = 0.93
+KIND_RECALL_FLOOR = 0.83
 ROUND3_RECALL_FLOOR = 0.855
 ROUND4_RECALL_FLOOR = 0.86
-ROUND5_RECALL_FLOOR = 0.845
-ROUND6_RECALL_FLOOR = 0.79
-OFF_TOPIC_FLOOR = 0.865  # the goal is 0.90: at most 1 in 10 off-topic messages answered with a service
+ROUND5_RECALL_FLOOR = 0.85
+ROUND6_RECALL_FLOOR = 0.88  # 0.795 before any tuning on round 6; used for one round of tuning now
+OFF_TOPIC_FLOOR = 0.97  # the goal is 0.90: at most 1 in 10 off-topic messages answered with a service
 
 
 @pytest.fixture(scope="module")
