@@ -30,6 +30,7 @@ from directory.synonyms import (
     STRAIN_REACH,
     LayMeaning,
     asks_for_self_referral,
+    errand_positions,
     is_person_word,
     is_urgent,
     lay_vocabulary,
@@ -67,10 +68,22 @@ IMPORTANCE_FLOOR = 0.1
 PAIR_IMPORTANCE = 1.0  # each word of a phrase services use ("hearing aid") carries a need fully when answered
 NARRATIVE_IMPORTANCE = 0.5  # an -ing/-ed word no service uses ("knocking", "passed") tells a story, not a need
 PARTICLES = frozenset({"out", "up", "off", "down", "over", "away", "back"})  # end phrasal verbs ("came out")
+OTHER_VERBS = frozenset({(stem(verb), "out") for verb in ("work", "worked", "working", "works", "fall", "fell",
+                                                            "falling", "falls")})  # fmt: skip
+"""A one-word lay phrase and the particle after it that make a verb meaning something else: "work out how to"
+(understand), "fell out with my sister" (argue)."""
+MOOD_PARTICLES = frozenset({("down",)})  # a particle that is a feeling only after a word that says so ("feeling down")
+MOOD_CUES = frozenset({"feel", "feels", "feeling", "felt", "so", "really", "very", "bit", "abit", "been", "am", "im",
+                       "is", "was", "are", "were", "getting", "pretty", "quite", "proper", "always", "too", "and",
+                       "hes", "shes", "theyre", "youre", "dead", "right", "that", "more"})  # fmt: skip
+MOOD_CAUSES = frozenset({"get", "gets", "getting", "got", "brings", "bringing", "brought", "dragging", "drags"})
 SETTING_PREPOSITIONS = frozenset({"at", "on"})  # "at college", "panic attacks on the bus": where, not what is needed
 SETTING_DETERMINERS = frozenset({"the", "my", "a", "our", "his", "her", "their", "your"})  # ("in the navy" is who)
 PEOPLE_IMPORTANCE = 0.3  # a word for who the message is about ("my nan", "my son"), not what they need
 UNREAD_IMPORTANCE = 0.5  # a garbled word that is neither English nor near a word we know ("baterys")
+ERRAND_IMPORTANCE = 1.0  # an everyday errand in a short message ("bus times", "football scores"): no service does it
+ERRAND_ABOUT_WORDS = 2  # the words before an errand that say what it is about ("leisure centre membership")
+ERRAND_NEED_IMPORTANCE = 0.5  # ... unless a directory word at least this telling names a need beside it ("paying")
 
 WORD, PAIR, IMPLIED = "word", "pair", "implied"
 _AGE = re.compile(
@@ -265,6 +278,7 @@ class QueryReader:
         ]  # fmt: skip
         long_message = parsed.long = len(meaningful) >= LONG_MESSAGE_WORDS
         scenery: set[int] = set()
+        errands = set() if long_message else errand_positions(plain) - skip - negated
         if long_message:  # a story names people, shops and places ("Derek", "Tesco", "Leeds"): not needs
             skip.update(i for i in capitalised - phrase_positions if stem(plain[i]) not in self._known)
             scenery = _drop_scenery(plain, parsed)
@@ -305,6 +319,7 @@ class QueryReader:
             need = NeedWord(position, tuple(dict.fromkeys(found_keys)), importance, in_meanings, incidental=incidental)
             parsed.need_words.append(need)
         self._count_phrases_of_small_words(parsed)
+        _errand_asked(parsed, errands)
         if any(NIGHT_DISTRESS.intersection(meaning.lay.categories) for meaning in parsed.meanings):
             parsed.night_hour = night_hour(text)
             parsed.urgent = parsed.urgent or parsed.night_hour is not None
@@ -521,6 +536,10 @@ class QueryReader:
                 continue
             if key[-1] in PARTICLES and last + 1 < len(typed) and typed[last + 1][1] == "of":
                 continue  # "came out of prison" is not "came out", "fell out of bed" not "fell out"
+            if len(key) == 1 and last + 1 < len(typed) and (stem(typed[first][1]), typed[last + 1][1]) in OTHER_VERBS:
+                continue  # another verb: "can't work out how" is not work, "fell out with" not a fall
+            if key in MOOD_PARTICLES and not _says_a_mood(typed, first):
+                continue  # "go down the bowls club", "have me down as", "slowing down" are not feeling down
             if len(key) > 1:
                 in_long_phrase.update(range(first, last + 1))
             in_any_phrase.update(range(first, last + 1))
@@ -659,6 +678,38 @@ def _drop_cause_of_death(plain: Sequence[str], parsed: ParsedQuery) -> set[int]:
         ]
     parsed.meanings = [meaning for meaning in parsed.meanings if meaning not in causes]
     return {position for meaning in causes for position in meaning.positions}
+
+
+def _errand_asked(parsed: ParsedQuery, errands: set[int]) -> None:
+    """A short message that names an everyday errand or look-up ("bus times to Norwich", "football scores", "weather
+    this weekend") and no need beside the thing it is about asks for the errand, which no service answers: the
+    errand word counts in full and as unanswered, however many services happen to mention it. With a need of its
+    own beside it ("help paying for bus tickets to hospital", "gym membership on prescription", "this weather gets me
+    down") it is read as usual."""
+    if not errands:
+        return
+    # the errand and the words right before it that say what it is about ("gym membership", "leisure centre membership")
+    about = errands | {position - back for position in errands for back in range(1, ERRAND_ABOUT_WORDS + 1)}
+    if any(
+        word.meanings or (word.keys and word.importance >= ERRAND_NEED_IMPORTANCE)
+        for word in parsed.need_words
+        if word.position not in about
+    ):
+        return
+    parsed.need_words = [
+        NeedWord(word.position, (), ERRAND_IMPORTANCE) if word.position in errands else word
+        for word in parsed.need_words
+    ]
+
+
+def _says_a_mood(typed: Sequence[tuple[str, str]], position: int) -> bool:
+    """Whether a mood particle ("down") at `position` says how someone feels: first in the message, after a word
+    that says so ("feeling down", "he's really down", "fed up and down"), or after what brings it on ("it gets me
+    down"); not as a direction or a phrasal verb ("go down the club", "have me down as", "cut down")."""
+    before = [word for _, word in typed[max(0, position - 2) : position]]
+    if not before:
+        return True
+    return before[-1] in MOOD_CUES or (before[-1] in ("me", "him", "her", "us") and before[0] in MOOD_CAUSES)
 
 
 def _drop_scenery(plain: Sequence[str], parsed: ParsedQuery) -> set[int]:

@@ -156,7 +156,8 @@ STRAIN_REACH = 4  # words between the link and the need it leads to
 
 SITUATION_PHRASES = (
     "i work", "we work", "he works", "she works", "work full time", "work part time", "working full time",
-    "working part time", "work nights", "work shifts", "end of the month", "end of the week", "end of the year",
+    "working part time", "works full time", "works part time", "works long hours", "works shifts", "works nights",
+    "work nights", "work shifts", "end of the month", "end of the week", "end of the year",
     "gone to bed", "go to bed", "went to bed", "i live in",
     "we live in", "he lives in", "she lives in", "they live in", "i live near", "we live near", "is worried about me",
     "are worried about me", "worries about me",
@@ -175,6 +176,30 @@ MONEY_UNITS = frozenset({"quid", "pounds", "pound", "grand", "pence", "p", "k", 
 AMOUNT_WORDS = TIME_MODIFIERS | {"a", "hundred", "thousand", "odd", "extra", "twenty", "thirty", "forty", "fifty",
                                   "sixty", "seventy", "eighty", "ninety"}  # fmt: skip
 """An amount ("a couple hundred quid", "£40", "two grand") says how much, not what is needed."""
+
+
+ERRAND_WORDS = frozenset({"timetable", "timetables", "fixtures", "fixture", "score", "scores", "results", "tickets",
+                          "ticket", "forecast", "weather", "recipe", "recipes", "membership", "subscription",
+                          "listings"})  # fmt: skip
+"""Everyday errands and look-ups ("football scores", "weather for the weekend", "cancel my gym membership"): in a short
+message they are what is asked for, and no service answers them, however many services mention the word."""
+ERRAND_HELP = frozenset({"help", "support", "afford", "pay", "paying", "cost", "costs", "fare", "fares", "free",
+                         "struggling", "struggle"})  # fmt: skip
+"""Words saying a person needs help with the errand or cannot pay for it ("help paying for bus tickets to hospital"):
+then it is a need like any other."""
+TIMETABLE_OF = frozenset({"bus", "buses", "train", "trains", "coach", "ferry", "flight", "flights", "tube"})
+"""'times' after one of these is a timetable ("bus times to Norwich"), not 'three times a week' or 'opening times'."""
+
+
+def errand_positions(words: Sequence[str]) -> set[int]:
+    """Positions of a message's normalised words that name an everyday errand or look-up (ERRAND_WORDS, and "times"
+    after a means of travel); none when the message asks for help with it or with paying for it (ERRAND_HELP)."""
+    if ERRAND_HELP.intersection(words):
+        return set()
+    return {
+        position for position, word in enumerate(words)
+        if word in ERRAND_WORDS or (word == "times" and position and words[position - 1] in TIMETABLE_OF)
+    }  # fmt: skip
 
 
 _CLOCK_TIME = re.compile(r"\d{1,2}(?:am|pm)|midnight")
@@ -346,7 +371,11 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
     _m("suicidal thoughts", "mental_wellbeing", "suicidal|helpline|struggling",
        "suicidal|suicidal thoughts|kill himself|kill herself|kill myself|kill themselves|end his life|"
        "end her life|end my life|take his own life|take her own life|wants to die|want to die|self harm|"
-       "selfharm|self harming|harming himself|harming herself|cutting himself|cutting herself"),
+       "selfharm|self harming|harming himself|harming herself|cutting himself|cutting herself|"
+       "better off without me|better off without him|better off without her|cant do this anymore|"
+       "cant do this any more|dont want to be here anymore|dont want to be here any more|no point living|"
+       "no point in living|no reason to live|nothing to live for|end it all|want it all to end|"
+       "dont want to wake up|not want to wake up"),
     # physical activity
     _m("getting active", "physical_activity", "exercise|activity|walking|fitness|active",
        "exercise|get fit|fitness|keep fit|gym|walking|walks|walking group|swim|swimming|yoga|tai chi|"
@@ -456,6 +485,11 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "worried about her drinking|son on drugs|daughter on drugs|husband on drugs|partner on drugs|"
        "someone elses drug use"),
     # a partner leaving is a blow to wellbeing, not a walking group ("the wife's walked out")
+    # someone who would not go to "a support group" may go to a workshop: making and mending things with others
+    _m("making and mending things with others (a men's shed)", "loneliness", "men's shed|woodwork|making things",
+       "good with his hands|good with my hands|good with her hands|fixing things|fixing something|mending things|"
+       "making things|make things|tinkering|tinker|pottering in the shed|pottering in the garage|"
+       "woodwork|woodworking|diy|likes fixing|loves fixing|always fixing|forever fixing"),
     _m("a relationship ending", "mental_wellbeing", "relationship|separation|divorce|emotional support",
        "walked out|walked out on me|left me|split up|splitting up|broke up|broken up|break up|separated|separation|"
        "divorce|divorced|getting divorced|going through a divorce|marriage breakdown|marriage has broken down|"
@@ -487,7 +521,8 @@ _LOVED_ONES = (*_RELATIVES, "child", "baby", "twin", "nan", "gran", "grandad", "
 # More everyday, idiomatic and past-tense ways of saying the same needs, as clients, carers and ward staff write
 # them (merged into LAY_MEANINGS below).
 _MORE_PHRASES: dict[str, str] = {
-    "money worries": "struggling to pay|behind on bills|bills|cant pay bills|cant pay the bills|money is tight|"
+    "money worries": "doesnt stretch|dont stretch|wont stretch|doesnt go far|doesnt go very far|"
+    "struggling to pay|behind on bills|bills|cant pay bills|cant pay the bills|money is tight|"
     "on our uppers|on my uppers|not a penny|havent got a penny|down to my last|stopped paying|child maintenance|"
     "maintenance payments|no income|no money coming in|"
     "on the breadline|no savings|making ends meet|not enough money|short of cash|strapped for cash|penniless|"
@@ -498,13 +533,18 @@ _MORE_PHRASES: dict[str, str] = {
     "cant keep up with the payments|cant keep up with payments|cant keep up with the repayments|repayments|"
     "up to my eyes in debt|up to my neck in debt|drowning in debt|loans in my name|debts in my name|loan in my name|"
     "debt in my name",
-    "benefits advice": "benefit cap|bedroom tax|housing benefit|state pension|pension|benefits stopped|"
+    "benefits advice": "never claimed|never claimed anything|claimed anything extra|anything extra|"
+    "what im entitled to|what hes entitled to|what shes entitled to|what were entitled to|"
+    "benefit cap|bedroom tax|housing benefit|state pension|pension|benefits stopped|"
     "benefits cut|money stopped|universal credit sanction",
     "grants and emergency funds": "funeral payment|paying for the funeral|pay for the funeral|help with funeral|"
     "funeral to pay for|funeral to pay|cant afford the funeral|cant afford a funeral|funeral bill|funeral bills|"
     "funeral costs|cost of the funeral|cost of a funeral|"
     "crisis fund|emergency fund|cooker|fridge|bed|carpet|school uniform",
-    "housing help": "rent privately|renting privately|private rent|private tenant|private landlord|flat|my flat|"
+    "housing help": "staying at a mates|staying at my mates|staying with a mate|staying on a mates sofa|"
+    "staying on my mates sofa|on a mates sofa|on friends sofas|cant stay there forever|cant stay here forever|"
+    "cant stay there much longer|cant stay here much longer|"
+    "rent privately|renting privately|private rent|private tenant|private landlord|flat|my flat|"
     "council flat|bedsit|hostel|living in my car|sleeping in my car|on the streets|"
     "no fixed abode|nfa|place to live|place to stay|housing register|social housing|roof over my head|"
     "kicked out by my parents|overcrowded|need a house|move house|rehoused",
@@ -543,7 +583,9 @@ _MORE_PHRASES: dict[str, str] = {
     "dark place|in a dark place|dark thoughts|cant go on|antidepressants|anti depressants|gave me tablets|"
     "on antidepressants|"
     "crying all the time|not myself|losing the plot|head all over the place|end of my tether|breakdown|"
-    "bipolar|ptsd|trauma|low|down|feel low|feeling low|hopeless|no motivation|lost interest|mentally",
+    "bipolar|ptsd|trauma|low|down|feel low|feeling low|hopeless|no motivation|lost interest|mentally|"
+    "cant be bothered|cant be bothered with anything|cant be bothered to do anything|no interest in anything|"
+    "proper low|really low|so low|dont enjoy anything|no joy in anything|lost all interest",
     "anxiety or worry": "nerves|bad nerves|my nerves|panicky|on edge|cant face going out|scared to go out|"
     "scared to leave the house|worrying|worried sick|cant stop worrying|anxiety attack|shaky",
     "sleep problems": "lie awake|up all night|cant get to sleep|no sleep",
@@ -563,11 +605,20 @@ _MORE_PHRASES: dict[str, str] = {
     "get in the shower|cant get in the shower|stairs|cant manage the stairs|cant get up the stairs|"
     "cant get in the bath|"
     "bath seat|shower seat|toilet seat|rails|perching stool|raised toilet seat|bed rail",
-    "falls and staying steady": "unsteady on my feet|wobbly on my feet|fell|tripped|falling over|keeps falling",
-    "scams and fraud": "nuisance calls|nuisance phone calls|cold calls|cold calling|stop these calls|stop the calls|"
+    "falls and staying steady": "unsteady on my feet|wobbly on my feet|fell|tripped|falling over|keeps falling|"
+    "on my pins|on her pins|on his pins|wobbly on my legs|unsteady on her feet|unsteady on his feet|"
+    "wobbly on her feet|wobbly on his feet|not steady on my feet|legs have gone|legs are going|legs give way",
+    "scams and fraud": "came to the door offering|knocked on the door offering|knocked offering|offering to do her|"
+    "offering to do his|offered to do her roof|offered to do his roof|cowboy builder|cowboy builders|cowboys|"
+    "paid them cash|paid him cash|paid one of them|cash up front|"
+    "nuisance calls|nuisance phone calls|cold calls|cold calling|stop these calls|stop the calls|"
     "call blocker|call blockers|saying theyre from my bank|from my bank|scam texts|dodgy calls|suspicious calls|"
     "strange calls|scammed|been scammed|conned|ripped off|fraud|pretending to be|pretending to be my bank|"
-    "bank scam|cold callers|rogue trader|scam calls|phone scam|report a scam|scammers|doorstep sellers",
+    "bank scam|cold callers|rogue trader|scam calls|phone scam|report a scam|scammers|doorstep sellers|"
+    "from her bank|from his bank|from their bank|saying he was from|saying she was from|saying they were from|"
+    "said he was from|said she was from|said they were from|claiming to be from|claimed to be from|"
+    "gave him her card|gave him his card|gave them her card|gave them my card|card number|card details|"
+    "bank details|gave her bank details|gave them my bank details|pin number",
     "settling back home after hospital": "going home from hospital|settle back in|settle in at home|"
     "discharged home|discharge home|going home tomorrow|sent home from hospital",
     "domestic abuse": "ex keeps turning up|keeps turning up|turning up at my house|turns up at my house|"

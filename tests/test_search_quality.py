@@ -26,22 +26,22 @@ from tests.search_queries import (
     load_labelled_queries,
 )
 
-# Floors just below what the engine achieves on the 761 labelled queries after issue 13's fifth round (recall@5 0.912,
-# top-1 0.938, every kind at least 0.849 (long messages); the 49 third-round queries of search_queries_round3.csv
-# 0.862, the 89 fourth-round ones of search_queries_round4.csv 0.864 (0.712 before that round's tuning) and the 132
-# fifth-round ones of search_queries_round5.csv 0.850, from 0.783 before any tuning on them; both held-out sets were
-# written without reading the search code, and round 5 has now been used for two rounds of tuning, so it is held out
-# no longer; see benchmarks/search_bench.py for every figure). With the 110 sixth-round queries of
-# search_queries_round6.csv (written the same way after round 5's tuning) the 871 queries gave recall@5 0.897, top-1
-# 0.923, long 0.814, off-topic 0.87 and round 6 alone 0.795 before any tuning on them: the floors below hold that line.
-RECALL_FLOOR = 0.895
-TOP1_FLOOR = 0.92
-KIND_RECALL_FLOOR = 0.81
+# Floors just below what the engine achieves on the 871 labelled queries after issue 13's sixth round (recall@5 0.911,
+# top-1 0.935, every kind at least 0.835 (long messages), off-topic 1.0: none of the 38 answered with a service); the
+# 49 third-round queries of search_queries_round3.csv 0.862, the 89 fourth-round ones of search_queries_round4.csv
+# 0.864 (0.712 before that round's tuning), the 132 fifth-round ones of search_queries_round5.csv 0.857 (0.783 before
+# any tuning on them, since used for two rounds). ROUND6: the 110 sixth-round queries of search_queries_round6.csv,
+# written without reading the search code after round 5's tuning, scored 0.795 before any tuning on them (the 871
+# then 0.897, top-1 0.923, off-topic 0.87); they have now been used for one round of tuning (0.885), so they are held
+# out no longer. See benchmarks/search_bench.py for every figure.
+RECALL_FLOOR = 0.905
+TOP1_FLOOR = 0.93
+KIND_RECALL_FLOOR = 0.83
 ROUND3_RECALL_FLOOR = 0.855
 ROUND4_RECALL_FLOOR = 0.86
-ROUND5_RECALL_FLOOR = 0.845
-ROUND6_RECALL_FLOOR = 0.79
-OFF_TOPIC_FLOOR = 0.865  # the goal is 0.90: at most 1 in 10 off-topic messages answered with a service
+ROUND5_RECALL_FLOOR = 0.85
+ROUND6_RECALL_FLOOR = 0.88  # 0.795 before any tuning on round 6; used for one round of tuning now
+OFF_TOPIC_FLOOR = 0.97  # the goal is 0.90: at most 1 in 10 off-topic messages answered with a service
 
 
 @pytest.fixture(scope="module")
@@ -560,3 +560,91 @@ def test_a_night_time_message_of_distress_finds_a_line_open_all_night(seed_index
 
     assert {"samaritans", "shout-text"} & set(found[:3]), found
     assert "stepchange-debt-charity" in top_ids(seed_index, "it's 4am, can't sleep for worrying about my debts")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["coach times from lowestoft to norwich", "football results from saturday",
+     "how do i cancel my leisure centre membership", "weather in wells next the sea on sunday"],
+)  # fmt: skip
+def test_an_everyday_errand_about_a_word_the_directory_knows_is_told_nothing_fits(
+    seed_index: SearchIndex, query: str
+) -> None:
+    assert top_ids(seed_index, query) == []
+
+
+def test_help_paying_for_an_errand_or_a_need_beside_it_is_still_answered(seed_index: SearchIndex) -> None:
+    assert "healthcare-travel-costs" in top_ids(seed_index, "help paying the train fare to my hospital appointment")
+    assert "active-norfolk-exercise-referral" in top_ids(seed_index, "gym membership on prescription from my gp")
+    assert top_ids(seed_index, "food bank in cromer")
+    assert "wellbeing-norfolk-waveney" in top_ids(seed_index, "the weather really gets me down")
+
+
+@pytest.mark.parametrize(
+    ("query", "answers"),
+    [
+        ("so low lately, can't be bothered to do anything at all", {"wellbeing-norfolk-waveney", "mind-infoline"}),
+        ("my brother keeps saying we'd all be better off without him", {"samaritans", "shout-text"}),
+        ("a man phoned my dad claiming to be from his bank and dad read out his card details",
+         {"norfolk-trading-standards-scams"}),
+        ("my nan's been a bit unsteady on her pins since the knee op", {"stay-steady-classes"}),
+    ],
+)  # fmt: skip
+def test_lay_ways_of_saying_low_mood_despair_a_bank_scam_or_unsteadiness_find_that_help(
+    seed_index: SearchIndex, query: str, answers: set[str]
+) -> None:
+    assert answers & set(top_ids(seed_index, query)), top_ids(seed_index, query)
+
+
+def test_down_as_a_direction_is_not_feeling_down(seed_index: SearchIndex) -> None:
+    def moods(query: str) -> list[str]:
+        return [meaning.lay.meaning for meaning in seed_index._reader.read(query).meanings]
+
+    assert "low mood or mental health" not in moods("he goes down the allotment most mornings")
+    assert "low mood or mental health" not in moods("the council have put her down as fit for work")
+    assert "low mood or mental health" in moods("my son is really down and won't leave his room")
+    assert "low mood or mental health" in moods("this weather gets me down")
+
+
+
+
+def test_someone_good_with_his_hands_is_offered_a_workshop(seed_index: SearchIndex) -> None:
+    found = top_ids(seed_index, "since mum died dad just sits about at home, always tinkering with something")
+
+    assert {"gorleston-mens-shed", "dereham-mens-shed"} & set(found), found
+
+
+@pytest.mark.parametrize(
+    ("query", "answers"),
+    [
+        ("two lads knocked on the door offering to do his roof and he paid them cash, never saw them again",
+         {"norfolk-trading-standards-scams"}),
+        ("nan's pension just doesn't stretch and she has never claimed anything", {"age-uk-norfolk-benefits-check",
+                                                                                 "pension-credit-claim-line"}),
+    ],
+)  # fmt: skip
+def test_a_doorstep_con_and_a_pension_that_does_not_stretch_find_that_help(
+    seed_index: SearchIndex, query: str, answers: set[str]
+) -> None:
+    assert answers & set(top_ids(seed_index, query)), top_ids(seed_index, query)
+
+
+def test_a_phrasal_verb_is_not_the_need_its_first_word_names(seed_index: SearchIndex) -> None:
+    tablet = top_ids(seed_index, "my dad is hard of hearing and can't work out how to use his new tablet")
+    sister = top_ids(seed_index, "fell out with my sister and now I've no one to talk to")
+
+    assert not {"norfolk-library-job-clubs", "national-careers-service"} & set(tablet), tablet
+    assert not {"stay-steady-classes", "norfolk-careline-personal-alarm"} & set(sister), sister
+
+
+def test_a_relative_who_works_full_time_is_not_a_job_search(seed_index: SearchIndex) -> None:
+    message = "Mum is 80, home from hospital with a bad chest, her son works full time so can't pop in much."
+    found = top_ids(seed_index, message)
+
+    assert not {"jobcentre-plus-norwich", "national-careers-service", "norfolk-library-job-clubs"} & set(found), found
+
+
+def test_staying_at_a_mates_for_now_is_a_housing_need(seed_index: SearchIndex) -> None:
+    found = top_ids(seed_index, "been staying at my mate's since mum threw my stuff out, can't stay there forever")
+
+    assert {"shelter-helpline", "norwich-housing-options", "access-community-trust-housing"} & set(found), found
