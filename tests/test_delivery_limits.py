@@ -112,9 +112,11 @@ def _two_processes_send(database_url: str, limits: SendLimits) -> list[tuple[flo
     def work(name: str, sender: FakeSender) -> None:
         own = make_engine(database_url)
         pacer = BookingPacer(own, limits, booked)
-        # one row claimed at a time, so both processes take part however the machine schedules them
+        # one row claimed at a time and at most two held ahead, so both processes take part however the machine
+        # schedules them (a process that started first could otherwise hold every row due and keep each turn)
         dispatcher = Dispatcher(own, sender, policy(quiet_hours_start=0, quiet_hours_end=0,
-                                                    allow_weekend_prompts=True), name, pacer=pacer, batch_size=1)
+                                                    allow_weekend_prompts=True), name, pacer=pacer, batch_size=1,
+                                concurrency=1)
 
         async def until_all_sent() -> None:
             deadline = time.monotonic() + 45
@@ -159,9 +161,10 @@ def _due_now(engine, chats: list[int], per_chat: int) -> None:
 
 def test_two_processes_together_keep_the_gap_between_messages_to_a_chat(engine, database_url) -> None:
     limits = SendLimits(overall=Rate.per_second(100, burst=10), private=Rate(0.5))
-    _due_now(engine, [7101, 7102], per_chat=5)
+    chats = list(range(7101, 7107))  # more chats than one process holds rows for at once: both take part
+    _due_now(engine, chats, per_chat=5)
     sent = _two_processes_send(database_url, limits)
-    for chat in (7101, 7102):
+    for chat in chats:
         moments = [moment for moment, to in sent if to == chat]
         assert len(moments) == 5
         assert min(b - a for a, b in pairwise(moments)) >= 0.5 - 1e-6  # one every 2 s per chat, across both
