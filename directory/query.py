@@ -83,6 +83,7 @@ PEOPLE_IMPORTANCE = 0.3  # a word for who the message is about ("my nan", "my so
 UNREAD_IMPORTANCE = 0.5  # a garbled word that is neither English nor near a word we know ("baterys")
 ERRAND_IMPORTANCE = 1.0  # an everyday errand in a short message ("bus times", "football scores"): no service does it
 ERRAND_ABOUT_WORDS = 2  # the words before an errand that say what it is about ("leisure centre membership")
+ERRAND_DOMAINS = frozenset({"transport", "physical_activity", "digital_inclusion"})  # what everyday errands are about
 ERRAND_NEED_IMPORTANCE = 0.5  # ... unless a directory word at least this telling names a need beside it ("paying")
 
 WORD, PAIR, IMPLIED = "word", "pair", "implied"
@@ -691,15 +692,24 @@ def _errand_asked(parsed: ParsedQuery, errands: set[int]) -> None:
     # the errand and the words right before it that say what it is about ("gym membership", "leisure centre membership")
     about = errands | {position - back for position in errands for back in range(1, ERRAND_ABOUT_WORDS + 1)}
     if any(
-        word.meanings or (word.keys and word.importance >= ERRAND_NEED_IMPORTANCE)
+        _names_a_need(parsed, word) if word.position in about else word.meanings or (
+            word.keys and word.importance >= ERRAND_NEED_IMPORTANCE)
         for word in parsed.need_words
-        if word.position not in about
+        if word.position not in errands
     ):
         return
     parsed.need_words = [
         NeedWord(word.position, (), ERRAND_IMPORTANCE) if word.position in errands else word
         for word in parsed.need_words
     ]
+
+
+def _names_a_need(parsed: ParsedQuery, word: NeedWord) -> bool:
+    """Whether a word an errand is about is a need in its own right ("cancer test results", "dementia bus times"):
+    a lay meaning beyond the errand's own everyday domains (travel, exercise, getting online: "bus times", "gym
+    membership")."""
+    categories = {category for index in word.meanings for category in parsed.meanings[index].lay.categories}
+    return bool(categories - ERRAND_DOMAINS)
 
 
 def _says_a_mood(typed: Sequence[tuple[str, str]], position: int) -> bool:
