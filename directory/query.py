@@ -75,7 +75,8 @@ OTHER_VERBS = frozenset({(stem(verb), "out") for verb in ("work", "worked", "wor
 MOOD_PARTICLES = frozenset({("down",)})  # a particle that is a feeling only after a word that says so ("feeling down")
 MOOD_CUES = frozenset({"feel", "feels", "feeling", "felt", "so", "really", "very", "bit", "abit", "been", "am", "im",
                        "is", "was", "are", "were", "getting", "pretty", "quite", "proper", "always", "too", "and",
-                       "hes", "shes", "theyre", "youre", "dead", "right", "that", "more"})  # fmt: skip
+                       "hes", "shes", "theyre", "youre", "dead", "right", "that", "more", "seem", "seems", "seemed",
+                       "look", "looks", "looked", "looking", "sound", "sounds", "sounded", "gone"})  # fmt: skip
 MOOD_CAUSES = frozenset({"get", "gets", "getting", "got", "brings", "bringing", "brought", "dragging", "drags"})
 SETTING_PREPOSITIONS = frozenset({"at", "on"})  # "at college", "panic attacks on the bus": where, not what is needed
 SETTING_DETERMINERS = frozenset({"the", "my", "a", "our", "his", "her", "their", "your"})  # ("in the navy" is who)

@@ -615,6 +615,8 @@ def test_down_as_a_direction_is_not_feeling_down(seed_index: SearchIndex) -> Non
     assert "low mood or mental health" not in moods("the council have put her down as fit for work")
     assert "low mood or mental health" in moods("my son is really down and won't leave his room")
     assert "low mood or mental health" in moods("this weather gets me down")
+    assert "low mood or mental health" in moods("mum seems down lately")
+    assert "low mood or mental health" in moods("my daughter sounds down on the phone")
 
 
 
