@@ -68,10 +68,12 @@ IMPORTANCE_FLOOR = 0.1
 PAIR_IMPORTANCE = 1.0  # each word of a phrase services use ("hearing aid") carries a need fully when answered
 NARRATIVE_IMPORTANCE = 0.5  # an -ing/-ed word no service uses ("knocking", "passed") tells a story, not a need
 PARTICLES = frozenset({"out", "up", "off", "down", "over", "away", "back"})  # end phrasal verbs ("came out")
-OTHER_VERBS = frozenset({(stem(verb), "out") for verb in ("work", "worked", "working", "works", "fall", "fell",
-                                                            "falling", "falls")})  # fmt: skip
-"""A one-word lay phrase and the particle after it that make a verb meaning something else: "work out how to"
-(understand), "fell out with my sister" (argue)."""
+OTHER_VERBS = {
+    **{stem(verb): ("out",) for verb in ("work", "worked", "working", "works")},
+    **{stem(verb): ("out", "with") for verb in ("fall", "fell", "falling", "falls")},
+}
+"""A one-word lay phrase and the words after it that make a verb meaning something else: "work out how to"
+(understand), "fell out with my sister" (argue; "fell out of bed" is still a fall)."""
 MOOD_PARTICLES = frozenset({("down",)})  # a particle that is a feeling only after a word that says so ("feeling down")
 MOOD_CUES = frozenset({"feel", "feels", "feeling", "felt", "so", "really", "very", "bit", "abit", "been", "am", "im",
                        "is", "was", "are", "were", "getting", "pretty", "quite", "proper", "always", "too", "and",
@@ -538,7 +540,7 @@ class QueryReader:
                 continue
             if key[-1] in PARTICLES and last + 1 < len(typed) and typed[last + 1][1] == "of":
                 continue  # "came out of prison" is not "came out", "fell out of bed" not "fell out"
-            if len(key) == 1 and last + 1 < len(typed) and (stem(typed[first][1]), typed[last + 1][1]) in OTHER_VERBS:
+            if len(key) == 1 and _another_verb(typed, first):
                 continue  # another verb: "can't work out how" is not work, "fell out with" not a fall
             if key in MOOD_PARTICLES and not _says_a_mood(typed, first):
                 continue  # "go down the bowls club", "have me down as", "slowing down" are not feeling down
@@ -711,6 +713,13 @@ def _names_a_need(parsed: ParsedQuery, word: NeedWord) -> bool:
     membership")."""
     categories = {category for index in word.meanings for category in parsed.meanings[index].lay.categories}
     return bool(categories - ERRAND_DOMAINS)
+
+
+def _another_verb(typed: Sequence[tuple[str, str]], position: int) -> bool:
+    """Whether the word at `position` and the words after it make another verb (OTHER_VERBS: "fell out with")."""
+    after = OTHER_VERBS.get(stem(typed[position][1]))
+    following = tuple(word for _, word in typed[position + 1 : position + 1 + len(after or ())])
+    return after is not None and following == after
 
 
 def _says_a_mood(typed: Sequence[tuple[str, str]], position: int) -> bool:

@@ -648,6 +648,7 @@ def test_a_phrasal_verb_is_not_the_need_its_first_word_names(seed_index: SearchI
 
     assert not {"norfolk-library-job-clubs", "national-careers-service"} & set(tablet), tablet
     assert not {"stay-steady-classes", "norfolk-careline-personal-alarm"} & set(sister), sister
+    assert "stay-steady-classes" in top_ids(seed_index, "nan fell out of bed again last night")  # that is a fall
 
 
 def test_a_relative_who_works_full_time_is_not_a_job_search(seed_index: SearchIndex) -> None:
