@@ -68,14 +68,17 @@ IMPORTANCE_FLOOR = 0.1
 PAIR_IMPORTANCE = 1.0  # each word of a phrase services use ("hearing aid") carries a need fully when answered
 NARRATIVE_IMPORTANCE = 0.5  # an -ing/-ed word no service uses ("knocking", "passed") tells a story, not a need
 PARTICLES = frozenset({"out", "up", "off", "down", "over", "away", "back"})  # end phrasal verbs ("came out")
-OTHER_VERBS = frozenset({(stem(verb), "out") for verb in ("work", "worked", "working", "works", "fall", "fell",
-                                                            "falling", "falls")})  # fmt: skip
-"""A one-word lay phrase and the particle after it that make a verb meaning something else: "work out how to"
-(understand), "fell out with my sister" (argue)."""
+OTHER_VERBS = {
+    **{stem(verb): ("out",) for verb in ("work", "worked", "working", "works")},
+    **{stem(verb): ("out", "with") for verb in ("fall", "fell", "falling", "falls")},
+}
+"""A one-word lay phrase and the words after it that make a verb meaning something else: "work out how to"
+(understand), "fell out with my sister" (argue; "fell out of bed" is still a fall)."""
 MOOD_PARTICLES = frozenset({("down",)})  # a particle that is a feeling only after a word that says so ("feeling down")
 MOOD_CUES = frozenset({"feel", "feels", "feeling", "felt", "so", "really", "very", "bit", "abit", "been", "am", "im",
                        "is", "was", "are", "were", "getting", "pretty", "quite", "proper", "always", "too", "and",
-                       "hes", "shes", "theyre", "youre", "dead", "right", "that", "more"})  # fmt: skip
+                       "hes", "shes", "theyre", "youre", "dead", "right", "that", "more", "seem", "seems", "seemed",
+                       "look", "looks", "looked", "looking", "sound", "sounds", "sounded", "gone"})  # fmt: skip
 MOOD_CAUSES = frozenset({"get", "gets", "getting", "got", "brings", "bringing", "brought", "dragging", "drags"})
 SETTING_PREPOSITIONS = frozenset({"at", "on"})  # "at college", "panic attacks on the bus": where, not what is needed
 SETTING_DETERMINERS = frozenset({"the", "my", "a", "our", "his", "her", "their", "your"})  # ("in the navy" is who)
@@ -83,6 +86,7 @@ PEOPLE_IMPORTANCE = 0.3  # a word for who the message is about ("my nan", "my so
 UNREAD_IMPORTANCE = 0.5  # a garbled word that is neither English nor near a word we know ("baterys")
 ERRAND_IMPORTANCE = 1.0  # an everyday errand in a short message ("bus times", "football scores"): no service does it
 ERRAND_ABOUT_WORDS = 2  # the words before an errand that say what it is about ("leisure centre membership")
+ERRAND_DOMAINS = frozenset({"transport", "physical_activity", "digital_inclusion"})  # what everyday errands are about
 ERRAND_NEED_IMPORTANCE = 0.5  # ... unless a directory word at least this telling names a need beside it ("paying")
 
 WORD, PAIR, IMPLIED = "word", "pair", "implied"
@@ -536,7 +540,7 @@ class QueryReader:
                 continue
             if key[-1] in PARTICLES and last + 1 < len(typed) and typed[last + 1][1] == "of":
                 continue  # "came out of prison" is not "came out", "fell out of bed" not "fell out"
-            if len(key) == 1 and last + 1 < len(typed) and (stem(typed[first][1]), typed[last + 1][1]) in OTHER_VERBS:
+            if len(key) == 1 and _another_verb(typed, first):
                 continue  # another verb: "can't work out how" is not work, "fell out with" not a fall
             if key in MOOD_PARTICLES and not _says_a_mood(typed, first):
                 continue  # "go down the bowls club", "have me down as", "slowing down" are not feeling down
@@ -691,15 +695,31 @@ def _errand_asked(parsed: ParsedQuery, errands: set[int]) -> None:
     # the errand and the words right before it that say what it is about ("gym membership", "leisure centre membership")
     about = errands | {position - back for position in errands for back in range(1, ERRAND_ABOUT_WORDS + 1)}
     if any(
-        word.meanings or (word.keys and word.importance >= ERRAND_NEED_IMPORTANCE)
+        _names_a_need(parsed, word) if word.position in about else word.meanings or (
+            word.keys and word.importance >= ERRAND_NEED_IMPORTANCE)
         for word in parsed.need_words
-        if word.position not in about
+        if word.position not in errands
     ):
         return
     parsed.need_words = [
         NeedWord(word.position, (), ERRAND_IMPORTANCE) if word.position in errands else word
         for word in parsed.need_words
     ]
+
+
+def _names_a_need(parsed: ParsedQuery, word: NeedWord) -> bool:
+    """Whether a word an errand is about is a need in its own right ("cancer test results", "dementia bus times"):
+    a lay meaning beyond the errand's own everyday domains (travel, exercise, getting online: "bus times", "gym
+    membership")."""
+    categories = {category for index in word.meanings for category in parsed.meanings[index].lay.categories}
+    return bool(categories - ERRAND_DOMAINS)
+
+
+def _another_verb(typed: Sequence[tuple[str, str]], position: int) -> bool:
+    """Whether the word at `position` and the words after it make another verb (OTHER_VERBS: "fell out with")."""
+    after = OTHER_VERBS.get(stem(typed[position][1]))
+    following = tuple(word for _, word in typed[position + 1 : position + 1 + len(after or ())])
+    return after is not None and following == after
 
 
 def _says_a_mood(typed: Sequence[tuple[str, str]], position: int) -> bool:

@@ -178,11 +178,12 @@ AMOUNT_WORDS = TIME_MODIFIERS | {"a", "hundred", "thousand", "odd", "extra", "tw
 """An amount ("a couple hundred quid", "£40", "two grand") says how much, not what is needed."""
 
 
-ERRAND_WORDS = frozenset({"timetable", "timetables", "fixtures", "fixture", "score", "scores", "results", "tickets",
+ERRAND_WORDS = frozenset({"timetable", "timetables", "fixtures", "fixture", "score", "scores", "tickets",
                           "ticket", "forecast", "weather", "recipe", "recipes", "membership", "subscription",
                           "listings"})  # fmt: skip
 """Everyday errands and look-ups ("football scores", "weather for the weekend", "cancel my gym membership"): in a short
-message they are what is asked for, and no service answers them, however many services mention the word."""
+message they are what is asked for, and no service answers them, however many services mention the word. Not
+"results": far more often a test's ("dementia results", "waiting on my scan results") than a match's."""
 ERRAND_HELP = frozenset({"help", "support", "afford", "pay", "paying", "cost", "costs", "fare", "fares", "free",
                          "struggling", "struggle"})  # fmt: skip
 """Words saying a person needs help with the errand or cannot pay for it ("help paying for bus tickets to hospital"):
@@ -193,13 +194,17 @@ TIMETABLE_OF = frozenset({"bus", "buses", "train", "trains", "coach", "ferry", "
 
 def errand_positions(words: Sequence[str]) -> set[int]:
     """Positions of a message's normalised words that name an everyday errand or look-up (ERRAND_WORDS, and "times"
-    after a means of travel); none when the message asks for help with it or with paying for it (ERRAND_HELP)."""
+    after a means of travel, with that word: "train times"); none when the message asks for help with it or with
+    paying for it (ERRAND_HELP)."""
     if ERRAND_HELP.intersection(words):
         return set()
-    return {
-        position for position, word in enumerate(words)
-        if word in ERRAND_WORDS or (word == "times" and position and words[position - 1] in TIMETABLE_OF)
-    }  # fmt: skip
+    found = set()
+    for position, word in enumerate(words):
+        if word in ERRAND_WORDS:
+            found.add(position)
+        elif word == "times" and position and words[position - 1] in TIMETABLE_OF:
+            found.update((position - 1, position))
+    return found
 
 
 _CLOCK_TIME = re.compile(r"\d{1,2}(?:am|pm)|midnight")

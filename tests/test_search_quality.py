@@ -564,7 +564,7 @@ def test_a_night_time_message_of_distress_finds_a_line_open_all_night(seed_index
 
 @pytest.mark.parametrize(
     "query",
-    ["coach times from lowestoft to norwich", "football results from saturday",
+    ["coach times from lowestoft to norwich", "football scores from saturday",
      "how do i cancel my leisure centre membership", "weather in wells next the sea on sunday"],
 )  # fmt: skip
 def test_an_everyday_errand_about_a_word_the_directory_knows_is_told_nothing_fits(
@@ -578,6 +578,17 @@ def test_help_paying_for_an_errand_or_a_need_beside_it_is_still_answered(seed_in
     assert "active-norfolk-exercise-referral" in top_ids(seed_index, "gym membership on prescription from my gp")
     assert top_ids(seed_index, "food bank in cromer")
     assert "wellbeing-norfolk-waveney" in top_ids(seed_index, "the weather really gets me down")
+
+
+@pytest.mark.parametrize(
+    ("query", "answer"),
+    [("cancer test results", "macmillan-support-line"),
+     ("dementia test results", "alzheimers-dementia-connect"),
+     ("carers club membership", "carers-matter-norfolk")],
+)  # fmt: skip
+def test_a_need_an_errand_word_is_about_is_still_a_need(seed_index: SearchIndex, query: str, answer: str) -> None:
+    """A test's results are no errand, nor is an errand about a need of its own ("carers club membership")."""
+    assert answer in top_ids(seed_index, query)
 
 
 @pytest.mark.parametrize(
@@ -604,6 +615,8 @@ def test_down_as_a_direction_is_not_feeling_down(seed_index: SearchIndex) -> Non
     assert "low mood or mental health" not in moods("the council have put her down as fit for work")
     assert "low mood or mental health" in moods("my son is really down and won't leave his room")
     assert "low mood or mental health" in moods("this weather gets me down")
+    assert "low mood or mental health" in moods("mum seems down lately")
+    assert "low mood or mental health" in moods("my daughter sounds down on the phone")
 
 
 
@@ -635,6 +648,7 @@ def test_a_phrasal_verb_is_not_the_need_its_first_word_names(seed_index: SearchI
 
     assert not {"norfolk-library-job-clubs", "national-careers-service"} & set(tablet), tablet
     assert not {"stay-steady-classes", "norfolk-careline-personal-alarm"} & set(sister), sister
+    assert "stay-steady-classes" in top_ids(seed_index, "nan fell out of bed again last night")  # that is a fall
 
 
 def test_a_relative_who_works_full_time_is_not_a_job_search(seed_index: SearchIndex) -> None:
