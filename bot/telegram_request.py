@@ -6,12 +6,16 @@ form body is percent-encoded byte by byte), which is a third of what a bot that 
 aiohttp implementation lives in ptbcontrib, which is not published on PyPI, hence this small class. Bodies are JSON
 (`application/json`, which the Bot API accepts for every method), except uploads, which stay multipart form data.
 Timeouts and errors map to PTB's: `TimedOut` for any timeout, `NetworkError` for anything else that fails on the
-way. Proxies come from the environment (HTTPS_PROXY and friends), as they did with httpx.
+way. Proxies come from the environment (HTTPS_PROXY, NO_PROXY and friends), as they did with httpx: looked up once
+per host, since aiohttp's own `trust_env` reads the environment and ~/.netrc again for every request (a third of a
+millisecond of CPU each).
 """
 
 from __future__ import annotations
 
 import json
+import urllib.request
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -21,7 +25,7 @@ from telegram.request import BaseRequest, RequestData
 class AiohttpRequest(BaseRequest):
     """One pool of keep-alive connections to the Bot API, opened in `initialize` on the running event loop."""
 
-    __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_read", "_session", "_write")
+    __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_proxies", "_read", "_session", "_write")
 
     def __init__(
         self,
@@ -37,6 +41,7 @@ class AiohttpRequest(BaseRequest):
         self._read, self._write, self._connect = read_timeout, write_timeout, connect_timeout
         self._pool, self._media_write = pool_timeout, media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}  # (scheme, host) -> the proxy the environment names
 
     @property
     def read_timeout(self) -> float | None:
@@ -47,9 +52,9 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 timeout=aiohttp.ClientTimeout(total=None),
-                trust_env=True,
                 json_serialize=json.dumps,
             )
+            self._proxies.clear()  # the environment is read afresh for a new session
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -85,7 +90,8 @@ class AiohttpRequest(BaseRequest):
             body["json"] = request_data.parameters
         try:
             async with self._session.request(
-                method, url, headers={"User-Agent": self.USER_AGENT}, timeout=timeout, **body  # type: ignore[arg-type]
+                method, url, headers={"User-Agent": self.USER_AGENT}, timeout=timeout, proxy=self._proxy_for(url),
+                **body,  # type: ignore[arg-type]
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:  # aiohttp's pool, connect and read timeouts are all TimeoutErrors
@@ -93,6 +99,16 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as error:  # the message never quotes the URL, which holds the bot's token
             detail = "" if isinstance(error, aiohttp.InvalidURL) else f": {error}"
             raise NetworkError(f"aiohttp.{type(error).__name__}{detail}") from error
+
+
+    def _proxy_for(self, url: str) -> str | None:
+        """The proxy the environment names for `url`'s scheme and host (None: go direct), looked up once each."""
+        parts = urlsplit(url)
+        where = (parts.scheme, parts.hostname or "")
+        if where not in self._proxies:
+            bypass = urllib.request.proxy_bypass(where[1]) if where[1] else True
+            self._proxies[where] = None if bypass else urllib.request.getproxies().get(where[0])
+        return self._proxies[where]
 
 
 def _given(value: float | object | None, default: float | None) -> float | None:

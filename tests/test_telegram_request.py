@@ -101,3 +101,23 @@ async def test_an_unreachable_api_is_a_network_error() -> None:
         await bot.request.shutdown()
     assert never_sent(failed.value)  # no connection, so nothing reached Telegram: safe to send again
     assert TEST_TOKEN not in str(failed.value)
+
+
+async def test_a_proxy_named_in_the_environment_is_used(fake: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As with PTB's default client: HTTP(S)_PROXY is honoured (here the fake itself is the proxy for a host that
+    does not exist), and NO_PROXY still goes direct."""
+    monkeypatch.setenv("HTTP_PROXY", fake.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    async with bot_on("http://api.telegram.invalid/bot") as bot:
+        await bot.send_message(CHAT, "through the proxy")
+    assert fake.calls_after(0)[-1].params["text"] == "through the proxy"
+
+    monkeypatch.setenv("NO_PROXY", "api.telegram.invalid")
+    bot = bot_on("http://api.telegram.invalid/bot", connect_timeout=2.0)
+    await bot.request.initialize()
+    try:
+        with pytest.raises(NetworkError):  # direct: the host does not exist
+            await bot.get_me()
+    finally:
+        await bot.request.shutdown()
