@@ -27,6 +27,7 @@ from directory.search_cli import add_search_parser, run_search
 from directory.synonyms import LAY_MEANINGS, phrase_keys, phrase_table
 from directory.taxonomy import CATEGORIES
 from directory.unmet import record_unmet_search
+from tests.factories import SATURDAY_11AM, friday_and_saturday_pantries
 
 WEEKDAYS = "Mon-Fri 09:00-17:00"
 MONDAY_10AM = datetime(2025, 6, 2, 10, 0)
@@ -364,12 +365,7 @@ def test_services_with_unknown_hours_are_not_open_now(index: SearchIndex) -> Non
 
 
 def test_urgent_wording_lifts_services_open_right_now() -> None:
-    pantries = [
-        ServiceRecord(id=day, name=f"{day.title()} Pantry", description="Cheap groceries.", opening_hours=hours)
-        for day, hours in (("friday", "Fri 10:00-12:00"), ("saturday", "Sat 10:00-12:00"))
-    ]
-    index = SearchIndex.from_services(pantries)
-    saturday_11am = datetime(2025, 6, 7, 11, 0)
+    index, saturday_11am = friday_and_saturday_pantries(), SATURDAY_11AM
 
     calm = index.search("groceries", now=saturday_11am)
     urgent = index.search("groceries today", now=saturday_11am)

@@ -15,6 +15,7 @@ from directory.areas import service_covers
 from directory.records import ServiceRecord
 from directory.search import SearchIndex
 from directory.seed import ensure_seeded
+from tests.factories import SATURDAY_11AM, friday_and_saturday_pantries
 from tests.search_queries import (
     ROUND3_CSV,
     ROUND4_CSV,
@@ -470,12 +471,7 @@ def test_when_something_happened_is_not_a_need(seed_index: SearchIndex, query: s
 
 
 def test_now_in_a_story_is_not_a_request_for_somewhere_open_now() -> None:
-    pantries = [
-        ServiceRecord(id=day, name=f"{day.title()} Pantry", description="Cheap groceries.", opening_hours=hours)
-        for day, hours in (("friday", "Fri 10:00-12:00"), ("saturday", "Sat 10:00-12:00"))
-    ]
-    index = SearchIndex.from_services(pantries)
-    saturday_11am = datetime(2025, 6, 7, 11, 0)
+    index, saturday_11am = friday_and_saturday_pantries(), SATURDAY_11AM
 
     def first(query: str) -> str:
         return index.search(query, now=saturday_11am)[0].service_id
