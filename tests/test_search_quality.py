@@ -658,3 +658,15 @@ def test_staying_at_a_mates_for_now_is_a_housing_need(seed_index: SearchIndex) -
     found = top_ids(seed_index, "been staying at my mate's since mum threw my stuff out, can't stay there forever")
 
     assert {"shelter-helpline", "norwich-housing-options", "access-community-trust-housing"} & set(found), found
+
+
+def test_a_local_citizens_advice_is_found_for_a_landlord_problem_or_a_pip_form(seed_index: SearchIndex) -> None:
+    """Every Citizens Advice branch advises on landlords, tenants' rights and PIP forms, not only the national line:
+    a tenant or claimant who names their town is offered the branch there."""
+    roof = top_ids(seed_index, "my landlord in Diss won't fix the leaking roof and I want to know my rights")
+    visits = top_ids(seed_index, "the landlord keeps coming in without asking, we live in Swaffham")
+    paperwork = top_ids(seed_index, "need someone in Dereham to go through the PIP paperwork with me")
+
+    assert "citizens-advice-south-norfolk" in roof, roof
+    assert "citizens-advice-breckland" in visits, visits
+    assert "citizens-advice-breckland" in paperwork, paperwork
