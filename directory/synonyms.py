@@ -84,6 +84,11 @@ _SMALL_HOURS = re.compile(
     r"|\b(midnight|its the middle of the night)\b"  # a story's "woke in the middle of the night" is not now
 )
 NIGHT_DISTRESS = frozenset({"loneliness", "mental_wellbeing"})  # needs that cannot wait until morning
+# thoughts of suicide beside other needs ("I never see anyone and want to end it all"): the services for them, which
+# say "suicidal", take the first CRISIS_FIRST_RESULTS places before the other needs share the page
+CRISIS_MEANING = "suicidal thoughts"
+CRISIS_TERM = "suicidal"
+CRISIS_FIRST_RESULTS = 2
 LATEST_NIGHT_HOUR = 5  # "3am" to "5am" are the small hours; "6am" is morning
 MIDDLE_OF_THE_NIGHT = 3
 

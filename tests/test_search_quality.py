@@ -670,3 +670,15 @@ def test_a_local_citizens_advice_is_found_for_a_landlord_problem_or_a_pip_form(s
     assert "citizens-advice-south-norfolk" in roof, roof
     assert "citizens-advice-breckland" in visits, visits
     assert "citizens-advice-breckland" in paperwork, paperwork
+
+
+def test_thoughts_of_suicide_beside_another_need_put_the_suicide_lines_first(seed_index: SearchIndex) -> None:
+    """Loneliness, debt or an eviction beside despair: the lines for suicidal thoughts lead the page (the crisis
+    reply comes before the search), and the other need keeps the rest of it."""
+    alone = top_ids(seed_index, "nobody ever visits me and honestly I want to end it all")
+    debt = top_ids(seed_index, "I'm thousands in debt and there's no point living anymore")
+    evicted = top_ids(seed_index, "client is being evicted on Friday and says he will kill himself")
+
+    assert alone[:2] == ["calm-helpline", "samaritans"], alone
+    assert debt[:2] == ["calm-helpline", "samaritans"] and "stepchange-debt-charity" in debt, debt
+    assert evicted[:2] == ["calm-helpline", "samaritans"] and "shelter-helpline" in evicted, evicted
