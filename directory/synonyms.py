@@ -583,7 +583,9 @@ _MORE_PHRASES: dict[str, str] = {
     "dont know anyone around here|dont know anybody round here|dont know anyone here|rattle around|rattle round|"
     "weekends are the worst|weekends are hard|weekends are long|evenings are the worst|evenings are long|"
     "days on end|get out more|on her own|on his own|lives on her own|lives on his own|"
-    "four walls|no one to see|nobody to see",
+    "four walls|no one to see|nobody to see|days are very long|days are so long|the days are long|days drag|"
+    "the days drag|miss the banter|miss the company|miss having people around|"
+    "curtains dont open|curtains stay shut|curtains stay closed|curtains are still shut|curtains are still closed",
     "support for carers": "cant lift him|cant lift her|lift him|lift her|lifting him|lifting her|"
     "lift him on my own|lift her on my own|cant lift him on my own|cant lift her on my own|caring for my|"
     "care for my|i care for|look after him|look after her|looking after him|"

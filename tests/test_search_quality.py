@@ -682,3 +682,13 @@ def test_thoughts_of_suicide_beside_another_need_put_the_suicide_lines_first(see
     assert alone[:2] == ["calm-helpline", "samaritans"], alone
     assert debt[:2] == ["calm-helpline", "samaritans"] and "stepchange-debt-charity" in debt, debt
     assert evicted[:2] == ["calm-helpline", "samaritans"] and "shelter-helpline" in evicted, evicted
+
+
+def test_long_days_missing_the_company_and_curtains_left_shut_are_loneliness(seed_index: SearchIndex) -> None:
+    """Lay ways an older person, or a neighbour worried about one, says nobody is around: the days drag, they miss
+    the company, the curtains stay shut. They find befriending beside whatever else the message is about."""
+    widower = top_ids(seed_index, "since my wife passed the days drag something terrible, I'm 82 and in Fakenham")
+    neighbour = top_ids(seed_index, "the old chap over the road, his curtains stay shut most days, never see him out")
+
+    assert "age-uk-norfolk-befriending" in widower and {"cruse-norfolk", "cruse-helpline"} & set(widower), widower
+    assert {"age-uk-norfolk-befriending", "silver-line"} <= set(neighbour), neighbour
