@@ -637,6 +637,8 @@ _MORE_PHRASES: dict[str, str] = {
     "wont leave me alone|keeps following me|following me|being followed|stalker|stalked|harassing me|harasses me|"
     "threatening messages|feel safe|dont feel safe|not safe at home|unsafe at home|safe in my own home|"
     "scared to go home|frightened of him|frightened of her|hits me|he hits me|she hits me|hurts me|knocks me about|"
+    "he hits her|she hits him|husband hits her|partner hits her|boyfriend hits her|wife hits him|partner hits him|"
+    "girlfriend hits him|he hit her|husband hit her|partner hit her|boyfriend hit her|knocks her about|"
     "controls the money|"
     "controls my money|checks my phone|wont let me see my friends|goes through my phone|looks through my phone|"
     "reads my messages|checks my messages|wont let me see my mates|wont let me see my family|wont let me go out|"

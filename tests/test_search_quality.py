@@ -692,3 +692,13 @@ def test_long_days_missing_the_company_and_curtains_left_shut_are_loneliness(see
 
     assert "age-uk-norfolk-befriending" in widower and {"cruse-norfolk", "cruse-helpline"} & set(widower), widower
     assert {"age-uk-norfolk-befriending", "silver-line"} <= set(neighbour), neighbour
+
+
+def test_someone_worried_that_he_hits_her_finds_domestic_abuse_help(seed_index: SearchIndex) -> None:
+    """A friend, neighbour or child telling of someone else's abuse ('her husband hits her') says it in the third
+    person; 'hits me' alone was known."""
+    sister = top_ids(seed_index, "my sister's boyfriend hits her when he's had a drink, what can I do")
+    neighbour = top_ids(seed_index, "her curtains stay closed and I think her husband hits her")
+
+    assert "national-domestic-abuse-helpline" in sister, sister
+    assert "national-domestic-abuse-helpline" in neighbour, neighbour
