@@ -664,8 +664,8 @@ _MORE_PHRASES: dict[str, str] = {
     "since she died|since mum died|since dad died|since the wife went|since my wife went|since my husband went|"
     "lost the wife|lost my other half|"
     "wife passed|husband passed|mum passed|dad passed|other half died|lost the baby|baby died|miscarriage|"
-    "stillborn|took his own life|took her own life|died by suicide|passed away|lost my son|lost my daughter|"
-    "lost my brother|lost my sister|"
+    "stillborn|stillbirth|baby loss|took his own life|took her own life|died by suicide|passed away|lost my son|"
+    "lost my daughter|lost my brother|lost my sister|"
     + "|".join(f"lost {whose} {person}" for whose in _WHOSE for person in _LOVED_ONES),
     "work and jobs": "got the sack|been sacked|sacked|laid off|fired|got fired|no job|jobless|out of a job|"
     "need a job|find work|applying for jobs|redundant|interviews|unemployment|work coach",

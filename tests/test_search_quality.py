@@ -702,3 +702,12 @@ def test_someone_worried_that_he_hits_her_finds_domestic_abuse_help(seed_index: 
 
     assert "national-domestic-abuse-helpline" in sister, sister
     assert "national-domestic-abuse-helpline" in neighbour, neighbour
+
+
+def test_a_stillbirth_or_a_miscarriage_finds_help_for_parents_who_lost_a_baby(seed_index: SearchIndex) -> None:
+    """Losing a baby before or at birth is the death of a child: a baby-loss line, not only general grief help."""
+    stillbirth = top_ids(seed_index, "we had a stillbirth in the spring and I still can't face anyone, nor can she")
+    miscarriage = top_ids(seed_index, "had a miscarriage at 20 weeks, where do couples get support after that")
+
+    assert "child-bereavement-uk" in stillbirth, stillbirth
+    assert "child-bereavement-uk" in miscarriage, miscarriage
