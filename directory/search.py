@@ -39,7 +39,16 @@ from directory.models import UnmetReason
 from directory.opening_hours import is_open_in, parse_opening_hours
 from directory.query import IMPLIED, INCIDENTAL_WEIGHT, PAIR, PAIR_IMPORTANCE, WORD, Meaning, ParsedQuery, QueryReader
 from directory.records import ServiceRecord, decode_record, iter_records
-from directory.synonyms import NIGHT_DISTRESS, PEOPLE_WORDS, normalise, stem, words
+from directory.synonyms import (
+    CRISIS_FIRST_RESULTS,
+    CRISIS_MEANING,
+    CRISIS_TERM,
+    NIGHT_DISTRESS,
+    PEOPLE_WORDS,
+    normalise,
+    stem,
+    words,
+)
 from directory.taxonomy import category_label
 
 MAX_QUERY_CHARS = 4096  # Telegram's message limit: a whole message is read
@@ -216,7 +225,8 @@ class SearchIndex:
         if not ranked:
             return SearchResult(unmet=unmet_if_empty, wants_person=parsed.wants_person, place=parsed.place)
         needed = CONFIDENT_COVERAGE_LONG if parsed.long else CONFIDENT_COVERAGE
-        if self._coverage(parsed, [position for position, _ in ranked[:CONFIDENCE_DEPTH]]) < needed:
+        depth = CONFIDENCE_DEPTH + (CRISIS_FIRST_RESULTS if _in_crisis(parsed) else 0)  # the lines lead: look past them
+        if self._coverage(parsed, [position for position, _ in ranked[:depth]]) < needed:
             unmet = None if parsed.wants_person else UnmetReason.LOW_CONFIDENCE
             return SearchResult(unmet=unmet, wants_person=parsed.wants_person, place=parsed.place)
         ideal = self._ideal_score(parsed)
@@ -407,7 +417,8 @@ class SearchIndex:
         if preference is not None:
             scores *= preference
         ranked: list[tuple[int, float]] = []
-        depth = max(limit, RERANK_POOL if parsed.night_hour is not None else SHARED_FIRST_RESULTS * 4)
+        wide = parsed.night_hour is not None or _in_crisis(parsed)  # the lines that answer may rank low on the words
+        depth = max(limit, RERANK_POOL if wide else SHARED_FIRST_RESULTS * 4)
         for position, score in self._reranked(scores, parsed, local_now):
             ranked.append((position, score))
             if len(ranked) >= depth:
@@ -519,6 +530,13 @@ class SearchIndex:
         needs = needs + [[] for _ in word_needs]
         chosen: list[int] = []
         picks = [0] * len(needs)
+        if _in_crisis(parsed):
+            # despair beside loneliness, debt or grief: the suicide-support lines lead, the other needs follow
+            crisis = self._holders(stem(CRISIS_TERM), positions)[0]
+            chosen = [int(i) for i in np.flatnonzero(crisis)[:CRISIS_FIRST_RESULTS]]
+            for index in chosen:
+                for other in range(len(needs)):
+                    picks[other] += bool(serving[other][index])
         while len(chosen) < min(SHARED_FIRST_RESULTS, len(ranked)):
             # (picks so far, the need's best remaining result): the need with fewest picks goes next, and of
             # needs level on picks the one whose next result ranks higher.
@@ -664,6 +682,11 @@ def _category_bonuses(parsed: ParsedQuery) -> dict[str, float]:
     if parsed.night_hour is not None:  # distress in the small hours: someone to talk to is a listening line
         bonuses[LISTENING] = MEANING_CATEGORY_BONUS
     return bonuses
+
+
+def _in_crisis(parsed: ParsedQuery) -> bool:
+    """The message speaks of suicide or self-harm (the bot has already given the crisis reply)."""
+    return any(meaning.lay.meaning == CRISIS_MEANING for meaning in parsed.meanings)
 
 
 @lru_cache(maxsize=1 << 15)

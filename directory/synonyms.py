@@ -84,6 +84,11 @@ _SMALL_HOURS = re.compile(
     r"|\b(midnight|its the middle of the night)\b"  # a story's "woke in the middle of the night" is not now
 )
 NIGHT_DISTRESS = frozenset({"loneliness", "mental_wellbeing"})  # needs that cannot wait until morning
+# thoughts of suicide beside other needs ("I never see anyone and want to end it all"): the services for them, which
+# say "suicidal", take the first CRISIS_FIRST_RESULTS places before the other needs share the page
+CRISIS_MEANING = "suicidal thoughts"
+CRISIS_TERM = "suicidal"
+CRISIS_FIRST_RESULTS = 2
 LATEST_NIGHT_HOUR = 5  # "3am" to "5am" are the small hours; "6am" is morning
 MIDDLE_OF_THE_NIGHT = 3
 
@@ -578,7 +583,9 @@ _MORE_PHRASES: dict[str, str] = {
     "dont know anyone around here|dont know anybody round here|dont know anyone here|rattle around|rattle round|"
     "weekends are the worst|weekends are hard|weekends are long|evenings are the worst|evenings are long|"
     "days on end|get out more|on her own|on his own|lives on her own|lives on his own|"
-    "four walls|no one to see|nobody to see",
+    "four walls|no one to see|nobody to see|days are very long|days are so long|the days are long|days drag|"
+    "the days drag|miss the banter|miss the company|miss having people around|"
+    "curtains dont open|curtains stay shut|curtains stay closed|curtains are still shut|curtains are still closed",
     "support for carers": "cant lift him|cant lift her|lift him|lift her|lifting him|lifting her|"
     "lift him on my own|lift her on my own|cant lift him on my own|cant lift her on my own|caring for my|"
     "care for my|i care for|look after him|look after her|looking after him|"
@@ -630,6 +637,8 @@ _MORE_PHRASES: dict[str, str] = {
     "wont leave me alone|keeps following me|following me|being followed|stalker|stalked|harassing me|harasses me|"
     "threatening messages|feel safe|dont feel safe|not safe at home|unsafe at home|safe in my own home|"
     "scared to go home|frightened of him|frightened of her|hits me|he hits me|she hits me|hurts me|knocks me about|"
+    "he hits her|she hits him|husband hits her|partner hits her|boyfriend hits her|wife hits him|partner hits him|"
+    "girlfriend hits him|he hit her|husband hit her|partner hit her|boyfriend hit her|knocks her about|"
     "controls the money|"
     "controls my money|checks my phone|wont let me see my friends|goes through my phone|looks through my phone|"
     "reads my messages|checks my messages|wont let me see my mates|wont let me see my family|wont let me go out|"
@@ -655,8 +664,8 @@ _MORE_PHRASES: dict[str, str] = {
     "since she died|since mum died|since dad died|since the wife went|since my wife went|since my husband went|"
     "lost the wife|lost my other half|"
     "wife passed|husband passed|mum passed|dad passed|other half died|lost the baby|baby died|miscarriage|"
-    "stillborn|took his own life|took her own life|died by suicide|passed away|lost my son|lost my daughter|"
-    "lost my brother|lost my sister|"
+    "stillborn|stillbirth|baby loss|took his own life|took her own life|died by suicide|passed away|lost my son|"
+    "lost my daughter|lost my brother|lost my sister|"
     + "|".join(f"lost {whose} {person}" for whose in _WHOSE for person in _LOVED_ONES),
     "work and jobs": "got the sack|been sacked|sacked|laid off|fired|got fired|no job|jobless|out of a job|"
     "need a job|find work|applying for jobs|redundant|interviews|unemployment|work coach",

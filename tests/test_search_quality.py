@@ -658,3 +658,56 @@ def test_staying_at_a_mates_for_now_is_a_housing_need(seed_index: SearchIndex) -
     found = top_ids(seed_index, "been staying at my mate's since mum threw my stuff out, can't stay there forever")
 
     assert {"shelter-helpline", "norwich-housing-options", "access-community-trust-housing"} & set(found), found
+
+
+def test_a_local_citizens_advice_is_found_for_a_landlord_problem_or_a_pip_form(seed_index: SearchIndex) -> None:
+    """Every Citizens Advice branch advises on landlords, tenants' rights and PIP forms, not only the national line:
+    a tenant or claimant who names their town is offered the branch there."""
+    roof = top_ids(seed_index, "my landlord in Diss won't fix the leaking roof and I want to know my rights")
+    visits = top_ids(seed_index, "the landlord keeps coming in without asking, we live in Swaffham")
+    paperwork = top_ids(seed_index, "need someone in Dereham to go through the PIP paperwork with me")
+
+    assert "citizens-advice-south-norfolk" in roof, roof
+    assert "citizens-advice-breckland" in visits, visits
+    assert "citizens-advice-breckland" in paperwork, paperwork
+
+
+def test_thoughts_of_suicide_beside_another_need_put_the_suicide_lines_first(seed_index: SearchIndex) -> None:
+    """Loneliness, debt or an eviction beside despair: the lines for suicidal thoughts lead the page (the crisis
+    reply comes before the search), and the other need keeps the rest of it."""
+    alone = top_ids(seed_index, "nobody ever visits me and honestly I want to end it all")
+    debt = top_ids(seed_index, "I'm thousands in debt and there's no point living anymore")
+    evicted = top_ids(seed_index, "client is being evicted on Friday and says he will kill himself")
+
+    assert alone[:2] == ["calm-helpline", "samaritans"], alone
+    assert debt[:2] == ["calm-helpline", "samaritans"] and "stepchange-debt-charity" in debt, debt
+    assert evicted[:2] == ["calm-helpline", "samaritans"] and "shelter-helpline" in evicted, evicted
+
+
+def test_long_days_missing_the_company_and_curtains_left_shut_are_loneliness(seed_index: SearchIndex) -> None:
+    """Lay ways an older person, or a neighbour worried about one, says nobody is around: the days drag, they miss
+    the company, the curtains stay shut. They find befriending beside whatever else the message is about."""
+    widower = top_ids(seed_index, "since my wife passed the days drag something terrible, I'm 82 and in Fakenham")
+    neighbour = top_ids(seed_index, "the old chap over the road, his curtains stay shut most days, never see him out")
+
+    assert "age-uk-norfolk-befriending" in widower and {"cruse-norfolk", "cruse-helpline"} & set(widower), widower
+    assert {"age-uk-norfolk-befriending", "silver-line"} <= set(neighbour), neighbour
+
+
+def test_someone_worried_that_he_hits_her_finds_domestic_abuse_help(seed_index: SearchIndex) -> None:
+    """A friend, neighbour or child telling of someone else's abuse ('her husband hits her') says it in the third
+    person; 'hits me' alone was known."""
+    sister = top_ids(seed_index, "my sister's boyfriend hits her when he's had a drink, what can I do")
+    neighbour = top_ids(seed_index, "her curtains stay closed and I think her husband hits her")
+
+    assert "national-domestic-abuse-helpline" in sister, sister
+    assert "national-domestic-abuse-helpline" in neighbour, neighbour
+
+
+def test_a_stillbirth_or_a_miscarriage_finds_help_for_parents_who_lost_a_baby(seed_index: SearchIndex) -> None:
+    """Losing a baby before or at birth is the death of a child: a baby-loss line, not only general grief help."""
+    stillbirth = top_ids(seed_index, "we had a stillbirth in the spring and I still can't face anyone, nor can she")
+    miscarriage = top_ids(seed_index, "had a miscarriage at 20 weeks, where do couples get support after that")
+
+    assert "child-bereavement-uk" in stillbirth, stillbirth
+    assert "child-bereavement-uk" in miscarriage, miscarriage
