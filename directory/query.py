@@ -718,8 +718,7 @@ def _names_a_need(parsed: ParsedQuery, word: NeedWord) -> bool:
 def _another_verb(typed: Sequence[tuple[str, str]], position: int) -> bool:
     """Whether the word at `position` and the words after it make another verb (OTHER_VERBS: "fell out with")."""
     after = OTHER_VERBS.get(stem(typed[position][1]))
-    following = tuple(word for _, word in typed[position + 1 : position + 1 + len(after or ())])
-    return after is not None and following == after
+    return after is not None and tuple(word for _, word in typed[position + 1 : position + 1 + len(after)]) == after
 
 
 def _says_a_mood(typed: Sequence[tuple[str, str]], position: int) -> bool:

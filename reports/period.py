@@ -46,14 +46,6 @@ class Period:
         """Aware-UTC [from, until) covering the local days, to compare with stored timestamps."""
         return _local_midnight_utc(self.start, tz), _local_midnight_utc(self.end + timedelta(days=1), tz)
 
-    def month_starts_utc(self, tz: ZoneInfo) -> list[datetime]:
-        """Aware-UTC start of each month in `months()` (the first one starts on `start`, not on the 1st)."""
-        starts, cursor = [_local_midnight_utc(self.start, tz)], _next_month(self.start.replace(day=1))
-        while cursor <= self.end:
-            starts.append(_local_midnight_utc(cursor, tz))
-            cursor = _next_month(cursor)
-        return starts
-
     def months(self) -> list[str]:
         """Every 'YYYY-MM' the period touches, in order."""
         labels, cursor = [], self.start.replace(day=1)
