@@ -13,8 +13,9 @@ round before its tuning (multi-need, long, lay, question and typo messages), and
 the ones written for its fourth round, by someone who had not read the search code or the synonym table, before
 that round's tuning (multi-need and long messages mostly); tests/search_queries_round5.csv the fifth round's, written
 the same way before its tuning, across every kind (places, abbreviations, questions, long, multi-need, lay, typo,
-names and off-topic), and tests/search_queries_round6.csv a sixth round written the same way after round 5's tuning
-and not tuned on. Benchmarks print each round on its own.
+names and off-topic), tests/search_queries_round6.csv a sixth round written the same way after round 5's tuning,
+and tests/search_queries_round7.csv a seventh written the same way after round 6's. Benchmarks print each round on its
+own.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ ROUND3_CSV = Path(__file__).with_name("search_queries_round3.csv")
 ROUND4_CSV = Path(__file__).with_name("search_queries_round4.csv")
 ROUND5_CSV = Path(__file__).with_name("search_queries_round5.csv")
 ROUND6_CSV = Path(__file__).with_name("search_queries_round6.csv")
-LABELLED_FILES = (QUERIES_CSV, ROUND3_CSV, ROUND4_CSV, ROUND5_CSV, ROUND6_CSV)
+ROUND7_CSV = Path(__file__).with_name("search_queries_round7.csv")
+LABELLED_FILES = (QUERIES_CSV, ROUND3_CSV, ROUND4_CSV, ROUND5_CSV, ROUND6_CSV, ROUND7_CSV)
 K = 5
 OFF_TOPIC = "off-topic"
 FIRST_NEW_ROW = 217  # rows from here on were written for issue 13 (graded strictly)
