@@ -135,7 +135,9 @@ _SELECT_TWO = _COLUMNS.where(_TABLE.c.key.in_([bindparam("key_1"), bindparam("ke
 _SELECT_MANY = _COLUMNS.where(_TABLE.c.key.in_(bindparam("keys", expanding=True)))
 # Plain SQL both databases speak: SQLAlchemy never caches the dialects' ON CONFLICT inserts (see core.updates), and a
 # new person's first update creates their limits here.
-_CREATE = text("INSERT INTO rate_limit (key, tat, refused) VALUES (:row_key, 0, false) ON CONFLICT (key) DO NOTHING")
+_CREATE = text(
+    "INSERT INTO rate_limit (key, tat, refused) VALUES (:row_key, 0, false) ON CONFLICT (key) DO NOTHING RETURNING key"
+)
 _STORE = update(_TABLE).where(_TABLE.c.key == bindparam("row_key")).values(tat=bindparam("tat"),
                                                                            refused=bindparam("refused"))
 
@@ -143,14 +145,16 @@ _STORE = update(_TABLE).where(_TABLE.c.key == bindparam("row_key")).values(tat=b
 def _locked(session: Session, keys: list[str]) -> dict[str, _Limit]:
     """The limits for `keys`, created if new and locked for this transaction (in key order, so never a deadlock).
 
-    The usual case — every row exists — is one SELECT; new keys are inserted (a concurrent insert by another
-    process is no conflict) and read again, locked."""
+    The usual case — every row exists — is one SELECT. A new key is inserted, and the row this transaction inserted
+    is its own (locked until commit) and fully free; one another process inserted meanwhile (no conflict) is read
+    again, locked."""
     ordered = sorted(set(keys))
     found = _read_locked(session, ordered)
     missing = [key for key in ordered if key not in found]
-    if missing:
-        session.execute(_CREATE, [{"row_key": key} for key in missing])
-        found |= _read_locked(session, missing)
+    created = [key for key in missing if session.execute(_CREATE, {"row_key": key}).first() is not None]
+    found |= dict.fromkeys(created, _Limit(0.0, refused=False))
+    if inserted_elsewhere := [key for key in missing if key not in found]:
+        found |= _read_locked(session, inserted_elsewhere)
     return found
 
 

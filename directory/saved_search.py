@@ -6,7 +6,7 @@ any bot process.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,8 +27,7 @@ class SavedSearch:
     area: str | None = None
     switched_on: frozenset[str] = frozenset()  # of TOGGLES
     page: int = 0
-    found: tuple[str, ...] = ()  # service ids, best first
-    why: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    found: tuple[str, ...] = ()  # service ids, best first (why each was found: `why_found`, when it is opened)
     unmet: UnmetReason | None = None  # after `run`: why nothing fits, when nothing does (not kept between taps)
     wants_person: bool = False  # after `run`: the words ask to talk to a person (not kept between taps)
 
@@ -52,12 +51,16 @@ class SavedSearch:
         filters = self.filters
         unmet, wants_person = None, False
         if self.query:
-            result = index.find(self.query, filters, limit=MAX_RESULTS, now=now)
+            result = index.find(self.query, filters, limit=MAX_RESULTS, now=now, explain=False)
             hits, unmet, wants_person = result.hits, result.unmet, result.wants_person
         else:
             hits = index.browse(self.category or "", replace(filters, category=None), limit=MAX_RESULTS)
-        return replace(self, page=0, found=tuple(hit.service_id for hit in hits),
-                       why={hit.service_id: tuple(hit.why) for hit in hits}, unmet=unmet, wants_person=wants_person)
+        return replace(self, page=0, found=tuple(hit.service_id for hit in hits), unmet=unmet,
+                       wants_person=wants_person)
+
+    def why_found(self, index: SearchIndex, service_id: str, now: datetime) -> tuple[str, ...]:
+        """Why one of the services found was found, in plain words (for its details)."""
+        return index.why_found(service_id, self.query, self.filters, now)
 
     def toggled(self, action: str) -> SavedSearch:
         """After tapping a filter button: one of TOGGLES, 'clear' (all but the topic) or 'anywhere' (no area)."""
@@ -77,8 +80,7 @@ class SavedSearch:
             filters["category"] = self.category
         if self.area:
             filters["area"] = self.area
-        return {"q": self.query, "f": filters, "page": self.page, "ids": list(self.found),
-                "why": {sid: list(reasons) for sid, reasons in self.why.items()}}
+        return {"q": self.query, "f": filters, "page": self.page, "ids": list(self.found)}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> SavedSearch:
@@ -90,5 +92,4 @@ class SavedSearch:
             switched_on=frozenset(key for key in TOGGLES if filters.get(key)),
             page=int(data.get("page") or 0),
             found=tuple(data.get("ids") or ()),
-            why={sid: tuple(reasons) for sid, reasons in (data.get("why") or {}).items()},
         )

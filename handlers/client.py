@@ -267,7 +267,7 @@ def on_search_button(turn: Turn) -> None:
             return
         back = [[(turn.t(N_("◀ Back to list")), f"s:{dialog.version}:back")],
                 [(turn.t(N_("⚠ Report a problem with this listing")), f"s:{dialog.version}:rp:{number}")]]
-        turn.edit(details_card(record, search.why.get(service_id, ()), turn.t), back)
+        turn.edit(details_card(record, search.why_found(turn.index, service_id, turn.now_local()), turn.t), back)
         return
     elif action == "rp" and number is not None and number < len(search.found):
         _report_problem(turn, dialog, search.found[number], number, parts[2] if len(parts) > 2 else None)

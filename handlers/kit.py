@@ -37,7 +37,6 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     Message,
@@ -62,7 +61,7 @@ from core.dialogs import (
     start_dialog,
 )
 from core.i18n import choose_language, translator
-from core.message_limits import MAX_CAPTION, check_callback_data, split_message
+from core.message_limits import MAX_CAPTION, split_message
 from core.preferences import Preferences, preferences_of
 from core.runtime import Runtime
 from core.settings import Settings
@@ -70,7 +69,7 @@ from core.updates import first_delivery
 from directory.search import SearchIndex
 from handlers.context import Services, SignpostContext
 from scheduler.outbox import owed_in
-from scheduler.sender import SharedRateLimiter, booked_ahead
+from scheduler.sender import SharedRateLimiter, booked_ahead, callback_keyboard
 
 log = logging.getLogger(__name__)
 
@@ -656,13 +655,7 @@ class Conversation:
 # --- small helpers -------------------------------------------------------------------------------------------
 
 
-def keyboard(rows: Buttons) -> InlineKeyboardMarkup | None:
-    """An inline keyboard from rows of (label, callback data); None when there are no buttons.
-
-    Raises `CallbackDataTooLong` for data Telegram would refuse: that is a bug in the button, caught by tests."""
-    check_callback_data(rows)
-    built = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows if row]
-    return InlineKeyboardMarkup(built) if built else None
+keyboard = callback_keyboard  # rows of (label, callback data) -> an inline keyboard (scheduler.sender)
 
 
 def callback_parts(turn: Turn, prefix: str, min_parts: int) -> list[str] | None:

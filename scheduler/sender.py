@@ -258,6 +258,27 @@ def _chat_id(data: dict[str, Any]) -> object:
         return data.get("chat_id")
 
 
+class CallbackKeyboard(InlineKeyboardMarkup):
+    """An inline keyboard of callback buttons (the only kind Signpost sends), turned into the Bot API's JSON
+    directly. PTB's generic `to_dict` walks every attribute of every button and cost about a tenth of an update's CPU
+    (benchmarks/load_bench.py, yappi); this gives the same JSON (tests/test_delivery_limits.py)."""
+
+    __slots__ = ()
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        return {"inline_keyboard": [[{"text": button.text, "callback_data": button.callback_data} for button in row]
+                                    for row in self.inline_keyboard]}
+
+
+def callback_keyboard(rows: Keyboard) -> InlineKeyboardMarkup | None:
+    """An inline keyboard from rows of (label, callback data); None when there are no buttons.
+
+    Raises `CallbackDataTooLong` for data Telegram would refuse: that is a bug in the button, caught by tests."""
+    check_callback_data(rows)
+    built = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows if row]
+    return CallbackKeyboard(built) if built else None
+
+
 class TelegramSender:
     """A `Sender` over `application.bot`. Long text goes in several messages (buttons under the last); button data
     is checked against Telegram's 64-byte limit before anything is sent."""
@@ -266,14 +287,12 @@ class TelegramSender:
         self._bot = bot
 
     async def send(self, chat_id: int, text: str, buttons: Keyboard) -> int:
-        check_callback_data(buttons)
-        rows = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in buttons if row]
+        markup = callback_keyboard(buttons)
         parts = split_message(text)
         message_id = 0
         for number, part in enumerate(parts, start=1):
-            markup = InlineKeyboardMarkup(rows) if rows and number == len(parts) else None
             message = await self._bot.send_message(
-                chat_id=chat_id, text=part, reply_markup=markup, **self._paced()
+                chat_id=chat_id, text=part, reply_markup=markup if number == len(parts) else None, **self._paced()
             )
             message_id = message.message_id
         return message_id

@@ -11,6 +11,7 @@ from itertools import pairwise
 
 import pytest
 from sqlmodel import col, func, select
+from telegram import InlineKeyboardMarkup
 
 from bot.__main__ import main
 from bot.app import build_application, make_runtime
@@ -50,6 +51,15 @@ def test_emoji_count_double_and_an_unbroken_run_is_still_cut_to_fit() -> None:
     assert all(telegram_length(part) <= MAX_TEXT for part in split_message("😀" * 3000))
     assert "".join(split_message("x" * 9000)) == "x" * 9000
     assert all(telegram_length(part) <= MAX_CAPTION for part in split_message("word " * 600, MAX_CAPTION))
+
+
+def test_a_keyboard_is_sent_as_the_same_json_ptb_would_build() -> None:
+    rows = [[("1", "s:3:d:0"), ("2 — Ł", "s:3:d:1")], [], [("◀ Back to list", "s:3:back")]]
+    built = keyboard(rows)
+    assert built is not None
+    assert built.to_dict() == InlineKeyboardMarkup(built.inline_keyboard).to_dict()
+    assert built.to_dict()["inline_keyboard"][1] == [{"text": "◀ Back to list", "callback_data": "s:3:back"}]
+    assert keyboard([[]]) is None
 
 
 def test_button_data_over_64_bytes_cannot_be_built() -> None:
@@ -193,8 +203,10 @@ def test_two_processes_drain_a_backlog_at_each_chats_rate_with_no_turn_left_unus
     assert len(sent) == len(chats) * per_chat
     floor = (per_chat - 1) * interval  # from a person's first turn to their last
     spans = {chat: max(m for m, to in sent if to == chat) - min(m for m, to in sent if to == chat) for chat in chats}
-    assert max(spans.values()) <= floor + interval, spans  # at most one turn lost to a person, not one in two
-    assert sent[-1][0] - sent[0][0] <= floor + 2 * interval
+    # The old fault lost one turn in two (spans of 2 x floor, 5 s); a busy machine (CI's two cores) may cost a
+    # person a turn or two more than an idle one, never that many.
+    assert max(spans.values()) <= floor + 3 * interval, spans
+    assert sent[-1][0] - sent[0][0] <= floor + 3 * interval
 
 
 async def test_a_reply_booked_in_its_updates_transaction_counts_once_on_the_overall_limit(engine) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -45,3 +46,19 @@ def test_paging_stays_within_the_results(index: SearchIndex) -> None:
     assert len(search.found) == 7
     assert search.on_page(2, 3) is not None and search.on_page(2, 3).page == 2
     assert search.on_page(3, 3) is None and search.on_page(-1, 3) is None
+
+
+@pytest.mark.parametrize("saved", [SavedSearch(query="debt", area="Norwich", switched_on=frozenset({"free"})),
+                                   SavedSearch(category="money", switched_on=frozenset({"free"}))])
+def test_opened_details_say_why_the_service_was_found_after_the_search_was_stored(
+    index: SearchIndex, saved: SavedSearch
+) -> None:
+    """Reasons are worked out when a service is opened, not stored for every result: the same as the search's."""
+    search = SavedSearch.from_data(json.loads(json.dumps(saved.run(index, NOW).to_data())))
+    explained = (index.find(search.query, search.filters, limit=30, now=NOW).hits if search.query
+                 else index.browse("money", replace(search.filters, category=None), limit=30))
+    assert explained and search.found == tuple(hit.service_id for hit in explained)
+    for hit in explained:
+        assert hit.why and search.why_found(index, hit.service_id, NOW) == hit.why
+    assert "why" not in search.to_data()
+    assert search.why_found(index, "no-such-service", NOW) == ()
