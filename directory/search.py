@@ -517,8 +517,10 @@ class SearchIndex:
         """With several needs ("debt and anxiety"), the first results take turns between them, best first."""
         needs = self._needs(parsed)
         word_needs = self._word_needs(parsed) if needs or len(parsed.need_words) > 1 else []
-        if len(needs) + len(word_needs) < 2 or len(ranked) < 2:
+        if len(ranked) < 2:
             return ranked
+        if len(needs) + len(word_needs) < 2:
+            return self._crisis_lines_first(ranked, parsed)
         positions = np.array([position for position, _ in ranked], dtype=np.int64)
         good_enough = np.array([score for _, score in ranked], dtype=np.float32) >= SHARE_FLOOR * ranked[0][1]
         serving = [self._serves(need, positions, strictly=True) & good_enough for need in needs]
@@ -553,6 +555,16 @@ class SearchIndex:
                 picks[other] += bool(serving[other][index])
         rest = [i for i in range(len(ranked)) if i not in chosen]
         return [ranked[i] for i in chosen + rest]
+
+    def _crisis_lines_first(self, ranked: list[tuple[int, float]], parsed: ParsedQuery) -> list[tuple[int, float]]:
+        """Thoughts of suicide or self-harm as the only need ("I want to end it all"): the suicide-support lines lead,
+        even when a word of the phrase ("end", "self") makes another service rank higher on the words."""
+        if not _in_crisis(parsed):
+            return ranked
+        positions = np.array([position for position, _ in ranked], dtype=np.int64)
+        crisis = self._holders(stem(CRISIS_TERM), positions)[0]
+        first = [int(i) for i in np.flatnonzero(crisis)[:CRISIS_FIRST_RESULTS]]
+        return [ranked[i] for i in first] + [hit for i, hit in enumerate(ranked) if i not in first]
 
     def _open_first_at_night(
         self, ranked: list[tuple[int, float]], parsed: ParsedQuery, local_now: datetime | None
