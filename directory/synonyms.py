@@ -438,7 +438,7 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "grab rails|handrails|stair lift|stairlift|commode|bath lift|hoist|equipment|aids and adaptations|"
        "adaptations|occupational therapy|ot|ot assessment|wheelchair loan"),
     # home safety
-    _m("falls and staying steady", "home_safety physical_activity", "falls|balance|strength|steady",
+    _m("falls and staying steady", "home_safety physical_activity", "falls|balance|strength|steady|walking frame",
        "fell over|fall|falls|had a fall|falling|keep falling|fallen|unsteady|balance|wobbly|fear of falling|"
        "trip hazard"),
     _m("safety at home", "home_safety", "safety|alarm|fire",
