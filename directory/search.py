@@ -423,7 +423,30 @@ class SearchIndex:
             ranked.append((position, score))
             if len(ranked) >= depth:
                 break
-        return self._shared_between_needs(self._open_first_at_night(ranked, parsed, local_now), parsed)[:limit]
+        ranked = self._shared_between_needs(self._open_first_at_night(ranked, parsed, local_now), parsed)
+        wanted_place = parsed.place or filters.area
+        return (self._local_branch_before_its_national_line(ranked, wanted_place) if wanted_place else ranked)[:limit]
+
+    def _local_branch_before_its_national_line(
+        self, ranked: list[tuple[int, float]], place: str
+    ) -> list[tuple[int, float]]:
+        """With a place named, an organisation's national line adds nothing to a first page that already shows its
+        branch for that place (Citizens Advice Great Yarmouth, then the Citizens Advice adviceline): the line moves
+        to just after the first page, and the slot goes to the next service."""
+        page = ranked[:SHARED_FIRST_RESULTS]
+        levels = self._coverage_by_service(place)
+        local = {_family(self._record(position).organisation_name) for position, _ in page if levels[position] == 3}
+        local.discard("")
+        if not local:
+            return ranked
+        moved = [
+            hit for hit in page
+            if self._reach[hit[0]] == 2 and _family(self._record(hit[0]).organisation_name) in local
+        ]  # fmt: skip
+        if not moved:
+            return ranked
+        kept = [hit for hit in ranked if hit not in moved]
+        return kept[: SHARED_FIRST_RESULTS] + moved + kept[SHARED_FIRST_RESULTS:]
 
     def _reranked(
         self, scores: np.ndarray, parsed: ParsedQuery, local_now: datetime | None
@@ -683,6 +706,12 @@ def _strings(arrays: dict[str, np.ndarray], name: str) -> list[str]:
     blob = bytes(arrays[f"{name}_blob"])
     offsets = arrays[f"{name}_offsets"].tolist()
     return [blob[start:end].decode() for start, end in itertools.pairwise(offsets)]
+
+
+def _family(organisation: str) -> str:
+    """An organisation's family name: its first two words ("Citizens Advice Norfolk" and "Citizens Advice" are one
+    family; "Age UK Norfolk" and "Age UK" another)."""
+    return " ".join(organisation.lower().split()[:2])
 
 
 def _category_bonuses(parsed: ParsedQuery) -> dict[str, float]:
