@@ -22,6 +22,7 @@ from rapidfuzz.distance import OSA
 
 from directory.areas import DISTRICT_AUTHORITY, places_in
 from directory.synonyms import (
+    CRISIS_MEANING,
     FILLER_WORDS,
     NIGHT_DISTRESS,
     STOPWORDS,
@@ -31,6 +32,7 @@ from directory.synonyms import (
     LayMeaning,
     asks_for_self_referral,
     errand_positions,
+    hospital_spans,
     is_person_word,
     is_urgent,
     lay_vocabulary,
@@ -83,6 +85,7 @@ MOOD_CAUSES = frozenset({"get", "gets", "getting", "got", "brings", "bringing", 
 SETTING_PREPOSITIONS = frozenset({"at", "on"})  # "at college", "panic attacks on the bus": where, not what is needed
 SETTING_DETERMINERS = frozenset({"the", "my", "a", "our", "his", "her", "their", "your"})  # ("in the navy" is who)
 PEOPLE_IMPORTANCE = 0.3  # a word for who the message is about ("my nan", "my son"), not what they need
+PERSON_WORD_WEIGHT = 0.4  # ... and how much such a word searches beside a need ("EHCP help for my son")
 UNREAD_IMPORTANCE = 0.5  # a garbled word that is neither English nor near a word we know ("baterys")
 ERRAND_IMPORTANCE = 1.0  # an everyday errand in a short message ("bus times", "football scores"): no service does it
 ERRAND_ABOUT_WORDS = 2  # the words before an errand that say what it is about ("leisure centre membership")
@@ -245,9 +248,13 @@ class QueryReader:
         """Typed words -> corrected index keys, lay meanings, need words, place, age and intents."""
         parsed = ParsedQuery(wants_self_referral=asks_for_self_referral(text), age=age_in(text), urgent=is_urgent(text))
         typed, capitalised = _typed_words(text)
+        skip: set[int] = set()  # not need words: the place, the request for a person, the day ("I work nights")
+        for start, end in hospital_spans([word for _, word in typed]):  # "the Norfolk and Norwich" is a hospital
+            typed[start] = (" ".join(shown for shown, _ in typed[start:end]), "hospital")
+            skip.update(range(start + 1, end))
+            typed[start + 1 : end] = [(shown, "") for shown, _ in typed[start + 1 : end]]
         plain = [word for _, word in typed]
         parsed.said_words = frozenset(stem(word) for word in plain)
-        skip: set[int] = set()  # not need words: the place, the request for a person, the day ("I work nights")
         asked = person_request(plain)
         if asked is not None:
             parsed.wants_person = True
@@ -281,6 +288,8 @@ class QueryReader:
             if i not in skip and i not in negated and stem(word) not in STOPWORDS and word not in FILLER_WORDS
         ]  # fmt: skip
         long_message = parsed.long = len(meaningful) >= LONG_MESSAGE_WORDS
+        # who the message is about ("my son", "my nan") beside what they need: the need leads the search
+        about_someone = any(not is_person_word(plain[i]) for i in meaningful)
         scenery: set[int] = set()
         errands = set() if long_message else errand_positions(plain) - skip - negated
         if long_message:  # a story names people, shops and places ("Derek", "Tesco", "Leeds"): not needs
@@ -307,6 +316,8 @@ class QueryReader:
                     )
                     if incidental:
                         weight *= INCIDENTAL_WEIGHT
+                    elif about_someone and position not in phrase_positions and is_person_word(word):
+                        weight *= PERSON_WORD_WEIGHT
                     parsed.add(Concept(key, weight, spelling or said, WORD, position, said if spelling else None))
             if word.isdigit() or not keys or keys[0][0] in STOPWORDS or position in strained:
                 continue
@@ -552,6 +563,8 @@ class QueryReader:
                 keys = frozenset(k for term in lay.terms for k in term_keys(term) if k in self._frequencies)
                 own_words = frozenset(key) - STOPWORDS
                 strength = KNOWN_WORDS_MEANING if own_words <= self._frequencies.keys() else 1.0
+                if lay.meaning == CRISIS_MEANING:
+                    strength = 1.0  # despair never means its words ("end it all" is not end of life care)
                 parsed.meanings.append(Meaning(said, lay, own_words, keys, strength, range(first, last + 1)))
         return in_long_phrase, in_any_phrase
 

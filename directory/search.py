@@ -442,7 +442,30 @@ class SearchIndex:
             ranked.append((position, score))
             if len(ranked) >= depth:
                 break
-        return self._shared_between_needs(self._open_first_at_night(ranked, parsed, local_now), parsed)[:limit]
+        ranked = self._shared_between_needs(self._open_first_at_night(ranked, parsed, local_now), parsed)
+        wanted_place = parsed.place or filters.area
+        return (self._local_branch_before_its_national_line(ranked, wanted_place) if wanted_place else ranked)[:limit]
+
+    def _local_branch_before_its_national_line(
+        self, ranked: list[tuple[int, float]], place: str
+    ) -> list[tuple[int, float]]:
+        """With a place named, an organisation's national line adds nothing to a first page that already shows its
+        branch for that place (Citizens Advice Great Yarmouth, then the Citizens Advice adviceline): the line moves
+        to just after the first page, and the slot goes to the next service."""
+        page = ranked[:SHARED_FIRST_RESULTS]
+        levels = self._coverage_by_service(place)
+        local = {_family(self._record(position).organisation_name) for position, _ in page if levels[position] == 3}
+        local.discard("")
+        if not local:
+            return ranked
+        moved = [
+            hit for hit in page
+            if self._reach[hit[0]] == 2 and _family(self._record(hit[0]).organisation_name) in local
+        ]  # fmt: skip
+        if not moved:
+            return ranked
+        kept = [hit for hit in ranked if hit not in moved]
+        return kept[: SHARED_FIRST_RESULTS] + moved + kept[SHARED_FIRST_RESULTS:]
 
     def _reranked(
         self, scores: np.ndarray, parsed: ParsedQuery, local_now: datetime | None
@@ -536,8 +559,10 @@ class SearchIndex:
         """With several needs ("debt and anxiety"), the first results take turns between them, best first."""
         needs = self._needs(parsed)
         word_needs = self._word_needs(parsed) if needs or len(parsed.need_words) > 1 else []
-        if len(needs) + len(word_needs) < 2 or len(ranked) < 2:
+        if len(ranked) < 2:
             return ranked
+        if len(needs) + len(word_needs) < 2:
+            return self._crisis_lines_first(ranked, parsed)
         positions = np.array([position for position, _ in ranked], dtype=np.int64)
         good_enough = np.array([score for _, score in ranked], dtype=np.float32) >= SHARE_FLOOR * ranked[0][1]
         serving = [self._serves(need, positions, strictly=True) & good_enough for need in needs]
@@ -572,6 +597,16 @@ class SearchIndex:
                 picks[other] += bool(serving[other][index])
         rest = [i for i in range(len(ranked)) if i not in chosen]
         return [ranked[i] for i in chosen + rest]
+
+    def _crisis_lines_first(self, ranked: list[tuple[int, float]], parsed: ParsedQuery) -> list[tuple[int, float]]:
+        """Thoughts of suicide or self-harm as the only need ("I want to end it all"): the suicide-support lines lead,
+        even when a word of the phrase ("end", "self") makes another service rank higher on the words."""
+        if not _in_crisis(parsed):
+            return ranked
+        positions = np.array([position for position, _ in ranked], dtype=np.int64)
+        crisis = self._holders(stem(CRISIS_TERM), positions)[0]
+        first = [int(i) for i in np.flatnonzero(crisis)[:CRISIS_FIRST_RESULTS]]
+        return [ranked[i] for i in first] + [hit for i, hit in enumerate(ranked) if i not in first]
 
     def _open_first_at_night(
         self, ranked: list[tuple[int, float]], parsed: ParsedQuery, local_now: datetime | None
@@ -690,6 +725,12 @@ def _strings(arrays: dict[str, np.ndarray], name: str) -> list[str]:
     blob = bytes(arrays[f"{name}_blob"])
     offsets = arrays[f"{name}_offsets"].tolist()
     return [blob[start:end].decode() for start, end in itertools.pairwise(offsets)]
+
+
+def _family(organisation: str) -> str:
+    """An organisation's family name: its first two words ("Citizens Advice Norfolk" and "Citizens Advice" are one
+    family; "Age UK Norfolk" and "Age UK" another)."""
+    return " ".join(organisation.lower().split()[:2])
 
 
 def _category_bonuses(parsed: ParsedQuery) -> dict[str, float]:

@@ -24,7 +24,7 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 """Words that carry no need on their own ("I need help with my ..."); never matched as terms."""
 
 _FILLER_TEXT = """
-    hi hello hiya hey dear thanks thank cheers regards x xx ok okay yes yeah well weve youve theyve youre theyre
+    hi hello hiya hey dear thanks thank cheers regards x xx ok okay yes yeah well weve youve theyve youre theyre pls plz
     were hes shes thats theres whats wheres its ill youll theyll wed youd theyd dont doesnt didnt isnt wasnt arent
     werent havent hasnt hadnt couldnt wouldnt shouldnt wont cant cannot anything everything nothing anyone everyone
     anybody thing things stuff bit lot lots going gonna wanna sort kind wondering wonder know think thought tell
@@ -215,6 +215,26 @@ def errand_positions(words: Sequence[str]) -> set[int]:
 _CLOCK_TIME = re.compile(r"\d{1,2}(?:am|pm)|midnight")
 
 
+HOSPITAL_NAMES = ("norfolk and norwich", "n and n", "n n", "nnuh", "jpuh", "james paget", "paget", "qeh",
+                  "queen elizabeth")
+"""Local hospitals as people name them: "the Norfolk and Norwich" is a hospital in Norwich, not the town (a lift to
+it is needed from wherever the person lives), and "the N&N" (read "n n") is no pair of garbled letters."""
+_HOSPITAL_WORDS = tuple(tuple(name.split()) for name in HOSPITAL_NAMES)
+
+
+def hospital_spans(words: Sequence[str]) -> list[tuple[int, int]]:
+    """(first, last + 1) of each hospital named in the normalised words, longest name first, not overlapping."""
+    spans: list[tuple[int, int]] = []
+    taken: set[int] = set()
+    for name in sorted(_HOSPITAL_WORDS, key=len, reverse=True):
+        for start in range(len(words) - len(name) + 1):
+            span = range(start, start + len(name))
+            if tuple(words[start : start + len(name)]) == name and taken.isdisjoint(span):
+                spans.append((start, start + len(name)))
+                taken.update(span)
+    return sorted(spans)
+
+
 def situation_positions(words: Sequence[str]) -> set[int]:
     """Positions of a message's normalised words inside one of SITUATION_PHRASES, saying when something happened
     ("last month", "three years ago", "it's 3am") or how much money ("a couple hundred quid")."""
@@ -385,7 +405,9 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "better off without me|better off without him|better off without her|cant do this anymore|"
        "cant do this any more|dont want to be here anymore|dont want to be here any more|no point living|"
        "no point in living|no reason to live|nothing to live for|end it all|want it all to end|"
-       "dont want to wake up|not want to wake up"),
+       "dont want to wake up|not want to wake up|ending it|ending it all|end it|feel like ending it|"
+       "thinking of ending it|thinking about ending it|end things|ending things|end everything|ending everything|"
+       "cant go on|cant go on anymore|harming myself|cutting myself"),
     # physical activity
     _m("getting active", "physical_activity", "exercise|activity|walking|fitness|active",
        "exercise|get fit|fitness|keep fit|gym|walking|walks|walking group|swim|swimming|yoga|tai chi|"
@@ -416,7 +438,7 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "grab rails|handrails|stair lift|stairlift|commode|bath lift|hoist|equipment|aids and adaptations|"
        "adaptations|occupational therapy|ot|ot assessment|wheelchair loan"),
     # home safety
-    _m("falls and staying steady", "home_safety physical_activity", "falls|balance|strength|steady",
+    _m("falls and staying steady", "home_safety physical_activity", "falls|balance|strength|steady|walking frame",
        "fell over|fall|falls|had a fall|falling|keep falling|fallen|unsteady|balance|wobbly|fear of falling|"
        "trip hazard"),
     _m("safety at home", "home_safety", "safety|alarm|fire",
@@ -651,7 +673,7 @@ _MORE_PHRASES: dict[str, str] = {
     "alcohol problems": "on the drink|hitting the bottle|drinking every night|drinks too much|cut down drinking|"
     "cut down on drinking|drinker|booze|pub every day|knock the booze on the head|knock the drink on the head|"
     "knock drinking on the head|give up the booze|give up the drink|give up drinking|stop drinking|quit drinking|"
-    "off the drink|off the booze|drinking again",
+    "off the drink|off the booze|drinking again|cant stop drinking|drinking and cant stop",
     "drug problems": "smoking weed|smokes weed|smoke weed|smoking cannabis|smokes cannabis|dope|skunk|spliff|joints|"
     "smack|crack|spice|ket|ketamine|pills|using again|relapse|relapsed|dealer|drug habit",
     "gambling problems": "bets|slots|online casino|gambles online|gambling online|betting online|bets online|"

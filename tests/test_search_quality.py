@@ -34,14 +34,16 @@ from tests.search_queries import (
 # any tuning on them, since used for two rounds). ROUND6: the 110 sixth-round queries of search_queries_round6.csv,
 # written without reading the search code after round 5's tuning, scored 0.795 before any tuning on them (the 871
 # then 0.897, top-1 0.923, off-topic 0.87); they have now been used for one round of tuning (0.885), so they are held
-# out no longer. See benchmarks/search_bench.py for every figure.
-RECALL_FLOOR = 0.905
-TOP1_FLOOR = 0.93
-KIND_RECALL_FLOOR = 0.83
-ROUND3_RECALL_FLOOR = 0.855
-ROUND4_RECALL_FLOOR = 0.86
-ROUND5_RECALL_FLOOR = 0.85
-ROUND6_RECALL_FLOOR = 0.88  # 0.795 before any tuning on round 6; used for one round of tuning now
+# out no longer. Round 8 (crisis lines first, who-vs-what, hospitals, the generalist advice line): 0.925, top-1 0.946,
+# every kind at least 0.856, 13c 0.883, 13d 0.872, 13e 0.871, 13f 0.915.
+# See benchmarks/search_bench.py for every figure.
+RECALL_FLOOR = 0.92
+TOP1_FLOOR = 0.94
+KIND_RECALL_FLOOR = 0.85
+ROUND3_RECALL_FLOOR = 0.875
+ROUND4_RECALL_FLOOR = 0.865
+ROUND5_RECALL_FLOOR = 0.865
+ROUND6_RECALL_FLOOR = 0.905  # 0.795 before any tuning on round 6; used for one round of tuning now
 OFF_TOPIC_FLOOR = 0.97  # the goal is 0.90: at most 1 in 10 off-topic messages answered with a service
 
 
@@ -698,3 +700,64 @@ def test_a_stillbirth_or_a_miscarriage_finds_help_for_parents_who_lost_a_baby(se
 
     assert "child-bereavement-uk" in stillbirth, stillbirth
     assert "child-bereavement-uk" in miscarriage, miscarriage
+
+
+SUICIDE_LINES = {"calm-helpline", "samaritans", "shout-text", "papyrus-hopeline"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["honestly I just want to end it all", "thinking about ending it, the bank is taking the house",
+     "she says she can't go on and wants to end things"],
+)
+def test_despair_on_its_own_or_beside_another_need_puts_the_suicide_lines_first(
+    seed_index: SearchIndex, query: str
+) -> None:
+    """The words of a despair phrase ("end", "it all") are not needs: no end-of-life service leads, and "ending it"
+    or "can't go on" beside a money worry still find the lines first (the crisis reply itself is casework's)."""
+    found = top_ids(seed_index, query)
+
+    assert len(found) >= 2 and set(found[:2]) <= SUICIDE_LINES, found
+    assert "marie-curie-support-line" not in found[:3], found
+
+
+def test_self_harm_said_about_a_young_relative_finds_self_harm_help_not_bereavement(seed_index: SearchIndex) -> None:
+    """"My daughter cuts herself": the page is for self-harm (the lines, Kooth for young people), and "daughter" does
+    not bring up the bereaved parents' line."""
+    found = top_ids(seed_index, "found out my daughter has been self harming, who can she talk to")
+
+    assert set(found[:2]) <= SUICIDE_LINES, found
+    assert "kooth" in found and "compassionate-friends" not in found, found
+
+
+def test_who_the_message_is_about_does_not_outrank_what_they_need(seed_index: SearchIndex) -> None:
+    """"my son", "my daughter" beside a need word searches a little: the education-plan services lead, not a service
+    that happens to name sons and daughters."""
+    found = top_ids(seed_index, "my daughter's EHCP review is next month and I need advice")
+
+    assert found and found[0] in {"contact-helpline", "family-voice-norfolk"}, found
+    assert "compassionate-friends" not in found[:2], found
+
+
+def test_a_hospital_named_for_its_town_is_a_hospital(seed_index: SearchIndex) -> None:
+    """"The Norfolk and Norwich" and "the N&N" are a hospital in Norwich: a lift there is needed from where the
+    person lives (the place named besides), and the letters are not garbled words."""
+    lift = top_ids(seed_index, "can anyone give mum a lift to the N&N from Wroxham on Tuesday")
+    back = top_ids(seed_index, "dad is coming home from the Norfolk and Norwich on Friday and lives on his own")
+
+    assert lift and {"broadland-community-car-scheme", "nepts-norfolk"} & set(lift[:2]), lift
+    assert {"age-uk-norfolk-home-from-hospital", "red-cross-home-from-hospital"} & set(back[:3]), back
+
+
+@pytest.mark.parametrize(
+    ("query", "wanted"),
+    [("how do I claim carers allowance", "citizens-advice-adviceline"),
+     ("benefit sanction, what are my rights", "citizens-advice-adviceline"),
+     ("can I get a debt relief order pls", "national-debtline")],
+)
+def test_the_generalist_advice_line_answers_everyday_benefit_and_debt_questions(
+    seed_index: SearchIndex, query: str, wanted: str
+) -> None:
+    """Citizens Advice helps with every benefit (Carer's Allowance, sanctions...) and National Debtline with debt
+    relief orders; "pls" is no need word."""
+    assert wanted in top_ids(seed_index, query), top_ids(seed_index, query)
