@@ -678,7 +678,8 @@ _MORE_PHRASES: dict[str, str] = {
     "alcohol problems": "on the drink|hitting the bottle|drinking every night|drinks too much|cut down drinking|"
     "cut down on drinking|drinker|booze|pub every day|knock the booze on the head|knock the drink on the head|"
     "knock drinking on the head|give up the booze|give up the drink|give up drinking|stop drinking|quit drinking|"
-    "off the drink|off the booze|drinking again|on the cans|on the beer|on the lager|on the vodka|cant stop drinking|drinking and cant stop",
+    "off the drink|off the booze|drinking again|on the cans|on the beer|on the lager|on the vodka|"
+    "cant stop drinking|drinking and cant stop",
     "drug problems": "smoking weed|smokes weed|smoke weed|smoking cannabis|smokes cannabis|dope|skunk|spliff|joints|"
     "smack|crack|spice|ket|ketamine|pills|using again|relapse|relapsed|dealer|drug habit",
     "gambling problems": "bets|slots|online casino|gambles online|gambling online|betting online|bets online|"
@@ -699,7 +700,7 @@ _MORE_PHRASES: dict[str, str] = {
     "volunteering": "something useful to do|do something useful|something useful|keep busy|help others|"
     "fill my days|fill my time|time on my hands|"
     "at a loose end|something to do|bored stiff|bored out of my mind",
-    "learning and courses": "read and write|learn to read|better english|english not very good|cant read very well|cant read well|"
+    "learning and courses": "read and write|learn to read|cant read very well|cant read well|"
     "cant read or write|cant read and write|cant write very well|not good at reading|struggle to read|"
     "struggle with reading|help with reading|dyslexia|dyslexic|poor literacy",
     "help using computers and the internet": "facetime|whatsapp|online banking|get online|smart phone|"
