@@ -407,7 +407,7 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "no point in living|no reason to live|nothing to live for|end it all|want it all to end|"
        "dont want to wake up|not want to wake up|ending it|ending it all|end it|feel like ending it|"
        "thinking of ending it|thinking about ending it|end things|ending things|end everything|ending everything|"
-       "cant go on|cant go on anymore|harming myself|cutting myself"),
+       "cant go on|cant go on anymore|harming myself|cutting myself|do something daft|do something stupid"),
     # physical activity
     _m("getting active", "physical_activity", "exercise|activity|walking|fitness|active",
        "exercise|get fit|fitness|keep fit|gym|walking|walks|walking group|swim|swimming|yoga|tai chi|"
@@ -478,8 +478,13 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
     _m("volunteering", "employment_learning loneliness", "volunteer|volunteering",
        "volunteer|volunteering|volunteer work|give something back|giving back"),
     _m("learning and courses", "employment_learning", "learning|course|english|skills",
-       "learning|course|courses|college|adult education|qualifications|learn english|english lessons|esol|"
-       "english classes|reading and writing|literacy|maths|numeracy|training|classes"),
+       "learning|course|courses|college|adult education|qualifications|"
+       "reading and writing|literacy|maths|numeracy|training|classes"),
+    # English for speakers of other languages is a need of its own, with classes of its own (ESOL)
+    _m("learning English (ESOL)", "employment_learning", "esol|english classes|learn english|english lessons",
+       "learn english|english lessons|esol|english classes|english class|improve my english|my english is not good|"
+       "english is not good|english is not so good|my english is bad|speak english|english is poor|better english|"
+       "english not very good|learning english|english course|english courses"),
     # digital inclusion
     _m("help using computers and the internet", "digital_inclusion", "digital|computer|online|internet",
        "computer help|computer|computers|laptop|tablet|ipad|smartphone|internet|online|get online|wifi|"
@@ -673,7 +678,8 @@ _MORE_PHRASES: dict[str, str] = {
     "alcohol problems": "on the drink|hitting the bottle|drinking every night|drinks too much|cut down drinking|"
     "cut down on drinking|drinker|booze|pub every day|knock the booze on the head|knock the drink on the head|"
     "knock drinking on the head|give up the booze|give up the drink|give up drinking|stop drinking|quit drinking|"
-    "off the drink|off the booze|drinking again|cant stop drinking|drinking and cant stop",
+    "off the drink|off the booze|drinking again|on the cans|on the beer|on the lager|on the vodka|"
+    "cant stop drinking|drinking and cant stop",
     "drug problems": "smoking weed|smokes weed|smoke weed|smoking cannabis|smokes cannabis|dope|skunk|spliff|joints|"
     "smack|crack|spice|ket|ketamine|pills|using again|relapse|relapsed|dealer|drug habit",
     "gambling problems": "bets|slots|online casino|gambles online|gambling online|betting online|bets online|"
@@ -694,8 +700,7 @@ _MORE_PHRASES: dict[str, str] = {
     "volunteering": "something useful to do|do something useful|something useful|keep busy|help others|"
     "fill my days|fill my time|time on my hands|"
     "at a loose end|something to do|bored stiff|bored out of my mind",
-    "learning and courses": "improve my english|my english is not good|speak english|english is poor|"
-    "read and write|learn to read|better english|english not very good|cant read very well|cant read well|"
+    "learning and courses": "read and write|learn to read|cant read very well|cant read well|"
     "cant read or write|cant read and write|cant write very well|not good at reading|struggle to read|"
     "struggle with reading|help with reading|dyslexia|dyslexic|poor literacy",
     "help using computers and the internet": "facetime|whatsapp|online banking|get online|smart phone|"

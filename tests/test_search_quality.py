@@ -34,16 +34,16 @@ from tests.search_queries import (
 # any tuning on them, since used for two rounds). ROUND6: the 110 sixth-round queries of search_queries_round6.csv,
 # written without reading the search code after round 5's tuning, scored 0.795 before any tuning on them (the 871
 # then 0.897, top-1 0.923, off-topic 0.87); they have now been used for one round of tuning (0.885), so they are held
-# out no longer. Round 8 (crisis lines first, who-vs-what, hospitals, the generalist advice line): 0.925, top-1 0.946,
-# every kind at least 0.856, 13c 0.883, 13d 0.872, 13e 0.871, 13f 0.915.
+# out no longer. Round 8 (crisis lines first, who-vs-what, hospitals, the generalist advice line): 0.929, top-1 0.948,
+# every kind at least 0.862, 13c 0.883, 13d 0.872, 13e 0.880, 13f 0.924.
 # See benchmarks/search_bench.py for every figure.
-RECALL_FLOOR = 0.92
-TOP1_FLOOR = 0.94
-KIND_RECALL_FLOOR = 0.85
+RECALL_FLOOR = 0.925
+TOP1_FLOOR = 0.945
+KIND_RECALL_FLOOR = 0.855
 ROUND3_RECALL_FLOOR = 0.875
 ROUND4_RECALL_FLOOR = 0.865
-ROUND5_RECALL_FLOOR = 0.865
-ROUND6_RECALL_FLOOR = 0.905  # 0.795 before any tuning on round 6; used for one round of tuning now
+ROUND5_RECALL_FLOOR = 0.875
+ROUND6_RECALL_FLOOR = 0.92  # 0.795 before any tuning on round 6; used for one round of tuning now
 OFF_TOPIC_FLOOR = 0.97  # the goal is 0.90: at most 1 in 10 off-topic messages answered with a service
 
 
@@ -761,3 +761,18 @@ def test_the_generalist_advice_line_answers_everyday_benefit_and_debt_questions(
     """Citizens Advice helps with every benefit (Carer's Allowance, sanctions...) and National Debtline with debt
     relief orders; "pls" is no need word."""
     assert wanted in top_ids(seed_index, query), top_ids(seed_index, query)
+
+
+def test_later_classes_of_round_8(seed_index: SearchIndex) -> None:
+    """A fall finds the equipment loan service; English for speakers of other languages finds the ESOL classes, not
+    courses in general; 'on the cans' is drinking; with a place named, the town's Citizens Advice office is not
+    followed on the first page by the national line of the same organisation."""
+    fall = top_ids(seed_index, "my grandad took a tumble and fell in the garden")
+    english = top_ids(seed_index, "my english is bad and I want to get a better job")
+    cans = top_ids(seed_index, "been on the cans every day since christmas")
+    local = top_ids(seed_index, "rent arrears and housing benefit problems, I live in Great Yarmouth")
+
+    assert "norfolk-community-equipment" in fall, fall
+    assert "esol-norfolk-adult-learning" in english, english
+    assert {"drinkline", "alcoholics-anonymous", "cgl-norfolk"} & set(cans[:3]), cans
+    assert "citizens-advice-great-yarmouth" in local and "citizens-advice-adviceline" not in local, local
