@@ -21,29 +21,29 @@ from tests.search_queries import (
     ROUND4_CSV,
     ROUND5_CSV,
     ROUND6_CSV,
+    ROUND7_CSV,
     K,
     LabelledQuery,
     grade,
     load_labelled_queries,
 )
 
-# Floors just below what the engine achieves on the 871 labelled queries after issue 13's sixth round (recall@5 0.911,
-# top-1 0.935, every kind at least 0.835 (long messages), off-topic 1.0: none of the 38 answered with a service); the
-# 49 third-round queries of search_queries_round3.csv 0.862, the 89 fourth-round ones of search_queries_round4.csv
-# 0.864 (0.712 before that round's tuning), the 132 fifth-round ones of search_queries_round5.csv 0.857 (0.783 before
-# any tuning on them, since used for two rounds). ROUND6: the 110 sixth-round queries of search_queries_round6.csv,
-# written without reading the search code after round 5's tuning, scored 0.795 before any tuning on them (the 871
-# then 0.897, top-1 0.923, off-topic 0.87); they have now been used for one round of tuning (0.885), so they are held
-# out no longer. Round 8 (crisis lines first, who-vs-what, hospitals, the generalist advice line): 0.929, top-1 0.948,
-# every kind at least 0.862, 13c 0.883, 13d 0.872, 13e 0.880, 13f 0.924.
-# See benchmarks/search_bench.py for every figure.
-RECALL_FLOOR = 0.925
-TOP1_FLOOR = 0.945
-KIND_RECALL_FLOOR = 0.855
+# Floors just below what the engine achieves on the 991 labelled queries (recall@5 0.913, top-1 0.938, every kind at
+# least 0.827 (long messages), off-topic 1.0: none of the 38 answered with a service). By file: the 49 third-round
+# queries of search_queries_round3.csv 0.883, the 89 fourth-round ones 0.872 (0.712 before that round's tuning), the
+# 132 fifth-round ones 0.880 (0.783 before any tuning on them), the 110 sixth-round ones 0.924 (0.795 before any
+# tuning on them). ROUND7: the 120 seventh-round queries of search_queries_round7.csv, written without reading the
+# search code after round 6's tuning and never tuned on, score 0.802 (top-1 0.867) before and after round 8's tuning:
+# the honest held-out figure, and the gap between it and the tuned files is the generalisation gap. See
+# benchmarks/search_bench.py for every figure.
+RECALL_FLOOR = 0.905
+TOP1_FLOOR = 0.93
+KIND_RECALL_FLOOR = 0.82
 ROUND3_RECALL_FLOOR = 0.875
 ROUND4_RECALL_FLOOR = 0.865
 ROUND5_RECALL_FLOOR = 0.875
 ROUND6_RECALL_FLOOR = 0.92  # 0.795 before any tuning on round 6; used for one round of tuning now
+ROUND7_RECALL_FLOOR = 0.795  # held out: never tuned on
 OFF_TOPIC_FLOOR = 0.97  # the goal is 0.90: at most 1 in 10 off-topic messages answered with a service
 
 
@@ -103,6 +103,8 @@ def test_recall_at_5_stays_above_the_floor(
     assert grade(round5, lambda query: top_ids(seed_index, query)).recall >= ROUND5_RECALL_FLOOR
     round6 = [labelled for labelled in queries if labelled.source == ROUND6_CSV.name]
     assert grade(round6, lambda query: top_ids(seed_index, query)).recall >= ROUND6_RECALL_FLOOR
+    round7 = [labelled for labelled in queries if labelled.source == ROUND7_CSV.name]
+    assert grade(round7, lambda query: top_ids(seed_index, query)).recall >= ROUND7_RECALL_FLOOR
 
 
 @pytest.mark.parametrize(
