@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, true
 from sqlmodel import Session, select
 
 from casework.models import Role, StaffUser
+from core.db import DriverStatement
 
 # What each role may do. Clients (no role) see only the public directory and their own follow-ups.
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -25,14 +26,14 @@ def role_of(session: Session, telegram_user_id: int, bootstrap_admins: Iterable[
     """The user's role, or None for a client. Config-listed admins are admins even before they join."""
     if telegram_user_id in set(bootstrap_admins):
         return Role.ADMIN
-    role = session.execute(_ACTIVE_ROLE, {"user_id": telegram_user_id}).scalar()
-    return None if role is None else Role(role)
+    row = _ACTIVE_ROLE.first(session, {"user_id": telegram_user_id})
+    return None if row is None else Role(row[0])
 
 
 _STAFF = StaffUser.__table__  # type: ignore[attr-defined]
-# Built once, a plain Core statement: it runs for almost every update (an ORM query costs about 0.15 ms more).
-_ACTIVE_ROLE = select(_STAFF.c.role).where(_STAFF.c.telegram_user_id == bindparam("user_id"),
-                                           _STAFF.c.active == true()).limit(1)
+# Built once and run on the driver (core.db.DriverStatement): it runs for almost every update.
+_ACTIVE_ROLE = DriverStatement(select(_STAFF.c.role).where(_STAFF.c.telegram_user_id == bindparam("user_id"),
+                                                           _STAFF.c.active == true()).limit(1))
 
 
 ROLE_PLURALS: dict[Role, str] = {Role.WARD_STAFF: "ward staff", Role.LINK_WORKER: "link workers",

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Row, bindparam, text, update
+from sqlalchemy import JSON, BigInteger, Column, bindparam, text, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, delete
 
 from core.clock import utcnow
+from core.db import DriverStatement
 
 
 class DialogState(SQLModel, table=True):
@@ -55,7 +57,7 @@ class Dialog:
         return message_id is not None and last is not None and message_id <= last
 
 
-def _snapshot(row: DialogState | Row[Any]) -> Dialog:
+def _snapshot(row: DialogState) -> Dialog:
     return Dialog(row.chat_id, row.user_id, row.name, row.step, dict(row.data), row.version, row.answered_message_id)
 
 
@@ -70,33 +72,35 @@ def load_dialog(session: Session, chat_id: int, user_id: int, name: str) -> Dial
 
 def active_dialog(session: Session, chat_id: int, user_id: int, names: tuple[str, ...]) -> Dialog | None:
     """The most recently touched of the named dialogs this user has open in this chat."""
-    row = session.execute(_LATEST_OPEN, {"chat_id": chat_id, "user_id": user_id, "names": list(names)}).first()
-    return None if row is None else _snapshot(row)
+    row = _open_dialogs(names, latest_first=True).first(session, _named(chat_id, user_id, names))
+    return None if row is None else Dialog(*row)
 
 
 def has_active_dialog(session: Session, chat_id: int, user_id: int, names: tuple[str, ...]) -> bool:
     """Whether this user has any of the named dialogs open in this chat (one indexed lookup, no row loaded)."""
-    found = session.execute(_ANY_OPEN, {"chat_id": chat_id, "user_id": user_id, "names": list(names)}).first()
-    return found is not None
+    return _open_dialogs(names, latest_first=False).first(session, _named(chat_id, user_id, names)) is not None
 
 
 _TABLE = DialogState.__table__  # type: ignore[attr-defined]
-# Built once: it runs for every update (flood counting), so it is a plain Core statement rather than an ORM query.
-_ANY_OPEN = (
-    sa_select(_TABLE.c.name)
-    .where(_TABLE.c.chat_id == bindparam("chat_id"), _TABLE.c.user_id == bindparam("user_id"),
-           _TABLE.c.name.in_(bindparam("names", expanding=True)))
-    .limit(1)
-)
-# Built once, a plain Core statement: a typed message looks for the dialog waiting for it (an ORM query costs more).
-_LATEST_OPEN = (
-    sa_select(_TABLE.c.chat_id, _TABLE.c.user_id, _TABLE.c.name, _TABLE.c.step, _TABLE.c.data, _TABLE.c.version,
-              _TABLE.c.answered_message_id)
-    .where(_TABLE.c.chat_id == bindparam("chat_id"), _TABLE.c.user_id == bindparam("user_id"),
-           _TABLE.c.name.in_(bindparam("names", expanding=True)))
-    .order_by(_TABLE.c.updated_at.desc())
-    .limit(1)
-)
+
+
+@cache
+def _open_dialogs(names: tuple[str, ...], *, latest_first: bool) -> DriverStatement:
+    """Built once per set of names (a handful, fixed in code) and run on the driver: it runs for every update (flood
+    counting) and every typed message. `latest_first` selects the whole dialog, else only whether one exists."""
+    columns = (_TABLE.c.chat_id, _TABLE.c.user_id, _TABLE.c.name, _TABLE.c.step, _TABLE.c.data, _TABLE.c.version,
+               _TABLE.c.answered_message_id) if latest_first else (_TABLE.c.name,)
+    statement = sa_select(*columns).where(
+        _TABLE.c.chat_id == bindparam("chat_id"), _TABLE.c.user_id == bindparam("user_id"),
+        _TABLE.c.name.in_([bindparam(f"name_{number}") for number in range(len(names))]),
+    )
+    if latest_first:
+        statement = statement.order_by(_TABLE.c.updated_at.desc())
+    return DriverStatement(statement.limit(1))
+
+
+def _named(chat_id: int, user_id: int, names: tuple[str, ...]) -> dict[str, object]:
+    return {"chat_id": chat_id, "user_id": user_id} | {f"name_{number}": name for number, name in enumerate(names)}
 
 
 def start_dialog(

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Column, bindparam, select
 from sqlmodel import Field, Session, SQLModel, delete
 
 from core.clock import utcnow
+from core.db import DriverStatement
 
 
 class PersonPreference(SQLModel, table=True):
@@ -30,14 +31,14 @@ class Preferences:
 
 
 def preferences_of(session: Session, telegram_user_id: int) -> Preferences:
-    row = session.execute(_CHOICES, {"user_id": telegram_user_id}).first()
-    return Preferences(row.language, bool(row.for_someone_else)) if row else Preferences()
+    row = _CHOICES.first(session, {"user_id": telegram_user_id})
+    return Preferences(row[0], bool(row[1])) if row else Preferences()
 
 
 _TABLE = PersonPreference.__table__  # type: ignore[attr-defined]
-# Built once, a plain Core statement: it is read for almost every update (an ORM `get` costs about 0.15 ms more).
-_CHOICES = select(_TABLE.c.language, _TABLE.c.for_someone_else).where(
-    _TABLE.c.telegram_user_id == bindparam("user_id"))
+# Built once and run on the driver: it is read for almost every update (an ORM `get` costs about 0.15 ms more).
+_CHOICES = DriverStatement(select(_TABLE.c.language, _TABLE.c.for_someone_else).where(
+    _TABLE.c.telegram_user_id == bindparam("user_id")))
 
 
 def remember(session: Session, telegram_user_id: int, *, language: str | None = None,

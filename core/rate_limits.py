@@ -14,13 +14,15 @@ Rows idle for a day are pruned by the nightly retention job (`prune_idle_limits`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, select, text, update
 from sqlmodel import Field, Session, SQLModel, col
+
+from core.db import DriverStatement
 
 IDLE_SECONDS = timedelta(days=1).total_seconds()
 
@@ -126,20 +128,21 @@ class _Limit(NamedTuple):
 
 
 _TABLE = RateLimitState.__table__  # type: ignore[attr-defined]
-# Plain Core statements, built once: this runs for every update and every message sent (ORM objects cost more).
+# Plain Core statements, built once and run on the driver (`DriverStatement`): this runs for every update and every
+# message sent.
 _COLUMNS = select(_TABLE.c.key, _TABLE.c.tat, _TABLE.c.refused).order_by(_TABLE.c.key).with_for_update()
 # One and two keys (a person's flood limit; the overall send limit and a group's) are nearly every call: fixed
 # statements for them, since an expanding IN list is rewritten into SQL again on every execution.
-_SELECT_ONE = _COLUMNS.where(_TABLE.c.key == bindparam("key_1"))
-_SELECT_TWO = _COLUMNS.where(_TABLE.c.key.in_([bindparam("key_1"), bindparam("key_2")]))
+_SELECT_ONE = DriverStatement(_COLUMNS.where(_TABLE.c.key == bindparam("key_1")))
+_SELECT_TWO = DriverStatement(_COLUMNS.where(_TABLE.c.key.in_([bindparam("key_1"), bindparam("key_2")])))
 _SELECT_MANY = _COLUMNS.where(_TABLE.c.key.in_(bindparam("keys", expanding=True)))
 # Plain SQL both databases speak: SQLAlchemy never caches the dialects' ON CONFLICT inserts (see core.updates), and a
 # new person's first update creates their limits here.
-_CREATE = text(
+_CREATE = DriverStatement(text(
     "INSERT INTO rate_limit (key, tat, refused) VALUES (:row_key, 0, false) ON CONFLICT (key) DO NOTHING RETURNING key"
-)
-_STORE = update(_TABLE).where(_TABLE.c.key == bindparam("row_key")).values(tat=bindparam("tat"),
-                                                                           refused=bindparam("refused"))
+))
+_STORE = DriverStatement(update(_TABLE).where(_TABLE.c.key == bindparam("row_key")).values(
+    tat=bindparam("tat"), refused=bindparam("refused")))
 
 
 def _locked(session: Session, keys: list[str]) -> dict[str, _Limit]:
@@ -151,7 +154,7 @@ def _locked(session: Session, keys: list[str]) -> dict[str, _Limit]:
     ordered = sorted(set(keys))
     found = _read_locked(session, ordered)
     missing = [key for key in ordered if key not in found]
-    created = [key for key in missing if session.execute(_CREATE, {"row_key": key}).first() is not None]
+    created = [key for key in missing if _CREATE.first(session, {"row_key": key}) is not None]
     found |= dict.fromkeys(created, _Limit(0.0, refused=False))
     if inserted_elsewhere := [key for key in missing if key not in found]:
         found |= _read_locked(session, inserted_elsewhere)
@@ -159,14 +162,15 @@ def _locked(session: Session, keys: list[str]) -> dict[str, _Limit]:
 
 
 def _read_locked(session: Session, keys: list[str]) -> dict[str, _Limit]:
+    rows: Iterable[Sequence[Any]]
     if len(keys) == 1:
-        rows = session.execute(_SELECT_ONE, {"key_1": keys[0]})
+        rows = _SELECT_ONE.rows(session, {"key_1": keys[0]})
     elif len(keys) == 2:
-        rows = session.execute(_SELECT_TWO, {"key_1": keys[0], "key_2": keys[1]})
+        rows = _SELECT_TWO.rows(session, {"key_1": keys[0], "key_2": keys[1]})
     else:
         rows = session.execute(_SELECT_MANY, {"keys": keys})
     return {key: _Limit(tat, bool(refused)) for key, tat, refused in rows}
 
 
 def _store(session: Session, key: str, tat: float, *, refused: bool) -> None:
-    session.execute(_STORE, {"row_key": key, "tat": tat, "refused": refused})
+    _STORE.rows(session, {"row_key": key, "tat": tat, "refused": refused})

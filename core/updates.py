@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, Column, bindparam, delete, text
 from sqlmodel import Field, Session, SQLModel
 
 from core.clock import utcnow
+from core.db import DriverStatement
 
 KEEP_DAYS = 3
 
@@ -34,17 +35,18 @@ def first_delivery(session: Session, bot_id: int, update_id: int) -> bool:
     On PostgreSQL a second process inserting the same id waits for the first transaction: if that commits, this one
     sees a redelivery; if it rolls back, this one applies the update.
     """
-    found = session.execute(_RECORD, {"bot_id": bot_id, "update_id": update_id, "handled_at": utcnow()})
-    return found.first() is not None  # a row only when it was inserted (rowcount is not portable here)
+    found = _RECORD.first(session, {"bot_id": bot_id, "update_id": update_id, "handled_at": utcnow()})
+    return found is not None  # a row only when it was inserted (rowcount is not portable here)
 
 
 # Plain SQL that SQLite (3.35+) and PostgreSQL both speak, rather than `sqlite.insert(...).on_conflict_do_nothing()`:
 # SQLAlchemy never caches the dialects' ON CONFLICT inserts (their `inherit_cache` is False), so that statement was
-# compiled afresh for every update, about 0.3 ms of CPU each time (py-spy, benchmarks/load_bench.py).
-_RECORD = text(
+# compiled afresh for every update, about 0.3 ms of CPU each time (py-spy, benchmarks/load_bench.py). Run on the
+# driver (`DriverStatement`), compiled once per dialect.
+_RECORD = DriverStatement(text(
     "INSERT INTO handled_update (bot_id, update_id, handled_at) VALUES (:bot_id, :update_id, :handled_at) "
     "ON CONFLICT (bot_id, update_id) DO NOTHING RETURNING update_id"
-).bindparams(bindparam("handled_at", type_=HandledUpdate.__table__.c.handled_at.type))  # type: ignore[attr-defined]
+).bindparams(bindparam("handled_at", type_=HandledUpdate.__table__.c.handled_at.type)))  # type: ignore[attr-defined]
 
 
 def prune_handled_updates(session: Session, now: datetime | None = None) -> int:
