@@ -110,7 +110,8 @@ class DriverStatement:
         self._results: dict[str, _Processors] = {}
 
     def rows(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """Run it in the session's transaction (flushing pending ORM changes first, as `Session.execute` does)."""
+        """Run it in the session's transaction, flushing pending ORM changes first so it sees them (as an ORM query
+        does; `Session.execute` does not autoflush for Core statements)."""
         if session.autoflush:
             session.flush()
         connection = session.connection()

@@ -72,27 +72,27 @@ def load_dialog(session: Session, chat_id: int, user_id: int, name: str) -> Dial
 
 def active_dialog(session: Session, chat_id: int, user_id: int, names: tuple[str, ...]) -> Dialog | None:
     """The most recently touched of the named dialogs this user has open in this chat."""
-    row = _open_dialogs(names, latest_first=True).first(session, _named(chat_id, user_id, names))
+    row = _open_dialogs(len(names), latest_first=True).first(session, _named(chat_id, user_id, names))
     return None if row is None else Dialog(*row)
 
 
 def has_active_dialog(session: Session, chat_id: int, user_id: int, names: tuple[str, ...]) -> bool:
     """Whether this user has any of the named dialogs open in this chat (one indexed lookup, no row loaded)."""
-    return _open_dialogs(names, latest_first=False).first(session, _named(chat_id, user_id, names)) is not None
+    return _open_dialogs(len(names), latest_first=False).first(session, _named(chat_id, user_id, names)) is not None
 
 
 _TABLE = DialogState.__table__  # type: ignore[attr-defined]
 
 
 @cache
-def _open_dialogs(names: tuple[str, ...], *, latest_first: bool) -> DriverStatement:
-    """Built once per set of names (a handful, fixed in code) and run on the driver: it runs for every update (flood
+def _open_dialogs(count: int, *, latest_first: bool) -> DriverStatement:
+    """Built once per number of dialog names asked about and run on the driver: it runs for every update (flood
     counting) and every typed message. `latest_first` selects the whole dialog, else only whether one exists."""
     columns = (_TABLE.c.chat_id, _TABLE.c.user_id, _TABLE.c.name, _TABLE.c.step, _TABLE.c.data, _TABLE.c.version,
                _TABLE.c.answered_message_id) if latest_first else (_TABLE.c.name,)
     statement = sa_select(*columns).where(
         _TABLE.c.chat_id == bindparam("chat_id"), _TABLE.c.user_id == bindparam("user_id"),
-        _TABLE.c.name.in_([bindparam(f"name_{number}") for number in range(len(names))]),
+        _TABLE.c.name.in_([bindparam(f"name_{number}") for number in range(count)]),
     )
     if latest_first:
         statement = statement.order_by(_TABLE.c.updated_at.desc())
