@@ -54,11 +54,7 @@ from tests.search_queries import (  # noqa: E402
     FIRST_ROUND2_ROW,
     OFF_TOPIC,
     QUERIES_CSV,
-    ROUND3_CSV,
-    ROUND4_CSV,
-    ROUND5_CSV,
-    ROUND6_CSV,
-    ROUND7_CSV,
+    ROUND_FILES,
     K,
     LabelledQuery,
     grade,
@@ -210,25 +206,23 @@ def print_quality(seed_csv: Path, failures: bool = False) -> None:
         "pre-13": [q for q in first if q.row < FIRST_NEW_ROW],
         "13": [q for q in first if FIRST_NEW_ROW <= q.row < FIRST_ROUND2_ROW],
         "13b": [q for q in first if q.row >= FIRST_ROUND2_ROW],
-        "13c": [q for q in queries if q.source == ROUND3_CSV.name],
-        "13d": [q for q in queries if q.source == ROUND4_CSV.name],
-        "13e": [q for q in queries if q.source == ROUND5_CSV.name],
-        "13f": [q for q in queries if q.source == ROUND6_CSV.name],
-        "13g": [q for q in queries if q.source == ROUND7_CSV.name],
     }
+    ordinals = ("third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth")
+    rounds_read = []
+    for letter, ordinal, path in zip("cdefghijkl", ordinals, ROUND_FILES, strict=False):
+        parts[f"13{letter}"] = [q for q in queries if q.source == path.name]
+        rounds_read.append(f"{len(parts[f'13{letter}'])} for its {ordinal} (13{letter}, {path.name})")
     print(f"QUALITY on the seed directory ({len(records)} services), {len(queries)} labelled queries: "
           f"{len(parts['pre-13'])} from before issue 13, {len(parts['13'])} written for issue 13 and "
-          f"{len(parts['13b'])} for its second round (13b: multi-need, long, lay, typo), {len(parts['13c'])} for "
-          f"its third (13c, {ROUND3_CSV.name}), {len(parts['13d'])} for its fourth (13d, {ROUND4_CSV.name}), "
-          f"{len(parts['13e'])} for its fifth (13e, {ROUND5_CSV.name}), {len(parts['13f'])} for its sixth (13f, "
-          f"{ROUND6_CSV.name}) and {len(parts['13g'])} for its seventh (13g, {ROUND7_CSV.name}; the last four "
-          "written without reading the search code), the last seven graded strictly\n")  # fmt: skip
+          f"{len(parts['13b'])} for its second round (13b: multi-need, long, lay, typo), {', '.join(rounds_read)}; "
+          f"from the fourth round on written without reading the search code; all but the first part graded "
+          "strictly\n")  # fmt: skip
     header = f"{'engine':<19}| {'recall@5':>8} | {'top-1':>5} | {'hit@5':>5} | "
     header += "".join(f"{name + ' r@5':>10} | " for name in parts)
     header += f"{'place 1st':>9} | {'off-topic answered':>18}"
     print(header)
     print("-" * len(header))
-    later = ("13b", "13c", "13d", "13e", "13f", "13g")
+    later = [part for part in parts if part not in ("pre-13", "13")]
     rounds = {"all queries": queries, **{f"{part} queries only": parts[part] for part in later}}
     kinds_by_round: dict[str, dict[str, dict[str, dict[str, float]]]] = {title: {} for title in rounds}
     for name, search in engines:

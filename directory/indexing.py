@@ -11,6 +11,7 @@ from __future__ import annotations
 import array
 import io
 import itertools
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,8 +25,8 @@ from directory.records import ServiceRecord, encode_record
 from directory.synonyms import STOPWORDS, normalise, stem
 from directory.taxonomy import category_label
 
-FORMAT = 6  # bump when the arrays or their meaning change: older index files are then rebuilt (5: records carry
-# capacity_updated_at and closed_until; 6: postings as int64 positions and float32 weights)
+FORMAT = 7  # bump when the arrays or their meaning change: older index files are then rebuilt (5: records carry
+# capacity_updated_at and closed_until; 6: postings as int64 positions and float32 weights; 7: OFFERED_INSTEAD flag)
 
 # Field weights: how much a word found in each part of a service counts.
 NAME_WEIGHT = 3.0
@@ -37,6 +38,10 @@ ACCESSIBILITY_WEIGHT = 0.5
 EXTRA_FIELD_WEIGHT = 0.15  # per further field holding the same word
 CAPACITY_ORDER = {Capacity.OPEN.value: 0, Capacity.WAITING_LIST.value: 1, Capacity.CLOSED.value: 2}  # for browsing
 IN_NAME = 1  # posting flag: the key is in the service's or its organisation's name
+OFFERED_INSTEAD = 2  # posting flag: the service calls itself an alternative to it ("an alternative to payday lenders")
+INSTEAD_CUES = ("alternative to", "alternatives to", "instead of", "rather than")
+INSTEAD_REACH = 3  # content words after a cue that name what the service replaces
+_SENTENCE_END = re.compile(r"[.;:!?()]")
 SELF_REFERRAL_ROUTES = frozenset({ReferralRoute.SELF.value, ReferralRoute.EITHER.value})
 SORT_CHUNK = 1 << 22  # postings sorted at a time while finishing an index (4M: about 100 MB of working memory)
 SPILL_AT = 1 << 20  # postings held in memory while adding services; the rest wait in a temporary file
@@ -66,8 +71,23 @@ class Vocabulary:
     spellings: dict[str, str] = field(default_factory=dict)
 
 
-def service_keys(record: ServiceRecord, vocabulary: Vocabulary) -> dict[str, tuple[float, bool]]:
-    """Each index key of a service -> (weight, whether it is in a name).
+def offered_instead(description: str) -> set[str]:
+    """Stemmed words a service's description says it replaces ("an alternative to payday lenders and doorstep
+    lenders" -> payday, lender, doorstep): someone who says they do not want a payday lender wants this service, so
+    its mention of one must not count against it."""
+    replaced: set[str] = set()
+    for sentence in _SENTENCE_END.split(description):
+        said = normalise(sentence)
+        for cue in INSTEAD_CUES:
+            start = said.find(cue + " ")
+            if start >= 0 and (start == 0 or said[start - 1] == " "):
+                after = [_stem(word) for word in said[start + len(cue) :].split()]
+                replaced.update([word for word in after if word not in STOPWORDS][:INSTEAD_REACH])
+    return replaced
+
+
+def service_keys(record: ServiceRecord, vocabulary: Vocabulary) -> dict[str, tuple[float, int]]:
+    """Each index key of a service -> (weight, posting flags: IN_NAME, OFFERED_INSTEAD).
 
     Keys are stemmed words (not bare numbers: "17" or "2" say nothing on their own) and, from the short fields,
     adjacent word pairs ("pension credit"). The weight is the best field's, plus a little per further field.
@@ -97,8 +117,13 @@ def service_keys(record: ServiceRecord, vocabulary: Vocabulary) -> dict[str, tup
                     best[key], fields_holding[key] = weight, 1
             if is_name:
                 named.update(keys)
+    instead = offered_instead(record.description)
     return {
-        key: (weight + EXTRA_FIELD_WEIGHT * (fields_holding[key] - 1), key in named) for key, weight in best.items()
+        key: (
+            weight + EXTRA_FIELD_WEIGHT * (fields_holding[key] - 1),
+            (IN_NAME if key in named else 0) | (OFFERED_INSTEAD if key in instead else 0),
+        )
+        for key, weight in best.items()
     }
 
 
@@ -230,7 +255,7 @@ class IndexBuilder:
         self._post_key.extend([key_ids.setdefault(key, len(key_ids)) for key in keys])
         self._post_pos.extend(itertools.repeat(position, len(keys)))
         self._post_weight.extend([weight for weight, _ in keys.values()])
-        self._post_flags.extend([IN_NAME if in_name else 0 for _, in_name in keys.values()])
+        self._post_flags.extend([flags for _, flags in keys.values()])
 
     def _postings_by_key(self, key_offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(positions, weights, flags) of every posting grouped by key, positions ascending within a key.

@@ -34,7 +34,7 @@ from core.settings import get_settings
 from directory.areas import NATIONAL, coverage_levels
 from directory.explain import match_reasons
 from directory.index_file import IndexFileError, read_index_file, write_index_file
-from directory.indexing import FORMAT, IN_NAME, NAME_WEIGHT, IndexBuilder, IndexData
+from directory.indexing import FORMAT, IN_NAME, NAME_WEIGHT, OFFERED_INSTEAD, IndexBuilder, IndexData
 from directory.models import UnmetReason
 from directory.opening_hours import is_open_in, parse_opening_hours
 from directory.query import IMPLIED, INCIDENTAL_WEIGHT, PAIR, PAIR_IMPORTANCE, WORD, Meaning, ParsedQuery, QueryReader
@@ -397,8 +397,9 @@ class SearchIndex:
             scores += lift * focus
         for key in parsed.unwanted:
             postings = self._postings(key)
-            if postings is not None:
-                scores[postings[0]] *= UNWANTED_FACTOR
+            if postings is not None:  # not the services offered instead of it ("an alternative to payday lenders")
+                positions, _, flags = postings
+                scores[positions[(flags & OFFERED_INSTEAD) == 0]] *= UNWANTED_FACTOR
         return scores
 
     def _ideal_score(self, parsed: ParsedQuery) -> float:

@@ -392,6 +392,15 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "stressed|stress|overwhelmed|burnt out|mental health|mh|mental health problems|counselling|"
        "talking therapy|talking therapies|therapy|therapist|wellbeing|well being|self esteem|"
        "confidence|emotional support|unhappy|miserable|crying"),
+    # men who would not "see someone" may join other men who talk (a peer group)
+    _m("a group where men talk", "mental_wellbeing loneliness", "men|talk|peer support|mens mental health",
+       "blokes can just talk|blokes can talk|group for blokes|group for men|men can talk|talk to other men|"
+       "talk to other blokes|mens group|mens mental health|lads can talk|group for lads"),
+    # someone who wants to stop their own anger or abuse towards a partner, not someone harmed by it: only phrases
+    # in the first person ("my temper"), since stopwords drop out of phrases ("he keeps losing his temper" must
+    # lead to help for the person harmed, never to a line for people who harm)
+    _m("changing angry or abusive behaviour", "domestic_abuse", "anger|abusive behaviour|want to change",
+       "anger management|my anger|my temper"),
     _m("anxiety or worry", "mental_wellbeing", "anxiety|wellbeing|worry",
        "anxious|anxiety|anxiety attacks|panic attacks|panic|worried|worry|nervous|phobia|scared to go out|"
        "agoraphobia|ocd"),
@@ -450,6 +459,13 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "hospital discharge|home from hospital|settling in",
        "home from hospital|coming out of hospital|discharge|discharged|after hospital|leaving hospital|"
        "back home|settling in at home|coming home"),
+    # an older person's money taken by family or a carer: abuse of an older person, with a helpline of its own
+    _m("an older person's money being taken (financial abuse)", "older_people domestic_abuse",
+       "financial abuse|elder abuse|family taking money",
+       "elder abuse|into her bank account|into his bank account|her savings are gone|his savings are gone|"
+       "savings are nearly gone|savings have gone|taking her money|taking his money|taking her pension|"
+       "taking his pension|using her bank card|using his bank card|took her savings|taken her savings|"
+       "emptied her account|emptied his account|helping himself to her money|helping herself to his money"),
     # domestic abuse
     _m("domestic abuse", "domestic_abuse", "domestic abuse|abuse|safety",
        "domestic abuse|domestic violence|dv|da|abusive partner|abusive relationship|controlling partner|"
@@ -513,8 +529,9 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "veteran|veterans|ex forces|ex military|armed forces|forces|army|navy|royal navy|raf|marines|soldier|"
        "ex soldier|military|served in the army|served in the forces|service leaver|national service"),
     _m("LGBT+ people", "", "lgbt|gay|lesbian|trans",
-       "lgbt|lgbtq|lgbtqia|gay|lesbian|bisexual|bi|trans|transgender|non binary|queer|came out|coming out|"
-       "come out|my sexuality|sexuality|gender identity|homophobia|homophobic|transphobia"),
+       "lgbt|lgbtq|lgbtqia|gay|lesbian|bisexual|bi|trans|transgender|non binary|queer|came out as|coming out as|"
+       "come out as|came out to my|come out to my|coming out to my|my sexuality|sexuality|gender identity|"
+       "homophobia|homophobic|transphobia"),
     _m("someone else's drinking or drug use", "substance_use carers", "family|worried about someone|partner drinks",
        "his drinking|her drinking|their drinking|husband drinking|husband drinks|wife drinking|wife drinks|"
        "partner drinking|partner drinks|dad drinking|dad drinks|mum drinking|mum drinks|son drinking|"
@@ -564,13 +581,18 @@ _MORE_PHRASES: dict[str, str] = {
     "maintenance payments|no income|no money coming in|"
     "on the breadline|no savings|making ends meet|not enough money|short of cash|strapped for cash|penniless|"
     "cant afford anything|money troubles|financial problems|financial difficulties",
-    "debt": "owe|owing|overdraft|loans|loan|catalogue debt|buy now pay later|debt collectors|debt collector|"
+    "debt": "borrowed off|borrowed money off|borrowed from a bloke|lent me money|keeps coming round for more|"
+    "coming round for money|doorstep lender|doorstep loan|illegal lender|illegal money lender|owe a bloke|"
+    "owe him money|owes money to|owe|owing|overdraft|loans|loan|catalogue debt|buy now pay later|debt collectors|"
+    "debt collector|"
     "chasing me for money|chasing money|chasing me|final demands|bailiff letter|court letter|behind on payments|"
     "catalogue|catalogues|catalogue payments|store card|store cards|credit cards|klarna|missed payments|"
     "cant keep up with the payments|cant keep up with payments|cant keep up with the repayments|repayments|"
     "up to my eyes in debt|up to my neck in debt|drowning in debt|loans in my name|debts in my name|loan in my name|"
     "debt in my name",
-    "benefits advice": "never claimed|never claimed anything|claimed anything extra|anything extra|"
+    "benefits advice": "missing out on something|missing out on money|missing out on benefits|"
+    "might be entitled|could be entitled|am i entitled|never claimed|never claimed anything|claimed anything extra|"
+    "anything extra|"
     "what im entitled to|what hes entitled to|what shes entitled to|what were entitled to|"
     "benefit cap|bedroom tax|housing benefit|state pension|pension|benefits stopped|"
     "benefits cut|money stopped|universal credit sanction",
@@ -578,7 +600,10 @@ _MORE_PHRASES: dict[str, str] = {
     "funeral to pay for|funeral to pay|cant afford the funeral|cant afford a funeral|funeral bill|funeral bills|"
     "funeral costs|cost of the funeral|cost of a funeral|"
     "crisis fund|emergency fund|cooker|fridge|bed|carpet|school uniform",
-    "housing help": "staying at a mates|staying at my mates|staying with a mate|staying on a mates sofa|"
+    "housing help": "kipping|kipping rough|kipping in a doorway|shop doorway|in a doorway|sleeping in a doorway|"
+    "sleeping out|sleeping on the streets|street homeless|on the street|deposit|rent deposit|deposit for a flat|"
+    "cant get a deposit|deposit together|bond for a flat|staying at a mates|staying at my mates|staying with a mate|"
+    "staying on a mates sofa|"
     "staying on my mates sofa|on a mates sofa|on friends sofas|cant stay there forever|cant stay here forever|"
     "cant stay there much longer|cant stay here much longer|"
     "rent privately|renting privately|private rent|private tenant|private landlord|flat|my flat|"
@@ -597,12 +622,15 @@ _MORE_PHRASES: dict[str, str] = {
     "boiler broke down|boiler has broken|boiler packed up|boilers packed up|boiler has packed up|boiler not working|"
     "boiler stopped working|"
     "top up my meter|emergency credit|gas meter|electric|electricity|energy|cold|freezing cold|heat the house",
-    "food support": "cupboards are bare|bare cupboards|nothing left|no food in the house|run out of food|"
+    "food support": "food bank voucher|foodbank voucher|voucher for the food bank|voucher for a food bank|"
+    "referral to the food bank|referral for the food bank|cupboards are bare|bare cupboards|nothing left|"
+    "no food in the house|run out of food|"
     "ran out of food|nothing in the cupboards|empty cupboards|cupboards are empty|cant feed my kids|"
     "cant feed the kids|cant afford to eat|starving|skipping meals|groceries|food shopping|"
     "nothing to eat|feed my family|put food on the table|food on the table|feed the family|feed my children|"
     "feed us|afford food|afford to eat|cant afford the shopping|cant afford groceries|nothing for tea",
-    "loneliness and isolation": "never see anyone|no one visits|nobody visits|sit at home all day|on my tod|"
+    "loneliness and isolation": "prisoner in my own home|prisoner in my home|feel trapped at home|trapped indoors|"
+    "stuck inside|never see anyone|no one visits|nobody visits|sit at home all day|on my tod|"
     "stuck in the house|stuck at home|cant get out|company|someone to chat to|make new friends|new friends|"
     "rattling around|lonesome|all on my own|by myself|live alone|lives alone|living alone|no one to speak to|"
     "spoken to a soul|speak to a soul|seen a soul|see a soul|know a soul|talk to a soul|not spoken to anyone|"
@@ -613,11 +641,16 @@ _MORE_PHRASES: dict[str, str] = {
     "four walls|no one to see|nobody to see|days are very long|days are so long|the days are long|days drag|"
     "the days drag|miss the banter|miss the company|miss having people around|"
     "curtains dont open|curtains stay shut|curtains stay closed|curtains are still shut|curtains are still closed",
-    "support for carers": "cant lift him|cant lift her|lift him|lift her|lifting him|lifting her|"
+    "support for carers": "sit with mum|sit with dad|sit with him|sit with her|someone to sit with|"
+    "get a break|proper break|havent had a break|havent had a proper break|need a break|break from caring|"
+    "a few hours to myself|time to myself|only carer|her only carer|his only carer|sole carer|main carer|"
+    "if something happens to me|if i get taken into hospital|if i go into hospital|if im taken ill|if i fall ill|"
+    "who would look after|cant lift him|cant lift her|lift him|lift her|lifting him|lifting her|"
     "lift him on my own|lift her on my own|cant lift him on my own|cant lift her on my own|caring for my|"
     "care for my|i care for|look after him|look after her|looking after him|"
     "looking after her|worn out looking after|no break|never get a break|day off|carer burnout|full time carer",
-    "low mood or mental health": "down in the dumps|in the dumps|feeling rubbish|cant stop crying|"
+    "low mood or mental health": "rock bottom|my mood|mood is low|mood is rock bottom|mood is rubbish|mood is bad|"
+    "mood swings|down in the dumps|in the dumps|feeling rubbish|cant stop crying|"
     "going under|breaking point|at breaking point|falling apart|falling to pieces|going to pieces|in bits|"
     "dark place|in a dark place|dark thoughts|cant go on|antidepressants|anti depressants|gave me tablets|"
     "on antidepressants|"
@@ -635,7 +668,9 @@ _MORE_PHRASES: dict[str, str] = {
     "forgets things|memory is bad|losing his memory|losing her memory",
     "disability support": "barely walk|cant walk|cant walk far|struggle to walk|trouble walking|walking is hard|"
     "wheelchair bound",
-    "sight loss": "eyes are going|eyesight|eyesight is going|cant see|going blind|macular|registered blind|"
+    "sight loss": "cant see the telly|cant see the tv|cant read the paper|cant read the newspaper|"
+    "cant read my letters|cant read the post|eyes are bad|eyes are getting worse|eyes have gone|struggling to see|"
+    "sight is bad|eyes are going|eyesight|eyesight is going|cant see|going blind|macular|registered blind|"
     "lost my sight|losing my sight|sight is going|my sight|glaucoma|cataract|cataracts|macular degeneration|"
     "poor eyesight|bad eyesight|failing eyesight|cant see very well",
     "hearing loss": "cant hear|going deaf|deafness",
@@ -658,9 +693,15 @@ _MORE_PHRASES: dict[str, str] = {
     "said he was from|said she was from|said they were from|claiming to be from|claimed to be from|"
     "gave him her card|gave him his card|gave them her card|gave them my card|card number|card details|"
     "bank details|gave her bank details|gave them my bank details|pin number",
-    "settling back home after hospital": "going home from hospital|settle back in|settle in at home|"
+    "settling back home after hospital": "since the op|since my op|after my op|after the op|after the operation|"
+    "since the operation|since my operation|had an operation|had my op|after surgery|since surgery|"
+    "going home from hospital|settle back in|settle in at home|"
     "discharged home|discharge home|going home tomorrow|sent home from hospital",
-    "domestic abuse": "ex keeps turning up|keeps turning up|turning up at my house|turns up at my house|"
+    "domestic abuse": "anger issues|his anger|his temper|her temper|her anger|losing his temper|loses his temper|"
+   "lost his temper|scared of his temper|gets handy with me|handy with me|handy with his fists|handy with her fists|"
+   "lashes out at me|raises his hand|raised his hand to me|raises his hand to me|gets rough with me|"
+   "pushes me around|shoves me|grabbed me|throws things at me|ex keeps turning up|keeps turning up|"
+   "turning up at my house|turns up at my house|"
     "wont leave me alone|keeps following me|following me|being followed|stalker|stalked|harassing me|harasses me|"
     "threatening messages|feel safe|dont feel safe|not safe at home|unsafe at home|safe in my own home|"
     "scared to go home|frightened of him|frightened of her|hits me|he hits me|she hits me|hurts me|knocks me about|"
@@ -675,12 +716,18 @@ _MORE_PHRASES: dict[str, str] = {
     "takes my money|takes all my money|keeps me short of money|wont let me have money|financial abuse|"
     "economic abuse|controls the finances|controls everything|controls me|loans in my name|debts in my name|"
     "loan in my name|debt in my name",
-    "alcohol problems": "on the drink|hitting the bottle|drinking every night|drinks too much|cut down drinking|"
+    "alcohol problems": "fond of the wine|too fond of the wine|fond of a drink|too fond of a drink|fond of the drink|"
+    "fond of the bottle|too much wine|bottle of wine a night|bottle of wine every night|wine every night|on the wine|"
+    "drinking wine|drinking to cope|drink to cope|started drinking|drinking more|drinking heavily|heavy drinking|"
+    "heavy drinker|when hes had a drink|when shes had a drink|when hes been drinking|on the drink|"
+    "hitting the bottle|drinking every night|drinks too much|cut down drinking|"
     "cut down on drinking|drinker|booze|pub every day|knock the booze on the head|knock the drink on the head|"
     "knock drinking on the head|give up the booze|give up the drink|give up drinking|stop drinking|quit drinking|"
     "off the drink|off the booze|drinking again|on the cans|on the beer|on the lager|on the vodka|"
     "cant stop drinking|drinking and cant stop",
-    "drug problems": "smoking weed|smokes weed|smoke weed|smoking cannabis|smokes cannabis|dope|skunk|spliff|joints|"
+    "drug problems": "the gear|off the gear|on the gear|stay clean|staying clean|smoking a lot of weed|"
+    "smoking loads of weed|smoking too much weed|smokes a lot of weed|smoking weed|smokes weed|smoke weed|"
+    "smoking cannabis|smokes cannabis|dope|skunk|spliff|joints|"
     "smack|crack|spice|ket|ketamine|pills|using again|relapse|relapsed|dealer|drug habit",
     "gambling problems": "bets|slots|online casino|gambles online|gambling online|betting online|bets online|"
     "online gambling|online betting|fruit machines|scratch cards|gambled|gambles|gamble",
@@ -688,7 +735,9 @@ _MORE_PHRASES: dict[str, str] = {
         f"{relative} {drinking}" for relative in _RELATIVES for drinking in _SOMEONE_ELSES_DRINKING
     ),
     "stopping smoking": "fags|give up the fags|smoke|smoker|give up smoking|nicotine|vape|stop vaping",
-    "bereavement": "other half passed|partner passed|wife passed away|husband passed away|passed on|since he died|"
+    "bereavement": "mrs passed|the mrs passed|missus passed|the missus passed|hubby passed|other half passed away|"
+    "since he passed|since she passed|since he went|since she went|lost the mrs|lost the missus|lost my hubby|"
+    "other half passed|partner passed|wife passed away|husband passed away|passed on|since he died|"
     "since she died|since mum died|since dad died|since the wife went|since my wife went|since my husband went|"
     "lost the wife|lost my other half|"
     "wife passed|husband passed|mum passed|dad passed|other half died|lost the baby|baby died|miscarriage|"
@@ -707,12 +756,21 @@ _MORE_PHRASES: dict[str, str] = {
     "video calls|use a computer|use the internet|computer skills",
     "breathing problems such as COPD": "bad chest|chesty|chest infection|wheezy|wheezing|short of breath|"
     "out of breath|cant breathe|cough",
-    "transport and getting about": "buses dont come|no buses|no bus|stopped driving|lost my licence|"
+    "transport and getting about": "bus doesnt come|the bus doesnt come|bus doesnt run|buses dont run|no bus service|"
+    "bus doesnt go|cant get to the hospital|cant get to hospital|get to the hospital|cant get to my appointments|"
+    "no way of getting there|no way to get there|buses dont come|no buses|no bus|stopped driving|lost my licence|"
     "get to hospital|hospital appointments|get to appointments|lift to hospital|lift to the hospital|"
     "get to the doctors|get to my appointment|hospital appointment|lift to the doctors|lift to the gp|"
     "lift to my appointment|lift to appointments|lift to the surgery|get to the gp|get to the surgery|"
     "getting to the doctors|take me to the doctors|take me to hospital|take me to my appointments|"
     "someone to drive me|lift to the shops",
+    "help with disability benefit forms such as PIP": "challenge the decision|challenge it|appeal the decision|"
+    "appeal it|pip stopped|pip has been stopped|pip was stopped|lost my pip|pip refused|turned down for pip",
+    "learning English (ESOL)": "my english|english better|get better at english|english skills|"
+    "without my daughter translating|without my son translating|translating for me|translate for me",
+    "heart and stroke": "his speech|her speech|speech has been affected|speech affected|speech problems|aphasia|"
+    "cant talk properly|slurred speech",
+    "an affordable loan": "borrow money cheaply|borrow cheaply|cheap credit|cheaper loan|cheaper borrowing",
 }
 
 

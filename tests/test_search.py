@@ -572,3 +572,13 @@ def test_an_index_finished_in_small_chunks_finds_the_same(monkeypatch: pytest.Mo
 
     for query in ("citzens advise", "skint", "food bank", "lunch club", "debt and anxiety"):
         assert chunked.search(query, limit=10) == whole.search(query, limit=10), query
+
+
+def test_what_a_service_says_it_replaces_is_read_from_its_own_sentence() -> None:
+    from directory.indexing import offered_instead
+
+    said = offered_instead("Low-interest loans, an alternative to payday lenders and doorstep lenders. Savings too.")
+
+    assert said == {"payday", "lender", "doorstep"}
+    assert offered_instead("Friendly groups instead of sitting at home alone.") == {"sit", "home", "alone"}
+    assert offered_instead("A calm alternative. Payday lenders are not us.") == set()

@@ -22,29 +22,36 @@ from tests.search_queries import (
     ROUND5_CSV,
     ROUND6_CSV,
     ROUND7_CSV,
+    ROUND8_CSV,
+    ROUND9_CSV,
     K,
     LabelledQuery,
     grade,
     load_labelled_queries,
 )
 
-# Floors just below what the engine achieves on the 991 labelled queries (recall@5 0.913, top-1 0.938, every kind at
-# least 0.827 (long messages), off-topic 1.0: none of the 38 answered with a service). By file: the 49 third-round
-# queries of search_queries_round3.csv 0.883, the 89 fourth-round ones 0.872 (0.712 before that round's tuning), the
-# 132 fifth-round ones 0.880 (0.783 before any tuning on them), the 110 sixth-round ones 0.924 (0.795 before any
-# tuning on them). ROUND7: the 120 seventh-round queries of search_queries_round7.csv, written without reading the
-# search code after round 6's tuning and never tuned on, score 0.802 (top-1 0.867) before and after round 8's tuning:
-# the honest held-out figure, and the gap between it and the tuned files is the generalisation gap. See
+# Floors just below what the engine achieves on the 1,291 labelled queries (recall@5 0.906, top-1 0.927, every kind at
+# least 0.819 (long messages); off-topic 0.952: 3 of the 62 off-topic messages answered with a service). By file: the
+# 49 third-round queries of search_queries_round3.csv 0.883, the 89 fourth-round ones 0.872 (0.712 before that round's
+# tuning), the 132 fifth-round ones 0.903 (0.783 before any tuning on them), the 110 sixth-round ones 0.924 (0.795
+# before), the 150 eighth-round ones 0.892 (0.827 before round 9's tuning, which used them). Held out, never tuned
+# on, written from directory_seed.csv alone without reading the search code: the 120 seventh-round queries 0.819
+# (0.802 before round 9's tuning) and the 150 ninth-round ones 0.853 (0.828 before it). The held-out figures are
+# the honest ones; the gap between them and the tuned files is the generalisation gap. See
 # benchmarks/search_bench.py for every figure.
-RECALL_FLOOR = 0.905
-TOP1_FLOOR = 0.93
-KIND_RECALL_FLOOR = 0.82
-ROUND3_RECALL_FLOOR = 0.875
-ROUND4_RECALL_FLOOR = 0.865
-ROUND5_RECALL_FLOOR = 0.875
-ROUND6_RECALL_FLOOR = 0.92  # 0.795 before any tuning on round 6; used for one round of tuning now
-ROUND7_RECALL_FLOOR = 0.795  # held out: never tuned on
-OFF_TOPIC_FLOOR = 0.97  # the goal is 0.90: at most 1 in 10 off-topic messages answered with a service
+RECALL_FLOOR = 0.90
+TOP1_FLOOR = 0.92
+KIND_RECALL_FLOOR = 0.815
+ROUND_RECALL_FLOORS = {
+    ROUND3_CSV: 0.875,
+    ROUND4_CSV: 0.865,
+    ROUND5_CSV: 0.895,
+    ROUND6_CSV: 0.92,  # 0.795 before any tuning on round 6
+    ROUND7_CSV: 0.815,  # held out: never tuned on
+    ROUND8_CSV: 0.885,  # 0.827 before round 9's tuning, which used it
+    ROUND9_CSV: 0.845,  # held out: never tuned on (0.828 before round 9's tuning)
+}
+OFF_TOPIC_FLOOR = 0.94  # the goal is 0.90: at most 1 in 10 off-topic messages answered with a service
 
 
 @pytest.fixture(scope="module")
@@ -95,16 +102,9 @@ def test_recall_at_5_stays_above_the_floor(
     kind_recall = {kind: value["recall"] for kind, value in grades.kinds.items()}
     assert min(kind_recall.values()) >= KIND_RECALL_FLOOR, kind_recall
     assert kind_recall["off-topic"] >= OFF_TOPIC_FLOOR
-    round3 = [labelled for labelled in queries if labelled.source == ROUND3_CSV.name]
-    assert grade(round3, lambda query: top_ids(seed_index, query)).recall >= ROUND3_RECALL_FLOOR
-    round4 = [labelled for labelled in queries if labelled.source == ROUND4_CSV.name]
-    assert grade(round4, lambda query: top_ids(seed_index, query)).recall >= ROUND4_RECALL_FLOOR
-    round5 = [labelled for labelled in queries if labelled.source == ROUND5_CSV.name]
-    assert grade(round5, lambda query: top_ids(seed_index, query)).recall >= ROUND5_RECALL_FLOOR
-    round6 = [labelled for labelled in queries if labelled.source == ROUND6_CSV.name]
-    assert grade(round6, lambda query: top_ids(seed_index, query)).recall >= ROUND6_RECALL_FLOOR
-    round7 = [labelled for labelled in queries if labelled.source == ROUND7_CSV.name]
-    assert grade(round7, lambda query: top_ids(seed_index, query)).recall >= ROUND7_RECALL_FLOOR
+    for source, floor in ROUND_RECALL_FLOORS.items():
+        in_round = [labelled for labelled in queries if labelled.source == source.name]
+        assert grade(in_round, lambda query: top_ids(seed_index, query)).recall >= floor, source.name
 
 
 @pytest.mark.parametrize(
@@ -778,3 +778,46 @@ def test_later_classes_of_round_8(seed_index: SearchIndex) -> None:
     assert "esol-norfolk-adult-learning" in english, english
     assert {"drinkline", "alcoholics-anonymous", "cgl-norfolk"} & set(cans[:3]), cans
     assert "citizens-advice-great-yarmouth" in local and "citizens-advice-adviceline" not in local, local
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["my husband has anger issues and I am scared", "he keeps losing his temper with me",
+     "he gets handy with me when he's had a drink"],
+)  # fmt: skip
+def test_someone_harmed_by_anothers_anger_is_led_to_abuse_support_not_the_line_for_people_who_harm(
+    seed_index: SearchIndex, query: str
+) -> None:
+    found = top_ids(seed_index, query)
+
+    assert found[:1] != ["respect-phoneline"], found
+    assert {"national-domestic-abuse-helpline", "leeway-norfolk-helpline", "norfolk-idva-service"} & set(found[:3])
+
+
+def test_someone_who_wants_to_master_their_own_temper_finds_the_line_for_it(seed_index: SearchIndex) -> None:
+    assert top_ids(seed_index, "anger management, I keep losing my temper")[:1] == ["respect-phoneline"]
+
+
+def test_a_service_offered_instead_of_what_the_person_does_not_want_is_not_sunk_with_it(
+    seed_index: SearchIndex,
+) -> None:
+    """The credit union calls itself "an alternative to payday lenders": not wanting a payday lender asks for it."""
+    found = top_ids(seed_index, "is there anywhere to borrow money cheaply that isn't a payday lender?")
+
+    assert found[:1] == ["norfolk-community-credit-union"], found
+
+
+def test_later_classes_of_round_9(seed_index: SearchIndex) -> None:
+    """The bus not coming out to a village is no coming out; a wife who 'passed' is a bereavement; 'too fond of the
+    wine' is drinking; not seeing the telly is sight loss; 'kipping in a doorway' is sleeping rough."""
+    village = top_ids(seed_index, "no car and the bus doesn't come out to our village")
+    passed = top_ids(seed_index, "the mrs passed in the spring")
+    wine = top_ids(seed_index, "getting a bit too fond of the wine of an evening")
+    telly = top_ids(seed_index, "my nan can't see the telly anymore")
+    doorway = top_ids(seed_index, "been kipping in a shop doorway")
+
+    assert not {"switchboard-lgbt", "galop-lgbt-abuse"} & set(village), village
+    assert {"cruse-helpline", "cruse-norfolk"} & set(passed[:3]), passed
+    assert {"drinkline", "alcoholics-anonymous", "cgl-norfolk"} & set(wine[:3]), wine
+    assert {"rnib-helpline", "vision-norfolk"} & set(telly[:3]), telly
+    assert {"pathways-norwich-outreach", "shelter-helpline", "norwich-housing-options"} & set(doorway[:3]), doorway
