@@ -42,6 +42,7 @@ OFFERED_INSTEAD = 2  # posting flag: the service calls itself an alternative to 
 INSTEAD_CUES = ("alternative to", "alternatives to", "instead of", "rather than")
 INSTEAD_REACH = 3  # content words after a cue that name what the service replaces
 _SENTENCE_END = re.compile(r"[.;:!?()]")
+_INSTEAD_HINT = re.compile(r"alternative|instead|rather", re.IGNORECASE)
 SELF_REFERRAL_ROUTES = frozenset({ReferralRoute.SELF.value, ReferralRoute.EITHER.value})
 SORT_CHUNK = 1 << 22  # postings sorted at a time while finishing an index (4M: about 100 MB of working memory)
 SPILL_AT = 1 << 20  # postings held in memory while adding services; the rest wait in a temporary file
@@ -76,6 +77,8 @@ def offered_instead(description: str) -> set[str]:
     lenders" -> payday, lender, doorstep): someone who says they do not want a payday lender wants this service, so
     its mention of one must not count against it."""
     replaced: set[str] = set()
+    if not _INSTEAD_HINT.search(description):  # most descriptions have no cue: skip the normalising
+        return replaced
     for sentence in _SENTENCE_END.split(description):
         said = normalise(sentence)
         for cue in INSTEAD_CUES:
@@ -117,11 +120,12 @@ def service_keys(record: ServiceRecord, vocabulary: Vocabulary) -> dict[str, tup
                     best[key], fields_holding[key] = weight, 1
             if is_name:
                 named.update(keys)
-    instead = offered_instead(record.description)
+    instead = offered_instead(record.description)  # a word pair ("payday loan") when both its words are
+    replaced = {key for key in best if instead.issuperset(key.split(" "))} if instead else set()
     return {
         key: (
             weight + EXTRA_FIELD_WEIGHT * (fields_holding[key] - 1),
-            (IN_NAME if key in named else 0) | (OFFERED_INSTEAD if key in instead else 0),
+            (IN_NAME if key in named else 0) | (OFFERED_INSTEAD if key in replaced else 0),
         )
         for key, weight in best.items()
     }
