@@ -718,7 +718,7 @@ _MORE_PHRASES: dict[str, str] = {
     "loan in my name|debt in my name",
     "alcohol problems": "fond of the wine|too fond of the wine|fond of a drink|too fond of a drink|fond of the drink|"
     "fond of the bottle|too much wine|bottle of wine a night|bottle of wine every night|wine every night|on the wine|"
-    "drinking wine|drinking to cope|drink to cope|started drinking|drinking more|drinking heavily|heavy drinking|"
+    "drinking wine|drinking to cope|drink to cope|started drinking|drinking heavily|heavy drinking|"
     "heavy drinker|when hes had a drink|when shes had a drink|when hes been drinking|on the drink|"
     "hitting the bottle|drinking every night|drinks too much|cut down drinking|"
     "cut down on drinking|drinker|booze|pub every day|knock the booze on the head|knock the drink on the head|"
@@ -764,8 +764,8 @@ _MORE_PHRASES: dict[str, str] = {
     "lift to my appointment|lift to appointments|lift to the surgery|get to the gp|get to the surgery|"
     "getting to the doctors|take me to the doctors|take me to hospital|take me to my appointments|"
     "someone to drive me|lift to the shops",
-    "help with disability benefit forms such as PIP": "challenge the decision|challenge it|appeal the decision|"
-    "appeal it|pip stopped|pip has been stopped|pip was stopped|lost my pip|pip refused|turned down for pip",
+    "help with disability benefit forms such as PIP": "challenge the decision|appeal the decision|"
+    "pip stopped|pip has been stopped|pip was stopped|lost my pip|pip refused|turned down for pip",
     "learning English (ESOL)": "my english|english better|get better at english|english skills|"
     "without my daughter translating|without my son translating|translating for me|translate for me",
     "heart and stroke": "his speech|her speech|speech has been affected|speech affected|speech problems|aphasia|"

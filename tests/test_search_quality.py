@@ -30,9 +30,9 @@ from tests.search_queries import (
     load_labelled_queries,
 )
 
-# Floors just below what the engine achieves on the 1,291 labelled queries (recall@5 0.906, top-1 0.927, every kind at
-# least 0.819 (long messages); off-topic 0.952: 3 of the 62 off-topic messages answered with a service). By file: the
-# 49 third-round queries of search_queries_round3.csv 0.883, the 89 fourth-round ones 0.872 (0.712 before that round's
+# Floors just below what the engine achieves on the 1,291 labelled queries (recall@5 0.906, top-1 0.926, every kind at
+# least 0.817 (long messages); off-topic 0.952: 3 of the 62 off-topic messages answered with a service). By file: the
+# 49 third-round queries of search_queries_round3.csv 0.883, the 89 fourth-round ones 0.868 (0.712 before that round's
 # tuning), the 132 fifth-round ones 0.903 (0.783 before any tuning on them), the 110 sixth-round ones 0.924 (0.795
 # before), the 150 eighth-round ones 0.892 (0.827 before round 9's tuning, which used them). Held out, never tuned
 # on, written from directory_seed.csv alone without reading the search code: the 120 seventh-round queries 0.819
@@ -41,7 +41,7 @@ from tests.search_queries import (
 # benchmarks/search_bench.py for every figure.
 RECALL_FLOOR = 0.90
 TOP1_FLOOR = 0.92
-KIND_RECALL_FLOOR = 0.815
+KIND_RECALL_FLOOR = 0.81
 ROUND_RECALL_FLOORS = {
     ROUND3_CSV: 0.875,
     ROUND4_CSV: 0.865,
