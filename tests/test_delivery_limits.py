@@ -206,7 +206,9 @@ def test_two_processes_drain_a_backlog_at_each_chats_rate_with_no_turn_left_unus
     # The old fault lost one turn in two (spans of 2 x floor, 5 s); a busy machine (CI's two cores) may cost a
     # person a turn or two more than an idle one, never that many.
     assert max(spans.values()) <= floor + 3 * interval, spans
-    assert sent[-1][0] - sent[0][0] <= floor + 3 * interval
+    # the whole drain also holds the two processes' start-up stagger (4.19 s seen on a loaded CI run): one turn more,
+    # still short of the old fault's 5 s
+    assert sent[-1][0] - sent[0][0] <= floor + 4 * interval
 
 
 async def test_a_reply_booked_in_its_updates_transaction_counts_once_on_the_overall_limit(engine) -> None:
