@@ -275,8 +275,10 @@ class QueryReader:
         meaning_otherwise = _words_meaning_otherwise(terms, parsed.meanings, self._frequencies)
         strained = _drop_strain_before_a_need(terms, plain, parsed)
         skip |= _drop_cause_of_death(plain, parsed)
-        negated = negated_positions(plain, phrase_positions)
-        parsed.meanings = [meaning for meaning in parsed.meanings if negated.isdisjoint(meaning.positions)]
+        negated, described = negated_positions(plain, phrase_positions)
+        skip |= described
+        unsaid = negated | described
+        parsed.meanings = [meaning for meaning in parsed.meanings if unsaid.isdisjoint(meaning.positions)]
         parsed.unwanted = self._unwanted(plain, resolved, negated)
         if {"voucher", "referral", "refer"} & {stem(plain[i]) for i in negated}:
             parsed.wants_self_referral = True

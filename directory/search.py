@@ -750,7 +750,6 @@ def _in_crisis(parsed: ParsedQuery) -> bool:
     return any(meaning.lay.meaning == CRISIS_MEANING for meaning in parsed.meanings)
 
 
-@lru_cache(maxsize=1 << 15)
 @lru_cache(maxsize=1 << 15)  # the same few dozen names come up in every search's pool
 def _audiences(name: str) -> frozenset[str]:
     """The groups a service's (normalised) name says it is for: "men's peer support group" -> men."""

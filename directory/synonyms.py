@@ -266,20 +266,32 @@ NEGATION_STOPS = frozenset({"and", "but", "or", "also", "because", "so", "as", "
 """Words that end what a cue applies to: a new clause ("I don't want a food bank, I need help with the bills")."""
 NEGATION_ARTICLES = frozenset({"a", "an", "any"})
 _NEGATION_WORDS = tuple(tuple(cue.split()) for cue in NEGATION_CUES)
+DESCRIBED_PEOPLE = frozenset({
+    ("im",), ("i", "am"), ("hes",), ("he", "is"), ("he",), ("shes",), ("she", "is"), ("she",), ("theyre",),
+    ("they", "are"), ("youre",), ("you", "are"),
+})  # fmt: skip
+"""Who comes before "not a" / "not the" / "isn't a" when it describes a person rather than refusing a service:
+"I'm not the one with the problem", "he isn't a drinker" say who someone is, not what the person does not want."""
 
 
-def negated_positions(words: Sequence[str], protected: set[int]) -> set[int]:
+def negated_positions(words: Sequence[str], protected: set[int]) -> tuple[set[int], set[int]]:
     """Positions of the words a negation cue applies to (up to NEGATION_REACH content words after it, stopping at
-    "and", "but" or "I").
+    "and", "but" or "I"), and apart from them the words of a person described by what they are not.
 
     Words inside a lay phrase (`protected`) are negated only when the phrase is what the cue names, straight after
     it or after "a"/"any" ("I don't want a food bank", "I don't need counselling"); otherwise the phrase still says
-    what is needed ("I don't want to be on my own")."""
+    what is needed ("I don't want to be on my own"). "I'm not the one with the problem" does not sink services
+    that name a problem: its words are the second set, which says neither what is needed nor what is not."""
     negated: set[int] = set()
+    described: set[int] = set()
     for cue in _NEGATION_WORDS:
         for start in range(len(words) - len(cue) + 1):
             if tuple(words[start : start + len(cue)]) != cue:
                 continue
+            refused = negated
+            if _describes_a_person(words, start, cue):
+                refused = described
+                described.update(range(start, start + len(cue)))  # "not" here is no need word either
             after, reached, named = start + len(cue), 0, False
             for position in range(after, len(words)):
                 if words[position] in NEGATION_STOPS or reached == NEGATION_REACH:
@@ -289,9 +301,17 @@ def negated_positions(words: Sequence[str], protected: set[int]) -> set[int]:
                     if not named:
                         break
                 if stem(words[position]) not in STOPWORDS:
-                    negated.add(position)
+                    refused.add(position)
                     reached += 1
-    return negated
+    return negated, described - negated
+
+
+def _describes_a_person(words: Sequence[str], start: int, cue: tuple[str, ...]) -> bool:
+    """Whether the cue at `start` ("not a", "isn't a", "not the") follows a person it describes ("I'm", "he")."""
+    if cue[0] not in ("not", "isnt") or cue[-1] not in ("a", "an", "the"):
+        return False
+    return any(tuple(words[max(0, start - len(who)) : start]) == who for who in DESCRIBED_PEOPLE
+               if cue[0] == "isnt" or who not in (("he",), ("she",)))  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from directory.models import (
 from directory.records import ServiceRecord, load_records
 from directory.search import SearchFilters, SearchIndex
 from directory.search_cli import add_search_parser, run_search
-from directory.synonyms import LAY_MEANINGS, phrase_keys, phrase_table
+from directory.synonyms import LAY_MEANINGS, negated_positions, phrase_keys, phrase_table
 from directory.taxonomy import CATEGORIES
 from directory.unmet import record_unmet_search
 from tests.factories import SATURDAY_11AM, friday_and_saturday_pantries
@@ -582,3 +582,11 @@ def test_what_a_service_says_it_replaces_is_read_from_its_own_sentence() -> None
     assert said == {"payday", "lender", "doorstep"}
     assert offered_instead("Friendly groups instead of sitting at home alone.") == {"sit", "home", "alone"}
     assert offered_instead("A calm alternative. Payday lenders are not us.") == set()
+
+
+def test_a_person_described_by_what_they_are_not_is_neither_a_need_nor_unwanted() -> None:
+    refusing = ["a", "food", "bank", "that", "isnt", "a", "referral", "one"]
+    describing = ["im", "not", "a", "carer", "but", "my", "mum", "is"]
+
+    assert negated_positions(refusing, set()) == ({6, 7}, set())
+    assert negated_positions(describing, set()) == (set(), {1, 2, 3})

@@ -821,3 +821,12 @@ def test_later_classes_of_round_9(seed_index: SearchIndex) -> None:
     assert {"drinkline", "alcoholics-anonymous", "cgl-norfolk"} & set(wine[:3]), wine
     assert {"rnib-helpline", "vision-norfolk"} & set(telly[:3]), telly
     assert {"pathways-norwich-outreach", "shelter-helpline", "norwich-housing-options"} & set(doorway[:3]), doorway
+
+
+def test_saying_who_one_is_not_does_not_sink_the_services_for_it(seed_index: SearchIndex) -> None:
+    """"I'm not the one with the problem" describes the speaker. Al-Anon, for people affected by someone else's
+    drinking, names "a drinking problem" in its description and must not sink as if a problem were unwanted."""
+    found = top_ids(seed_index, "My husband drinks every night and it's tearing us apart. I'm not the one with the "
+                                "problem but I need some support for me.")  # fmt: skip
+
+    assert found[:1] == ["al-anon"], found
