@@ -84,6 +84,7 @@ MOOD_CUES = frozenset({"feel", "feels", "feeling", "felt", "so", "really", "very
 MOOD_CAUSES = frozenset({"get", "gets", "getting", "got", "brings", "bringing", "brought", "dragging", "drags"})
 SETTING_PREPOSITIONS = frozenset({"at", "on"})  # "at college", "panic attacks on the bus": where, not what is needed
 SETTING_DETERMINERS = frozenset({"the", "my", "a", "our", "his", "her", "their", "your"})  # ("in the navy" is who)
+SETTINGS_ONE_IS_IN = frozenset({"class", "lessons", "lectures", "school", "college", "uni"})  # "panic attacks in class"
 PEOPLE_IMPORTANCE = 0.3  # a word for who the message is about ("my nan", "my son"), not what they need
 PERSON_WORD_WEIGHT = 0.4  # ... and how much such a word searches beside a need ("EHCP help for my son")
 UNREAD_IMPORTANCE = 0.5  # a garbled word that is neither English nor near a word we know ("baterys")
@@ -748,12 +749,12 @@ def _says_a_mood(typed: Sequence[tuple[str, str]], position: int) -> bool:
 
 def _drop_scenery(plain: Sequence[str], parsed: ParsedQuery) -> set[int]:
     """In a story, a one-word lay phrase saying where something happens ("panic attacks on the bus", "I'm at
-    college", "crying at my desk at work") is the scenery, not a need: it is not read as a meaning, and its word
-    counts as an everyday word of the story. Returns its positions."""
+    college", "crying at my desk at work", "in class") is the scenery, not a need: it is not read as a meaning, and
+    its word counts as an everyday word of the story. Returns its positions."""
 
     def where(start: int) -> bool:
         before = plain[max(0, start - 2) : start]
-        return before[-1:] == ["at"] or (
+        return before[-1:] == ["at"] or (before[-1:] == ["in"] and plain[start] in SETTINGS_ONE_IS_IN) or (
             len(before) == 2 and before[0] in SETTING_PREPOSITIONS and before[1] in SETTING_DETERMINERS
         )
 

@@ -165,10 +165,12 @@ SITUATION_PHRASES = (
     "work nights", "work shifts", "end of the month", "end of the week", "end of the year",
     "gone to bed", "go to bed", "went to bed", "i live in",
     "we live in", "he lives in", "she lives in", "they live in", "i live near", "we live near", "is worried about me",
-    "are worried about me", "worries about me",
+    "are worried about me", "worries about me", "still got my job", "still got a job", "still have my job",
+    "still have a job", "still working", "still in work", "still at work", "still employed",
 )  # fmt: skip
 """Phrases about the person's day rather than a need ("I work nights at the hospital", "after I've gone to bed", "the
-wife is worried about me"): not searched for, and not counted when judging whether results answer the message."""
+wife is worried about me", "I've still got my job"): not searched for, and not counted when judging whether results
+answer the message."""
 _SITUATION_WORDS = tuple(tuple(phrase.split()) for phrase in SITUATION_PHRASES)
 
 

@@ -830,3 +830,22 @@ def test_saying_who_one_is_not_does_not_sink_the_services_for_it(seed_index: Sea
                                 "problem but I need some support for me.")  # fmt: skip
 
     assert found[:1] == ["al-anon"], found
+
+
+def test_a_job_the_person_still_has_is_not_a_need(seed_index: SearchIndex) -> None:
+    """"I've still got my job" says what is going right; the first page is for the housing need beside it."""
+    found = top_ids(seed_index, "Been sofa surfing since my relationship ended. I've still got my job at the care "
+                                "home but I can't afford a deposit for a flat in Norwich.")  # fmt: skip
+    job_services = {"jobcentre-plus-norwich", "nsft-individual-placement-support", "norfolk-library-job-clubs",
+                    "national-careers-service"}  # fmt: skip
+
+    assert found[:1] == ["norwich-housing-options"], found
+    assert not job_services & set(found), found
+
+
+def test_panic_in_class_asks_for_help_with_the_panic_not_for_a_class(seed_index: SearchIndex) -> None:
+    message = ("I keep having panic attacks in class and I have to leave the room. It's been going on since "
+               "September and I'm really scared to go back in.")  # fmt: skip
+    records = [seed_index.get(service_id) for service_id in top_ids(seed_index, message)[:2]]
+
+    assert records and all(r is not None and "mental_wellbeing" in r.categories for r in records), records
