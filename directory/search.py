@@ -63,6 +63,9 @@ LISTENING = "mental_wellbeing"  # distress in the small hours: a listening line 
 SELF_REFERRAL_BOOST = 1.2  # when the query asks to contact a service directly ("self refer", "drop in")
 CLOSED_FACTOR = 0.85  # services not taking people on sink a little
 UNWANTED_FACTOR = 0.3  # a service with what the person said they do not want ("doesn't need a voucher")
+UNWANTED_GATEKEEPERS = frozenset(stem(word) for word in ("gp", "doctor", "referral"))
+"""Go-betweens a person may not want ("I don't want to go to my GP"): a service people can also contact themselves
+mentions them without needing them, so only services without self-referral sink."""
 PLACE_FACTORS = (0.1, 0.55, 0.8, 1.0)  # by how a service covers the place named: not, nationally, county, locally
 REACH_FACTORS = (0.9, 0.95, 1.0)  # no place named: a local service, a county-wide one, a national one
 REACH_FACTORS_SEVERAL_NEEDS = (0.6, 0.9, 1.0)  # several needs: a first-page slot is for help the person can surely use
@@ -399,7 +402,10 @@ class SearchIndex:
             postings = self._postings(key)
             if postings is not None:  # not the services offered instead of it ("an alternative to payday lenders")
                 positions, _, flags = postings
-                scores[positions[(flags & OFFERED_INSTEAD) == 0]] *= UNWANTED_FACTOR
+                sunk = (flags & OFFERED_INSTEAD) == 0
+                if key in UNWANTED_GATEKEEPERS:
+                    sunk &= ~self._arrays["self_referral"][positions].astype(bool)
+                scores[positions[sunk]] *= UNWANTED_FACTOR
         return scores
 
     def _ideal_score(self, parsed: ParsedQuery) -> float:

@@ -849,3 +849,8 @@ def test_panic_in_class_asks_for_help_with_the_panic_not_for_a_class(seed_index:
     records = [seed_index.get(service_id) for service_id in top_ids(seed_index, message)[:2]]
 
     assert records and all(r is not None and "mental_wellbeing" in r.categories for r in records), records
+
+
+def test_not_wanting_the_gp_keeps_services_people_can_contact_themselves(seed_index: SearchIndex) -> None:
+    """NHS Talking Therapies takes GP referrals and self-referrals: "without going through the GP" asks for it."""
+    assert top_ids(seed_index, "counselling without going through the GP")[:1] == ["wellbeing-norfolk-waveney"]
