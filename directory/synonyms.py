@@ -237,10 +237,22 @@ def hospital_spans(words: Sequence[str]) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
+STOPPING_WORDS = frozenset({"stop", "quit"})
+CANT_STOP_CUES = frozenset({"cant", "cannot", "couldnt", "wont", "to", "never"})
+"""Before a bare "stop" ("drinking every night and can't stop", "I want to quit"): the stopping is of the need named
+before it, not a need of its own (stop smoking, a gambling helpline's "stop")."""
+
+
 def situation_positions(words: Sequence[str]) -> set[int]:
     """Positions of a message's normalised words inside one of SITUATION_PHRASES, saying when something happened
-    ("last month", "three years ago", "it's 3am") or how much money ("a couple hundred quid")."""
+    ("last month", "three years ago", "it's 3am") or how much money ("a couple hundred quid"), and of a bare
+    "can't stop" that refers back to the need before it."""
     found: set[int] = set()
+    for position, word in enumerate(words[1:], start=1):
+        after = words[position + 1] if position + 1 < len(words) else None
+        bare = after is None or stem(after) in STOPWORDS
+        if word in STOPPING_WORDS and words[position - 1] in CANT_STOP_CUES and bare:
+            found.add(position)
     for phrase in _SITUATION_WORDS:
         for start in range(len(words) - len(phrase) + 1):
             if tuple(words[start : start + len(phrase)]) == phrase:

@@ -854,3 +854,11 @@ def test_panic_in_class_asks_for_help_with_the_panic_not_for_a_class(seed_index:
 def test_not_wanting_the_gp_keeps_services_people_can_contact_themselves(seed_index: SearchIndex) -> None:
     """NHS Talking Therapies takes GP referrals and self-referrals: "without going through the GP" asks for it."""
     assert top_ids(seed_index, "counselling without going through the GP")[:1] == ["wellbeing-norfolk-waveney"]
+
+
+def test_a_bare_cant_stop_is_about_the_need_before_it(seed_index: SearchIndex) -> None:
+    """"Drinking every night and can't stop": the stopping is of the drinking, not stop-smoking or a betting line."""
+    found = top_ids(seed_index, "on the wine every night and I can't stop")
+
+    assert "smokefree-norfolk" not in found and "national-gambling-helpline" not in found, found
+    assert top_ids(seed_index, "i want to stop smoking")[:1] == ["smokefree-norfolk"]
