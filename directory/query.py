@@ -42,6 +42,7 @@ from directory.synonyms import (
     person_request,
     phrase_table,
     situation_positions,
+    speaks_of_harming_others,
     stem,
     term_keys,
     word_pairs,
@@ -148,6 +149,7 @@ class ParsedQuery:
     night_hour: int | None = None  # the small hours a message of distress is written in ("so low, it's 3am"): 0-5
     wants_self_referral: bool = False
     wants_person: bool = False  # "can I speak to someone"
+    harms_others: bool = False  # the writer speaks of harm they cause ("I lose my temper with my wife")
     place: str | None = None  # the area token of a place the message names ("Diss" -> IP22)
     place_said: str = ""
     age: int | None = None  # "I'm 17", "my mum is 82"
@@ -256,6 +258,7 @@ class QueryReader:
             typed[start + 1 : end] = [(shown, "") for shown, _ in typed[start + 1 : end]]
         plain = [word for _, word in typed]
         parsed.said_words = frozenset(stem(word) for word in plain)
+        parsed.harms_others = speaks_of_harming_others(plain)
         asked = person_request(plain)
         if asked is not None:
             parsed.wants_person = True

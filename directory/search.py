@@ -71,6 +71,10 @@ REACH_FACTORS = (0.9, 0.95, 1.0)  # no place named: a local service, a county-wi
 REACH_FACTORS_SEVERAL_NEEDS = (0.6, 0.9, 1.0)  # several needs: a first-page slot is for help the person can surely use
 WRONG_AGE_FACTOR = 0.35  # a service whose age range leaves out the age the message gives
 OTHER_AUDIENCE_FACTOR = 0.8  # a service named for a group the message does not mention ("Child Bereavement UK")
+PEOPLE_WHO_HARM = "people who harm"  # how a line for those who harm others names itself ("Respect phoneline (for
+# people who harm)"): such a line sinks unless the writer speaks of harm they cause, for someone harmed by a
+# partner must never be shown it first (hazard H9)
+PEOPLE_WHO_HARM_FACTOR = 0.3
 AUDIENCES = {  # groups a service's name may be for -> the (stemmed) words that name them
     "children": frozenset({"child", "kid", "baby", "parent", "family", "school", "son", "daughter"}),
     "young people": frozenset({"young", "youth", "teen", "teenager", "student", "school", "son", "daughter"}),
@@ -497,6 +501,8 @@ class SearchIndex:
         name = _name_words(self._name(position))
         if _audiences(name) - asked:
             score *= OTHER_AUDIENCE_FACTOR
+        if PEOPLE_WHO_HARM in name and not parsed.harms_others:
+            score *= PEOPLE_WHO_HARM_FACTOR
         if parsed.name_text:
             likeness = fuzz.token_set_ratio(parsed.name_text, name)
             if likeness > NAME_SIMILARITY_FLOOR:

@@ -119,6 +119,44 @@ def asks_for_self_referral(text: str) -> bool:
     return any(f" {phrase} " in padded for phrase in SELF_REFERRAL_PHRASES)
 
 
+_HARMING_SUBJECTS = ("i", "i keep", "i have", "ive", "i do", "i sometimes", "i often", "i always", "i start")
+_HARMING_VERBS = ("hit", "hurt", "hurting", "hitting", "shove", "shoved", "push", "pushed", "slap", "slapped",
+                  "threaten", "threatened", "scare", "frighten", "control", "lash out at", "shout at", "scream at",
+                  "lose my temper with", "lost my temper with", "get violent with", "got violent with",
+                  "lose it with", "losing it with", "lost it with", "loosing it with")  # fmt: skip
+_HARMED = ("my partner", "my wife", "my husband", "my girlfriend", "my boyfriend", "my kids", "my children",
+           "my family", "my missus", "the missus", "the wife", "my other half", "her", "him", "them",
+           "people")  # fmt: skip
+HARMING_OTHERS_PHRASES = (
+    *(f"{who} {verb} {whom}" for who in _HARMING_SUBJECTS for verb in _HARMING_VERBS for whom in _HARMED),
+    "i lash out", "i get violent", "i get aggressive", "i can be violent", "i can be abusive", "im abusive",
+    "i am abusive", "ive been abusive", "i was abusive", "im violent", "i am violent", "my anger", "my temper",
+    "my violence", "my aggression", "my abusive behaviour", "my behaviour towards", "i need anger management",
+    "i want anger management", "anger management for me", "i need help with my anger",
+    "losing my temper", "lose my temper", "lost my temper", "stop hurting", "stop hitting", "stop being abusive",
+    "change my behaviour",
+)  # fmt: skip
+"""A message about harm the writer causes, in the first person ("I lose my temper with my wife", "my anger"). Only
+then may a line for people who harm rank high: "my partner is abusive" and "he keeps losing his temper" are from
+the person harmed, whose help is domestic abuse support (hazard H9)."""
+
+
+_HARMING_OTHERS = frozenset(tuple(phrase.split()) for phrase in HARMING_OTHERS_PHRASES)
+_HARMING_OTHERS_LENGTHS = sorted({len(phrase) for phrase in _HARMING_OTHERS})
+_HARMING_OTHERS_FIRST = frozenset(phrase[0] for phrase in _HARMING_OTHERS)
+
+
+def speaks_of_harming_others(words: Sequence[str]) -> bool:
+    """Whether the normalised words hold one of HARMING_OTHERS_PHRASES (read with their small words, unlike lay
+    phrases): from each word that starts one, each run of a phrase's length is looked up in a set."""
+    return any(
+        tuple(words[start : start + length]) in _HARMING_OTHERS
+        for start, word in enumerate(words)
+        if word in _HARMING_OTHERS_FIRST
+        for length in _HARMING_OTHERS_LENGTHS
+    )
+
+
 _PERSON_VERBS = ("talk to", "speak to", "speak with", "talk with")
 _PERSON_WHOM = (
     "a person", "a real person", "an actual person", "a human", "a human being", "a real human", "someone real",
@@ -623,7 +661,7 @@ _MORE_PHRASES: dict[str, str] = {
     "catalogue|catalogues|catalogue payments|store card|store cards|credit cards|klarna|missed payments|"
     "cant keep up with the payments|cant keep up with payments|cant keep up with the repayments|repayments|"
     "up to my eyes in debt|up to my neck in debt|drowning in debt|loans in my name|debts in my name|loan in my name|"
-    "debt in my name",
+    "debt in my name|in debt up to my eyes|in debt up to my neck|debt up to my eyeballs|in debt up to my eyeballs",
     "benefits advice": "missing out on something|missing out on money|missing out on benefits|"
     "might be entitled|could be entitled|am i entitled|never claimed|never claimed anything|claimed anything extra|"
     "anything extra|"
@@ -731,7 +769,8 @@ _MORE_PHRASES: dict[str, str] = {
     "since the operation|since my operation|had an operation|had my op|after surgery|since surgery|"
     "going home from hospital|settle back in|settle in at home|"
     "discharged home|discharge home|going home tomorrow|sent home from hospital",
-    "domestic abuse": "anger issues|his anger|his temper|her temper|her anger|losing his temper|loses his temper|"
+    "domestic abuse": "anger issues|he needs anger management|she needs anger management|"
+    "his anger|his temper|her temper|her anger|losing his temper|loses his temper|"
    "lost his temper|scared of his temper|gets handy with me|handy with me|handy with his fists|handy with her fists|"
    "lashes out at me|raises his hand|raised his hand to me|raises his hand to me|gets rough with me|"
    "pushes me around|shoves me|grabbed me|throws things at me|ex keeps turning up|keeps turning up|"

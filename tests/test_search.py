@@ -24,7 +24,7 @@ from directory.models import (
 from directory.records import ServiceRecord, load_records
 from directory.search import SearchFilters, SearchIndex
 from directory.search_cli import add_search_parser, run_search
-from directory.synonyms import LAY_MEANINGS, negated_positions, phrase_keys, phrase_table
+from directory.synonyms import LAY_MEANINGS, negated_positions, phrase_keys, phrase_table, speaks_of_harming_others
 from directory.taxonomy import CATEGORIES
 from directory.unmet import record_unmet_search
 from tests.factories import SATURDAY_11AM, friday_and_saturday_pantries
@@ -590,3 +590,12 @@ def test_a_person_described_by_what_they_are_not_is_neither_a_need_nor_unwanted(
 
     assert negated_positions(refusing, set()) == ({6, 7}, set())
     assert negated_positions(describing, set()) == (set(), {1, 2, 3})
+
+
+@pytest.mark.parametrize(("text", "harming"), [
+    ("i keep losing my temper with my wife", True), ("im abusive and want to stop", True), ("my anger", True),
+    ("my partner is abusive", False), ("he keeps losing his temper", False), ("my husband hit me", False),
+    ("i hurt myself", False),
+])  # fmt: skip
+def test_harm_is_read_as_the_writers_own_only_in_the_first_person(text: str, harming: bool) -> None:
+    assert speaks_of_harming_others(text.split()) is harming

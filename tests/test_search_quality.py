@@ -862,3 +862,23 @@ def test_a_bare_cant_stop_is_about_the_need_before_it(seed_index: SearchIndex) -
 
     assert "smokefree-norfolk" not in found and "national-gambling-helpline" not in found, found
     assert top_ids(seed_index, "i want to stop smoking")[:1] == ["smokefree-norfolk"]
+
+
+@pytest.mark.parametrize("query", ["my partner is abusive", "controlling partner", "my partner hits me",
+                                   "my husband is abusive and I've started drinking to cope with it",
+                                   "he needs anger management"])  # fmt: skip
+def test_someone_harmed_by_a_partner_is_never_shown_the_line_for_people_who_harm(
+    seed_index: SearchIndex, query: str
+) -> None:
+    """Respect's description names "people who are abusive towards their partner": a victim's own words. Hazard H9."""
+    found = top_ids(seed_index, query)
+
+    assert "respect-phoneline" not in found, found
+    assert {"national-domestic-abuse-helpline", "leeway-norfolk-helpline", "norfolk-idva-service"} & set(found[:3])
+
+
+@pytest.mark.parametrize("query", ["I keep losing my temper with my wife and I want to change",
+                                   "anger managment i keep loosing it with my missus",
+                                   "I've been abusive to my girlfriend and I want to stop"])  # fmt: skip
+def test_someone_who_speaks_of_harm_they_cause_finds_the_line_for_it(seed_index: SearchIndex, query: str) -> None:
+    assert top_ids(seed_index, query)[:1] == ["respect-phoneline"]
