@@ -263,13 +263,16 @@ class SearchIndex:
         return self._why(np.array([position], dtype=np.int64), parsed, filters, local_now)[0]
 
     def browse(self, category: str, filters: SearchFilters = SearchFilters(), limit: int = 50) -> list[SearchHit]:
-        """Every service in a category passing `filters`: taking people on first, then by name."""
+        """Every service in a category passing `filters`: taking people on first, then by name; a line for people
+        who harm comes last (someone harmed browsing "domestic abuse" sees the help for them first)."""
         members = self._category_members(category)
         if members is None or limit <= 0:
             return []
         local_now = _local_now(None) if filters.open_now else None
         members = members[self._filter_mask(filters, local_now)[members]]
-        order = np.lexsort((self._arrays["tiebreak"][members], self._arrays["capacity"][members]))[:limit]
+        for_people_who_harm = [PEOPLE_WHO_HARM in self._name(position).lower() for position in members.tolist()]
+        order = np.lexsort((self._arrays["tiebreak"][members], self._arrays["capacity"][members],
+                            np.asarray(for_people_who_harm, dtype=bool)))[:limit]  # fmt: skip
         return [SearchHit(self._id(position), self._name(position), 100.0,
                           self._browse_reasons(position, category, filters, local_now))
                 for position in members[order].tolist()]

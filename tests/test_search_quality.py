@@ -882,3 +882,9 @@ def test_someone_harmed_by_a_partner_is_never_shown_the_line_for_people_who_harm
                                    "I've been abusive to my girlfriend and I want to stop"])  # fmt: skip
 def test_someone_who_speaks_of_harm_they_cause_finds_the_line_for_it(seed_index: SearchIndex, query: str) -> None:
     assert top_ids(seed_index, query)[:1] == ["respect-phoneline"]
+
+
+def test_browsing_domestic_abuse_lists_the_line_for_people_who_harm_last(seed_index: SearchIndex) -> None:
+    listed = [hit.service_id for hit in seed_index.browse("domestic_abuse")]
+
+    assert listed[-1] == "respect-phoneline", listed
