@@ -472,7 +472,8 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
     # in the first person ("my temper"), since stopwords drop out of phrases ("he keeps losing his temper" must
     # lead to help for the person harmed, never to a line for people who harm)
     _m("changing angry or abusive behaviour", "domestic_abuse", "anger|abusive behaviour|want to change",
-       "anger management|my anger|my temper"),
+       "anger management|my anger|my temper|hit my wife|hit my partner|hit my girlfriend|hit my husband|"
+       "hit my boyfriend|hitting my wife|hitting my partner|hurt my partner|hurting my partner"),
     _m("anxiety or worry", "mental_wellbeing", "anxiety|wellbeing|worry",
        "anxious|anxiety|anxiety attacks|panic attacks|panic|worried|worry|nervous|phobia|scared to go out|"
        "agoraphobia|ocd"),
@@ -542,7 +543,11 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
     _m("domestic abuse", "domestic_abuse", "domestic abuse|abuse|safety",
        "domestic abuse|domestic violence|dv|da|abusive partner|abusive relationship|controlling partner|"
        "coercive control|partner hits me|hit me|scared of my partner|afraid of my partner|violent partner|"
-       "abuse|abused|stalking|harassment|forced marriage"),
+       "abuse|abused|stalking|harassment"),
+    # being made to marry is honour-based abuse, which a specialist line answers first (Karma Nirvana)
+    _m("forced marriage or honour-based abuse", "domestic_abuse", "forced marriage|honour",
+       "forced marriage|forcing me to marry|forced to marry|making me marry|make me marry|married against my will|"
+       "forcing me to get married|honour based abuse|honour based violence|honour abuse|family honour"),
     # substance use
     _m("alcohol problems", "substance_use", "alcohol|drinking|recovery",
        "drink problem|drinking problem|drinking too much|drink too much|alcohol|alcoholic|alcoholism|booze|"
@@ -784,7 +789,11 @@ _MORE_PHRASES: dict[str, str] = {
     "controls my money|checks my phone|wont let me see my friends|goes through my phone|looks through my phone|"
     "reads my messages|checks my messages|wont let me see my mates|wont let me see my family|wont let me go out|"
     "stops me seeing my friends|stops me seeing my family|stops me seeing my mates|"
-    "scared of him|scared of her|threatens me|"
+    "scared of him|scared of her|threatens me|threatens to kill me|threatened to kill me|says hell kill me|"
+    "said hed kill me|threatens to hurt me|threatened to hurt me|wont let me leave the house|wont let me leave|"
+    "doesnt let me leave the house|wont let me out of the house|locks me in|dad hits mum|dad hits my mum|"
+    "hits my mum|hit my mum|hitting my mum|hurts my mum|hits my dad|scared of my son|scared of my daughter|"
+    "afraid of my son|frightened of my son|son hits me|daughter hits me|"
     "afraid of him|afraid of her|beats me|violent|violence|abusive|controls all the money|controls all my money|"
     "takes my money|takes all my money|keeps me short of money|wont let me have money|financial abuse|"
     "economic abuse|controls the finances|controls everything|controls me|loans in my name|debts in my name|"

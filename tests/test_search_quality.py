@@ -888,3 +888,22 @@ def test_browsing_domestic_abuse_lists_the_line_for_people_who_harm_last(seed_in
     listed = [hit.service_id for hit in seed_index.browse("domestic_abuse")]
 
     assert listed[-1] == "respect-phoneline", listed
+
+
+@pytest.mark.parametrize("query", ["my husband threatens to kill me", "my dad hits my mum",
+                                   "my boyfriend won't let me leave the house", "I'm scared of my son"])  # fmt: skip
+def test_a_disclosure_of_abuse_finds_domestic_abuse_support_first(seed_index: SearchIndex, query: str) -> None:
+    """Each found nothing, or housing for "won't let me leave the house", before these phrases were added."""
+    found = top_ids(seed_index, query)
+    first = seed_index.get(found[0]) if found else None
+
+    assert first is not None and "domestic_abuse" in first.categories, found
+    assert "respect-phoneline" not in found, found
+
+
+def test_being_made_to_marry_finds_the_forced_marriage_line_first(seed_index: SearchIndex) -> None:
+    assert top_ids(seed_index, "my family are forcing me to marry")[:1] == ["karma-nirvana"]
+
+
+def test_someone_who_hit_their_partner_finds_the_line_for_people_who_harm(seed_index: SearchIndex) -> None:
+    assert top_ids(seed_index, "I hit my wife last night and I hate myself")[:1] == ["respect-phoneline"]
