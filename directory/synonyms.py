@@ -539,6 +539,12 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "savings are nearly gone|savings have gone|taking her money|taking his money|taking her pension|"
        "taking his pension|using her bank card|using his bank card|took her savings|taken her savings|"
        "emptied her account|emptied his account|helping himself to her money|helping herself to his money"),
+    _m("an older person harmed or neglected (elder abuse)", "older_people domestic_abuse", "elder abuse|neglect|older",
+       "|".join(f"{harm} my {elder}" for harm in ("taking advantage of", "takes advantage of", "neglecting",
+                                                   "neglects", "is rough with", "are rough with", "shouts at")
+                for elder in ("nan", "gran", "grandma", "grandad", "grandmother", "grandfather", "elderly mum",
+                              "elderly dad", "elderly mother", "elderly father", "elderly neighbour"))
+       + "|care home is neglecting|neglected in the care home|carer is rough with her|carer is rough with him"),
     # domestic abuse
     _m("domestic abuse", "domestic_abuse", "domestic abuse|abuse|safety",
        "domestic abuse|domestic violence|dv|da|abusive partner|abusive relationship|controlling partner|"

@@ -907,3 +907,9 @@ def test_being_made_to_marry_finds_the_forced_marriage_line_first(seed_index: Se
 
 def test_someone_who_hit_their_partner_finds_the_line_for_people_who_harm(seed_index: SearchIndex) -> None:
     assert top_ids(seed_index, "I hit my wife last night and I hate myself")[:1] == ["respect-phoneline"]
+
+
+def test_harm_to_an_older_relative_finds_the_elder_abuse_line(seed_index: SearchIndex) -> None:
+    """"Taking advantage of my nan" found nothing; Hourglass answers abuse and neglect of older people."""
+    assert top_ids(seed_index, "someone is taking advantage of my nan")[:1] == ["hourglass-helpline"]
+    assert "hourglass-helpline" in top_ids(seed_index, "the carers are rough with my nan")[:2]
