@@ -545,6 +545,23 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
                 for elder in ("nan", "gran", "grandma", "grandad", "grandmother", "grandfather", "elderly mum",
                               "elderly dad", "elderly mother", "elderly father", "elderly neighbour"))
        + "|care home is neglecting|neglected in the care home|carer is rough with her|carer is rough with him"),
+    # voices and paranoia are serious mental illness, not hearing loss or a voice for parents ("hearing voices")
+    _m("serious mental illness such as psychosis", "mental_wellbeing",
+       "mental illness|mental health crisis|mental health",
+       "hearing voices|hear voices|hears voices|hearing things|seeing things that arent there|paranoid|paranoia|"
+       "psychosis|psychotic|schizophrenia|schizophrenic|bipolar|manic episode"),
+    # starving or purging is a matter for mental health help, never a weight-loss programme ("losing loads of weight")
+    _m("an eating problem", "mental_wellbeing", "eating disorder|mental health|wellbeing",
+       "eating disorder|eating disorders|anorexia|anorexic|bulimia|bulimic|binge eating|binging and purging|"
+       "making myself sick|make myself sick|starving myself|starve myself|losing loads of weight|"
+       "losing a lot of weight|lost loads of weight|scared to eat|frightened of food|scared of food"),
+    # trouble with an employer is a matter of rights at work, not finding a job ("I'm being bullied at work")
+    _m("problems at work and employment rights", "employment_learning money",
+       "work problems|rights|employment rights",
+       "bullied at work|bullying at work|harassed at work|harassment at work|boss is bullying me|unfair dismissal|"
+       "unfairly dismissed|sacked unfairly|employer wont pay me|boss wont pay me|wages not paid|havent been paid|"
+       "discriminated against at work|discrimination at work|grievance at work|disciplinary at work|"
+       "disciplinary hearing|employment tribunal|sick pay|statutory sick pay"),
     # domestic abuse
     _m("domestic abuse", "domestic_abuse", "domestic abuse|abuse|safety",
        "domestic abuse|domestic violence|dv|da|abusive partner|abusive relationship|controlling partner|"

@@ -913,3 +913,16 @@ def test_harm_to_an_older_relative_finds_the_elder_abuse_line(seed_index: Search
     """"Taking advantage of my nan" found nothing; Hourglass answers abuse and neglect of older people."""
     assert top_ids(seed_index, "someone is taking advantage of my nan")[:1] == ["hourglass-helpline"]
     assert "hourglass-helpline" in top_ids(seed_index, "the carers are rough with my nan")[:2]
+
+
+def test_voices_work_bullying_and_not_eating_find_the_help_they_need(seed_index: SearchIndex) -> None:
+    """Each led elsewhere before: voices to a deaf association and a parents' forum, bullying at work to job-search
+    services, and "not eating and losing loads of weight" to a weight-loss programme."""
+    voices = top_ids(seed_index, "hearing voices")
+    bullied = top_ids(seed_index, "i'm being bullied at work")
+    not_eating = top_ids(seed_index, "I'm not eating and I'm losing loads of weight")
+
+    assert {"first-response-111-option-2", "rethink-advice"} <= set(voices[:3]), voices
+    assert bullied[:1] == ["citizens-advice-adviceline"], bullied
+    assert "nhs-diabetes-prevention" not in not_eating, not_eating
+    assert {"mind-infoline", "wellbeing-norfolk-waveney"} & set(not_eating[:3]), not_eating
