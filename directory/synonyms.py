@@ -690,7 +690,9 @@ _MORE_PHRASES: dict[str, str] = {
     "cant keep up with the payments|cant keep up with payments|cant keep up with the repayments|repayments|"
     "up to my eyes in debt|up to my neck in debt|drowning in debt|loans in my name|debts in my name|loan in my name|"
     "debt in my name|in debt up to my eyes|in debt up to my neck|debt up to my eyeballs|in debt up to my eyeballs",
-    "benefits advice": "missing out on something|missing out on money|missing out on benefits|"
+    "benefits advice": "cant afford my prescriptions|cant afford prescriptions|prescription charges|"
+    "paying for prescriptions|pay for my prescriptions|missing out on something|missing out on money|"
+    "missing out on benefits|"
     "might be entitled|could be entitled|am i entitled|never claimed|never claimed anything|claimed anything extra|"
     "anything extra|"
     "what im entitled to|what hes entitled to|what shes entitled to|what were entitled to|"
@@ -765,7 +767,8 @@ _MORE_PHRASES: dict[str, str] = {
     "move more|get out walking",
     "healthy weight and eating": "lose a few pounds|weight|eat better|eat healthier|healthy diet",
     "memory problems or dementia": "forgetting|keeps forgetting|memory going|getting lost|muddled|"
-    "forgets things|memory is bad|losing his memory|losing her memory",
+    "forgets things|memory is bad|losing his memory|losing her memory|wandering off|keeps wandering|wanders off|"
+    "wandering at night|goes wandering|gets lost",
     "disability support": "barely walk|cant walk|cant walk far|struggle to walk|trouble walking|walking is hard|"
     "wheelchair bound",
     "sight loss": "cant see the telly|cant see the tv|cant read the paper|cant read the newspaper|"

@@ -926,3 +926,13 @@ def test_voices_work_bullying_and_not_eating_find_the_help_they_need(seed_index:
     assert bullied[:1] == ["citizens-advice-adviceline"], bullied
     assert "nhs-diabetes-prevention" not in not_eating, not_eating
     assert {"mind-infoline", "wellbeing-norfolk-waveney"} & set(not_eating[:3]), not_eating
+
+
+def test_dementia_with_wandering_and_prescription_costs_find_their_help(seed_index: SearchIndex) -> None:
+    """"My husband with dementia keeps wandering off" found nothing ("wandering" was unknown and sank the page's
+    confidence); "I can't afford my prescriptions" led with Arts on Prescription."""
+    wandering = top_ids(seed_index, "my husband with dementia keeps wandering off")
+    prescriptions = top_ids(seed_index, "I can't afford my prescriptions")
+
+    assert wandering[:1] == ["alzheimers-dementia-connect"], wandering
+    assert "arts-on-prescription-norwich" not in prescriptions, prescriptions
