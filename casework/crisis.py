@@ -478,6 +478,9 @@ _RULES: tuple[_Rule, ...] = (
           rf"kicks|kicking|pushed|pushes|slapped|slaps|attacked|attacks|raped|rapes|hurts|hurting|hurt|abuses|"
           rf"abused|abusing|touches|touched|touching|bit|bites|threatening|threatens|threatened|assaulted|"
           rf"is following|keeps following|following) me\b"),
+    _rule("sexual violence or assault", D, POSSIBLE,  # with no one named ("I was raped", "I got spiked")
+          r"\bi (?:was|have been|had been|got|am being|been) (?:raped|sexually (?:assaulted|abused)|molested|groped|"
+          r"spiked|beaten up)\b|\b(?:raped|sexually (?:assaulted|abused)|molested|groped|spiked) me\b"),
     _rule("abuse at home", D, POSSIBLE,
           rf"\bi am being (?:abused|hurt|beaten|hit|threatened|controlled|forced)\b|\b(?:threatening|threatens|"
           rf"threatened) me\b|\b(?:escape|flee|run away) from (?:him|her|them|{_PERSON})\b|\b{_PERSON} (?:is|are) "

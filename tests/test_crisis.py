@@ -242,3 +242,16 @@ def test_no_rule_is_dead_weight() -> None:
     """Every rule catches at least one labelled message: a rule nobody exercises is untested."""
     used = Counter(assess(row["text"]).rule for row in CRISIS)
     assert [name for name in RULE_NAMES if name not in used] == []
+
+
+@pytest.mark.parametrize("text", ["I was raped", "I've been sexually assaulted", "someone spiked me last night",
+                                  "i got beaten up outside the pub"])  # fmt: skip
+def test_a_disclosure_of_sexual_violence_or_assault_with_no_one_named_asks_if_they_are_safe(text: str) -> None:
+    """"I was raped" found nothing: the rules for harm from others needed a person named before the act."""
+    found = assess(text)
+
+    assert (found.level, found.concern) == (Level.POSSIBLE, Concern.HARM_FROM_OTHERS)
+
+
+def test_sexual_violence_long_past_asks_for_support_not_for_safety() -> None:
+    assert assess("I was raped years ago and want counselling").level is Level.NONE
