@@ -71,9 +71,10 @@ REACH_FACTORS = (0.9, 0.95, 1.0)  # no place named: a local service, a county-wi
 REACH_FACTORS_SEVERAL_NEEDS = (0.6, 0.9, 1.0)  # several needs: a first-page slot is for help the person can surely use
 WRONG_AGE_FACTOR = 0.35  # a service whose age range leaves out the age the message gives
 OTHER_AUDIENCE_FACTOR = 0.8  # a service named for a group the message does not mention ("Child Bereavement UK")
-PEOPLE_WHO_HARM = "people who harm"  # how a line for those who harm others names itself ("Respect phoneline (for
-# people who harm)"): such a line sinks unless the writer speaks of harm they cause, for someone harmed by a
-# partner must never be shown it first (hazard H9)
+PEOPLE_WHO_HARM = "people who harm"
+"""How a line for those who harm others names itself ("Respect phoneline (for people who harm)"). It sinks by
+PEOPLE_WHO_HARM_FACTOR unless the writer speaks of harm they cause: someone harmed by a partner must never be shown
+it first (hazard H9)."""
 PEOPLE_WHO_HARM_FACTOR = 0.3
 AUDIENCES = {  # groups a service's name may be for -> the (stemmed) words that name them
     "children": frozenset({"child", "kid", "baby", "parent", "family", "school", "son", "daughter"}),
@@ -270,7 +271,7 @@ class SearchIndex:
             return []
         local_now = _local_now(None) if filters.open_now else None
         members = members[self._filter_mask(filters, local_now)[members]]
-        for_people_who_harm = [PEOPLE_WHO_HARM in self._name(position).lower() for position in members.tolist()]
+        for_people_who_harm = [_is_for_people_who_harm(self._name(position)) for position in members.tolist()]
         order = np.lexsort((self._arrays["tiebreak"][members], self._arrays["capacity"][members],
                             np.asarray(for_people_who_harm, dtype=bool)))[:limit]  # fmt: skip
         return [SearchHit(self._id(position), self._name(position), 100.0,
@@ -504,7 +505,7 @@ class SearchIndex:
         name = _name_words(self._name(position))
         if _audiences(name) - asked:
             score *= OTHER_AUDIENCE_FACTOR
-        if PEOPLE_WHO_HARM in name and not parsed.harms_others:
+        if not parsed.harms_others and _is_for_people_who_harm(self._name(position)):
             score *= PEOPLE_WHO_HARM_FACTOR
         if parsed.name_text:
             likeness = fuzz.token_set_ratio(parsed.name_text, name)
@@ -763,6 +764,12 @@ def _category_bonuses(parsed: ParsedQuery) -> dict[str, float]:
 def _in_crisis(parsed: ParsedQuery) -> bool:
     """The message speaks of suicide or self-harm (the bot has already given the crisis reply)."""
     return any(meaning.lay.meaning == CRISIS_MEANING for meaning in parsed.meanings)
+
+
+def _is_for_people_who_harm(name: str) -> bool:
+    """Whether a service's name says it is for people who harm others (a plain lower-case test: browsing a large
+    category checks every member's name)."""
+    return PEOPLE_WHO_HARM in name.lower()
 
 
 @lru_cache(maxsize=1 << 15)  # the same few dozen names come up in every search's pool
