@@ -502,10 +502,11 @@ class SearchIndex:
     def _adjusted(self, position: int, score: float, parsed: ParsedQuery, local_now: datetime | None,
                   asked: frozenset[str]) -> float:
         """A service's score after its name (the groups it is for, likeness to a name typed) and intent."""
-        name = _name_words(self._name(position))
+        shown_name = self._name(position)
+        name = _name_words(shown_name)
         if _audiences(name) - asked:
             score *= OTHER_AUDIENCE_FACTOR
-        if not parsed.harms_others and _is_for_people_who_harm(self._name(position)):
+        if not parsed.harms_others and _is_for_people_who_harm(shown_name):
             score *= PEOPLE_WHO_HARM_FACTOR
         if parsed.name_text:
             likeness = fuzz.token_set_ratio(parsed.name_text, name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
@@ -141,20 +141,36 @@ then may a line for people who harm rank high: "my partner is abusive" and "he k
 the person harmed, whose help is domestic abuse support (hazard H9)."""
 
 
-_HARMING_OTHERS = frozenset(tuple(phrase.split()) for phrase in HARMING_OTHERS_PHRASES)
-_HARMING_OTHERS_LENGTHS = sorted({len(phrase) for phrase in _HARMING_OTHERS})
-_HARMING_OTHERS_FIRST = frozenset(phrase[0] for phrase in _HARMING_OTHERS)
+@dataclass(frozen=True)
+class PhraseSet:
+    """Phrases of normalised words, found in a message by set lookups: from each word that starts a phrase, each run
+    of a phrase's length is looked up (thousands of phrases cost no more than a few)."""
+
+    phrases: frozenset[tuple[str, ...]]
+    lengths: tuple[int, ...]
+    first_words: frozenset[str]
+
+    @classmethod
+    def of(cls, phrases: Sequence[str]) -> PhraseSet:
+        split = frozenset(tuple(phrase.split()) for phrase in phrases)
+        return cls(split, tuple(sorted({len(phrase) for phrase in split})), frozenset(p[0] for p in split))
+
+    def spans(self, words: Sequence[str]) -> Iterator[range]:
+        """The positions of each phrase found in `words` (overlapping ones too)."""
+        for start, word in enumerate(words):
+            if word in self.first_words:
+                for length in self.lengths:
+                    if tuple(words[start : start + length]) in self.phrases:
+                        yield range(start, start + length)
+
+
+_HARMING_OTHERS = PhraseSet.of(HARMING_OTHERS_PHRASES)
 
 
 def speaks_of_harming_others(words: Sequence[str]) -> bool:
     """Whether the normalised words hold one of HARMING_OTHERS_PHRASES (read with their small words, unlike lay
-    phrases): from each word that starts one, each run of a phrase's length is looked up in a set."""
-    return any(
-        tuple(words[start : start + length]) in _HARMING_OTHERS
-        for start, word in enumerate(words)
-        if word in _HARMING_OTHERS_FIRST
-        for length in _HARMING_OTHERS_LENGTHS
-    )
+    phrases)."""
+    return next(_HARMING_OTHERS.spans(words), None) is not None
 
 
 _PERSON_VERBS = ("talk to", "speak to", "speak with", "talk with")
@@ -209,7 +225,7 @@ SITUATION_PHRASES = (
 """Phrases about the person's day rather than a need ("I work nights at the hospital", "after I've gone to bed", "the
 wife is worried about me", "I've still got my job"): not searched for, and not counted when judging whether results
 answer the message."""
-_SITUATION_WORDS = tuple(tuple(phrase.split()) for phrase in SITUATION_PHRASES)
+_SITUATION_WORDS = PhraseSet.of(SITUATION_PHRASES)
 
 
 TIME_SPANS = frozenset({"day", "days", "night", "nights", "week", "weeks", "fortnight", "month", "months", "year",
@@ -287,14 +303,12 @@ def situation_positions(words: Sequence[str]) -> set[int]:
     "can't stop" that refers back to the need before it."""
     found: set[int] = set()
     for position, word in enumerate(words[1:], start=1):
-        after = words[position + 1] if position + 1 < len(words) else None
-        bare = after is None or stem(after) in STOPWORDS
-        if word in STOPPING_WORDS and words[position - 1] in CANT_STOP_CUES and bare:
-            found.add(position)
-    for phrase in _SITUATION_WORDS:
-        for start in range(len(words) - len(phrase) + 1):
-            if tuple(words[start : start + len(phrase)]) == phrase:
-                found.update(range(start, start + len(phrase)))
+        if word in STOPPING_WORDS and words[position - 1] in CANT_STOP_CUES:
+            after = words[position + 1] if position + 1 < len(words) else None
+            if after is None or stem(after) in STOPWORDS:
+                found.add(position)
+    for span in _SITUATION_WORDS.spans(words):
+        found.update(span)
     found.update(position for position, word in enumerate(words) if _CLOCK_TIME.fullmatch(word))
     for position, word in enumerate(words[1:], start=1):
         before = words[position - 1]
@@ -318,12 +332,13 @@ NEGATION_STOPS = frozenset({"and", "but", "or", "also", "because", "so", "as", "
 """Words that end what a cue applies to: a new clause ("I don't want a food bank, I need help with the bills")."""
 NEGATION_ARTICLES = frozenset({"a", "an", "any"})
 _NEGATION_WORDS = tuple(tuple(cue.split()) for cue in NEGATION_CUES)
-DESCRIBED_PEOPLE = frozenset({
-    ("im",), ("i", "am"), ("hes",), ("he", "is"), ("he",), ("shes",), ("she", "is"), ("she",), ("theyre",),
-    ("they", "are"), ("youre",), ("you", "are"),
+DESCRIBED_BEFORE_NOT = frozenset({
+    ("im",), ("i", "am"), ("hes",), ("he", "is"), ("shes",), ("she", "is"), ("theyre",), ("they", "are"),
+    ("youre",), ("you", "are"),
 })  # fmt: skip
-"""Who comes before "not a" / "not the" / "isn't a" when it describes a person rather than refusing a service:
-"I'm not the one with the problem", "he isn't a drinker" say who someone is, not what the person does not want."""
+"""Who comes before "not a" / "not the" when it describes a person rather than refusing a service: "I'm not the one
+with the problem" says who someone is, not what the person does not want."""
+DESCRIBED_BEFORE_ISNT = DESCRIBED_BEFORE_NOT | {("he",), ("she",)}  # "he isn't a drinker"
 
 
 def negated_positions(words: Sequence[str], protected: set[int]) -> tuple[set[int], set[int]]:
@@ -360,10 +375,10 @@ def negated_positions(words: Sequence[str], protected: set[int]) -> tuple[set[in
 
 def _describes_a_person(words: Sequence[str], start: int, cue: tuple[str, ...]) -> bool:
     """Whether the cue at `start` ("not a", "isn't a", "not the") follows a person it describes ("I'm", "he")."""
-    if cue[0] not in ("not", "isnt") or cue[-1] not in ("a", "an", "the"):
+    if cue[-1] not in ("a", "an", "the"):
         return False
-    return any(tuple(words[max(0, start - len(who)) : start]) == who for who in DESCRIBED_PEOPLE
-               if cue[0] == "isnt" or who not in (("he",), ("she",)))  # fmt: skip
+    people = {"not": DESCRIBED_BEFORE_NOT, "isnt": DESCRIBED_BEFORE_ISNT}.get(cue[0], frozenset())
+    return any(tuple(words[max(0, start - len(who)) : start]) == who for who in people)
 
 
 @dataclass(frozen=True)
