@@ -35,9 +35,10 @@ from core.db import make_engine, session_scope  # noqa: E402
 from core.settings import DEFAULT_SEED_CSV  # noqa: E402
 from directory.listing import CapacityChoice, set_capacity  # noqa: E402
 from directory.live import LiveDirectory  # noqa: E402
-from directory.models import Capacity, Organisation, Service  # noqa: E402
+from directory.models import Organisation, Service  # noqa: E402
 from directory.search import SearchFilters  # noqa: E402
 from directory.seed import export_directory_csv, load_directory_csv  # noqa: E402
+from directory.vocabulary import Capacity  # noqa: E402
 from scheduler.policy import FollowUpPolicy  # noqa: E402
 from scheduler.providers import plan_listing_checks  # noqa: E402
 

@@ -13,7 +13,8 @@ from bot.app import ConfigurationError, build_application, make_runtime, prepare
 from core.db import make_engine, migrate
 from core.logging_setup import configure_logging
 from core.settings import Settings, get_settings
-from directory.live import LiveDirectory, default_index_path
+from directory.live import LiveDirectory
+from directory.saved_index import default_index_path
 from directory.search_cli import add_search_parser, run_search
 from reports.cli import add_report_parser, run_report
 

@@ -28,11 +28,12 @@ from bot.webhook import WebhookServer
 from casework.models import Role
 from casework.staff import active_roles
 from core.crypto import FieldCipher, load_or_create_key
-from core.db import make_engine, migrate, reading, session_scope, sqlite_path
+from core.db import make_engine, migrate, reading, session_scope
 from core.flood import FloodLimit
 from core.runtime import Runtime
-from core.settings import PROJECT_ROOT, Settings
-from directory.live import LiveDirectory, default_index_path
+from core.settings import PROJECT_ROOT, Settings, sqlite_path
+from directory.live import LiveDirectory
+from directory.saved_index import default_index_path
 from directory.seed import ensure_seeded
 from handlers import register_all
 from handlers.context import CONTEXT_TYPES, Services, SignpostApplication, SignpostContext

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -14,9 +13,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 from sqlmodel import Session, create_engine
 
-from core.settings import PROJECT_ROOT
+from core.settings import MIGRATIONS_DIR
 
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 READ_ONLY = "signpost_read_only"  # execution option: a transaction that only reads (see `reading`)
 
 
@@ -82,14 +80,6 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
-
-
-def sqlite_path(database_url: str) -> Path | None:
-    """The file behind a SQLite URL, or None for other backends and in-memory databases."""
-    prefix = "sqlite:///"
-    if not database_url.startswith(prefix) or database_url == prefix + ":memory:":
-        return None
-    return Path(database_url.removeprefix(prefix))
 
 
 class DriverStatement:

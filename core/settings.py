@@ -12,7 +12,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'signpost.db'}"
 DEFAULT_SEED_CSV = PROJECT_ROOT / "directory_seed.csv"
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 MAX_SEND_RATE_PER_SECOND = 30  # Telegram's overall limit for a bot, about 30 messages a second
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other backends and in-memory databases."""
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix) or database_url == prefix + ":memory:":
+        return None
+    return Path(database_url.removeprefix(prefix))
 
 
 class Settings(BaseSettings):

@@ -6,13 +6,12 @@ The chat cards and the command-line search both use these, so a service is descr
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from core.clock import utcnow
 from core.i18n import N_, Translate, english
-from directory.listing import updated_ago
-from directory.models import ReferralRoute
 from directory.records import ServiceRecord
+from directory.vocabulary import ReferralRoute
 
 ACCESS_WORDS = {
     "phone": N_("phone"),
@@ -167,3 +166,17 @@ def _verified(when: date | None, t: Translate = english) -> str:
     if when is None:
         return t(N_("Details not yet checked by our team."))
     return t(N_("Details last checked: {month}")).format(month=when.strftime("%B %Y"))
+
+
+def updated_ago(moment: datetime | None, now: datetime) -> str:
+    """'updated today', 'updated yesterday', 'updated 3 days ago', 'updated 5 weeks ago'; '' when never."""
+    if moment is None:
+        return ""
+    days = max((now - moment).days, 0)
+    if days == 0:
+        return "updated today"
+    if days == 1:
+        return "updated yesterday"
+    if days < 28:
+        return f"updated {days} days ago"
+    return f"updated {days // 7} weeks ago"

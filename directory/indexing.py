@@ -20,10 +20,10 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from directory.english import ordinary_english
-from directory.models import Capacity, Cost, ReferralRoute
 from directory.records import ServiceRecord, encode_record
 from directory.synonyms import STOPWORDS, normalise, stem
 from directory.taxonomy import category_label
+from directory.vocabulary import Capacity, Cost, ReferralRoute
 
 FORMAT = 7  # bump when the arrays or their meaning change: older index files are then rebuilt (5: records carry
 # capacity_updated_at and closed_until; 6: postings as int64 positions and float32 weights; 7: OFFERED_INSTEAD flag)

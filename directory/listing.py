@@ -7,13 +7,14 @@ search index, `directory.revision`) and the same checks every import uses (`dire
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
 from core.clock import utcnow
-from directory.models import Capacity, CapacityChange, Service
+from directory.models import CapacityChange, Service
 from directory.rows import RowProblem, clean_service
+from directory.vocabulary import Capacity
 
 MAX_WAITING_WEEKS = 104
 # The listing fields a provider can fix from chat: field -> (label, how to check a typed value).
@@ -113,17 +114,3 @@ def due_for_check(session: Session, today: date, months: int, organisations: lis
         select(Service).where(*criteria)
         .order_by(col(Service.last_verified).is_not(None), col(Service.last_verified), col(Service.id))
     ).all())
-
-
-def updated_ago(moment: datetime | None, now: datetime) -> str:
-    """'updated today', 'updated yesterday', 'updated 3 days ago', 'updated 5 weeks ago'; '' when never."""
-    if moment is None:
-        return ""
-    days = max((now - moment).days, 0)
-    if days == 0:
-        return "updated today"
-    if days == 1:
-        return "updated yesterday"
-    if days < 28:
-        return f"updated {days} days ago"
-    return f"updated {days // 7} weeks ago"

@@ -19,26 +19,14 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from core.db import sqlite_path
 from directory.index_file import IndexFileError, write_index_file
-from directory.revision import Revision, current_revision
+from directory.revision import current_revision
+from directory.saved_index import Revision, revision_shown
 from directory.search import SearchIndex
 
 log = logging.getLogger(__name__)
 
 CHECK_EVERY_SECONDS = 5.0
-INDEX_SUFFIX = ".search-index"
-
-
-def default_index_path(database_url: str, configured: Path | None = None) -> Path | None:
-    """Where a database's search index is saved: `configured`, else beside a SQLite file; None (kept in memory
-    only) for other databases unless configured."""
-    if configured is not None:
-        return configured
-    database_file = sqlite_path(database_url)
-    return database_file.with_name(database_file.name + INDEX_SUFFIX) if database_file else None
-
-
 class LiveDirectory:
     """Holds the current `SearchIndex` for one database. Thread-safe: readers always see one whole index."""
 
@@ -187,8 +175,7 @@ class LiveDirectory:
         except IndexFileError as problem:
             log.info("search index: not using the saved index (%s)", problem)
             return None
-        meta = index.meta
-        return index, Revision(int(meta.get("revision", -1)), str(meta.get("stamp", "")))  # type: ignore[call-overload]
+        return index, revision_shown(index)
 
     def _install(self, index: SearchIndex, revision: Revision) -> None:
         with self._lock:

@@ -6,45 +6,12 @@ Field names follow Open Referral UK where one exists, so import/export is a dire
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
-
-
-class ReferralRoute(StrEnum):
-    """Who may refer someone into a service."""
-
-    SELF = "self"  # the client can contact it themselves
-    PROFESSIONAL = "professional"  # a professional must refer
-    EITHER = "either"
-
-
-class Capacity(StrEnum):
-    """Whether a service is taking people on."""
-
-    OPEN = "open"
-    WAITING_LIST = "waiting_list"
-    CLOSED = "closed"
-
-
-class Cost(StrEnum):
-    FREE = "free"
-    LOW_COST = "low_cost"
-    PAID = "paid"
-
-
-class LocationType(StrEnum):
-    """What kind of place a location is (Open Referral UK `location_type`)."""
-
-    PHYSICAL = "physical"
-    POSTAL = "postal"
-    VIRTUAL = "virtual"
-
-
-ACCESS_METHODS = ("phone", "email", "web", "walk-in", "form", "text", "home-visit")
+from directory.vocabulary import Capacity, Cost, LocationType, ReferralRoute, UnmetReason
 
 
 class Organisation(SQLModel, table=True):
@@ -140,13 +107,6 @@ class ServiceAtLocation(SQLModel, table=True):
 
     service_id: str = Field(foreign_key="service.id", primary_key=True, ondelete="CASCADE", max_length=64)
     location_id: str = Field(foreign_key="location.id", primary_key=True, max_length=64)
-
-
-class UnmetReason(StrEnum):
-    """Why a search counts as unmet need."""
-
-    NONE_FOUND = "none_found"  # nothing in the directory matched at all
-    LOW_CONFIDENCE = "low_confidence"  # only weak matches: the person was told nothing fits
 
 
 class UnmetSearch(SQLModel, table=True):

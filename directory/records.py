@@ -1,31 +1,15 @@
-"""Read-only service snapshots: `ServiceRecord`, reading every service from the database into them, and a compact
-encoding so an index can keep (or memory-map) a million of them without a million Python objects."""
+"""Read-only service snapshots: `ServiceRecord`, and a compact encoding so an index can keep (or memory-map) a
+million of them without a million Python objects. Reading them from the database is `directory.record_source`:
+this module never imports the ORM, so a search answered from a saved index starts quickly."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
-
-from core.db import reading
-from directory.models import (
-    Capacity,
-    Cost,
-    Location,
-    Organisation,
-    ReferralRoute,
-    Service,
-    ServiceAtLocation,
-    ServiceTaxonomy,
-)
-
-READ_BATCH = 5_000  # services fetched per round trip when streaming the directory
-CATEGORY_SEPARATOR = "\x1f"  # between a service's category ids as the database joins them (ASCII unit separator)
+from directory.vocabulary import Capacity, Cost, ReferralRoute
 
 
 @dataclass(frozen=True)
@@ -71,9 +55,7 @@ class ServiceRecord:
 
 
 FIELD_NAMES: tuple[str, ...] = tuple(spec.name for spec in fields(ServiceRecord))
-_LIST_FIELDS = frozenset(spec.name for spec in fields(ServiceRecord) if spec.type == "tuple[str, ...]")
-_SERVICE_COLUMNS = [column for column in Service.__table__.columns if column.name in FIELD_NAMES]  # type: ignore[attr-defined]
-_LOCATION_FIELDS = ("location_name", "address", "town", "postcode", "latitude", "longitude")
+LIST_FIELDS = frozenset(spec.name for spec in fields(ServiceRecord) if spec.type == "tuple[str, ...]")
 
 
 def encode_record(record: ServiceRecord) -> bytes:
@@ -85,7 +67,7 @@ def encode_record(record: ServiceRecord) -> bytes:
 def decode_record(data: bytes | memoryview) -> ServiceRecord:
     """The record `encode_record` wrote."""
     values = dict(zip(FIELD_NAMES, json.loads(bytes(data)), strict=True))
-    for name in _LIST_FIELDS:
+    for name in LIST_FIELDS:
         values[name] = tuple(values[name])
     for name, parse in (("last_verified", date.fromisoformat), ("closed_until", date.fromisoformat),
                         ("capacity_updated_at", datetime.fromisoformat)):
@@ -98,58 +80,6 @@ def _as_json(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"cannot encode {type(value).__name__}")
-
-
-def iter_records(engine: Engine) -> Iterator[ServiceRecord]:
-    """Every service (by id) with its organisation name, categories and first location, streamed in batches.
-
-    One query of plain rows (no ORM objects): the organisation, categories and first location of each service come
-    with its row (a join and correlated subqueries on the link tables' primary keys), so memory holds one batch,
-    not a lookup of every service's categories and places (about 800 MB at a million services).
-    """
-    categories = (
-        select(func.aggregate_strings(ServiceTaxonomy.taxonomy_id, CATEGORY_SEPARATOR))
-        .where(ServiceTaxonomy.service_id == Service.id)  # type: ignore[arg-type]
-        .scalar_subquery()
-    )
-    first_location = (
-        select(func.min(ServiceAtLocation.location_id))
-        .where(ServiceAtLocation.service_id == Service.id)  # type: ignore[arg-type]
-        .scalar_subquery()
-    )
-    location_columns = [Location.id, Location.name, Location.address, Location.town, Location.postcode,  # type: ignore[list-item]
-                        Location.latitude, Location.longitude]  # fmt: skip
-    query = (
-        select(*_SERVICE_COLUMNS, Organisation.name, categories, *location_columns)  # type: ignore[call-overload]
-        .outerjoin(Organisation, Organisation.id == Service.organisation_id)  # type: ignore[arg-type]
-        .outerjoin(Location, Location.id == first_location)  # type: ignore[arg-type]
-        .order_by(Service.id)
-    )
-    service_fields = [column.name for column in _SERVICE_COLUMNS]
-    with reading(engine).connect() as connection:
-        result = connection.execution_options(stream_results=True, yield_per=READ_BATCH).execute(query)
-        for row in result:
-            values: dict[str, Any] = {name: _plain(value) for name, value in zip(service_fields, row, strict=False)}
-            for name in _LIST_FIELDS & values.keys():
-                values[name] = tuple(values[name] or ())
-            organisation_name, joined_categories, location_id, *place = row[len(service_fields) :]
-            if location_id is not None:
-                values.update(zip(_LOCATION_FIELDS, place, strict=True))
-            yield ServiceRecord(
-                **values,
-                organisation_name=organisation_name or "",
-                categories=tuple(sorted(joined_categories.split(CATEGORY_SEPARATOR))) if joined_categories else (),
-            )
-
-
-def load_records(engine: Engine) -> list[ServiceRecord]:
-    """Every service (by id) with its organisation name, categories and first location."""
-    return list(iter_records(engine))
-
-
-def _plain(value: object) -> object:
-    """Enum members as their stored text, everything else as read."""
-    return value.value if isinstance(value, ReferralRoute | Capacity | Cost) else value
 
 
 def records_by_id(records: Sequence[ServiceRecord]) -> dict[str, ServiceRecord]:

@@ -9,7 +9,6 @@ the bump itself happens once, just before that transaction commits.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from itertools import chain
 
 from sqlalchemy import event, select, update
@@ -27,17 +26,10 @@ from directory.models import (
     ServiceTaxonomy,
     Taxonomy,
 )
+from directory.saved_index import Revision
 
 DIRECTORY_TABLES = (Service, Organisation, Location, Taxonomy, ServiceTaxonomy, ServiceAtLocation)
 _CHANGED = "signpost.directory_changed"
-
-
-@dataclass(frozen=True)
-class Revision:
-    """Which state of the directory an index was built from."""
-
-    number: int
-    stamp: str
 
 
 def mark_changed(session: Session) -> None:

@@ -15,8 +15,9 @@ from phonenumbers import shortnumberinfo
 from core.clock import utcnow
 from core.csvsafe import safe_cell
 from directory.areas import normalise_area
-from directory.models import ACCESS_METHODS, Capacity, Service
+from directory.models import Service
 from directory.opening_hours import is_monthly_part, parse_opening_hours
+from directory.vocabulary import ACCESS_METHODS, Capacity
 
 LIST_SEPARATOR = "|"
 MAX_ID_LENGTH = 64

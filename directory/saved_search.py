@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from directory.models import UnmetReason
 from directory.search import SearchFilters, SearchIndex
+from directory.vocabulary import UnmetReason
 
 MAX_RESULTS = 30
 TOGGLES = ("free", "open", "self")  # filters a button switches on and off

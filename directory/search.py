@@ -1,6 +1,6 @@
 """Fuzzy, explainable directory search: the `SearchIndex` over a snapshot of the services, and its ranking.
 
-`SearchIndex.load(engine)` reads the directory once (`directory.records`, `directory.indexing`); `search()` never
+`SearchIndex.load(engine)` reads the directory once (`directory.record_source`, `directory.indexing`); `search()` never
 touches the database, and an index can be saved to one file and memory-mapped back (`save` / `open`), so a
 restart or a command-line search does not rebuild it.
 
@@ -20,14 +20,14 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import fuzz
-from sqlalchemy.engine import Engine
 
 from core.clock import local_now
 from core.settings import get_settings
@@ -35,10 +35,9 @@ from directory.areas import NATIONAL, coverage_levels
 from directory.explain import match_reasons
 from directory.index_file import IndexFileError, read_index_file, write_index_file
 from directory.indexing import FORMAT, IN_NAME, NAME_WEIGHT, OFFERED_INSTEAD, IndexBuilder, IndexData
-from directory.models import UnmetReason
 from directory.opening_hours import is_open_in, parse_opening_hours
 from directory.query import IMPLIED, INCIDENTAL_WEIGHT, PAIR, PAIR_IMPORTANCE, WORD, Meaning, ParsedQuery, QueryReader
-from directory.records import ServiceRecord, decode_record, iter_records
+from directory.records import ServiceRecord, decode_record
 from directory.synonyms import (
     CRISIS_FIRST_RESULTS,
     CRISIS_MEANING,
@@ -50,6 +49,10 @@ from directory.synonyms import (
     words,
 )
 from directory.taxonomy import category_label
+from directory.vocabulary import UnmetReason
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 MAX_QUERY_CHARS = 4096  # Telegram's message limit: a whole message is read
 
@@ -112,6 +115,11 @@ class SearchFilters:
     open_now: bool = False
     self_referral: bool = False  # only services a client can contact themselves
 
+    def switched_on(self) -> dict[str, object]:
+        """The filters that are switched on (e.g. {'area': 'NR3', 'free_only': True}), as stored with an unmet search
+        and printed by the command-line search."""
+        return {name: value for name, value in asdict(self).items() if value not in (None, False, "")}
+
 
 @dataclass(frozen=True)
 class SearchHit:
@@ -172,6 +180,10 @@ class SearchIndex:
     @staticmethod
     def build(engine: Engine) -> IndexData:
         """The arrays of an index of every service, streamed from the database (to save without opening it)."""
+        # Imported here, where the database is read, and nowhere else in this module: answering from a saved index
+        # (a command-line search) then never imports the ORM, about half a second of its start (issue 13).
+        from directory.record_source import iter_records
+
         return IndexBuilder().add_all(iter_records(engine)).finish()
 
     @classmethod

@@ -14,17 +14,7 @@ from sqlmodel import Session, select
 
 from core.csvsafe import write_safe_csv
 from core.db import session_scope
-from directory.models import (
-    Capacity,
-    Cost,
-    Location,
-    Organisation,
-    ReferralRoute,
-    Service,
-    ServiceAtLocation,
-    ServiceTaxonomy,
-    Taxonomy,
-)
+from directory.models import Location, Organisation, Service, ServiceAtLocation, ServiceTaxonomy, Taxonomy
 from directory.rows import (
     LIST_SEPARATOR,
     MAX_ID_LENGTH,
@@ -40,7 +30,8 @@ from directory.rows import (
     unquote_cell,
 )
 from directory.store import ImportReport, RowError, links_by_service, load_each, store_service
-from directory.taxonomy import CATEGORIES, ensure_taxonomy
+from directory.taxonomy import CATEGORIES, VOCABULARY
+from directory.vocabulary import Capacity, Cost, ReferralRoute
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +43,18 @@ SEED_COLUMNS: tuple[str, ...] = (
 )
 OPTIONAL_COLUMNS: tuple[str, ...] = ("active",)  # written by export; "yes" when absent
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def ensure_taxonomy(session: Session) -> None:
+    """Insert or update one Taxonomy row per category (labels may change; ids never do), in one query."""
+    rows = {row.id: row for row in session.exec(select(Taxonomy)).all()}
+    for category in CATEGORIES.values():
+        row = rows.get(category.id)
+        if row is None:
+            session.add(Taxonomy(id=category.id, name=category.label, vocabulary=VOCABULARY))
+        elif (row.name, row.vocabulary) != (category.label, VOCABULARY):
+            row.name, row.vocabulary = category.label, VOCABULARY
+    session.flush()
 
 
 def slugify(text: str, limit: int = MAX_ID_LENGTH) -> str:

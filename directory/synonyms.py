@@ -938,13 +938,19 @@ def is_person_word(word: str) -> bool:
     return word in PEOPLE_WORDS or stem(word) in _PEOPLE_STEMS
 
 
+_ALREADY_NORMAL = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")
+_APOSTROPHES = re.compile(r"['`]")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
 def normalise(text: str) -> str:
     """Lower-case ASCII words separated by single spaces ("Can't pay my RENT!" -> "cant pay my rent")."""
+    if _ALREADY_NORMAL.fullmatch(text):  # most of the table's own phrases: read at every start
+        return text
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = text.lower()
-    text = re.sub(r"['`]", "", text.replace("&", " and "))
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+    text = _APOSTROPHES.sub("", text.lower().replace("&", " and "))
+    return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
 def words(text: str) -> list[str]:
@@ -975,7 +981,8 @@ def phrase_keys(phrase: str) -> set[tuple[str, ...]]:
     The exact words always; the words without stopwords too ("cant pay rent" for "can't pay my rent"),
     unless that would leave one word standing for a longer phrase ("mum" for "looking after my mum").
     """
-    exact, content = tuple(words(phrase)), content_words(phrase)
+    exact = tuple(words(phrase))
+    content = tuple(word for word in exact if word not in STOPWORDS)  # content_words, without reading it twice
     keys = {exact}
     if content and (len(content) > 1 or content == exact):
         keys.add(content)
@@ -1001,6 +1008,6 @@ def lay_vocabulary() -> dict[str, str]:
     for lay in LAY_MEANINGS:
         for text in (*lay.phrases, *lay.terms):
             for word in normalise(text).split():
-                if stem(word) not in STOPWORDS:
-                    vocabulary[word] = stem(word)
+                if (stemmed := stem(word)) not in STOPWORDS:
+                    vocabulary[word] = stemmed
     return vocabulary

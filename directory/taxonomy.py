@@ -1,12 +1,9 @@
-"""The directory's category vocabulary: the social-prescribing support areas."""
+"""The directory's category vocabulary: the social-prescribing support areas (their rows are written by
+`directory.seed.ensure_taxonomy`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from sqlmodel import Session
-
-from directory.models import Taxonomy
 
 VOCABULARY = "signpost"
 
@@ -53,16 +50,3 @@ CATEGORIES: dict[str, Category] = {category.id: category for category in _CATEGO
 def category_label(category: str) -> str:
     """A category's plain-language label; an id we do not know is shown in words ("food_fuel" -> "food fuel")."""
     return CATEGORIES[category].label if category in CATEGORIES else category.replace("_", " ")
-
-
-
-
-def ensure_taxonomy(session: Session) -> None:
-    """Insert or update one Taxonomy row per category (labels may change; ids never do)."""
-    for category in _CATEGORY_LIST:
-        row = session.get(Taxonomy, category.id)
-        if row is None:
-            session.add(Taxonomy(id=category.id, name=category.label, vocabulary=VOCABULARY))
-        elif (row.name, row.vocabulary) != (category.label, VOCABULARY):
-            row.name, row.vocabulary = category.label, VOCABULARY
-    session.flush()

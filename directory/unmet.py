@@ -7,22 +7,16 @@ and the command line alike.
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from core.db import session_scope
 from core.identifiers import identifier_in, only_postcodes, postcode_districts_only
-from directory.models import UnmetReason, UnmetSearch
+from directory.models import UnmetSearch
 from directory.search import SearchFilters
+from directory.vocabulary import UnmetReason
 
 MAX_STORED_QUERY = 500
-
-
-def unmet_filters(filters: SearchFilters) -> dict[str, object]:
-    """The filters that were switched on, as stored with an unmet search (e.g. {'area': 'NR3', 'free_only': True})."""
-    return {name: value for name, value in asdict(filters).items() if value not in (None, False, "")}
 
 
 def record_unmet_search(
@@ -43,7 +37,7 @@ def record_unmet_search(
     text = postcode_districts_only(typed)[:MAX_STORED_QUERY]
     if not text or only_postcodes(typed) or identifier_in(text) is not None:
         return
-    row = UnmetSearch(query=text, filters=unmet_filters(filters), reason=reason.value, searcher=searcher[:16])
+    row = UnmetSearch(query=text, filters=filters.switched_on(), reason=reason.value, searcher=searcher[:16])
     if isinstance(target, Session):
         target.add(row)
         return

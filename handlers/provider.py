@@ -29,8 +29,9 @@ from casework.providers import (
 from casework.validation import InputProblem, discharge_date
 from core.dialogs import Dialog
 from directory.listing import FIXABLE_FIELDS, CapacityChoice, due_for_check, fix_field, mark_verified, set_capacity
-from directory.models import Capacity, Service
+from directory.models import Service
 from directory.rows import RowProblem
+from directory.vocabulary import Capacity
 from handlers.kit import (
     STALE_BUTTON,
     Conversation,

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from core.crypto import FieldCipher
-from core.db import make_engine, session_scope, sqlite_path
-from core.settings import PROJECT_ROOT, Settings, get_settings
+from core.db import make_engine, session_scope
+from core.settings import PROJECT_ROOT, Settings, get_settings, sqlite_path
 from reports.chart import render_chart
 from reports.export import write_csv, write_xlsx
 from reports.figures import build_report

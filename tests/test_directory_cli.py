@@ -5,15 +5,20 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
-from core.settings import PROJECT_ROOT, get_settings
+from core.db import make_engine, session_scope
+from core.settings import PROJECT_ROOT, get_settings, sqlite_path
 from directory.__main__ import main
+from directory.models import Service, UnmetSearch
+from directory.saved_index import open_if_current
 from directory.taxonomy import CATEGORIES
 from tests.oruk_servers import static_feed
 from tests.test_seed import GOOD_ROW, SEED_ROWS, seed_sample, write_csv
@@ -120,3 +125,74 @@ def test_a_need_typed_in_polish_finds_the_money_services_on_the_command_line(
     assert cli("search", "pomoc", "z", "długami", "--json") == 0
     results = json.loads(capsys.readouterr().out)["results"]
     assert results and all("money" in result["categories"] for result in results)
+
+
+# ---- a search answered from the saved index (issue 13: a command-line search starts in well under a second) ------
+
+LAYER_PROBE = (
+    "import sys; from directory.__main__ import main; code = main(sys.argv[1:]); "
+    "print('ORM loaded' if 'sqlalchemy' in sys.modules else 'ORM not loaded', code)"
+)
+
+
+def _search_in_a_new_process(environment: dict[str, str], *argv: str) -> tuple[list[str], str]:
+    done = subprocess.run([sys.executable, "-c", LAYER_PROBE, "search", *argv], cwd=PROJECT_ROOT, env=environment,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    *printed, layer = done.stdout.splitlines()
+    return printed, layer
+
+
+def test_a_search_with_a_saved_index_answers_without_loading_the_database_layer(tmp_path: Path) -> None:
+    """Importing SQLAlchemy and SQLModel is about half a second of a command-line search's start."""
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+                   "SEED_CSV": str(seed_sample(tmp_path / "sample.csv"))}  # fmt: skip
+    first, first_layer = _search_in_a_new_process(environment, "debt", "--json")  # migrates, seeds, saves the index
+    again, again_layer = _search_in_a_new_process(environment, "debt", "--json")
+
+    assert first_layer == "ORM loaded 0"
+    assert again_layer == "ORM not loaded 0"
+    assert again == first and json.loads("\n".join(again))["results"]
+
+
+def test_a_search_after_the_directory_changed_shows_the_change(
+    cli: Cli, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli("search", "debt", "--json") == 0  # the index is saved
+    first = json.loads(capsys.readouterr().out)["results"][0]
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        service = session.get(Service, first["id"])
+        assert service is not None
+        service.name = "Renamed debt help"
+    engine.dispose()
+
+    assert cli("search", "debt", "--json") == 0
+    names = [result["name"] for result in json.loads(capsys.readouterr().out)["results"]]
+    assert "Renamed debt help" in names and first["name"] not in names
+
+
+def test_an_unmet_search_is_recorded_when_the_saved_index_is_current(cli: Cli, database_url: str) -> None:
+    assert cli("search", "debt") == 0  # the index is saved
+    assert cli("search", "car", "insurance", "quote") == 1
+    assert cli("search", "car", "insurance", "quote") == 1
+
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        recorded = session.exec(select(UnmetSearch.query)).all()
+    engine.dispose()
+    assert recorded == ["car insurance quote", "car insurance quote"]
+
+
+def test_the_saved_index_is_not_used_while_a_migration_is_pending(cli: Cli, database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("only a SQLite database is searched from its saved index without the database layer")
+    assert cli("search", "debt") == 0  # the index is saved
+    settings = get_settings()
+    assert open_if_current(settings) is not None
+    database = sqlite3.connect(str(sqlite_path(database_url)))
+    with database:
+        database.execute("UPDATE alembic_version SET version_num = '0001'")
+    database.close()
+
+    assert open_if_current(settings) is None

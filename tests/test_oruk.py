@@ -13,24 +13,14 @@ from sqlalchemy import delete
 from sqlmodel import select
 
 from core.db import session_scope
-from directory.models import (
-    Capacity,
-    Cost,
-    Location,
-    Organisation,
-    ReferralRoute,
-    Service,
-    ServiceAtLocation,
-    ServiceTaxonomy,
-    Taxonomy,
-)
+from directory.models import Location, Organisation, Service, ServiceAtLocation, ServiceTaxonomy, Taxonomy
 from directory.oruk import import_oruk
 from directory.oruk.csv_tables import export_oruk_csv
 from directory.oruk.documents import service_documents
 from directory.oruk.ids import NAMESPACE
 from directory.oruk.json_file import export_oruk_json
-from directory.seed import load_directory_csv
-from directory.taxonomy import ensure_taxonomy
+from directory.seed import ensure_taxonomy, load_directory_csv
+from directory.vocabulary import Capacity, Cost, ReferralRoute
 from tests.test_seed import directory_rows, seed_sample
 
 

@@ -17,21 +17,14 @@ from sqlalchemy import delete
 from sqlmodel import select
 
 from core.db import session_scope
-from directory.models import (
-    Cost,
-    Location,
-    Organisation,
-    Service,
-    ServiceAtLocation,
-    ServiceTaxonomy,
-    Taxonomy,
-)
+from directory.models import Location, Organisation, Service, ServiceAtLocation, ServiceTaxonomy, Taxonomy
 from directory.oruk import import_oruk
 from directory.oruk.csv_tables import export_oruk_csv
 from directory.oruk.feed import fetch_feed
 from directory.oruk.json_file import export_oruk_json, load_service_objects
 from directory.seed import load_directory_csv
 from directory.store import ImportReport
+from directory.vocabulary import Cost
 from tests.oruk_servers import static_feed
 from tests.test_oruk import add_unusual_services, empty_directory
 from tests.test_seed import directory_rows, seed_sample

@@ -41,11 +41,12 @@ from core.clock import FrozenClock
 from core.db import session_scope
 from directory.cards import details_card
 from directory.listing import CapacityChoice, fix_field, set_capacity
-from directory.models import Capacity, CapacityChange, Organisation, Service
-from directory.records import load_records
+from directory.models import CapacityChange, Organisation, Service
+from directory.record_source import load_records
 from directory.revision import current_revision
 from directory.rows import RowProblem
 from directory.search import SearchFilters, SearchIndex
+from directory.vocabulary import Capacity
 from reports.export import write_xlsx
 from reports.figures import compute_report
 from reports.period import Period

@@ -21,7 +21,8 @@ from directory.models import (
     Taxonomy,
     UnmetSearch,
 )
-from directory.records import ServiceRecord, load_records
+from directory.record_source import load_records
+from directory.records import ServiceRecord
 from directory.search import SearchFilters, SearchIndex
 from directory.search_cli import add_search_parser, run_search
 from directory.synonyms import LAY_MEANINGS, negated_positions, phrase_keys, phrase_table, speaks_of_harming_others

@@ -10,9 +10,10 @@ from sqlmodel import select
 
 from core.db import session_scope
 from core.settings import Settings
-from directory.models import UnmetReason, UnmetSearch
+from directory.models import UnmetSearch
 from directory.seed import load_directory_csv
 from directory.taxonomy import CATEGORIES
+from directory.vocabulary import UnmetReason
 from tests.e2e import running_bot, sqlite_only
 from tests.fakebotapi import FakeBotApi
 from tests.test_seed import GOOD_ROW, write_csv

@@ -11,12 +11,14 @@ from sqlalchemy.engine import Engine
 
 from core.db import session_scope
 from directory.index_file import IndexFileError
-from directory.live import LiveDirectory, default_index_path
-from directory.models import Capacity, Service, Taxonomy
+from directory.live import LiveDirectory
+from directory.models import Service, Taxonomy
 from directory.revision import current_revision
+from directory.saved_index import default_index_path
 from directory.search import SearchIndex
 from directory.search_cli import add_search_parser, run_search
 from directory.seed import ensure_seeded, load_directory_csv
+from directory.vocabulary import Capacity
 from tests.test_seed import GOOD_ROW, seed_sample, write_csv
 
 

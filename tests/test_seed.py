@@ -23,8 +23,8 @@ from directory.models import (
     ServiceTaxonomy,
     Taxonomy,
 )
-from directory.seed import SEED_COLUMNS, ensure_seeded, export_directory_csv, load_directory_csv
-from directory.taxonomy import CATEGORIES, ensure_taxonomy
+from directory.seed import SEED_COLUMNS, ensure_seeded, ensure_taxonomy, export_directory_csv, load_directory_csv
+from directory.taxonomy import CATEGORIES
 
 SEED_ROWS = list(csv.DictReader(DEFAULT_SEED_CSV.open(encoding="utf-8")))
 GOOD_ROW = {

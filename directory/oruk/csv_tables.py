@@ -26,8 +26,8 @@ from directory.oruk.json_file import add_notes
 from directory.oruk.loading import IdMap, Notes, location_from, organisation_from, store_document, term_from
 from directory.oruk.reading import Source, as_text
 from directory.rows import RowProblem, unquote_cell
+from directory.seed import ensure_taxonomy
 from directory.store import ImportReport, RowError, load_each, store_location, store_organisation, store_taxonomy
-from directory.taxonomy import ensure_taxonomy
 
 _X_SERVICE = (X_ID, X + "tags", X + "referral_route", X + "access_methods", X + "opening_hours", X + "accessibility",
               X + "accompany_allowed", X + "capacity_status", X + "waiting_weeks")

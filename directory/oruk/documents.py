@@ -16,22 +16,13 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from directory.models import (
-    Capacity,
-    Cost,
-    Location,
-    LocationType,
-    Organisation,
-    Service,
-    ServiceAtLocation,
-    ServiceTaxonomy,
-    Taxonomy,
-)
+from directory.models import Location, Organisation, Service, ServiceAtLocation, ServiceTaxonomy, Taxonomy
 from directory.opening_hours import DAY_NAMES, MINUTES_PER_DAY, parse_monthly, parse_opening_hours
 from directory.oruk.ids import X, child_id, oruk_id, with_id
 from directory.oruk.languages import language_code
 from directory.store import links_by_service
 from directory.taxonomy import CATEGORIES, VOCABULARY
+from directory.vocabulary import Capacity, Cost, LocationType
 
 Document = dict[str, Any]
 BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")

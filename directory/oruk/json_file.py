@@ -23,8 +23,8 @@ from directory.oruk.ids import X
 from directory.oruk.loading import IdMap, Notes, location_from, organisation_from, store_document, term_from
 from directory.oruk.reading import Source
 from directory.rows import RowProblem
+from directory.seed import ensure_taxonomy
 from directory.store import ImportReport, RowError, load_each, store_location, store_organisation, store_taxonomy
-from directory.taxonomy import ensure_taxonomy
 
 PAGE_KEYS = ("contents", "content", "items")  # ORUK 3.0 pages use `contents`; some 1.0 APIs used the others
 UNLINKED = X + "unlinked"  # organisations, locations and terms no service links to (a page holds only services)

@@ -13,16 +13,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from directory.areas import normalise_area
-from directory.models import (
-    Capacity,
-    Cost,
-    Location,
-    LocationType,
-    Organisation,
-    ReferralRoute,
-    Service,
-    Taxonomy,
-)
+from directory.models import Location, Organisation, Service, Taxonomy
 from directory.opening_hours import DAY_NAMES, ORDINAL_WORDS
 from directory.oruk.documents import BYDAY, COST_LABELS, day_list
 from directory.oruk.ids import X_ID, X, oruk_id
@@ -44,6 +35,7 @@ from directory.rows import (
 )
 from directory.store import store_location, store_organisation, store_service, store_taxonomy
 from directory.taxonomy import CATEGORIES, VOCABULARY
+from directory.vocabulary import Capacity, Cost, LocationType, ReferralRoute
 
 _ORUK_STATUS = {"active": True, "inactive": False, "defunct": False, "temporarily closed": True}
 _COST_BANDS = {**{label.casefold(): cost for cost, label in COST_LABELS.items()}, **{c.value: c for c in Cost}}
