@@ -73,6 +73,7 @@ class Assessment:
     about_someone_else: bool = False
     rule: str = ""
     bereavement: bool = False  # mentions a death by suicide: bereavement support, not a crisis of the writer
+    sexual_violence: bool = False  # harm from others that names rape or sexual abuse: the specialist lines too
 
     @property
     def is_crisis(self) -> bool:
@@ -522,6 +523,11 @@ _DISTANT_PAST = re.compile(
     r"\d+)|as a (?:teenager|kid|child)|history of|previously|a while ago|months ago|in (?:19|20)\d\d)\b"
 )
 _JOKING = re.compile(r"\b(?:lol|lmao|lmfao|haha+|jk|jokes|joking)\b")
+# Harm from someone else that is sexual: the reply adds the Rape Crisis line and Childline.
+_SEXUAL_VIOLENCE = re.compile(
+    r"\b(?:rap(?:e|ed|es|ing)|sexual(?:ly)? (?:assault(?:ed|s|ing)?|abuse[ds]?|abusing)|molest(?:ed|s|ing)?|"
+    r"grop(?:ed|es|ing)|touch(?:es|ed|ing) me)\b"
+)
 _HOME_SAFETY = re.compile(
     r"\b(?:fall|falls|fell|falling|stairs|grab rails?|rails|frail|mobility|equipment|fire|heater|heating|alarm|"
     r"pendant|keysafe|dementia|on (?:her|his|my) own|alone|hip|walking|trip|trips|slip)\b"
@@ -540,8 +546,11 @@ _ACCIDENT = re.compile(
 def assess(text: str) -> Assessment:
     """How strongly `text` suggests crisis, about whom, and which rule decided (English, then the phrases of the
     other languages the bot speaks)."""
-    found = _assess(canonical(text))
+    canon = canonical(text)
+    found = _assess(canon)
     if found.is_crisis:
+        if found.concern is Concern.HARM_FROM_OTHERS and _SEXUAL_VIOLENCE.search(canon):
+            return replace(found, sexual_violence=True)
         return found
     other = _assess_other_languages(text)
     return other if other.is_crisis else found
@@ -735,10 +744,15 @@ ABUSE_LINES = (
     N_("• If you can't speak, call 999 from a mobile, stay on the line and press 55 when asked."),
     N_("• National Domestic Abuse Helpline: 0808 2000 247, free, 24/7."),
 )
+SEXUAL_VIOLENCE_LINES = (  # national lines (England and Wales; Childline the whole UK), as each service states them
+    N_("• Rape Crisis 24/7 Support Line, for anyone 16 or over affected by rape or sexual abuse: 0808 500 2222, "
+       "free."),
+    N_("• Childline, if you are under 19: 0800 1111, free, any time."),
+)
 CONTACTS = "\n".join(CONTACT_LINES)
 ABUSE_CONTACTS = "\n".join(ABUSE_LINES)
 NOT_WATCHED = N_("This bot is not watched by a person, so it can't send help or answer in an emergency.")
-UK_NUMBERS = ("999", "111", "116 123", "85258", "SHOUT", "0808 2000 247", "55")  # never translated
+UK_NUMBERS = ("999", "111", "116 123", "85258", "SHOUT", "0808 2000 247", "55", "0808 500 2222", "0800 1111")  # as is
 IN_DANGER_FROM_SOMEONE = N_("It sounds like you may be in danger from someone. If you are in danger now, call 999.")
 SOMEONE_IN_DANGER = N_("It sounds like someone may be in danger. If they have hurt themselves, taken an overdose "
                        "or may act on it now, call 999. Stay with them if it is safe to.")
@@ -751,12 +765,17 @@ def _lines(lines: tuple[str, ...], t: Translate) -> str:
     return "\n".join(t(line) for line in lines)
 
 
+def _abuse_lines(found: Assessment, t: Translate) -> str:
+    """The lines for harm from someone else, with the sexual violence lines when the message names it."""
+    return _lines(ABUSE_LINES + (SEXUAL_VIOLENCE_LINES if found.sexual_violence else ()), t)
+
+
 def emergency_reply(found: Assessment, t: Translate = english) -> str:
     """The reply for clear danger (or 'I need help now'): the contacts at once, nothing else — in the person's
     language (`t`), with the UK numbers exactly as in English."""
     contacts, not_watched = _lines(CONTACT_LINES, t), t(NOT_WATCHED)
     if found.concern is Concern.HARM_FROM_OTHERS:
-        return f"{t(IN_DANGER_FROM_SOMEONE)}\n\n{contacts}\n{_lines(ABUSE_LINES, t)}\n\n{not_watched}"
+        return f"{t(IN_DANGER_FROM_SOMEONE)}\n\n{contacts}\n{_abuse_lines(found, t)}\n\n{not_watched}"
     opening = t(SOMEONE_IN_DANGER) if found.about_someone_else else t(REALLY_HARD)
     return f"{opening}\n\n{contacts}\n\n{not_watched}"
 
@@ -764,7 +783,7 @@ def emergency_reply(found: Assessment, t: Translate = english) -> str:
 def safety_question(found: Assessment, t: Translate = english) -> str:
     """The gentle check for a POSSIBLE crisis, with the contacts in case they don't tap anything."""
     question = t(IS_EVERYONE_SAFE) if found.about_someone_else else t(ARE_YOU_SAFE)
-    extra = f"\n{_lines(ABUSE_LINES, t)}" if found.concern is Concern.HARM_FROM_OTHERS else ""
+    extra = f"\n{_abuse_lines(found, t)}" if found.concern is Concern.HARM_FROM_OTHERS else ""
     return f"{question}\n\n{_lines(CONTACT_LINES, t)}{extra}\n\n{t(NOT_WATCHED)}"
 
 

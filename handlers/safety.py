@@ -55,6 +55,7 @@ def screened(turn: Turn, text: str, carry_on: str) -> bool:
         "text": turn.runtime.cipher.encrypt(text),  # what they wrote may be a disclosure: never kept in clear
         "concern": found.concern.value if found.concern else "",
         "someone_else": found.about_someone_else,
+        "sexual_violence": found.sexual_violence,  # so "I need help now" gives the same specialist lines
     }
     dialog = SAFETY.start(turn, ASKED, data)
     turn.say(safety_question(found, turn.t), _check_buttons(turn, dialog.version, found))
@@ -94,7 +95,8 @@ def answer_check(turn: Turn, carry_on: Mapping[str, CarryOn]) -> None:
 def _assessment(data: dict[str, Any]) -> Assessment:
     concern = data.get("concern") or None
     return Assessment(
-        Level.POSSIBLE, Concern(concern) if concern else None, about_someone_else=bool(data.get("someone_else"))
+        Level.POSSIBLE, Concern(concern) if concern else None, about_someone_else=bool(data.get("someone_else")),
+        sexual_violence=bool(data.get("sexual_violence")),
     )
 
 

@@ -255,3 +255,24 @@ def test_a_disclosure_of_sexual_violence_or_assault_with_no_one_named_asks_if_th
 
 def test_sexual_violence_long_past_asks_for_support_not_for_safety() -> None:
     assert assess("I was raped years ago and want counselling").level is Level.NONE
+
+
+@pytest.mark.parametrize("text", ["I was raped", "my uncle raped me", "I've been sexually assaulted",
+                                  "my mum's boyfriend touches me",
+                                  "he is raping me and I'm locked in the bedroom"])  # fmt: skip
+def test_a_disclosure_of_rape_or_sexual_abuse_gets_the_rape_crisis_line_and_childline(text: str) -> None:
+    """It got only the domestic abuse helpline: someone who was raped by a stranger, or a child, needs more."""
+    found = assess(text)
+    reply = emergency_reply(found) if found.level is Level.CLEAR else safety_question(found)
+
+    assert "Rape Crisis" in reply and "0808 500 2222" in reply
+    assert "Childline" in reply and "0800 1111" in reply
+    assert "0808 2000 247" in reply and len(reply) < 4096
+
+
+@pytest.mark.parametrize("text", ["my partner hits me", "someone spiked me last night", "i dont see the point anymore",
+                                  "my husband threatens to kill me"])  # fmt: skip
+def test_other_disclosures_do_not_get_the_sexual_violence_lines(text: str) -> None:
+    found = assess(text)
+
+    assert found.is_crisis and "0808 500 2222" not in safety_question(found) + emergency_reply(found)

@@ -84,6 +84,17 @@ async def test_i_need_help_now_gives_the_emergency_reply(settings: Settings, fak
 
 
 @sqlite_only
+async def test_a_rape_disclosure_keeps_the_rape_crisis_line_after_i_need_help_now(
+    settings: Settings, fake_bot_api: FakeBotApi
+) -> None:
+    async with running_bot(settings, fake_bot_api) as bot:
+        asked = await bot.say(CLIENT, "I was raped at a party and I don't know what to do")
+        helped = await bot.click(CLIENT, button(asked, "I need help now"))
+    assert "are you safe right now?" in asked.texts[0] and "0808 500 2222" in asked.texts[0]
+    assert emergency(helped.texts[-1]) and "0808 500 2222" in helped.texts[-1] and "0800 1111" in helped.texts[-1]
+
+
+@sqlite_only
 async def test_someone_worried_about_another_person_is_asked_if_everyone_is_safe(
     settings: Settings, fake_bot_api: FakeBotApi
 ) -> None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from casework.crisis import CRISIS_LANGUAGES, UK_NUMBERS, Concern, Level, assess, emergency_reply, safety_question
 from core.i18n import LOCALE_DIR, choose_language, translator
-from core.settings import Settings
+from core.settings import PROJECT_ROOT, Settings
 from directory.multilingual import need_category
 
 SHIPPED = [lang for lang in Settings().languages if lang != "en"]
@@ -27,6 +28,17 @@ def template_ids() -> set[str]:
         return {message.id for message in read_po(pot) if message.id}
 
 
+def test_every_string_the_code_marks_for_translation_is_in_the_template() -> None:
+    """Four marked strings (a listing's capacity words, the report-a-problem button, the /cancel hint) were never
+    added to the template, so every language showed them in English."""
+    marked = set()
+    for package in ("bot", "handlers", "casework", "scheduler", "reports", "directory", "core"):
+        found = extract_from_dir(PROJECT_ROOT / package, [("**.py", "python")], keywords={"N_": None, "t": None})
+        marked |= {message for _file, _line, message, _comments, _context in found if isinstance(message, str)}
+
+    assert sorted(marked - template_ids()) == []
+
+
 @pytest.mark.parametrize("lang", SHIPPED)
 def test_every_string_is_translated_keeping_placeholders_and_uk_numbers(lang: str) -> None:
     messages = {message.id: message.string for message in catalogue(lang) if message.id}
@@ -34,13 +46,13 @@ def test_every_string_is_translated_keeping_placeholders_and_uk_numbers(lang: st
     for english, translated in messages.items():
         assert translated, english
         assert sorted(PLACEHOLDER.findall(translated)) == sorted(PLACEHOLDER.findall(english)), english
-        for number in ("999", "111", "116 123", "85258", "0808 2000 247", "07911 123456"):
+        for number in (*UK_NUMBERS, "07911 123456"):
             assert (number in english) <= (number in translated), (english, translated)
 
 
 @pytest.mark.parametrize("lang", SHIPPED)
 def test_the_crisis_reply_is_in_every_language_with_the_uk_numbers_unchanged(lang: str) -> None:
-    for found in (assess("I can't go on"), assess("he hits me and I'm scared to go home")):
+    for found in (assess("I can't go on"), assess("he hits me and I'm scared to go home"), assess("I was raped")):
         english, translated = emergency_reply(found), emergency_reply(found, translator(lang))
         assert translated != english
         for number in UK_NUMBERS:
