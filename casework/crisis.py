@@ -74,6 +74,7 @@ class Assessment:
     rule: str = ""
     bereavement: bool = False  # mentions a death by suicide: bereavement support, not a crisis of the writer
     sexual_violence: bool = False  # harm from others that names rape or sexual abuse: the specialist lines too
+    young_writer: bool = False  # harm from others, written by someone who says they are under 19: Childline too
 
     @property
     def is_crisis(self) -> bool:
@@ -523,7 +524,10 @@ _DISTANT_PAST = re.compile(
     r"\d+)|as a (?:teenager|kid|child)|history of|previously|a while ago|months ago|in (?:19|20)\d\d)\b"
 )
 _JOKING = re.compile(r"\b(?:lol|lmao|lmfao|haha+|jk|jokes|joking)\b")
-# Harm from someone else that is sexual: the reply adds the Rape Crisis line and Childline.
+# Harm from someone else that is sexual, or written by a child ("i am 15 and my stepdad hits me"): the reply adds
+# the Rape Crisis line and Childline, or Childline.
+CHILDLINE_AGE = 19  # Childline is for anyone under 19
+_WRITERS_AGE = re.compile(r"\bi am (?:only |just )?(\d{1,2})(?: years old| yrs old| year old)?\b(?! (?:weeks|months))")
 _SEXUAL_VIOLENCE = re.compile(
     r"\b(?:rap(?:e|ed|es|ing)|sexual(?:ly)? (?:assault(?:ed|s|ing)?|abuse[ds]?|abusing)|molest(?:ed|s|ing)?|"
     r"grop(?:ed|es|ing)|touch(?:es|ed|ing) me)\b"
@@ -549,8 +553,9 @@ def assess(text: str) -> Assessment:
     canon = canonical(text)
     found = _assess(canon)
     if found.is_crisis:
-        if found.concern is Concern.HARM_FROM_OTHERS and _SEXUAL_VIOLENCE.search(canon):
-            return replace(found, sexual_violence=True)
+        if found.concern is Concern.HARM_FROM_OTHERS:
+            young = (age := _WRITERS_AGE.search(canon)) is not None and int(age.group(1)) < CHILDLINE_AGE
+            return replace(found, sexual_violence=bool(_SEXUAL_VIOLENCE.search(canon)), young_writer=young)
         return found
     other = _assess_other_languages(text)
     return other if other.is_crisis else found
@@ -744,11 +749,10 @@ ABUSE_LINES = (
     N_("• If you can't speak, call 999 from a mobile, stay on the line and press 55 when asked."),
     N_("• National Domestic Abuse Helpline: 0808 2000 247, free, 24/7."),
 )
-SEXUAL_VIOLENCE_LINES = (  # national lines (England and Wales; Childline the whole UK), as each service states them
-    N_("• Rape Crisis 24/7 Support Line, for anyone 16 or over affected by rape or sexual abuse: 0808 500 2222, "
-       "free."),
-    N_("• Childline, if you are under 19: 0800 1111, free, any time."),
-)
+# National lines (Rape Crisis: England and Wales; Childline: the whole UK), with whom each service says it is for.
+RAPE_CRISIS_LINE = N_("• Rape Crisis 24/7 Support Line, for anyone 16 or over affected by rape or sexual abuse: "
+                      "0808 500 2222, free.")
+CHILDLINE = N_("• Childline, if you are under 19: 0800 1111, free, any time.")
 CONTACTS = "\n".join(CONTACT_LINES)
 ABUSE_CONTACTS = "\n".join(ABUSE_LINES)
 NOT_WATCHED = N_("This bot is not watched by a person, so it can't send help or answer in an emergency.")
@@ -766,8 +770,12 @@ def _lines(lines: tuple[str, ...], t: Translate) -> str:
 
 
 def _abuse_lines(found: Assessment, t: Translate) -> str:
-    """The lines for harm from someone else, with the sexual violence lines when the message names it."""
-    return _lines(ABUSE_LINES + (SEXUAL_VIOLENCE_LINES if found.sexual_violence else ()), t)
+    """The lines for harm from someone else: with the Rape Crisis line and Childline when the message names sexual
+    violence, with Childline when its writer says they are under 19."""
+    extra = (RAPE_CRISIS_LINE,) if found.sexual_violence else ()
+    if found.sexual_violence or found.young_writer:
+        extra += (CHILDLINE,)
+    return _lines(ABUSE_LINES + extra, t)
 
 
 def emergency_reply(found: Assessment, t: Translate = english) -> str:

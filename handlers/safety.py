@@ -56,6 +56,7 @@ def screened(turn: Turn, text: str, carry_on: str) -> bool:
         "concern": found.concern.value if found.concern else "",
         "someone_else": found.about_someone_else,
         "sexual_violence": found.sexual_violence,  # so "I need help now" gives the same specialist lines
+        "young_writer": found.young_writer,
     }
     dialog = SAFETY.start(turn, ASKED, data)
     turn.say(safety_question(found, turn.t), _check_buttons(turn, dialog.version, found))
@@ -96,7 +97,7 @@ def _assessment(data: dict[str, Any]) -> Assessment:
     concern = data.get("concern") or None
     return Assessment(
         Level.POSSIBLE, Concern(concern) if concern else None, about_someone_else=bool(data.get("someone_else")),
-        sexual_violence=bool(data.get("sexual_violence")),
+        sexual_violence=bool(data.get("sexual_violence")), young_writer=bool(data.get("young_writer")),
     )
 
 

@@ -276,3 +276,20 @@ def test_other_disclosures_do_not_get_the_sexual_violence_lines(text: str) -> No
     found = assess(text)
 
     assert found.is_crisis and "0808 500 2222" not in safety_question(found) + emergency_reply(found)
+
+
+@pytest.mark.parametrize("text", ["I'm 15 and my stepdad hits me", "im 14 my dad hits me",
+                                  "i am only 13 and my brother beats me up"])  # fmt: skip
+def test_a_child_harmed_by_someone_gets_childline(text: str) -> None:
+    """A 15-year-old hit by a stepfather got only the adult domestic abuse lines."""
+    found = assess(text)
+
+    assert "Childline" in safety_question(found) and "0800 1111" in emergency_reply(found)
+
+
+@pytest.mark.parametrize("text", ["I'm 45 and my husband hits me", "my son is 15 and my husband hits me",
+                                  "I am 30 weeks pregnant and he hits me"])  # fmt: skip
+def test_an_adult_harmed_by_someone_does_not_get_childline(text: str) -> None:
+    found = assess(text)
+
+    assert found.is_crisis and "0800 1111" not in safety_question(found)
