@@ -84,14 +84,18 @@ async def test_i_need_help_now_gives_the_emergency_reply(settings: Settings, fak
 
 
 @sqlite_only
-async def test_a_rape_disclosure_keeps_the_rape_crisis_line_after_i_need_help_now(
-    settings: Settings, fake_bot_api: FakeBotApi
+@pytest.mark.parametrize(("typed", "lines"), [
+    ("I was raped at a party and I don't know what to do", ("0808 500 2222", "0800 1111")),
+    ("I'm 15 and my stepdad hits me", ("0800 1111",)),
+])  # fmt: skip
+async def test_the_specialist_lines_are_kept_after_i_need_help_now(
+    settings: Settings, fake_bot_api: FakeBotApi, typed: str, lines: tuple[str, ...]
 ) -> None:
     async with running_bot(settings, fake_bot_api) as bot:
-        asked = await bot.say(CLIENT, "I was raped at a party and I don't know what to do")
+        asked = await bot.say(CLIENT, typed)
         helped = await bot.click(CLIENT, button(asked, "I need help now"))
-    assert "are you safe right now?" in asked.texts[0] and "0808 500 2222" in asked.texts[0]
-    assert emergency(helped.texts[-1]) and "0808 500 2222" in helped.texts[-1] and "0800 1111" in helped.texts[-1]
+    assert "are you safe right now?" in asked.texts[0] and all(line in asked.texts[0] for line in lines)
+    assert emergency(helped.texts[-1]) and all(line in helped.texts[-1] for line in lines)
 
 
 @sqlite_only
