@@ -55,8 +55,6 @@ def screened(turn: Turn, text: str, carry_on: str) -> bool:
         "text": turn.runtime.cipher.encrypt(text),  # what they wrote may be a disclosure: never kept in clear
         "concern": found.concern.value if found.concern else "",
         "someone_else": found.about_someone_else,
-        "sexual_violence": found.sexual_violence,  # so "I need help now" gives the same specialist lines
-        "young_writer": found.young_writer,
     }
     dialog = SAFETY.start(turn, ASKED, data)
     turn.say(safety_question(found, turn.t), _check_buttons(turn, dialog.version, found))
@@ -80,7 +78,7 @@ def answer_check(turn: Turn, carry_on: Mapping[str, CarryOn]) -> None:
     if parts[0] not in (SAFE, HELP) or not SAFETY.end(turn):
         turn.say(STALE_BUTTON)
         return
-    found = _assessment(dialog.data)
+    found = _assessment(turn, dialog.data)
     if parts[0] == HELP:
         turn.edit(emergency_reply(found, turn.t))
         return
@@ -93,11 +91,17 @@ def answer_check(turn: Turn, carry_on: Mapping[str, CarryOn]) -> None:
     action(turn, text)
 
 
-def _assessment(data: dict[str, Any]) -> Assessment:
+def _assessment(turn: Turn, data: dict[str, Any]) -> Assessment:
+    """What the waiting message suggested, read again from its encrypted text, so the emergency reply has the same
+    specialist lines (Rape Crisis, Childline) without anything more about the disclosure kept in clear; the stored
+    concern when the text is gone."""
+    text = turn.runtime.cipher.decrypt(data.get("text", ""))
+    found = assess(text) if text else Assessment()
+    if found.is_crisis:
+        return found
     concern = data.get("concern") or None
     return Assessment(
-        Level.POSSIBLE, Concern(concern) if concern else None, about_someone_else=bool(data.get("someone_else")),
-        sexual_violence=bool(data.get("sexual_violence")), young_writer=bool(data.get("young_writer")),
+        Level.POSSIBLE, Concern(concern) if concern else None, about_someone_else=bool(data.get("someone_else"))
     )
 
 

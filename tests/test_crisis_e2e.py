@@ -93,7 +93,10 @@ async def test_the_specialist_lines_are_kept_after_i_need_help_now(
 ) -> None:
     async with running_bot(settings, fake_bot_api) as bot:
         asked = await bot.say(CLIENT, typed)
+        with session_scope(bot.runtime.engine) as session:
+            kept = session.exec(select(DialogState).where(DialogState.name == "safety")).one()
         helped = await bot.click(CLIENT, button(asked, "I need help now"))
+    assert set(kept.data) == {"carry_on", "text", "concern", "someone_else"}  # nothing more kept in clear
     assert "are you safe right now?" in asked.texts[0] and all(line in asked.texts[0] for line in lines)
     assert emergency(helped.texts[-1]) and all(line in helped.texts[-1] for line in lines)
 
