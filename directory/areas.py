@@ -160,22 +160,37 @@ def normalise_area(text: str) -> str | None:
 MAX_PLACE_WORDS = 4  # "terrington st clement" ... "wells next the sea"
 
 
+def _place_names() -> dict[str, str]:
+    """Every place name without digits, lower-case, -> its area token: what `normalise_area` answers for it."""
+    names: dict[str, str] = {}
+    for token in (NATIONAL, *COUNTIES, *AUTHORITIES):
+        names.setdefault(token.lower(), token)
+    for alias, token in _ALIASES.items():
+        names.setdefault(alias, token)
+    return names
+
+
+_PLACE_NAMES = _place_names()
+
+
 def places_in(words: list[str]) -> list[tuple[int, int, str]]:
     """Places named in a message's normalised words: (first word, last word + 1, area token), longest names first.
 
     "homeless in kings lynn" -> [(2, 4, "King's Lynn and West Norfolk")]; "food bank nr32 1ab" -> [(2, 4, "NR32")].
+    Word runs are looked up in a table of the names; only runs with a digit go through `normalise_area` (postcodes):
+    a message's every run of up to four words is tried, and this runs on every search.
     """
     found: list[tuple[int, int, str]] = []
     taken: set[int] = set()
     for size in range(MAX_PLACE_WORDS, 0, -1):
         for start in range(len(words) - size + 1):
             span = range(start, start + size)
-            if taken.intersection(span):
+            if not taken.isdisjoint(span):
                 continue
             text = " ".join(words[start : start + size])
             if text in NOT_PLACES_IN_A_MESSAGE:
                 continue
-            area = normalise_area(text)
+            area = _PLACE_NAMES.get(text) if text.replace(" ", "").isalpha() else normalise_area(text)
             if area is not None and area != NATIONAL:
                 found.append((start, start + size, area))
                 taken.update(span)

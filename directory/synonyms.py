@@ -160,6 +160,8 @@ class PhraseSet:
         for start, word in enumerate(words):
             if word in self.first_words:
                 for length in self.lengths:
+                    if start + length > len(words):  # a shorter run at the end is not a phrase of this length
+                        break
                     if tuple(words[start : start + length]) in self.phrases:
                         yield range(start, start + length)
 
@@ -190,20 +192,23 @@ _NOT_A_PERSON_REQUEST = ("someone to talk to", "somebody to talk to", "no one to
                          "anyone to talk to", "talk to someone about how i feel")  # fmt: skip
 
 
+_PERSON_SET = PhraseSet.of(PERSON_PHRASES)
+_PERSON_ORDER = {phrase: order for order, phrase in enumerate(_PERSON_WORDS)}
+
+
 def person_request(words: Sequence[str]) -> range | None:
-    """Where a message's normalised words ask to talk to a person, or None.
+    """Where a message's normalised words ask to talk to a person, or None: the longest phrase found (of equal
+    ones, the first in PERSON_PHRASES, at its first place).
 
     "Someone to talk to" is loneliness, not a request for staff, so it does not count.
     """
     padded = f" {' '.join(words)} "
     if any(f" {phrase} " in padded for phrase in _NOT_A_PERSON_REQUEST):
         return None
-    for phrase in sorted(_PERSON_WORDS, key=len, reverse=True):
-        size = len(phrase)
-        for start in range(len(words) - size + 1):
-            if tuple(words[start : start + size]) == phrase:
-                return range(start, start + size)
-    return None
+    spans = list(_PERSON_SET.spans(words))
+    if not spans:
+        return None
+    return min(spans, key=lambda span: (-len(span), _PERSON_ORDER[tuple(words[span.start : span.stop])], span.start))
 
 
 STRAIN_PHRASES = frozenset({("struggl",), ("struggle",), ("cant", "cope"), ("cannot", "cope")})
@@ -278,16 +283,20 @@ it is needed from wherever the person lives), and "the N&N" (read "n n") is no p
 _HOSPITAL_WORDS = tuple(tuple(name.split()) for name in HOSPITAL_NAMES)
 
 
+_HOSPITAL_SET = PhraseSet.of(HOSPITAL_NAMES)
+_HOSPITAL_ORDER = {name: order for order, name in enumerate(sorted(_HOSPITAL_WORDS, key=len, reverse=True))}
+
+
 def hospital_spans(words: Sequence[str]) -> list[tuple[int, int]]:
     """(first, last + 1) of each hospital named in the normalised words, longest name first, not overlapping."""
+    found = sorted(_HOSPITAL_SET.spans(words),
+                   key=lambda span: (_HOSPITAL_ORDER[tuple(words[span.start : span.stop])], span.start))  # fmt: skip
     spans: list[tuple[int, int]] = []
     taken: set[int] = set()
-    for name in sorted(_HOSPITAL_WORDS, key=len, reverse=True):
-        for start in range(len(words) - len(name) + 1):
-            span = range(start, start + len(name))
-            if tuple(words[start : start + len(name)]) == name and taken.isdisjoint(span):
-                spans.append((start, start + len(name)))
-                taken.update(span)
+    for span in found:
+        if taken.isdisjoint(span):
+            spans.append((span.start, span.stop))
+            taken.update(span)
     return sorted(spans)
 
 

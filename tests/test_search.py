@@ -25,7 +25,15 @@ from directory.record_source import load_records
 from directory.records import ServiceRecord
 from directory.search import SearchFilters, SearchIndex
 from directory.search_cli import add_search_parser, run_search
-from directory.synonyms import LAY_MEANINGS, negated_positions, phrase_keys, phrase_table, speaks_of_harming_others
+from directory.synonyms import (
+    LAY_MEANINGS,
+    PhraseSet,
+    negated_positions,
+    person_request,
+    phrase_keys,
+    phrase_table,
+    speaks_of_harming_others,
+)
 from directory.taxonomy import CATEGORIES
 from directory.unmet import record_unmet_search
 from tests.factories import SATURDAY_11AM, friday_and_saturday_pantries
@@ -600,3 +608,15 @@ def test_a_person_described_by_what_they_are_not_is_neither_a_need_nor_unwanted(
 ])  # fmt: skip
 def test_harm_is_read_as_the_writers_own_only_in_the_first_person(text: str, harming: bool) -> None:
     assert speaks_of_harming_others(text.split()) is harming
+
+
+def test_a_phrase_is_found_only_whole_even_at_the_end_of_a_message() -> None:
+    """A run cut short by the end of the message ("not a bot") was also reported as a longer phrase's span."""
+    phrases = PhraseSet.of(["not a bot", "not a bot at all"])
+
+    assert list(phrases.spans(["talk", "to", "me", "not", "a", "bot"])) == [range(3, 6)]
+
+
+def test_the_longest_request_for_a_person_is_the_one_read() -> None:
+    assert person_request(["talk", "to", "a", "real", "person", "not", "a", "bot"]) == range(0, 5)
+    assert person_request(["i", "have", "no", "one", "to", "talk", "to"]) is None
