@@ -1,7 +1,7 @@
 """The directory's fixed vocabularies: who may refer, capacity, cost, kinds of place, ways in, why a search is
 unmet need.
 
-Plain enums, apart from the tables in `directory.models` (which use them and re-export them), so that answering a
+Plain enums, apart from the tables in `directory.models` (which use them), so that answering a
 search from a saved index never imports the ORM: a command-line search must start in well under a second.
 """
 
