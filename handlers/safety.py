@@ -78,12 +78,11 @@ def answer_check(turn: Turn, carry_on: Mapping[str, CarryOn]) -> None:
     if parts[0] not in (SAFE, HELP) or not SAFETY.end(turn):
         turn.say(STALE_BUTTON)
         return
-    found = _assessment(turn, dialog.data)
+    text = turn.runtime.cipher.decrypt(dialog.data.get("text", ""))
     if parts[0] == HELP:
-        turn.edit(emergency_reply(found, turn.t))
+        turn.edit(emergency_reply(_assessment(text, dialog.data), turn.t))
         return
     action = carry_on.get(dialog.data.get("carry_on", ""))
-    text = turn.runtime.cipher.decrypt(dialog.data.get("text", ""))
     if action is None or not text:
         turn.say(STALE_BUTTON)
         return
@@ -91,11 +90,10 @@ def answer_check(turn: Turn, carry_on: Mapping[str, CarryOn]) -> None:
     action(turn, text)
 
 
-def _assessment(turn: Turn, data: dict[str, Any]) -> Assessment:
-    """What the waiting message suggested, read again from its encrypted text, so the emergency reply has the same
+def _assessment(text: str, data: dict[str, Any]) -> Assessment:
+    """What the waiting message (`text`, decrypted) suggested, read again, so the emergency reply has the same
     specialist lines (Rape Crisis, Childline) without anything more about the disclosure kept in clear; the stored
     concern when the text is gone."""
-    text = turn.runtime.cipher.decrypt(data.get("text", ""))
     found = assess(text) if text else Assessment()
     if found.is_crisis:
         return found
