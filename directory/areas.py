@@ -135,33 +135,8 @@ NOT_PLACES_IN_A_MESSAGE = frozenset({"uk", "england", "nationwide", "all", "nati
 _POSTCODE = re.compile(r"^([A-Z]{1,2}\d{1,2}[A-Z]?)(?:\s*\d[A-Z]{2})?$")
 
 
-@lru_cache(maxsize=4096)
-def normalise_area(text: str) -> str | None:
-    """The canonical area token for what someone typed, or None if it is not a place we know.
-
-    Accepts postcode districts or full postcodes ("nr3", "NR3 4AB"), local authorities, counties,
-    common town names ("Kings Lynn", "Cromer") and "national".
-    """
-    cleaned = " ".join(text.replace(",", " ").split())
-    if not cleaned:
-        return None
-    lowered = cleaned.lower()
-    for token in (NATIONAL, *COUNTIES, *AUTHORITIES):
-        if lowered == token.lower():
-            return token
-    if lowered in _ALIASES:
-        return _ALIASES[lowered]
-    match = _POSTCODE.match(cleaned.upper())
-    if match and match.group(1) in DISTRICT_AUTHORITY:
-        return match.group(1)
-    return None
-
-
-MAX_PLACE_WORDS = 4  # "terrington st clement" ... "wells next the sea"
-
-
 def _place_names() -> dict[str, str]:
-    """Every place name without digits, lower-case, -> its area token: what `normalise_area` answers for it."""
+    """Every place name, lower-case, -> its area token (a token's own name before an alias spelt the same)."""
     names: dict[str, str] = {}
     for token in (NATIONAL, *COUNTIES, *AUTHORITIES):
         names.setdefault(token.lower(), token)
@@ -173,12 +148,33 @@ def _place_names() -> dict[str, str]:
 _PLACE_NAMES = _place_names()
 
 
+@lru_cache(maxsize=4096)
+def normalise_area(text: str) -> str | None:
+    """The canonical area token for what someone typed, or None if it is not a place we know.
+
+    Accepts postcode districts or full postcodes ("nr3", "NR3 4AB"), local authorities, counties,
+    common town names ("Kings Lynn", "Cromer") and "national".
+    """
+    cleaned = " ".join(text.replace(",", " ").split())
+    if not cleaned:
+        return None
+    if (named := _PLACE_NAMES.get(cleaned.lower())) is not None:
+        return named
+    match = _POSTCODE.match(cleaned.upper())
+    if match and match.group(1) in DISTRICT_AUTHORITY:
+        return match.group(1)
+    return None
+
+
+MAX_PLACE_WORDS = 4  # "terrington st clement" ... "wells next the sea"
+
+
 def places_in(words: list[str]) -> list[tuple[int, int, str]]:
     """Places named in a message's normalised words: (first word, last word + 1, area token), longest names first.
 
     "homeless in kings lynn" -> [(2, 4, "King's Lynn and West Norfolk")]; "food bank nr32 1ab" -> [(2, 4, "NR32")].
-    Word runs are looked up in a table of the names; only runs with a digit go through `normalise_area` (postcodes):
-    a message's every run of up to four words is tried, and this runs on every search.
+    Word runs are looked up in the table of names `normalise_area` uses; only runs with a digit go through it
+    (postcodes): a message's every run of up to four words is tried, and this runs on every search.
     """
     found: list[tuple[int, int, str]] = []
     taken: set[int] = set()
