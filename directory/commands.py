@@ -21,7 +21,7 @@ from core.settings import Settings
 from directory.cli_report import EXIT_OK, EXIT_USAGE, print_report
 from directory.live import LiveDirectory
 from directory.models import Service, ServiceTaxonomy
-from directory.saved_index import default_index_path, newest_migration
+from directory.saved_index import SCHEMA_QUERY, at_newest_migration, default_index_path
 from directory.search_cli import run_search
 from directory.seed import ensure_seeded, export_directory_csv, load_directory_csv
 from directory.taxonomy import CATEGORIES
@@ -55,14 +55,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _schema_is_current(engine: Engine) -> bool:
-    """Whether the database is at the newest migration (`saved_index.newest_migration`), without starting Alembic."""
-    newest = newest_migration()
+    """Whether the database is at the newest migration (`saved_index.at_newest_migration`), without Alembic."""
     try:
         with engine.connect() as connection:
-            current = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+            versions = connection.execute(text(SCHEMA_QUERY)).scalars().all()
     except SQLAlchemyError:
         return False
-    return newest is not None and current == [newest]
+    return at_newest_migration(versions)
 
 
 def _report_seed(engine: Engine, seeded: int) -> int:

@@ -12,6 +12,7 @@ writes to the database.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,11 +50,13 @@ def revision_shown(index: SearchIndex) -> Revision:
     return Revision(int(meta.get("revision", -1)), str(meta.get("stamp", "")))  # type: ignore[call-overload]
 
 
-def newest_migration() -> str | None:
-    """The head revision: migrations are numbered files, `migrations/versions/NNNN_what.py`, the newest the head
-    (read from the file names, without starting Alembic, which costs a third of a second)."""
+def at_newest_migration(versions: Sequence[str]) -> bool:
+    """Whether a database's `alembic_version` rows (`SCHEMA_QUERY`) are the head alone. Migrations are numbered
+    files, `migrations/versions/NNNN_what.py`, the newest the head: read from the file names, without starting
+    Alembic, which costs a third of a second."""
     numbers = (path.name[:4] for path in MIGRATIONS_DIR.joinpath("versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
-    return max(numbers, default=None)
+    newest = max(numbers, default=None)
+    return newest is not None and list(versions) == [newest]
 
 
 def open_if_current(settings: Settings) -> SearchIndex | None:
@@ -70,7 +73,7 @@ def open_if_current(settings: Settings) -> SearchIndex | None:
             row = connection.execute(REVISION_QUERY).fetchone()
     except sqlite3.Error:  # not a Signpost database yet, locked for longer than the timeout, unreadable
         return None
-    if schema != [newest_migration()]:
+    if not at_newest_migration(schema):
         return None
     try:
         index = SearchIndex.open(index_path)
