@@ -969,7 +969,12 @@ def words(text: str) -> list[str]:
 
 def content_words(text: str) -> tuple[str, ...]:
     """Normalised, stemmed words that carry meaning (stopwords dropped)."""
-    return tuple(word for word in words(text) if word not in STOPWORDS)
+    return without_stopwords(words(text))
+
+
+def without_stopwords(stemmed: Sequence[str]) -> tuple[str, ...]:
+    """The words of `stemmed` that carry meaning."""
+    return tuple(word for word in stemmed if word not in STOPWORDS)
 
 
 def word_pairs(content: Sequence[str]) -> list[str]:
@@ -991,7 +996,7 @@ def phrase_keys(phrase: str) -> set[tuple[str, ...]]:
     unless that would leave one word standing for a longer phrase ("mum" for "looking after my mum").
     """
     exact = tuple(words(phrase))
-    content = tuple(word for word in exact if word not in STOPWORDS)  # content_words, without reading it twice
+    content = without_stopwords(exact)  # content_words(phrase), without reading the phrase twice
     keys = {exact}
     if content and (len(content) > 1 or content == exact):
         keys.add(content)
