@@ -77,6 +77,11 @@ OTHER_VERBS = {
 }
 """A one-word lay phrase and the words after it that make a verb meaning something else: "work out how to"
 (understand), "fell out with my sister" (argue; "fell out of bed" is still a fall)."""
+FIGURATIVE_SUBJECTS = {("hit", "me"): frozenset({"it", "its", "reality", "grief"})}
+"""Subjects that make a phrase a figure of speech rather than what it says: "it hit me", "it's all going to hit me"
+(but "he's going to hit me" is a threat)."""
+FIGURATIVE_REACH = 4  # words before the phrase its subject may be ("it's all going to hit me")
+PERSON_SUBJECTS = frozenset({"he", "she", "hes", "shes", "they", "theyre", "hell", "shell", "theyll", "him", "her"})
 MOOD_PARTICLES = frozenset({("down",)})  # a particle that is a feeling only after a word that says so ("feeling down")
 MOOD_CUES = frozenset({"feel", "feels", "feeling", "felt", "so", "really", "very", "bit", "abit", "been", "am", "im",
                        "is", "was", "are", "were", "getting", "pretty", "quite", "proper", "always", "too", "and",
@@ -561,6 +566,8 @@ class QueryReader:
                 continue  # another verb: "can't work out how" is not work, "fell out with" not a fall
             if key in MOOD_PARTICLES and not _says_a_mood(typed, first):
                 continue  # "go down the bowls club", "have me down as", "slowing down" are not feeling down
+            if key in FIGURATIVE_SUBJECTS and _figurative(typed, first, FIGURATIVE_SUBJECTS[key]):
+                continue  # "it's all going to hit me", "then it hit me" are grief or shock, not a blow
             if len(key) > 1:
                 in_long_phrase.update(range(first, last + 1))
             in_any_phrase.update(range(first, last + 1))
@@ -738,6 +745,12 @@ def _another_verb(typed: Sequence[tuple[str, str]], position: int) -> bool:
     """Whether the word at `position` and the words after it make another verb (OTHER_VERBS: "fell out with")."""
     after = OTHER_VERBS.get(stem(typed[position][1]))
     return after is not None and tuple(word for _, word in typed[position + 1 : position + 1 + len(after)]) == after
+
+
+def _figurative(typed: list[tuple[str, str]], first: int, subjects: frozenset[str]) -> bool:
+    """Whether the few words before `first` name a figurative subject ("it") and no person who could do it."""
+    before = {word for _, word in typed[max(0, first - FIGURATIVE_REACH) : first]}
+    return bool(before & subjects) and not before & PERSON_SUBJECTS
 
 
 def _says_a_mood(typed: Sequence[tuple[str, str]], position: int) -> bool:

@@ -91,13 +91,24 @@ CRISIS_TERM = "suicidal"
 CRISIS_FIRST_RESULTS = 2
 LATEST_NIGHT_HOUR = 5  # "3am" to "5am" are the small hours; "6am" is morning
 MIDDLE_OF_THE_NIGHT = 3
+_TOLD_BEFORE_THE_HOUR = re.compile(r"\b(?:went|woke|came|found|brought|was|were|got|rang|called|until|till|every)\b")
+_TOLD_AFTER_THE_HOUR = re.compile(
+    r"\b(?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\byesterday\b|\blast night\b|\bevery\b|\bmost nights\b"
+)
+STORY_REACH = 25  # characters either side of a clock time that tell a story ("went out at 3am on Tuesday")
 
 
 def night_hour(text: str) -> int | None:
     """The hour of the small hours a message is written in ("it's 3am", "2 in the morning", "the middle of the
-    night"): 0-5, or None. Someone writing then needs a service open then, not one that opens at nine."""
-    for match in _SMALL_HOURS.finditer(text.lower().replace("’", "").replace("'", "")):
+    night"): 0-5, or None. Someone writing then needs a service open then, not one that opens at nine. A time in a
+    story ("he went out at 3am on Tuesday", "I woke at 4am") says nothing about now."""
+    lowered = text.lower().replace("’", "").replace("'", "")
+    for match in _SMALL_HOURS.finditer(lowered):
         clock, morning, said = match.groups()
+        if _TOLD_BEFORE_THE_HOUR.search(lowered[max(0, match.start() - STORY_REACH) : match.start()]) or (
+            _TOLD_AFTER_THE_HOUR.match(lowered[match.end() :].lstrip()[:STORY_REACH])
+        ):
+            continue  # a time in a story ("he went out at 3am on Tuesday") is not when the message is written
         if said:
             return 0 if said == "midnight" else MIDDLE_OF_THE_NIGHT
         hour = int(clock or morning) % 12
@@ -339,7 +350,7 @@ NEGATION_CUES = (
 NEGATION_REACH = 3  # content words a cue applies to
 NEGATION_STOPS = frozenset({"and", "but", "or", "also", "because", "so", "as", "i", "im", "ive", "we", "need", "want"})
 """Words that end what a cue applies to: a new clause ("I don't want a food bank, I need help with the bills")."""
-NEGATION_ARTICLES = frozenset({"a", "an", "any"})
+NEGATION_ARTICLES = frozenset({"a", "an", "any", "some", "more", "another"})  # "I don't want more tablets"
 _NEGATION_WORDS = tuple(tuple(cue.split()) for cue in NEGATION_CUES)
 DESCRIBED_BEFORE_NOT = frozenset({
     ("im",), ("i", "am"), ("hes",), ("he", "is"), ("shes",), ("she", "is"), ("theyre",), ("they", "are"),
@@ -357,13 +368,15 @@ def negated_positions(words: Sequence[str], protected: set[int]) -> tuple[set[in
     Words inside a lay phrase (`protected`) are negated only when the phrase is what the cue names, straight after
     it or after "a"/"any" ("I don't want a food bank", "I don't need counselling"); otherwise the phrase still says
     what is needed ("I don't want to be on my own"). "I'm not the one with the problem" does not sink services
-    that name a problem: its words are the second set, which says neither what is needed nor what is not."""
+    that name a problem: its words are the second set, which says neither what is needed nor what is not. A cue
+    that is itself the start of a lay phrase ("I don't want to wake up", "without speaking to a soul") negates
+    nothing."""
     negated: set[int] = set()
     described: set[int] = set()
     for cue in _NEGATION_WORDS:
         for start in range(len(words) - len(cue) + 1):
-            if tuple(words[start : start + len(cue)]) != cue:
-                continue
+            if tuple(words[start : start + len(cue)]) != cue or start in protected:
+                continue  # a cue inside a lay phrase is part of what it says ("don't want to wake up")
             refused = negated
             if _describes_a_person(words, start, cue):
                 refused = described
@@ -905,14 +918,45 @@ _MORE_PHRASES: dict[str, str] = {
     "an affordable loan": "borrow money cheaply|borrow cheaply|cheap credit|cheaper loan|cheaper borrowing",
 }
 
+_IDIOMS: dict[str, str] = {  # everyday idiom and slang for a need, added in round 10 (tests/search_queries_round10.csv)
+    "alcohol problems": "problem with the bottle|on the bottle|problem with drink|problem with my drinking|"
+    "on the booze|boozing|drunk every night|getting drunk|get drunk|cans every day|cans of lager|bottle of vodka|"
+    "vodka|hungover|hangovers|shakes in the morning",
+    "gambling problems": "flutter|having a flutter|the bookies|scratchcards|casino|chasing losses|chasing my losses|"
+    "blew my wages|gambled away|bet my wages",
+    "heating and energy bills": "meter has run out|meter run out|meters run out|meter ran out|no credit on the meter|"
+    "sat in the dark|sitting in the dark|no electric|no gas|electric has gone off|lights have gone off|cant top up|"
+    "key meter|card meter|gas card|electric key|gas cut off|electric cut off|electricity cut off|cold water only",
+    "money worries": "boracic|not a bean|breadline|scraping by|robbing peter to pay paul|overdrawn|no money left|"
+    "run out of money|ran out of money|until payday|till payday|til payday|counting every penny|hand to mouth|"
+    "pay cheque to pay cheque",
+    "facing eviction": "got to be out by|have to be out by|out on the street|got to move out|have to move out",
+    "work and jobs": "been let go|on the dole|signing on|get a job",
+    "loneliness and isolation": "without speaking to anyone|without seeing anyone|without talking to anyone|"
+    "without seeing a soul|without speaking to a soul|no visitors|house is so quiet|house is quiet|"
+    "quiet without him|quiet without her|nobody to chat to|no one to chat to|cup of tea and a chat|"
+    "people my own age|someone my own age|friends my own age",
+    "transport and getting about": "cant get about|cant get out and about|get out and about|cant drive anymore|"
+    "gave up driving|bus only comes|bus service|buses are rubbish",
+    "equipment and mobility aids": "in and out of the bath|in and out the bath|get in the bath|get out of the bath|"
+    "getting in the bath|in and out of bed|in and out of the shower",
+    "drug problems": "on a script|methadone",
+    "low mood or mental health": "camhs|cahms|child mental health|young peoples mental health|hardly leaves his room|"
+    "hardly leaves her room|hardly leaves his bedroom|hardly leaves her bedroom|wont leave his room|"
+    "wont leave her room|stays in his room|stays in her room|shut away in his room|shut away in her room|"
+    "stopped going to school|wont go to school|school refusal|refusing to go to school|says hes fine but|"
+    "says shes fine but|not himself|not herself",
+    "bereavement": "died suddenly|sudden death",
+}
+
 
 def _with_more_phrases(lay: LayMeaning) -> LayMeaning:
-    more = _MORE_PHRASES.get(lay.meaning)
+    more = "|".join(extra[lay.meaning] for extra in (_MORE_PHRASES, _IDIOMS) if lay.meaning in extra)
     return replace(lay, phrases=lay.phrases + tuple(more.split("|"))) if more else lay
 
 
 LAY_MEANINGS = tuple(_with_more_phrases(lay) for lay in LAY_MEANINGS)
-assert set(_MORE_PHRASES) <= {lay.meaning for lay in LAY_MEANINGS}, "a _MORE_PHRASES key names no meaning"
+assert set(_MORE_PHRASES) | set(_IDIOMS) <= {lay.meaning for lay in LAY_MEANINGS}, "a phrase list names no meaning"
 
 
 _IRREGULAR = {
@@ -992,13 +1036,14 @@ def term_keys(term: str) -> tuple[str, ...]:
 def phrase_keys(phrase: str) -> set[tuple[str, ...]]:
     """Word sequences that count as saying `phrase`.
 
-    The exact words always; the words without stopwords too ("cant pay rent" for "can't pay my rent"),
-    unless that would leave one word standing for a longer phrase ("mum" for "looking after my mum").
+    The exact words always; the words without stopwords too ("cant pay rent" for "can't pay my rent"), unless that
+    would leave one word that is not filler standing for a longer phrase: "mum" for "looking after my mum", or
+    "can't ... anymore" for "can't do this anymore", which would read "my mum can't get about anymore" as despair.
     """
     exact = tuple(words(phrase))
     content = without_stopwords(exact)  # content_words(phrase), without reading the phrase twice
     keys = {exact}
-    if content and (len(content) > 1 or content == exact):
+    if content == exact or sum(word not in FILLER_WORDS for word in content) > 1:
         keys.add(content)
     return keys
 

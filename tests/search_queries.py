@@ -16,7 +16,9 @@ the same way before its tuning, across every kind (places, abbreviations, questi
 names and off-topic), tests/search_queries_round6.csv a sixth round written the same way after round 5's tuning,
 tests/search_queries_round7.csv a seventh written the same way after round 6's, tests/search_queries_round8.csv an
 eighth and tests/search_queries_round9.csv a ninth, both written the same way from directory_seed.csv alone (round 8
-before round 9's tuning, which used it; round 9 held out, never tuned on). Benchmarks print each round on its own.
+before round 9's tuning, which used it; round 9 held out, never tuned on), and tests/search_queries_round10.csv a
+tenth, written the same way (the messages first, from how people talk, before reading the directory's tags) before
+round 10's tuning, which used it. Benchmarks print each round on its own.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ ROUND6_CSV = Path(__file__).with_name("search_queries_round6.csv")
 ROUND7_CSV = Path(__file__).with_name("search_queries_round7.csv")
 ROUND8_CSV = Path(__file__).with_name("search_queries_round8.csv")
 ROUND9_CSV = Path(__file__).with_name("search_queries_round9.csv")
-ROUND_FILES = (ROUND3_CSV, ROUND4_CSV, ROUND5_CSV, ROUND6_CSV, ROUND7_CSV, ROUND8_CSV, ROUND9_CSV)
+ROUND10_CSV = Path(__file__).with_name("search_queries_round10.csv")
+ROUND_FILES = (ROUND3_CSV, ROUND4_CSV, ROUND5_CSV, ROUND6_CSV, ROUND7_CSV, ROUND8_CSV, ROUND9_CSV, ROUND10_CSV)
 LABELLED_FILES = (QUERIES_CSV, *ROUND_FILES)
 K = 5
 OFF_TOPIC = "off-topic"
