@@ -918,7 +918,7 @@ _MORE_PHRASES: dict[str, str] = {
     "an affordable loan": "borrow money cheaply|borrow cheaply|cheap credit|cheaper loan|cheaper borrowing",
 }
 
-_IDIOMS: dict[str, str] = {  # everyday idiom and slang for a need, added in round 10 (tests/search_queries_round10.csv)
+_IDIOMS: dict[str, str] = {  # idiom and slang added in round 11 of tuning, on tests/search_queries_round10.csv
     "alcohol problems": "problem with the bottle|on the bottle|problem with drink|problem with my drinking|"
     "on the booze|boozing|drunk every night|getting drunk|get drunk|cans every day|cans of lager|bottle of vodka|"
     "vodka|hungover|hangovers|shakes in the morning",

@@ -433,10 +433,11 @@ class _Pass:
         while not dispatcher.stopping:
             while len(self.sends) >= self.ahead:
                 await asyncio.wait(self.sends, return_when=asyncio.FIRST_COMPLETED)
-            lease_ends = utcnow() + timedelta(seconds=dispatcher.policy.lease_seconds)  # no later than the stored one
+            asked = utcnow()  # rows handed back that fell due by now are claimed now, if nobody else has them
+            lease_ends = asked + timedelta(seconds=dispatcher.policy.lease_seconds)  # no later than the stored one
             ids = await asyncio.to_thread(dispatcher.claim_due, self.batch, self.only)
             if not ids:
-                if await self._wait_for_handed_back():
+                if await self._wait_for_handed_back(asked):
                     continue
                 return
             self.stats.claimed += len(ids)
@@ -501,13 +502,16 @@ class _Pass:
         if start > moment:
             await asyncio.sleep(start - moment)
 
-    async def _wait_for_handed_back(self) -> bool:
-        """Nothing due now: wait for the next row this pass handed back, if it comes back soon. False: the pass is
-        over (`more_soon` says whether the next should start at once)."""
+    async def _wait_for_handed_back(self, asked: datetime) -> bool:
+        """Nothing was due at `asked`: wait for the next row this pass handed back, if it comes back soon. False: the
+        pass is over (`more_soon` says whether the next should start at once). A row that fell due after `asked`
+        (while the claim ran, on a busy machine) is claimed at once rather than taken for claimed already."""
         dispatcher, before = self.dispatcher, utcnow()
-        next_due = self.handed_back.next_due(before)
+        next_due = self.handed_back.next_due(asked)
         if self.only is not None:  # sending what a handler just owed: the regular passes take what is left
             return False
+        if next_due is not None and next_due <= before:
+            return not dispatcher.stopping
         if next_due is None or (next_due - before).total_seconds() > dispatcher.linger_seconds:
             return False  # the regular passes pick it up
         if time.monotonic() - self.started >= dispatcher.linger_seconds:

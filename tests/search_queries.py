@@ -18,7 +18,7 @@ tests/search_queries_round7.csv a seventh written the same way after round 6's, 
 eighth and tests/search_queries_round9.csv a ninth, both written the same way from directory_seed.csv alone (round 8
 before round 9's tuning, which used it; round 9 held out, never tuned on), and tests/search_queries_round10.csv a
 tenth, written the same way (the messages first, from how people talk, before reading the directory's tags) before
-round 10's tuning, which used it. Benchmarks print each round on its own.
+round 11's tuning, which used it. Benchmarks print each round on its own.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from tests.search_queries import (
 # 49 third-round queries of search_queries_round3.csv 0.883, the 89 fourth-round ones 0.872 (0.712 before that round's
 # tuning), the 132 fifth-round ones 0.907 (0.783 before any tuning on them), the 110 sixth-round ones 0.927 (0.795
 # before), the 150 eighth-round ones 0.898 (0.827 before round 9's tuning, which used them), the 150 tenth-round ones
-# 0.841 (0.801 before round 10's tuning, which used them: the freshest measure of what the engine had not seen). Held
+# 0.841 (0.801 before round 11's tuning, which used them: the freshest measure of what the engine had not seen). Held
 # out, never tuned on, written from directory_seed.csv alone without reading the search code: the 120 seventh-round
 # queries 0.826 (0.802 before round 9's tuning) and the 150 ninth-round ones 0.857 (0.828 before it). The held-out
 # figures are the honest ones; the gap between them and the tuned files is the generalisation gap. See
@@ -53,7 +53,7 @@ ROUND_RECALL_FLOORS = {
     ROUND7_CSV: 0.815,  # held out: never tuned on
     ROUND8_CSV: 0.885,  # 0.827 before round 9's tuning, which used it
     ROUND9_CSV: 0.845,  # held out: never tuned on (0.828 before round 9's tuning)
-    ROUND10_CSV: 0.835,  # 0.801 before round 10's tuning, which used it
+    ROUND10_CSV: 0.835,  # 0.801 before round 11's tuning, which used it
 }
 OFF_TOPIC_FLOOR = 0.94  # the goal is 0.90: at most 1 in 10 off-topic messages answered with a service
 
@@ -967,8 +967,8 @@ def test_despair_that_starts_with_dont_want_is_not_read_as_refusing_something(
     assert len(found) >= 2 and set(found[:2]) <= SUICIDE_LINES, found
 
 
-def test_everyday_idioms_of_round_10_find_their_help(seed_index: SearchIndex) -> None:
-    """Idiom, slang and other forms of a phrase's words, each of which found nothing before round 10."""
+def test_everyday_idioms_of_the_tenth_query_set_find_their_help(seed_index: SearchIndex) -> None:
+    """Idiom and slang from tests/search_queries_round10.csv, each of which found nothing before round 11."""
     soul = top_ids(seed_index, "some weeks I go days without speaking to a soul")
     bottle = top_ids(seed_index, "my brother has a problem with the bottle")
     flutter = top_ids(seed_index, "can't stop having a flutter, blew my wages at the bookies again")
