@@ -91,11 +91,14 @@ CRISIS_TERM = "suicidal"
 CRISIS_FIRST_RESULTS = 2
 LATEST_NIGHT_HOUR = 5  # "3am" to "5am" are the small hours; "6am" is morning
 MIDDLE_OF_THE_NIGHT = 3
-_TOLD_BEFORE_THE_HOUR = re.compile(r"\b(?:went|woke|came|found|brought|was|were|got|rang|called|until|till|every)\b")
+_TOLD_BEFORE_THE_HOUR = re.compile(
+    r"\b(?:went|woke|came|found|brought|rang|called|until|till|got home|got back|got in)\b"
+)
 _TOLD_AFTER_THE_HOUR = re.compile(
     r"\b(?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\byesterday\b|\blast night\b|\bevery\b|\bmost nights\b"
 )
-STORY_REACH = 25  # characters either side of a clock time that tell a story ("went out at 3am on Tuesday")
+STORY_REACH = 25  # characters either side of a clock time, in its clause, that tell a story ("went out at 3am")
+_CLAUSE_BREAK = re.compile(r"[.!?;,]")
 
 
 def night_hour(text: str) -> int | None:
@@ -105,9 +108,8 @@ def night_hour(text: str) -> int | None:
     lowered = text.lower().replace("’", "").replace("'", "")
     for match in _SMALL_HOURS.finditer(lowered):
         clock, morning, said = match.groups()
-        if _TOLD_BEFORE_THE_HOUR.search(lowered[max(0, match.start() - STORY_REACH) : match.start()]) or (
-            _TOLD_AFTER_THE_HOUR.match(lowered[match.end() :].lstrip()[:STORY_REACH])
-        ):
+        before = _CLAUSE_BREAK.split(lowered[max(0, match.start() - STORY_REACH) : match.start()])[-1]
+        if _TOLD_BEFORE_THE_HOUR.search(before) or _TOLD_AFTER_THE_HOUR.match(lowered[match.end() :].lstrip()):
             continue  # a time in a story ("he went out at 3am on Tuesday") is not when the message is written
         if said:
             return 0 if said == "midnight" else MIDDLE_OF_THE_NIGHT

@@ -1019,3 +1019,5 @@ def test_a_small_hour_in_a_story_does_not_make_the_message_a_night_time_one() ->
     assert night_hour("I woke at 4am again") is None
     assert night_hour("it's 3am and I can't stop crying") == 3
     assert night_hour("awake at 2am, feel awful") == 2
+    assert night_hour("He went to bed. It's 3am and I can't sleep") == 3  # the story ended with its sentence
+    assert night_hour("I was crying, it's 3am and nobody is awake") == 3
