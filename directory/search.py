@@ -97,6 +97,8 @@ YOUNG_AGE = 25  # a message giving an age under this is about a young person
 RERANK_POOL = 60
 WORD_NEED_IMPORTANCE = 0.5  # a need word at least this telling (not everyday English) may name a need of its own
 WORD_NEED_SHARE = 0.1  # ... when at most this share of services use it ("parkinsons", not "help")
+SCATTERED_PLACES = 3  # local services for this many different places on a first page, and no place named
+WIDE_HELP_SHARE = 0.6  # ... a service covering everyone that scores this share of the first leads instead
 SHARE_FLOOR = 0.25  # a need takes a first-page slot only with a result scoring at least this share of the top one
 SHARED_FIRST_RESULTS = 5  # with several needs, the first results are shared between them
 CONFIDENCE_DEPTH = 3  # the first page: together these must answer the message
@@ -471,7 +473,33 @@ class SearchIndex:
                 break
         ranked = self._shared_between_needs(self._open_first_at_night(ranked, parsed, local_now), parsed)
         wanted_place = parsed.place or filters.area
-        return (self._local_branch_before_its_national_line(ranked, wanted_place) if wanted_place else ranked)[:limit]
+        if wanted_place:
+            return self._local_branch_before_its_national_line(ranked, wanted_place)[:limit]
+        return self._wide_help_before_scattered_branches(ranked, parsed)[:limit]
+
+    def _wide_help_before_scattered_branches(
+        self, ranked: list[tuple[int, float]], parsed: ParsedQuery
+    ) -> list[tuple[int, float]]:
+        """With no place named, a first page of local services for as many different places ("food bank near me":
+        Norwich, Great Yarmouth, King's Lynn…) mostly shows help for somewhere else: a service that covers everyone
+        and answers the same words about as well (a national helpline that finds the nearest food bank) leads."""
+        page = ranked[:SHARED_FIRST_RESULTS]
+        local = [position for position, _ in page if self._reach[position] == 0]
+        places = {int(self._arrays["area_group"][position]) for position in local}
+        if len(places) < SCATTERED_PLACES or any(self._reach[position] > 0 for position, _ in page):
+            return ranked
+        typed = [  # the words and pairs typed, not a run-together spelling of them ("foodbank" for "food bank")
+            concept.key for concept in parsed.of_kind(WORD, PAIR) if " " in concept.key or " " not in concept.said
+        ]
+        wanted = {key for key in typed if self._holders(key, np.array([local[0]]))[0].any()}
+        floor = WIDE_HELP_SHARE * ranked[0][1]
+        for index, (position, score) in enumerate(ranked[SHARED_FIRST_RESULTS:], start=SHARED_FIRST_RESULTS):
+            if score < floor:
+                break
+            holds = {key for key in wanted if self._holders(key, np.array([position]))[0].any()}
+            if self._reach[position] > 0 and holds == wanted:
+                return [ranked[index], *ranked[:index], *ranked[index + 1 :]]
+        return ranked
 
     def _local_branch_before_its_national_line(
         self, ranked: list[tuple[int, float]], place: str

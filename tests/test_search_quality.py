@@ -1021,3 +1021,25 @@ def test_a_small_hour_in_a_story_does_not_make_the_message_a_night_time_one() ->
     assert night_hour("awake at 2am, feel awful") == 2
     assert night_hour("He went to bed. It's 3am and I can't sleep") == 3  # the story ended with its sentence
     assert night_hour("I was crying, it's 3am and nobody is awake") == 3
+
+
+@pytest.mark.parametrize("query", ["food bank near me", "where can I get a food parcel?"])
+def test_with_no_place_named_the_helpline_that_finds_the_nearest_food_bank_leads(
+    seed_index: SearchIndex, query: str
+) -> None:
+    """Five food banks for five different towns mostly show help for somewhere else: the national helpline, which
+    answers the same words and finds the nearest one, leads; the local food banks follow. With a place named, that
+    place's food bank leads as before."""
+    found = top_ids(seed_index, query)
+    placed = top_ids(seed_index, query + " in Great Yarmouth")
+
+    assert found[0] == "trussell-help-through-hardship" and "norwich-foodbank" in found, found
+    assert placed[0] == "great-yarmouth-foodbank", placed
+
+
+def test_services_for_different_places_stay_first_when_nothing_wider_answers_as_well(seed_index: SearchIndex) -> None:
+    """"lift to hospital": the community transport schemes lead; the travel-costs refund, which covers everyone but
+    answers only "hospital", does not jump ahead of them."""
+    found = top_ids(seed_index, "lift to hospital")
+
+    assert found[0] != "healthcare-travel-costs" and "norwich-door-to-door" in found, found
