@@ -32,12 +32,12 @@ from tests.search_queries import (
     load_labelled_queries,
 )
 
-# Floors just below what the engine achieves on the 1,441 labelled queries (recall@5 0.903, top-1 0.925, every kind at
+# Floors just below what the engine achieves on the 1,441 labelled queries (recall@5 0.905, top-1 0.925, every kind at
 # least 0.824 (long messages); off-topic 0.957: 3 of the 70 off-topic messages answered with a service). By file: the
-# 49 third-round queries of search_queries_round3.csv 0.883, the 89 fourth-round ones 0.872 (0.712 before that round's
-# tuning), the 132 fifth-round ones 0.907 (0.783 before any tuning on them), the 110 sixth-round ones 0.927 (0.795
-# before), the 150 eighth-round ones 0.898 (0.827 before round 9's tuning, which used them), the 150 tenth-round ones
-# 0.841 (0.801 before round 11's tuning, which used them: the freshest measure of what the engine had not seen). Held
+# 49 third-round queries of search_queries_round3.csv 0.883, the 89 fourth-round ones 0.883 (0.712 before that round's
+# tuning), the 132 fifth-round ones 0.910 (0.783 before any tuning on them), the 110 sixth-round ones 0.927 (0.795
+# before), the 150 eighth-round ones 0.902 (0.827 before round 9's tuning, which used them), the 150 tenth-round ones
+# 0.854 (0.801 before round 11's tuning, which used them: the freshest measure of what the engine had not seen). Held
 # out, never tuned on, written from directory_seed.csv alone without reading the search code: the 120 seventh-round
 # queries 0.826 (0.802 before round 9's tuning) and the 150 ninth-round ones 0.857 (0.828 before it). The held-out
 # figures are the honest ones; the gap between them and the tuned files is the generalisation gap. See
@@ -53,7 +53,7 @@ ROUND_RECALL_FLOORS = {
     ROUND7_CSV: 0.815,  # held out: never tuned on
     ROUND8_CSV: 0.885,  # 0.827 before round 9's tuning, which used it
     ROUND9_CSV: 0.845,  # held out: never tuned on (0.828 before round 9's tuning)
-    ROUND10_CSV: 0.835,  # 0.801 before round 11's tuning, which used it
+    ROUND10_CSV: 0.85,  # 0.801 before round 11's tuning, which used it
 }
 OFF_TOPIC_FLOOR = 0.94  # the goal is 0.90: at most 1 in 10 off-topic messages answered with a service
 
