@@ -492,6 +492,8 @@ class SearchIndex:
             concept.key for concept in parsed.of_kind(WORD, PAIR) if " " in concept.key or " " not in concept.said
         ]
         wanted = {key for key in typed if self._holders(key, np.array([local[0]]))[0].any()}
+        if not wanted:  # lay words alone ("skint") say too little to tell a service of the same kind
+            return ranked
         floor = WIDE_HELP_SHARE * ranked[0][1]
         for index, (position, score) in enumerate(ranked[SHARED_FIRST_RESULTS:], start=SHARED_FIRST_RESULTS):
             if score < floor:
