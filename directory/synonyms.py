@@ -97,7 +97,7 @@ _TOLD_BEFORE_THE_HOUR = re.compile(
 _TOLD_AFTER_THE_HOUR = re.compile(
     r"\b(?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\byesterday\b|\blast night\b|\bevery\b|\bmost nights\b"
 )
-STORY_REACH = 25  # characters either side of a clock time, in its clause, that tell a story ("went out at 3am")
+STORY_REACH = 25  # characters before a clock time, in its clause, that may tell a story ("went out at 3am")
 _CLAUSE_BREAK = re.compile(r"[.!?;,]")
 
 
@@ -719,7 +719,10 @@ _MORE_PHRASES: dict[str, str] = {
     "on our uppers|on my uppers|not a penny|havent got a penny|down to my last|stopped paying|child maintenance|"
     "maintenance payments|no income|no money coming in|"
     "on the breadline|no savings|making ends meet|not enough money|short of cash|strapped for cash|penniless|"
-    "cant afford anything|money troubles|financial problems|financial difficulties",
+    "cant afford anything|money troubles|financial problems|financial difficulties|"
+    "boracic|not a bean|breadline|scraping by|robbing peter to pay paul|overdrawn|no money left|run out of money|"
+    "ran out of money|until payday|till payday|til payday|counting every penny|hand to mouth|"
+    "pay cheque to pay cheque",
     "debt": "borrowed off|borrowed money off|borrowed from a bloke|lent me money|keeps coming round for more|"
     "coming round for money|doorstep lender|doorstep loan|illegal lender|illegal money lender|owe a bloke|"
     "owe him money|owes money to|owe|owing|overdraft|loans|loan|catalogue debt|buy now pay later|debt collectors|"
@@ -755,14 +758,18 @@ _MORE_PHRASES: dict[str, str] = {
     "thrown me out|threw me out|kicked us out|chucked us out|turfed out|booted out|"
     "told to leave|asked to leave|leave our flat|leave my flat|leave the flat|leave our house|"
     "selling up|landlord is selling|notice to leave|section 8|possession order|court papers|repossession|"
-    "repossessed|given notice|served notice",
+    "repossessed|given notice|served notice|"
+    "got to be out by|have to be out by|out on the street|got to move out|have to move out",
     "problems with damp, mould or repairs at home": "leaking|broken window|rats|mice|infestation|wet walls|"
     "damp flat|mouldy",
     "heating and energy bills": "cant afford to heat|cant heat|boiler|heater|no hot water|electric meter|"
     "icebox|like an icebox|like a fridge|put the heating on|turn the heating on|heating off|boiler broke|"
     "boiler broke down|boiler has broken|boiler packed up|boilers packed up|boiler has packed up|boiler not working|"
     "boiler stopped working|"
-    "top up my meter|emergency credit|gas meter|electric|electricity|energy|cold|freezing cold|heat the house",
+    "top up my meter|emergency credit|gas meter|electric|electricity|energy|cold|freezing cold|heat the house|"
+    "meter has run out|meter run out|meters run out|meter ran out|no credit on the meter|sat in the dark|"
+    "sitting in the dark|no electric|no gas|electric has gone off|lights have gone off|cant top up|key meter|"
+    "card meter|gas card|electric key|gas cut off|electric cut off|electricity cut off|cold water only",
     "food support": "food bank voucher|foodbank voucher|voucher for the food bank|voucher for a food bank|"
     "referral to the food bank|referral for the food bank|cupboards are bare|bare cupboards|nothing left|"
     "no food in the house|run out of food|"
@@ -781,7 +788,11 @@ _MORE_PHRASES: dict[str, str] = {
     "days on end|get out more|on her own|on his own|lives on her own|lives on his own|"
     "four walls|no one to see|nobody to see|days are very long|days are so long|the days are long|days drag|"
     "the days drag|miss the banter|miss the company|miss having people around|"
-    "curtains dont open|curtains stay shut|curtains stay closed|curtains are still shut|curtains are still closed",
+    "curtains dont open|curtains stay shut|curtains stay closed|curtains are still shut|curtains are still closed|"
+    "without speaking to anyone|without seeing anyone|without talking to anyone|without seeing a soul|"
+    "without speaking to a soul|no visitors|house is so quiet|house is quiet|quiet without him|quiet without her|"
+    "nobody to chat to|no one to chat to|cup of tea and a chat|people my own age|someone my own age|"
+    "friends my own age",
     "support for carers": "sit with mum|sit with dad|sit with him|sit with her|someone to sit with|"
     "get a break|proper break|havent had a break|havent had a proper break|need a break|break from caring|"
     "a few hours to myself|time to myself|only carer|her only carer|his only carer|sole carer|main carer|"
@@ -798,7 +809,11 @@ _MORE_PHRASES: dict[str, str] = {
     "crying all the time|not myself|losing the plot|head all over the place|end of my tether|breakdown|"
     "bipolar|ptsd|trauma|low|down|feel low|feeling low|hopeless|no motivation|lost interest|mentally|"
     "cant be bothered|cant be bothered with anything|cant be bothered to do anything|no interest in anything|"
-    "proper low|really low|so low|dont enjoy anything|no joy in anything|lost all interest",
+    "proper low|really low|so low|dont enjoy anything|no joy in anything|lost all interest|"
+    "camhs|cahms|child mental health|young peoples mental health|hardly leaves his room|hardly leaves her room|"
+    "hardly leaves his bedroom|hardly leaves her bedroom|wont leave his room|wont leave her room|stays in his room|"
+    "stays in her room|shut away in his room|shut away in her room|stopped going to school|wont go to school|"
+    "school refusal|refusing to go to school|says hes fine but|says shes fine but|not himself|not herself",
     "anxiety or worry": "nerves|bad nerves|my nerves|panicky|on edge|cant face going out|scared to go out|"
     "scared to leave the house|worrying|worried sick|cant stop worrying|anxiety attack|shaky",
     "sleep problems": "lie awake|up all night|cant get to sleep|no sleep",
@@ -820,7 +835,9 @@ _MORE_PHRASES: dict[str, str] = {
     "adapt my bathroom|adapt the house|level access shower|walk in shower|wet room|getting in the shower|"
     "get in the shower|cant get in the shower|stairs|cant manage the stairs|cant get up the stairs|"
     "cant get in the bath|"
-    "bath seat|shower seat|toilet seat|rails|perching stool|raised toilet seat|bed rail",
+    "bath seat|shower seat|toilet seat|rails|perching stool|raised toilet seat|bed rail|"
+    "in and out of the bath|in and out the bath|get in the bath|get out of the bath|getting in the bath|"
+    "in and out of bed|in and out of the shower",
     "falls and staying steady": "unsteady on my feet|wobbly on my feet|fell|tripped|falling over|keeps falling|"
     "on my pins|on her pins|on his pins|wobbly on my legs|unsteady on her feet|unsteady on his feet|"
     "wobbly on her feet|wobbly on his feet|not steady on my feet|legs have gone|legs are going|legs give way",
@@ -871,13 +888,19 @@ _MORE_PHRASES: dict[str, str] = {
     "cut down on drinking|drinker|booze|pub every day|knock the booze on the head|knock the drink on the head|"
     "knock drinking on the head|give up the booze|give up the drink|give up drinking|stop drinking|quit drinking|"
     "off the drink|off the booze|drinking again|on the cans|on the beer|on the lager|on the vodka|"
-    "cant stop drinking|drinking and cant stop",
+    "cant stop drinking|drinking and cant stop|"
+    "problem with the bottle|on the bottle|problem with drink|problem with my drinking|on the booze|boozing|"
+    "drunk every night|getting drunk|get drunk|cans every day|cans of lager|bottle of vodka|vodka|hungover|"
+    "hangovers|shakes in the morning",
     "drug problems": "the gear|off the gear|on the gear|stay clean|staying clean|smoking a lot of weed|"
     "smoking loads of weed|smoking too much weed|smokes a lot of weed|smoking weed|smokes weed|smoke weed|"
     "smoking cannabis|smokes cannabis|dope|skunk|spliff|joints|"
-    "smack|crack|spice|ket|ketamine|pills|using again|relapse|relapsed|dealer|drug habit",
+    "smack|crack|spice|ket|ketamine|pills|using again|relapse|relapsed|dealer|drug habit|"
+    "on a script|methadone",
     "gambling problems": "bets|slots|online casino|gambles online|gambling online|betting online|bets online|"
-    "online gambling|online betting|fruit machines|scratch cards|gambled|gambles|gamble",
+    "online gambling|online betting|fruit machines|scratch cards|gambled|gambles|gamble|"
+    "flutter|having a flutter|the bookies|scratchcards|casino|chasing losses|chasing my losses|blew my wages|"
+    "gambled away|bet my wages",
     "someone else's drinking or drug use": "|".join(
         f"{relative} {drinking}" for relative in _RELATIVES for drinking in _SOMEONE_ELSES_DRINKING
     ),
@@ -890,9 +913,11 @@ _MORE_PHRASES: dict[str, str] = {
     "wife passed|husband passed|mum passed|dad passed|other half died|lost the baby|baby died|miscarriage|"
     "stillborn|stillbirth|baby loss|took his own life|took her own life|died by suicide|passed away|lost my son|"
     "lost my daughter|lost my brother|lost my sister|"
+    "died suddenly|sudden death|"
     + "|".join(f"lost {whose} {person}" for whose in _WHOSE for person in _LOVED_ONES),
     "work and jobs": "got the sack|been sacked|sacked|laid off|fired|got fired|no job|jobless|out of a job|"
-    "need a job|find work|applying for jobs|redundant|interviews|unemployment|work coach",
+    "need a job|find work|applying for jobs|redundant|interviews|unemployment|work coach|"
+    "been let go|on the dole|signing on|get a job",
     "volunteering": "something useful to do|do something useful|something useful|keep busy|help others|"
     "fill my days|fill my time|time on my hands|"
     "at a loose end|something to do|bored stiff|bored out of my mind",
@@ -910,7 +935,9 @@ _MORE_PHRASES: dict[str, str] = {
     "get to the doctors|get to my appointment|hospital appointment|lift to the doctors|lift to the gp|"
     "lift to my appointment|lift to appointments|lift to the surgery|get to the gp|get to the surgery|"
     "getting to the doctors|take me to the doctors|take me to hospital|take me to my appointments|"
-    "someone to drive me|lift to the shops",
+    "someone to drive me|lift to the shops|"
+    "cant get about|cant get out and about|get out and about|cant drive anymore|gave up driving|bus only comes|"
+    "bus service|buses are rubbish",
     "help with disability benefit forms such as PIP": "challenge the decision|appeal the decision|"
     "pip stopped|pip has been stopped|pip was stopped|lost my pip|pip refused|turned down for pip",
     "learning English (ESOL)": "my english|english better|get better at english|english skills|"
@@ -920,45 +947,13 @@ _MORE_PHRASES: dict[str, str] = {
     "an affordable loan": "borrow money cheaply|borrow cheaply|cheap credit|cheaper loan|cheaper borrowing",
 }
 
-_IDIOMS: dict[str, str] = {  # idiom and slang added in round 11 of tuning, on tests/search_queries_round10.csv
-    "alcohol problems": "problem with the bottle|on the bottle|problem with drink|problem with my drinking|"
-    "on the booze|boozing|drunk every night|getting drunk|get drunk|cans every day|cans of lager|bottle of vodka|"
-    "vodka|hungover|hangovers|shakes in the morning",
-    "gambling problems": "flutter|having a flutter|the bookies|scratchcards|casino|chasing losses|chasing my losses|"
-    "blew my wages|gambled away|bet my wages",
-    "heating and energy bills": "meter has run out|meter run out|meters run out|meter ran out|no credit on the meter|"
-    "sat in the dark|sitting in the dark|no electric|no gas|electric has gone off|lights have gone off|cant top up|"
-    "key meter|card meter|gas card|electric key|gas cut off|electric cut off|electricity cut off|cold water only",
-    "money worries": "boracic|not a bean|breadline|scraping by|robbing peter to pay paul|overdrawn|no money left|"
-    "run out of money|ran out of money|until payday|till payday|til payday|counting every penny|hand to mouth|"
-    "pay cheque to pay cheque",
-    "facing eviction": "got to be out by|have to be out by|out on the street|got to move out|have to move out",
-    "work and jobs": "been let go|on the dole|signing on|get a job",
-    "loneliness and isolation": "without speaking to anyone|without seeing anyone|without talking to anyone|"
-    "without seeing a soul|without speaking to a soul|no visitors|house is so quiet|house is quiet|"
-    "quiet without him|quiet without her|nobody to chat to|no one to chat to|cup of tea and a chat|"
-    "people my own age|someone my own age|friends my own age",
-    "transport and getting about": "cant get about|cant get out and about|get out and about|cant drive anymore|"
-    "gave up driving|bus only comes|bus service|buses are rubbish",
-    "equipment and mobility aids": "in and out of the bath|in and out the bath|get in the bath|get out of the bath|"
-    "getting in the bath|in and out of bed|in and out of the shower",
-    "drug problems": "on a script|methadone",
-    "low mood or mental health": "camhs|cahms|child mental health|young peoples mental health|hardly leaves his room|"
-    "hardly leaves her room|hardly leaves his bedroom|hardly leaves her bedroom|wont leave his room|"
-    "wont leave her room|stays in his room|stays in her room|shut away in his room|shut away in her room|"
-    "stopped going to school|wont go to school|school refusal|refusing to go to school|says hes fine but|"
-    "says shes fine but|not himself|not herself",
-    "bereavement": "died suddenly|sudden death",
-}
-
-
 def _with_more_phrases(lay: LayMeaning) -> LayMeaning:
-    more = "|".join(extra[lay.meaning] for extra in (_MORE_PHRASES, _IDIOMS) if lay.meaning in extra)
+    more = _MORE_PHRASES.get(lay.meaning)
     return replace(lay, phrases=lay.phrases + tuple(more.split("|"))) if more else lay
 
 
 LAY_MEANINGS = tuple(_with_more_phrases(lay) for lay in LAY_MEANINGS)
-assert set(_MORE_PHRASES) | set(_IDIOMS) <= {lay.meaning for lay in LAY_MEANINGS}, "a phrase list names no meaning"
+assert set(_MORE_PHRASES) <= {lay.meaning for lay in LAY_MEANINGS}, "a _MORE_PHRASES key names no meaning"
 
 
 _IRREGULAR = {
