@@ -488,18 +488,20 @@ class SearchIndex:
         places = {int(self._arrays["area_group"][position]) for position in local}
         if len(places) < SCATTERED_PLACES or any(self._reach[position] > 0 for position, _ in page):
             return ranked
-        typed = [  # the words and pairs typed, not a run-together spelling of them ("foodbank" for "food bank")
-            concept.key for concept in parsed.of_kind(WORD, PAIR) if " " in concept.key or " " not in concept.said
+        positions = np.array([position for position, _ in ranked], dtype=np.int64)
+        first_local = next(index for index, (position, _) in enumerate(page) if position == local[0])
+        holding = [  # per word or pair typed (not a run-together spelling, "foodbank" for "food bank"): who holds it
+            self._holders(concept.key, positions)[0]
+            for concept in parsed.of_kind(WORD, PAIR) if " " in concept.key or " " not in concept.said
         ]
-        wanted = {key for key in typed if self._holders(key, np.array([local[0]]))[0].any()}
+        wanted = [held for held in holding if held[first_local]]
         if not wanted:  # lay words alone ("skint") say too little to tell a service of the same kind
             return ranked
         floor = WIDE_HELP_SHARE * ranked[0][1]
         for index, (position, score) in enumerate(ranked[SHARED_FIRST_RESULTS:], start=SHARED_FIRST_RESULTS):
             if score < floor:
                 break
-            holds = {key for key in wanted if self._holders(key, np.array([position]))[0].any()}
-            if self._reach[position] > 0 and holds == wanted:
+            if self._reach[position] > 0 and all(held[index] for held in wanted):
                 return [ranked[index], *ranked[:index], *ranked[index + 1 :]]
         return ranked
 
