@@ -74,9 +74,11 @@ PARTICLES = frozenset({"out", "up", "off", "down", "over", "away", "back"})  # e
 OTHER_VERBS = {
     **{stem(verb): ("out",) for verb in ("work", "worked", "working", "works")},
     **{stem(verb): ("out", "with") for verb in ("fall", "fell", "falling", "falls")},
+    **{stem(verb): ("out",) for verb in ("walk", "walked", "walking", "walks")},
 }
 """A one-word lay phrase and the words after it that make a verb meaning something else: "work out how to"
-(understand), "fell out with my sister" (argue; "fell out of bed" is still a fall)."""
+(understand), "fell out with my sister" (argue; "fell out of bed" is still a fall), "I have to walk out" (leave, not a
+walk for exercise)."""
 FIGURATIVE_SUBJECTS = {("hit", "me"): frozenset({"it", "its", "reality", "grief"})}
 """Subjects that make a phrase a figure of speech rather than what it says: "it hit me", "it's all going to hit me"
 (but "he's going to hit me" is a threat)."""

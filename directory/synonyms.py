@@ -792,7 +792,7 @@ _MORE_PHRASES: dict[str, str] = {
     "without speaking to anyone|without seeing anyone|without talking to anyone|without seeing a soul|"
     "without speaking to a soul|no visitors|house is so quiet|house is quiet|quiet without him|quiet without her|"
     "nobody to chat to|no one to chat to|cup of tea and a chat|people my own age|someone my own age|"
-    "friends my own age",
+    "friends my own age|dont really see anyone|dont see anybody|never see anybody|stopped going out",
     "support for carers": "sit with mum|sit with dad|sit with him|sit with her|someone to sit with|"
     "get a break|proper break|havent had a break|havent had a proper break|need a break|break from caring|"
     "a few hours to myself|time to myself|only carer|her only carer|his only carer|sole carer|main carer|"
@@ -813,9 +813,11 @@ _MORE_PHRASES: dict[str, str] = {
     "camhs|cahms|child mental health|young peoples mental health|hardly leaves his room|hardly leaves her room|"
     "hardly leaves his bedroom|hardly leaves her bedroom|wont leave his room|wont leave her room|stays in his room|"
     "stays in her room|shut away in his room|shut away in her room|stopped going to school|wont go to school|"
-    "school refusal|refusing to go to school|says hes fine but|says shes fine but|not himself|not herself",
+    "school refusal|refusing to go to school|says hes fine but|says shes fine but|not himself|not herself|"
+    "stopped going out|dont go out anymore|dont go out any more|sleeping all day|in bed all day",
     "anxiety or worry": "nerves|bad nerves|my nerves|panicky|on edge|cant face going out|scared to go out|"
-    "scared to leave the house|worrying|worried sick|cant stop worrying|anxiety attack|shaky",
+    "scared to leave the house|worrying|worried sick|cant stop worrying|anxiety attack|shaky|"
+    "heart goes mad|heart racing|heart races|heart is racing|heart was racing|heart pounding|heart is pounding",
     "sleep problems": "lie awake|up all night|cant get to sleep|no sleep",
     "getting active": "get fitter|get in shape|keep moving|exercise class|fitness class|exercise group|"
     "move more|get out walking",

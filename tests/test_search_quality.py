@@ -1043,3 +1043,22 @@ def test_services_for_different_places_stay_first_when_nothing_wider_answers_as_
     found = top_ids(seed_index, "lift to hospital")
 
     assert found[0] != "healthcare-travel-costs" and "norwich-door-to-door" in found, found
+
+
+def test_a_racing_heart_in_a_panic_and_walking_out_of_class_find_mental_health_help(seed_index: SearchIndex) -> None:
+    """"My heart goes mad and I have to walk out" is panic, not a heart condition or a wellbeing walk."""
+    found = top_ids(seed_index, "I keep getting panic attacks on the bus and in class, my heart goes mad and I have "
+                                "to walk out.")  # fmt: skip
+    first = seed_index.get(found[0]) if found else None
+
+    assert first is not None and "mental_wellbeing" in first.categories, found
+    assert not {"bhf-heart-helpline", "wellbeing-walks-norwich", "parkrun-norwich"} & set(found[:3]), found
+
+
+def test_having_stopped_going_out_finds_help_with_mood_and_with_company(seed_index: SearchIndex) -> None:
+    """"I've basically stopped going out" after losing a job is low mood (and isolation), not only the job."""
+    found = top_ids(seed_index, "since I lost my job I've basically stopped going out")
+    categories = [set(record.categories) for record in map(seed_index.get, found[:5]) if record is not None]
+
+    assert any("mental_wellbeing" in held for held in categories), found
+    assert any("loneliness" in held for held in categories), found
