@@ -29,6 +29,7 @@ from directory.synonyms import (
     STRAIN_LINKS,
     STRAIN_PHRASES,
     STRAIN_REACH,
+    STRAIN_VAGUE_OBJECTS,
     LayMeaning,
     asks_for_self_referral,
     errand_positions,
@@ -284,7 +285,7 @@ class QueryReader:
         terms = ["" if i in skip else keys[0][0] if len(keys) == 1 else "" for i, keys in enumerate(resolved)]
         in_phrase, phrase_positions = self._find_phrases(terms, typed, parsed)
         meaning_otherwise = _words_meaning_otherwise(terms, parsed.meanings, self._frequencies)
-        strained = _drop_strain_before_a_need(terms, plain, parsed)
+        strained = _drop_strain_before_a_need(terms, plain, parsed, self._frequencies)
         skip |= _drop_cause_of_death(plain, parsed)
         negated, described = negated_positions(plain, phrase_positions)
         skip |= described
@@ -672,17 +673,23 @@ def _other_forms(word: str) -> list[str]:
     return forms
 
 
-def _drop_strain_before_a_need(terms: Sequence[str], plain: Sequence[str], parsed: ParsedQuery) -> set[int]:
+def _drop_strain_before_a_need(
+    terms: Sequence[str], plain: Sequence[str], parsed: ParsedQuery, frequencies: Mapping[str, int]
+) -> set[int]:
     """"Struggling to put food on the table" is about food, not low mood: a strain phrase (`STRAIN_PHRASES`) linked
-    by "to"/"with"/"for" to another need a few words on means only that need. Returns the strain phrases'
-    positions, which then count as part of that need's phrase."""
+    by "to"/"with"/"for" to another need a few words on means only that need; so does "struggling with the
+    shopping", where the word right after the link (and an article) is one services use. Returns the strain
+    phrases' positions, which then count as part of that need's phrase."""
     starts = {meaning.positions.start for meaning in parsed.meanings}
 
     def leads_to_a_need(meaning: Meaning) -> bool:
         link = meaning.positions.stop
         if meaning.positions.start < 0 or link >= len(plain) or plain[link] not in STRAIN_LINKS:
             return False
-        return any(start in starts for start in range(link, link + 2 + STRAIN_REACH))
+        if any(start in starts for start in range(link, link + 2 + STRAIN_REACH)):
+            return True
+        named = next((term for term in terms[link + 1 : link + 3] if term and term not in STOPWORDS), "")
+        return named in frequencies and named not in STRAIN_VAGUE_OBJECTS
 
     strained = [
         meaning

@@ -229,6 +229,9 @@ STRAIN_PHRASES = frozenset({("struggl",), ("struggle",), ("cant", "cope"), ("can
 food on the table", "struggling with the bills") they are about that need, not low mood."""
 STRAIN_LINKS = frozenset({"to", "with", "for"})
 STRAIN_REACH = 4  # words between the link and the need it leads to
+STRAIN_VAGUE_OBJECTS = frozenset({"life", "thing", "everyth", "anyth", "noth", "day", "stuff", "lot", "feel", "mind",
+                                  "head"})  # fmt: skip
+"""What follows "struggling with" when the strain itself is the need ("struggling with life", "with things")."""
 
 
 SITUATION_PHRASES = (
@@ -238,7 +241,9 @@ SITUATION_PHRASES = (
     "gone to bed", "go to bed", "went to bed", "i live in",
     "we live in", "he lives in", "she lives in", "they live in", "i live near", "we live near", "is worried about me",
     "are worried about me", "worries about me", "still got my job", "still got a job", "still have my job",
-    "still have a job", "still working", "still in work", "still at work", "still employed",
+    "still have a job", "still working", "still in work", "still at work", "still employed", "gone back to work",
+    "went back to work", "been offered a job", "offered a job", "got a new job", "started a new job", "i work in",
+    "i work at", "i work as", "he works in", "he works at", "she works in", "she works at",
 )  # fmt: skip
 """Phrases about the person's day rather than a need ("I work nights at the hospital", "after I've gone to bed", "the
 wife is worried about me", "I've still got my job"): not searched for, and not counted when judging whether results

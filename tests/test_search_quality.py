@@ -1062,3 +1062,23 @@ def test_having_stopped_going_out_finds_help_with_mood_and_with_company(seed_ind
 
     assert any("mental_wellbeing" in held for held in categories), found
     assert any("loneliness" in held for held in categories), found
+
+
+def test_going_back_to_work_after_a_death_is_the_setting_not_a_need_for_a_job(seed_index: SearchIndex) -> None:
+    """"I've gone back to work but I keep breaking down at my desk": the help is for grief, not employment."""
+    message = ("My mum passed away at the hospice in Norwich in October. Ive gone back to work but I keep breaking "
+               "down at my desk and my manager has suggested I get some support.")  # fmt: skip
+    found = top_ids(seed_index, message)
+    first = seed_index.get(found[0]) if found else None
+
+    assert first is not None and "bereavement" in first.categories, found
+
+
+def test_struggling_with_a_task_asks_for_help_with_the_task_not_for_a_crisis_line(seed_index: SearchIndex) -> None:
+    """"Struggling with the shopping" at 80 is practical help; "struggling with life" is still low mood."""
+    shopping = top_ids(seed_index, "i'm 80 and struggling with the shopping")
+    life = [seed_index.get(service_id) for service_id in top_ids(seed_index, "struggling with life")[:2]]
+
+    assert shopping[:1] == ["community-action-norfolk-good-neighbours"], shopping
+    assert not {"calm-helpline", "andys-man-club-norwich"} & set(shopping[:3]), shopping
+    assert life and all(record is not None and "mental_wellbeing" in record.categories for record in life), life
