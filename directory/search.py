@@ -613,9 +613,15 @@ class SearchIndex:
         for meaning in meanings:
             for category in meaning.lay.categories[: 0 if strictly and meaning.strength < 1.0 else 1]:
                 served |= self._in_category(category, positions)
-            for key in meaning.keys | meaning.own_words:
+            for key in meaning.keys | {word for word in meaning.own_words if self._telling(word)}:
                 served |= self._holders(key, positions)[0]
         return served
+
+    def _telling(self, word: str) -> bool:
+        """Whether a lay phrase's own word says something of its need: "lonely" does, "anyone" in "I don't see
+        anyone" does not (it is in a third of all services: "for anyone aged 15+")."""
+        postings = self._postings(word)
+        return postings is not None and len(postings[0]) <= WORD_NEED_SHARE * self._active_count
 
     def _shared_between_needs(self, ranked: list[tuple[int, float]], parsed: ParsedQuery) -> list[tuple[int, float]]:
         """With several needs ("debt and anxiety"), the first results take turns between them, best first."""

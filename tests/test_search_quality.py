@@ -1082,3 +1082,13 @@ def test_struggling_with_a_task_asks_for_help_with_the_task_not_for_a_crisis_lin
     assert shopping[:1] == ["community-action-norfolk-good-neighbours"], shopping
     assert not {"calm-helpline", "andys-man-club-norwich"} & set(shopping[:3]), shopping
     assert life and all(record is not None and "mental_wellbeing" in record.categories for record in life), life
+
+
+def test_everyday_words_of_a_lay_phrase_do_not_make_a_service_answer_its_need(seed_index: SearchIndex) -> None:
+    """The services that share out the first page must answer each need: holding an everyday word of its phrase
+    ("anyone" in "I don't see anyone") is not help with it, so both home-from-hospital services keep a place."""
+    found = top_ids(seed_index, "just out of hospital, can't cook for myself and can't get to the shops")
+
+    assert {"age-uk-norfolk-home-from-hospital", "red-cross-home-from-hospital", "norfolk-meals-at-home"} <= set(
+        found[:5]
+    ), found
