@@ -58,6 +58,7 @@ LONG_MESSAGE_WORDS = 7  # from this many meaningful words on, a message is read 
 
 # Query-side weights.
 CORRECTED_WORD_WEIGHT = 0.85  # a typo we corrected is slightly less certain than a word typed right
+RUN_TOGETHER_SLIP_LETTERS = 5  # a part of a run-together word this long may hold a slip ("councultax")
 PHRASE_WORD_WEIGHT = 0.5  # a word that is part of a longer lay phrase ("lost my husband")
 EXPANSION_WEIGHT = 0.5  # a directory word a lay phrase stands for
 KNOWN_WORDS_MEANING = 0.5  # a lay phrase whose words services also use directly counts for less as a meaning
@@ -630,11 +631,36 @@ class QueryReader:
             completions = list(takewhile(lambda s: s.startswith(word), self._sorted_spellings[start : start + 50]))
             if completions:
                 return (max(completions, key=lambda s: (self._frequency(self._spellings[s]), s)),)
-        for cut in range(3, len(word) - 2):  # "foodbank" -> "food" + "bank"
-            head, tail = word[:cut], word[cut:]
-            if stem(head) in self._frequencies and stem(tail) in self._frequencies:
+        return self._run_together(word, correct_a_part=True)
+
+    def _run_together(self, word: str, correct_a_part: bool) -> tuple[str, ...] | None:
+        """Two words typed as one: "foodbank" -> food + bank, "helpwith" -> help + with (a small word beside a
+        known one), and with `correct_a_part` a slip in one of them, "councultax" -> council + tax."""
+
+        def known(part: str) -> bool:
+            return stem(part) in self._frequencies or (len(part) > 1 and part in STOPWORDS)
+
+        cuts = [(word[:cut], word[cut:]) for cut in range(2, len(word) - 1)]
+        for head, tail in cuts:
+            if known(head) and known(tail) and not (head in STOPWORDS and tail in STOPWORDS) and min(
+                len(head), len(tail)
+            ) > 2 - (head in STOPWORDS or tail in STOPWORDS):
                 return head, tail
+        if not correct_a_part:
+            return None
+        for head, tail in cuts:
+            for part, other, first in ((head, tail, True), (tail, head, False)):
+                if len(part) >= RUN_TOGETHER_SLIP_LETTERS and stem(other) in self._frequencies:
+                    fixed = self._correct_one(part)
+                    if fixed is not None:
+                        return (fixed, other) if first else (other, fixed)
         return None
+
+    def _correct_one(self, part: str) -> str | None:
+        """One slip in a part of a run-together word ("councul" -> council), without splitting it again."""
+        pool = [spelling for size in range(len(part) - 1, len(part) + 2) for spelling in self._by_length.get(size, ())]
+        match = process.extractOne(part, pool, scorer=OSA.distance, score_cutoff=1)
+        return match[0] if match is not None and match[0][0] == part[0] else None
 
     def _pairs_with(self, key: str, neighbours: tuple[str, ...]) -> bool:
         """Whether services write `key` next to one of the neighbouring words (either way round), or a lay phrase

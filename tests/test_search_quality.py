@@ -1092,3 +1092,11 @@ def test_everyday_words_of_a_lay_phrase_do_not_make_a_service_answer_its_need(se
     assert {"age-uk-norfolk-home-from-hospital", "red-cross-home-from-hospital", "norfolk-meals-at-home"} <= set(
         found[:5]
     ), found
+
+
+def test_words_run_together_with_a_slip_are_read_apart(seed_index: SearchIndex) -> None:
+    """"helpwith councultax arrears norwhich" (a small word run on, a slip inside a run-together pair) found nothing
+    and was taken for off-topic; it is help with council tax arrears in Norwich."""
+    found = top_ids(seed_index, "helpwith councultax arrears norwhich")
+
+    assert found[:2] == ["norwich-council-tax-support", "citizens-advice-norwich"], found
