@@ -952,6 +952,9 @@ _MORE_PHRASES: dict[str, str] = {
     "heart and stroke": "his speech|her speech|speech has been affected|speech affected|speech problems|aphasia|"
     "cant talk properly|slurred speech",
     "an affordable loan": "borrow money cheaply|borrow cheaply|cheap credit|cheaper loan|cheaper borrowing",
+    "safety at home": "hoarding|hoarder|hoards|floor to ceiling|piled high|newspapers and boxes|"
+    "cant throw anything away|wont throw anything away|wont let anyone clear|fire hazard|fire risk|"
+    "worried about a fire|smokes in bed|plug in heater|plug in heaters",
 }
 
 def _with_more_phrases(lay: LayMeaning) -> LayMeaning:

@@ -1100,3 +1100,12 @@ def test_words_run_together_with_a_slip_are_read_apart(seed_index: SearchIndex) 
     found = top_ids(seed_index, "helpwith councultax arrears norwhich")
 
     assert found[:2] == ["norwich-council-tax-support", "citizens-advice-norwich"], found
+
+
+def test_a_home_piled_with_papers_beside_a_smoker_finds_the_fire_safety_visit(seed_index: SearchIndex) -> None:
+    """Hoarding told in lay words ("piled floor to ceiling", "smokes in bed") is a fire risk: the free home fire
+    safety visit leads, not a night shelter or heating grants."""
+    found = top_ids(seed_index, "My uncle's flat in Norwich is piled floor to ceiling with old newspapers and boxes, "
+                                "and he smokes in bed. Honestly we're more worried about a fire.")  # fmt: skip
+
+    assert found[:1] == ["norfolk-fire-safe-and-well"], found
