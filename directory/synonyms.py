@@ -350,10 +350,13 @@ def situation_positions(words: Sequence[str]) -> set[int]:
 NEGATION_CUES = (
     "without", "doesnt need", "dont need", "doesnt require", "dont require", "no need for", "not need", "dont want",
     "doesnt want", "rather not", "instead of", "other than", "apart from", "except", "not a", "not an", "isnt a",
-    "not looking for", "not interested in", "that isnt", "which isnt", "not the",
+    "not looking for", "not interested in", "that isnt", "which isnt", "not the", "dont do", "doesnt do",
+    "not keen on", "not into", "not really into",
 )  # fmt: skip
 """Words after which what follows is what the person does NOT want ("a food bank that doesn't need a voucher").
-"No" and "not" alone are not cues: "no money", "no heating" and "not coping" say what the person needs."""
+"No" and "not" alone are not cues: "no money", "no heating" and "not coping" say what the person needs. Nor are a
+complaint ("can't be doing with computers but everything's online now" asks for help with them) or a temperament
+("never been one for talking about feelings" still wants company): "we don't do computers" refuses them."""
 NEGATION_REACH = 3  # content words a cue applies to
 NEGATION_STOPS = frozenset({"and", "but", "or", "also", "because", "so", "as", "i", "im", "ive", "we", "need", "want"})
 """Words that end what a cue applies to: a new clause ("I don't want a food bank, I need help with the bills")."""

@@ -1109,3 +1109,22 @@ def test_a_home_piled_with_papers_beside_a_smoker_finds_the_fire_safety_visit(se
                                 "and he smokes in bed. Honestly we're more worried about a fire.")  # fmt: skip
 
     assert found[:1] == ["norfolk-fire-safe-and-well"], found
+
+
+def test_every_citizens_advice_office_is_found_for_council_tax_in_its_own_area(seed_index: SearchIndex) -> None:
+    """Every local Citizens Advice advises on council tax arrears; only two offices' listings said so, and
+    "council tax arrears Dereham" put Breckland's office seventh, behind a talking café."""
+    dereham = top_ids(seed_index, "council tax arrears dereham")
+    beccles = top_ids(seed_index, "council tax arrears beccles")
+
+    assert "citizens-advice-breckland" in dereham[:2], dereham
+    assert beccles[:1] == ["citizens-advice-east-suffolk"], beccles
+
+
+def test_not_doing_computers_keeps_online_help_off_the_first_page(seed_index: SearchIndex) -> None:
+    """"We don't do computers" says how not to be helped: it was read as a need for digital help and put three
+    computer courses beside benefits advice for pensioners."""
+    found = top_ids(seed_index, "pensioner on a low income, we don't do computers, can someone check what we can claim")
+    digital = [sid for sid in found if (record := seed_index.get(sid)) and "digital_inclusion" in record.categories]
+
+    assert found[:1] == ["pension-credit-claim-line"] and not digital, found
