@@ -260,6 +260,12 @@ MONEY_UNITS = frozenset({"quid", "pounds", "pound", "grand", "pence", "p", "k", 
 AMOUNT_WORDS = TIME_MODIFIERS | {"a", "hundred", "thousand", "odd", "extra", "twenty", "thirty", "forty", "fifty",
                                   "sixty", "seventy", "eighty", "ninety"}  # fmt: skip
 """An amount ("a couple hundred quid", "£40", "two grand") says how much, not what is needed."""
+HOME_SIZE_NUMBERS = frozenset({"one", "two", "three", "four", "five"})
+HOME_SIZE_WORDS = frozenset({"bed", "beds", "bedroom", "bedroomed", "bedded"})
+DWELLING_WORDS = frozenset({"flat", "house", "home", "bungalow", "maisonette", "property", "place", "semi", "terrace"})
+"""A home's size before the home ("a two bed flat", "a 3 bedroom house") says where someone lives, not that they
+need a bed; the dwelling word after it carries the housing meaning. Without one ("looking for a 2 bed") the words
+are left to search, since a bare size may itself be the housing need."""
 
 
 ERRAND_WORDS = frozenset({"timetable", "timetables", "fixtures", "fixture", "score", "scores", "tickets",
@@ -340,7 +346,10 @@ def situation_positions(words: Sequence[str]) -> set[int]:
     for position, word in enumerate(words[1:], start=1):
         before = words[position - 1]
         clock = word in ("am", "pm", "oclock") and before.isdigit()
-        if clock or word == "ago" or (word in TIME_SPANS and (before in TIME_MODIFIERS or before.isdigit())):
+        when = clock or word == "ago" or (word in TIME_SPANS and (before in TIME_MODIFIERS or before.isdigit()))
+        after = words[position + 1] if position + 1 < len(words) else ""
+        home_size = word in HOME_SIZE_WORDS and (before in HOME_SIZE_NUMBERS or before.isdigit())
+        if when or (home_size and after in DWELLING_WORDS):
             found.update((position - 1, position))
         elif word in MONEY_UNITS and (before in AMOUNT_WORDS or before.isdigit()):
             found.update(range(position - 1 - (position > 1 and words[position - 2] in AMOUNT_WORDS), position + 1))

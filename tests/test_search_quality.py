@@ -1128,3 +1128,12 @@ def test_not_doing_computers_keeps_online_help_off_the_first_page(seed_index: Se
     digital = [sid for sid in found if (record := seed_index.get(sid)) and "digital_inclusion" in record.categories]
 
     assert found[:1] == ["pension-credit-claim-line"] and not digital, found
+
+
+def test_the_size_of_someones_flat_is_not_a_need_for_a_bed(seed_index: SearchIndex) -> None:
+    """"A two bed flat" says where a family lives: it was read as a need for a bed and put the night shelter and
+    the furniture grant beside housing advice for a family the landlord wants out."""
+    found = top_ids(seed_index, "we rent a two bed flat in Mile Cross and the landlord wants us out")
+
+    assert "norwich-housing-options" in found[:5], found
+    assert not {"norfolk-assistance-scheme", "norwich-winter-night-shelter"} & set(found[:5]), found
