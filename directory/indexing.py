@@ -25,8 +25,9 @@ from directory.synonyms import STOPWORDS, normalise, stem
 from directory.taxonomy import category_label
 from directory.vocabulary import Capacity, Cost, ReferralRoute
 
-FORMAT = 7  # bump when the arrays or their meaning change: older index files are then rebuilt (5: records carry
-# capacity_updated_at and closed_until; 6: postings as int64 positions and float32 weights; 7: OFFERED_INSTEAD flag)
+FORMAT = 8  # bump when the arrays or their meaning change: older index files are then rebuilt (5: records carry
+# capacity_updated_at and closed_until; 6: postings as int64 positions and float32 weights; 7: OFFERED_INSTEAD flag;
+# 8: no lone "loss" for "sight loss")
 
 # Field weights: how much a word found in each part of a service counts.
 NAME_WEIGHT = 3.0
@@ -44,6 +45,9 @@ INSTEAD_REACH = 3  # content words after a cue that name what the service replac
 _SENTENCE_END = re.compile(r"[.;:!?()]")
 _INSTEAD_HINTS = ("alternative", "instead", "rather")  # plain `in` tests: 20x faster than an IGNORECASE regex
 SELF_REFERRAL_ROUTES = frozenset({ReferralRoute.SELF.value, ReferralRoute.EITHER.value})
+QUALIFIED_SENSES = {"loss": frozenset({"sight", "hear", "memory", "weight", "hair", "blood", "job", "income"})}
+"""Words whose sense the word before them changes: "sight loss" and "memory loss" are not a bereavement ("loss"
+alone is how people and bereavement services say it). The pair stays a key; the lone word is not kept for it."""
 SORT_CHUNK = 1 << 22  # postings sorted at a time while finishing an index (4M: about 100 MB of working memory)
 SPILL_AT = 1 << 20  # postings held in memory while adding services; the rest wait in a temporary file
 
@@ -111,6 +115,8 @@ def service_keys(record: ServiceRecord, vocabulary: Vocabulary) -> dict[str, tup
                 if term not in STOPWORDS:
                     content.append(term)
             keys = set(term for term in content if not term.isdigit())
+            keys.difference_update(second for first, second in itertools.pairwise(content)
+                                   if first in QUALIFIED_SENSES.get(second, ()))  # fmt: skip
             if with_pairs:
                 keys.update(f"{first} {second}" for first, second in itertools.pairwise(content))
             for key in keys:

@@ -1137,3 +1137,12 @@ def test_the_size_of_someones_flat_is_not_a_need_for_a_bed(seed_index: SearchInd
 
     assert "norwich-housing-options" in found[:5], found
     assert not {"norfolk-assistance-scheme", "norwich-winter-night-shelter"} & set(found[:5]), found
+
+
+def test_sight_loss_is_not_a_bereavement(seed_index: SearchIndex) -> None:
+    """"Since the wife went I don't see anyone" is grief and loneliness: the sight-loss charity held "loss" (from
+    "sight loss") and took the page's place for grief, ahead of the befriending service."""
+    found = top_ids(seed_index, "since the wife went i don't see anyone")
+
+    assert "age-uk-norfolk-befriending" in found[:3] and "vision-norfolk" not in found, found
+    assert top_ids(seed_index, "sight loss")[:2] == ["vision-norfolk", "rnib-helpline"]
