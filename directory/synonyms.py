@@ -263,9 +263,26 @@ AMOUNT_WORDS = TIME_MODIFIERS | {"a", "hundred", "thousand", "odd", "extra", "tw
 HOME_SIZE_NUMBERS = frozenset({"one", "two", "three", "four", "five"})
 HOME_SIZE_WORDS = frozenset({"bed", "beds", "bedroom", "bedroomed", "bedded"})
 DWELLING_WORDS = frozenset({"flat", "house", "home", "bungalow", "maisonette", "property", "place", "semi", "terrace"})
+HOME_SIZE_FOLLOWERS = frozenset({"in", "off", "with", "above", "near"})  # "we rent a two bed in Mile Cross"
 """A home's size before the home ("a two bed flat", "a 3 bedroom house") says where someone lives, not that they
-need a bed; the dwelling word after it carries the housing meaning. Without one ("looking for a 2 bed") the words
-are left to search, since a bare size may itself be the housing need."""
+need a bed; the dwelling word after it carries the housing meaning, and "a two bed in Mile Cross" or "off a
+private landlord" says the same. Otherwise ("looking for a 2 bed") the words are left to search."""
+
+MEDICINE_CUES = frozenset({"my", "his", "her", "their", "your", "on", "tried", "taking", "take", "takes",
+                           "sleeping", "pain", "stronger", "the"})  # fmt: skip
+"""Words before "tablets" that make them medicine ("tried tablets", "his tablets", "on tablets"), not tablet
+computers; "tablets from the doctor" is medicine too. "Lend tablets to older people" stays digital, and "gave me
+tablets" is left to its low-mood phrase."""
+
+MESSAGE_CHANNELS = frozenset({"whatsapp", "facebook", "messenger", "instagram", "snapchat", "tiktok", "email",
+                              "emails", "text", "texts"})  # fmt: skip
+GAMBLING_GAMES = frozenset({"slots", "bingo", "poker", "casino", "casinos", "betting", "bets", "gambling", "roulette"})
+""""Online slots", "online bingo": where the gambling happens, not a need for help getting online."""
+CHANNEL_PREPOSITIONS = frozenset({"on", "by", "via", "over"})
+USING_A_CHANNEL = frozenset({"get", "getting", "go", "going", "use", "using", "learn", "set", "help", "started"})
+"""How something was sent ("I've sent him photos on WhatsApp", "he messages me on Facebook") is a story's channel,
+not a need for help with the app; "get on WhatsApp", "help using Facebook" still ask for digital help. The phone is
+left out: "someone to chat to on the phone" says how a person wants to be helped."""
 
 
 ERRAND_WORDS = frozenset({"timetable", "timetables", "fixtures", "fixture", "score", "scores", "tickets",
@@ -330,9 +347,28 @@ CANT_STOP_CUES = frozenset({"cant", "cannot", "couldnt", "wont", "to", "never"})
 before it, not a need of its own (stop smoking, a gambling helpline's "stop")."""
 
 
+def _sent_by_channel(words: Sequence[str], position: int) -> bool:
+    """Whether the medium at `position` is how something was sent ("photos on WhatsApp", "by email")."""
+    before = position - 1 - (words[position - 1] == "the")
+    if before < 0 or words[before] not in CHANNEL_PREPOSITIONS:
+        return False
+    return before == 0 or words[before - 1] not in USING_A_CHANNEL
+
+
+def _says_how_not_what(words: Sequence[str], position: int) -> bool:
+    """Whether the word at `position` tells how something happened, not what is needed: the channel a message was
+    sent by ("on WhatsApp") or medicine ("tried tablets from the doctor")."""
+    word, before = words[position], words[position - 1]
+    if word in MESSAGE_CHANNELS:
+        return _sent_by_channel(words, position)
+    after = words[position + 1] if position + 1 < len(words) else ""
+    return word == "tablets" and before != "me" and (before in MEDICINE_CUES or after == "from")
+
+
 def situation_positions(words: Sequence[str]) -> set[int]:
     """Positions of a message's normalised words inside one of SITUATION_PHRASES, saying when something happened
-    ("last month", "three years ago", "it's 3am") or how much money ("a couple hundred quid"), and of a bare
+    ("last month", "three years ago", "it's 3am"), how much money ("a couple hundred quid"), the size of a home
+    ("a two bed flat") or how rather than what ("on WhatsApp", "online slots", "his tablets"), and of a bare
     "can't stop" that refers back to the need before it."""
     found: set[int] = set()
     for position, word in enumerate(words[1:], start=1):
@@ -349,8 +385,12 @@ def situation_positions(words: Sequence[str]) -> set[int]:
         when = clock or word == "ago" or (word in TIME_SPANS and (before in TIME_MODIFIERS or before.isdigit()))
         after = words[position + 1] if position + 1 < len(words) else ""
         home_size = word in HOME_SIZE_WORDS and (before in HOME_SIZE_NUMBERS or before.isdigit())
-        if when or (home_size and after in DWELLING_WORDS):
+        if when or (home_size and (after in DWELLING_WORDS or after in HOME_SIZE_FOLLOWERS)):
             found.update((position - 1, position))
+        elif before == "online" and word in GAMBLING_GAMES:
+            found.add(position - 1)
+        elif _says_how_not_what(words, position):
+            found.add(position)
         elif word in MONEY_UNITS and (before in AMOUNT_WORDS or before.isdigit()):
             found.update(range(position - 1 - (position > 1 and words[position - 2] in AMOUNT_WORDS), position + 1))
     return found

@@ -1146,3 +1146,32 @@ def test_sight_loss_is_not_a_bereavement(seed_index: SearchIndex) -> None:
 
     assert "age-uk-norfolk-befriending" in found[:3] and "vision-norfolk" not in found, found
     assert top_ids(seed_index, "sight loss")[:2] == ["vision-norfolk", "rnib-helpline"]
+
+
+def test_tablets_from_the_doctor_are_medicine_not_a_tablet_computer(seed_index: SearchIndex) -> None:
+    """"I've tried tablets from the doctor" in a message about anxiety put an online-skills course first; a person
+    asking to borrow a tablet still finds the device schemes."""
+    message = ("My anxiety has got so bad I haven't been to the shops in months. I've tried tablets from the doctor "
+               "and they helped a bit. I'd like to try a group or a course.")  # fmt: skip
+    found = top_ids(seed_index, message)
+    digital = [sid for sid in found if (record := seed_index.get(sid)) and "digital_inclusion" in record.categories]
+
+    assert found[:1] == ["wellbeing-norfolk-waveney"] and not digital, found
+    assert "get-online-norfolk-device-loan" in top_ids(seed_index, "does anyone lend tablets to older people")
+
+
+def test_how_a_message_was_sent_and_where_someone_gambles_are_not_digital_needs(seed_index: SearchIndex) -> None:
+    """"Sent him photos on WhatsApp" and "lost £6k on online slots" put digital-skills sessions on the first page
+    of a family's mould problem and a gambler's debts; "a two bed in Mile Cross" put the night shelter there."""
+    mould = top_ids(seed_index, "We rent a two bed in Mile Cross off a private landlord. There's black mould all up "
+                                "the bedroom wall and my baby keeps getting chesty. I've sent him photos on WhatsApp "
+                                "loads of times and he just says open a window.")  # fmt: skip
+    slots = top_ids(seed_index, "I've lost about £6k on online slots this year, mostly on credit cards. We live in "
+                                "Lowestoft and every card is maxed. I want to stop for good.")  # fmt: skip
+
+    for found in (mould, slots):
+        digital = [sid for sid in found if (record := seed_index.get(sid)) and "digital_inclusion" in record.categories]
+        assert not digital, found
+    assert "shelter-helpline" in mould and "norwich-winter-night-shelter" not in mould, mould
+    assert "national-gambling-helpline" in slots[:2], slots
+    assert "learn-my-way" in top_ids(seed_index, "how do I get on whatsapp")
