@@ -657,7 +657,10 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
        "bullied at work|bullying at work|harassed at work|harassment at work|boss is bullying me|unfair dismissal|"
        "unfairly dismissed|sacked unfairly|employer wont pay me|boss wont pay me|wages not paid|havent been paid|"
        "discriminated against at work|discrimination at work|grievance at work|disciplinary at work|"
-       "disciplinary hearing|employment tribunal|sick pay|statutory sick pay"),
+       "disciplinary hearing|employment tribunal|sick pay|statutory sick pay|taking money from my pay|"
+       "taking money out of my pay|taking money from my wages|taking money out of my wages|deductions from my pay|"
+       "deductions from my wages|docked my pay|docking my pay|docked my wages|cut my hours|my hours were cut|"
+       "hours were cut|my rights at work|scared to complain at work"),
     # domestic abuse
     _m("domestic abuse", "domestic_abuse", "domestic abuse|abuse|safety",
        "domestic abuse|domestic violence|dv|da|abusive partner|abusive relationship|controlling partner|"
@@ -829,7 +832,7 @@ _MORE_PHRASES: dict[str, str] = {
     "card meter|gas card|electric key|gas cut off|electric cut off|electricity cut off|cold water only",
     "food support": "food bank voucher|foodbank voucher|voucher for the food bank|voucher for a food bank|"
     "referral to the food bank|referral for the food bank|cupboards are bare|bare cupboards|nothing left|"
-    "no food in the house|run out of food|"
+    "no food in the house|run out of food|nothing in the fridge|fridge is empty|empty fridge|no food in the fridge|"
     "ran out of food|nothing in the cupboards|empty cupboards|cupboards are empty|cant feed my kids|"
     "cant feed the kids|cant afford to eat|starving|skipping meals|groceries|food shopping|"
     "nothing to eat|feed my family|put food on the table|food on the table|feed the family|feed my children|"

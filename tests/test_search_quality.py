@@ -1175,3 +1175,20 @@ def test_how_a_message_was_sent_and_where_someone_gambles_are_not_digital_needs(
     assert "shelter-helpline" in mould and "norwich-winter-night-shelter" not in mould, mould
     assert "national-gambling-helpline" in slots[:2], slots
     assert "learn-my-way" in top_ids(seed_index, "how do I get on whatsapp")
+
+
+def test_pay_docked_and_hours_cut_find_advice_on_rights_at_work(seed_index: SearchIndex) -> None:
+    """"My employer keeps docking my pay and they cut my hours" found nothing; it is a question of rights at work."""
+    assert top_ids(seed_index, "my employer keeps docking my pay and they cut my hours")[:1] == [
+        "citizens-advice-adviceline"
+    ]
+
+
+def test_nothing_in_the_fridge_after_a_stay_in_hospital_finds_meals_at_home(seed_index: SearchIndex) -> None:
+    """"Nothing in the fridge" is food, not a grant for a new fridge: the meals service belongs beside the
+    home-from-hospital help for someone going home alone."""
+    found = top_ids(seed_index, "I've been in hospital for six weeks after my operation and I'm being discharged on "
+                                "Friday. I live alone in a first floor flat in King's Lynn and there's nothing in the "
+                                "fridge, and I won't be able to go shopping for a while.")  # fmt: skip
+
+    assert "norfolk-meals-at-home" in found and "red-cross-home-from-hospital" in found, found
