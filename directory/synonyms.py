@@ -243,11 +243,13 @@ SITUATION_PHRASES = (
     "are worried about me", "worries about me", "still got my job", "still got a job", "still have my job",
     "still have a job", "still working", "still in work", "still at work", "still employed", "gone back to work",
     "went back to work", "been offered a job", "offered a job", "got a new job", "started a new job", "i work in",
-    "i work at", "i work as", "he works in", "he works at", "she works in", "she works at",
+    "i work at", "i work as", "he works in", "he works at", "she works in", "she works at", "for my partners job",
+    "for my husbands job", "for my wifes job", "for his job", "for her job", "for their job", "moved for work",
+    "moved here for work", "moved for his work", "moved for her work",
 )  # fmt: skip
 """Phrases about the person's day rather than a need ("I work nights at the hospital", "after I've gone to bed", "the
-wife is worried about me", "I've still got my job"): not searched for, and not counted when judging whether results
-answer the message."""
+wife is worried about me", "I've still got my job", "we moved here for my partner's job"): not searched for, and not
+counted when judging whether results answer the message."""
 _SITUATION_WORDS = PhraseSet.of(SITUATION_PHRASES)
 
 

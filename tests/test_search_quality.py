@@ -1192,3 +1192,14 @@ def test_nothing_in_the_fridge_after_a_stay_in_hospital_finds_meals_at_home(seed
                                 "fridge, and I won't be able to go shopping for a while.")  # fmt: skip
 
     assert "norfolk-meals-at-home" in found and "red-cross-home-from-hospital" in found, found
+
+
+def test_moving_for_a_partners_job_is_the_story_not_a_need_for_work(seed_index: SearchIndex) -> None:
+    """"We moved to Thetford for my partner's job" says why the family is there: job clubs took a place on the first
+    page of a mother who can't afford the food shop and knows no one."""
+    message = ("We moved to Thetford for my partner's job but he's gone now and it's just me and the two kids. I can't "
+               "afford the food shop this week and I don't know a soul round here.")  # fmt: skip
+    found = top_ids(seed_index, message)
+    jobs = [sid for sid in found if (record := seed_index.get(sid)) and "employment_learning" in record.categories]
+
+    assert "thetford-community-pantry" in found and not jobs, found
