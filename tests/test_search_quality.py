@@ -1203,3 +1203,15 @@ def test_moving_for_a_partners_job_is_the_story_not_a_need_for_work(seed_index: 
     jobs = [sid for sid in found if (record := seed_index.get(sid)) and "employment_learning" in record.categories]
 
     assert "thetford-community-pantry" in found and not jobs, found
+
+
+def test_something_to_get_me_out_of_the_house_finds_groups_to_go_to(seed_index: SearchIndex) -> None:
+    """Waiting for counselling, "something to get me out of the house" asks for a group to go to: the page led with
+    a bereavement service (for "counselling") and offered nothing to go out to."""
+    found = top_ids(seed_index, "I've been on the waiting list for counselling through my GP for four months. In the "
+                                "meantime I'm feeling really low and would like something to get me out of the house "
+                                "a couple of times a week. Not a group where you sit in a circle and talk about "
+                                "feelings. I'm in north Norwich.")  # fmt: skip
+
+    groups = {"arts-on-prescription-norwich", "wellbeing-walks-norwich", "nature-wellbeing-group"}
+    assert groups & set(found) and found[:1] != ["cruse-norfolk"], found
