@@ -245,11 +245,12 @@ SITUATION_PHRASES = (
     "went back to work", "been offered a job", "offered a job", "got a new job", "started a new job", "i work in",
     "i work at", "i work as", "he works in", "he works at", "she works in", "she works at", "for my partners job",
     "for my husbands job", "for my wifes job", "for his job", "for her job", "for their job", "moved for work",
-    "moved here for work", "moved for his work", "moved for her work",
+    "moved here for work", "moved for his work", "moved for her work", "up to my eyes", "up to my eyeballs",
+    "up to my neck", "up to our eyes", "up to our eyeballs", "up to our necks", "up to his eyes", "up to her eyes",
 )  # fmt: skip
 """Phrases about the person's day rather than a need ("I work nights at the hospital", "after I've gone to bed", "the
-wife is worried about me", "I've still got my job", "we moved here for my partner's job"): not searched for, and not
-counted when judging whether results answer the message."""
+wife is worried about me", "I've still got my job", "we moved here for my partner's job") or how much ("in debt up to
+my eyes"): not searched for, and not counted when judging whether results answer the message."""
 _SITUATION_WORDS = PhraseSet.of(SITUATION_PHRASES)
 
 

@@ -1215,3 +1215,10 @@ def test_something_to_get_me_out_of_the_house_finds_groups_to_go_to(seed_index: 
 
     groups = {"arts-on-prescription-norwich", "wellbeing-walks-norwich", "nature-wellbeing-group"}
     assert groups & set(found) and found[:1] != ["cruse-norfolk"], found
+
+
+def test_up_to_my_eyes_in_debt_is_not_about_eyesight(seed_index: SearchIndex) -> None:
+    """"In debt up to my eyes" put the sight-loss helpline second."""
+    found = top_ids(seed_index, "in debt up to my eyes")
+
+    assert "rnib-helpline" not in found and found[:1] == ["stepchange-debt-charity"], found
