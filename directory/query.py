@@ -34,6 +34,7 @@ from directory.synonyms import (
     asks_for_self_referral,
     errand_positions,
     hospital_spans,
+    idiom_keys,
     is_person_word,
     is_urgent,
     lay_vocabulary,
@@ -284,8 +285,8 @@ class QueryReader:
                 resolved[start:end] = [((stem(word), None),) for word in plain[start:end]]
         resolved = self._recheck_everyday_words(plain, resolved)
         terms = ["" if i in skip else keys[0][0] if len(keys) == 1 else "" for i, keys in enumerate(resolved)]
-        in_phrase, phrase_positions = self._find_phrases(terms, typed, parsed)
-        meaning_otherwise = _words_meaning_otherwise(terms, parsed.meanings, self._frequencies)
+        in_phrase, phrase_positions, idioms = self._find_phrases(terms, typed, parsed)
+        meaning_otherwise = _words_meaning_otherwise(terms, parsed.meanings, self._frequencies) | idioms
         strained = _drop_strain_before_a_need(terms, plain, parsed, self._frequencies)
         skip |= _drop_cause_of_death(plain, parsed)
         negated, described = negated_positions(plain, phrase_positions)
@@ -544,9 +545,9 @@ class QueryReader:
 
     def _find_phrases(
         self, terms: list[str], typed: list[tuple[str, str]], parsed: ParsedQuery
-    ) -> tuple[set[int], set[int]]:
-        """Record lay phrases found in the (corrected) words; return the positions inside multi-word phrases and
-        the positions inside any phrase.
+    ) -> tuple[set[int], set[int], set[int]]:
+        """Record lay phrases found in the (corrected) words; return the positions inside multi-word phrases, the
+        positions inside any phrase and the positions inside idioms (see `directory.synonyms.IDIOMS`).
 
         A phrase lying wholly inside a longer one found ("pip" in "pip form") is not counted separately.
         """
@@ -561,6 +562,7 @@ class QueryReader:
                         spans.setdefault((sequence[start], sequence[end - 1]), key)
         in_long_phrase: set[int] = set()
         in_any_phrase: set[int] = set()
+        in_idiom: set[int] = set()
         for (first, last), key in sorted(spans.items()):
             if any(a <= first and last <= b and (a, b) != (first, last) for a, b in spans):
                 continue
@@ -575,15 +577,18 @@ class QueryReader:
             if len(key) > 1:
                 in_long_phrase.update(range(first, last + 1))
             in_any_phrase.update(range(first, last + 1))
+            idiom = key in idiom_keys()
+            if idiom:
+                in_idiom.update(range(first, last + 1))
             said = " ".join(shown for shown, _ in typed[first : last + 1])
             for lay in table[key]:
                 keys = frozenset(k for term in lay.terms for k in term_keys(term) if k in self._frequencies)
                 own_words = frozenset(key) - STOPWORDS
                 strength = KNOWN_WORDS_MEANING if own_words <= self._frequencies.keys() else 1.0
-                if lay.meaning == CRISIS_MEANING:
+                if idiom or lay.meaning == CRISIS_MEANING:
                     strength = 1.0  # despair never means its words ("end it all" is not end of life care)
                 parsed.meanings.append(Meaning(said, lay, own_words, keys, strength, range(first, last + 1)))
-        return in_long_phrase, in_any_phrase
+        return in_long_phrase, in_any_phrase, in_idiom
 
     # --- typo correction --------------------------------------------------------------------------------------
 

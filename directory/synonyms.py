@@ -487,7 +487,7 @@ LAY_MEANINGS: tuple[LayMeaning, ...] = (
     # money, debt and benefits
     _m("money worries", "money", "money|debt|benefit|advice",
        "skint|broke|brassic|hard up|no money|short of money|money worries|money problems|struggling financially|"
-       "cant afford|cannot afford|cant make ends meet|poverty|low income|tight for money|cost of living|"
+       "cant afford|cannot afford|cant make ends meet|make ends meet|poverty|low income|tight for money|cost of living|"
        "budgeting|budget|finances|financial help|money advice|money help|with money|for money|about money|"
        "put food on the table|food on the table|cupboards are bare|bare cupboards|nothing in the cupboards|"
        "empty cupboards|cupboards are empty|cant feed the kids|cant feed my kids|cant afford food|cant afford to eat|"
@@ -1124,6 +1124,22 @@ def phrase_table() -> dict[tuple[str, ...], tuple[LayMeaning, ...]]:
                 if lay not in table.get(key, ()):
                     table[key] = (*table.get(key, ()), lay)
     return table
+
+
+IDIOMS = (
+    "cant make ends meet", "make ends meet", "end of my tether", "at the end of my tether", "on my uppers",
+    "on our uppers", "down in the dumps", "in the dumps", "losing the plot", "falling to pieces", "going to pieces",
+    "in bits", "going under", "head all over the place", "on the breadline",
+    "hand to mouth", "robbing peter to pay paul", "knock the booze on the head", "hit the bottle", "on the bottle",
+)  # fmt: skip
+"""Lay phrases whose words say nothing of their meaning ("can't make ends meet" is not about ends, "at the end of my
+tether" not end-of-life care): the phrase means its need as surely as lay words do, and its words are not searched."""
+
+
+@lru_cache(maxsize=1)
+def idiom_keys() -> frozenset[tuple[str, ...]]:
+    """The word sequences of IDIOMS as the phrase table holds them."""
+    return frozenset(key for idiom in IDIOMS for key in phrase_keys(idiom))
 
 
 @lru_cache(maxsize=1)

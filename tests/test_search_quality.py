@@ -1222,3 +1222,11 @@ def test_up_to_my_eyes_in_debt_is_not_about_eyesight(seed_index: SearchIndex) ->
     found = top_ids(seed_index, "in debt up to my eyes")
 
     assert "rnib-helpline" not in found and found[:1] == ["stepchange-debt-charity"], found
+
+
+def test_an_idioms_words_are_not_searched_on_their_own(seed_index: SearchIndex) -> None:
+    """"Can't make ends meet" is money worries: "ends" put the end-of-life support line on the first page."""
+    found = top_ids(seed_index, "can't make ends meet")
+    end_of_life = [sid for sid in found if (record := seed_index.get(sid)) and "money" not in record.categories]
+
+    assert found[:1] == ["stepchange-debt-charity"] and not end_of_life, found
