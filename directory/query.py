@@ -108,7 +108,10 @@ WORD, PAIR, IMPLIED = "word", "pair", "implied"
 _AGE = re.compile(
     r"\b(?:i am|im|i m|aged|age|ages|shes|hes|she is|he is|is|turned) (\d{1,3})\b(?! (?:pound|quid|p|pence|grand|k))"
     r"|\b(\d{1,3}) ?(?:years? old|yrs? old|yo|year old)\b"
-)
+    r"|\b(?:my|our|her|his) (?:son|daughter|lad|boy|girl|kid|child|grandson|granddaughter|nephew|niece|brother|"
+    r"sister|mum|dad|nan|grandad|husband|wife|partner)s? (\d{1,3})\b"
+    r"(?! (?:pound|quid|p|pence|grand|k|times|weeks|days|months|kids|children))"
+)  # "my son's 14", "my lad, 15, is drinking"
 
 
 @dataclass
@@ -223,7 +226,7 @@ def age_in(text: str) -> int | None:
     match = _AGE.search(normalise(text))
     if match is None:
         return None
-    age = int(match.group(1) or match.group(2))
+    age = int(match.group(1) or match.group(2) or match.group(3))
     return age if age <= 120 else None
 
 

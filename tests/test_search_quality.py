@@ -1230,3 +1230,21 @@ def test_an_idioms_words_are_not_searched_on_their_own(seed_index: SearchIndex) 
     end_of_life = [sid for sid in found if (record := seed_index.get(sid)) and "money" not in record.categories]
 
     assert found[:1] == ["stepchange-debt-charity"] and not end_of_life, found
+
+
+def test_the_local_drug_and_alcohol_service_is_found_for_staying_off_the_gear(seed_index: SearchIndex) -> None:
+    """Change Grow Live runs Norfolk's drug and alcohol recovery service, but its listing never said "recovery":
+    "trying to stay off the gear" after prison left it off the first page, and "drink problem" found it fifth."""
+    found = top_ids(seed_index, "Got out of prison in August and I'm trying to stay off the gear. Probation are "
+                                "alright but I've got too much time on my hands. I'm in King's Lynn.")  # fmt: skip
+
+    assert "cgl-norfolk" in found, found
+    assert "cgl-norfolk" in top_ids(seed_index, "drink problem")[:3]
+
+
+def test_an_age_given_as_my_sons_14_keeps_adult_only_services_off_the_page(seed_index: SearchIndex) -> None:
+    """"My son's 14" is an age: adults-only drug services (18+) were offered for a 14-year-old smoking weed."""
+    found = top_ids(seed_index, "my son's 14 and I think he's smoking weed, who can I talk to?")
+    adults_only = [sid for sid in found if (record := seed_index.get(sid)) and (record.min_age or 0) >= 18]
+
+    assert "matthew-project-young-people" in found and not adults_only, found
