@@ -1248,3 +1248,10 @@ def test_an_age_given_as_my_sons_14_keeps_adult_only_services_off_the_page(seed_
     adults_only = [sid for sid in found if (record := seed_index.get(sid)) and (record.min_age or 0) >= 18]
 
     assert "matthew-project-young-people" in found and not adults_only, found
+
+
+def test_citizens_advice_is_offered_for_a_benefits_check(seed_index: SearchIndex) -> None:
+    """Citizens Advice checks benefits for anyone, but its listing never said "benefits check": "need help with my
+    benifits" put it ninth, behind lines for one benefit each."""
+    assert "citizens-advice-adviceline" in top_ids(seed_index, "need help with my benifits")
+    assert "citizens-advice-adviceline" in top_ids(seed_index, "benefits check")[:3]
