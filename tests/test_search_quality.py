@@ -42,9 +42,9 @@ from tests.search_queries import (
 # queries 0.826 (0.802 before round 9's tuning) and the 150 ninth-round ones 0.857 (0.828 before it). The held-out
 # figures are the honest ones; the gap between them and the tuned files is the generalisation gap. See
 # benchmarks/search_bench.py for every figure.
-RECALL_FLOOR = 0.90
+RECALL_FLOOR = 0.91
 TOP1_FLOOR = 0.92
-KIND_RECALL_FLOOR = 0.81
+KIND_RECALL_FLOOR = 0.84
 ROUND_RECALL_FLOORS = {
     ROUND3_CSV: 0.875,
     ROUND4_CSV: 0.865,
@@ -53,7 +53,7 @@ ROUND_RECALL_FLOORS = {
     ROUND7_CSV: 0.815,  # held out: never tuned on
     ROUND8_CSV: 0.885,  # 0.827 before round 9's tuning, which used it
     ROUND9_CSV: 0.845,  # held out: never tuned on (0.828 before round 9's tuning)
-    ROUND10_CSV: 0.85,  # 0.801 before round 11's tuning, which used it
+    ROUND10_CSV: 0.865,  # 0.801 before round 11's tuning, which used it
 }
 OFF_TOPIC_FLOOR = 0.94  # the goal is 0.90: at most 1 in 10 off-topic messages answered with a service
 
