@@ -115,8 +115,9 @@ def service_keys(record: ServiceRecord, vocabulary: Vocabulary) -> dict[str, tup
                 if term not in STOPWORDS:
                     content.append(term)
             keys = set(term for term in content if not term.isdigit())
-            keys.difference_update(second for first, second in itertools.pairwise(content)
-                                   if first in QUALIFIED_SENSES.get(second, ()))  # fmt: skip
+            if not keys.isdisjoint(QUALIFIED_SENSES):  # most texts hold no such word: skip the pair scan
+                keys.difference_update(second for first, second in itertools.pairwise(content)
+                                       if first in QUALIFIED_SENSES.get(second, ()))  # fmt: skip
             if with_pairs:
                 keys.update(f"{first} {second}" for first, second in itertools.pairwise(content))
             for key in keys:

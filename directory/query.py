@@ -589,7 +589,7 @@ class QueryReader:
                 own_words = frozenset(key) - STOPWORDS
                 strength = KNOWN_WORDS_MEANING if own_words <= self._frequencies.keys() else 1.0
                 if idiom or lay.meaning == CRISIS_MEANING:
-                    strength = 1.0  # despair never means its words ("end it all" is not end of life care)
+                    strength = 1.0  # neither despair nor an idiom means its words ("end it all", "make ends meet")
                 parsed.meanings.append(Meaning(said, lay, own_words, keys, strength, range(first, last + 1)))
         return in_long_phrase, in_any_phrase, in_idiom
 

@@ -358,13 +358,12 @@ def _sent_by_channel(words: Sequence[str], position: int) -> bool:
     return before == 0 or words[before - 1] not in USING_A_CHANNEL
 
 
-def _says_how_not_what(words: Sequence[str], position: int) -> bool:
-    """Whether the word at `position` tells how something happened, not what is needed: the channel a message was
-    sent by ("on WhatsApp") or medicine ("tried tablets from the doctor")."""
-    word, before = words[position], words[position - 1]
+def _says_how_not_what(words: Sequence[str], position: int, before: str, after: str) -> bool:
+    """Whether the word at `position` (between `before` and `after`) tells how something happened, not what is
+    needed: the channel a message was sent by ("on WhatsApp") or medicine ("tried tablets from the doctor")."""
+    word = words[position]
     if word in MESSAGE_CHANNELS:
         return _sent_by_channel(words, position)
-    after = words[position + 1] if position + 1 < len(words) else ""
     return word == "tablets" and before != "me" and (before in MEDICINE_CUES or after == "from")
 
 
@@ -392,7 +391,7 @@ def situation_positions(words: Sequence[str]) -> set[int]:
             found.update((position - 1, position))
         elif before == "online" and word in GAMBLING_GAMES:
             found.add(position - 1)
-        elif _says_how_not_what(words, position):
+        elif _says_how_not_what(words, position, before, after):
             found.add(position)
         elif word in MONEY_UNITS and (before in AMOUNT_WORDS or before.isdigit()):
             found.update(range(position - 1 - (position > 1 and words[position - 2] in AMOUNT_WORDS), position + 1))

@@ -77,6 +77,11 @@ def top_ids(index: SearchIndex, query: str) -> list[str]:
     return [hit.service_id for hit in index.search(query, limit=K)]
 
 
+def in_category(index: SearchIndex, service_ids: list[str], category: str) -> list[str]:
+    """The services of `service_ids` listed in `category`."""
+    return [sid for sid in service_ids if (record := index.get(sid)) and category in record.categories]
+
+
 def test_labelled_set_is_big_and_varied(queries: list[LabelledQuery], seed_index: SearchIndex) -> None:
     kinds = {labelled.kind for labelled in queries}
 
@@ -1125,7 +1130,7 @@ def test_not_doing_computers_keeps_online_help_off_the_first_page(seed_index: Se
     """"We don't do computers" says how not to be helped: it was read as a need for digital help and put three
     computer courses beside benefits advice for pensioners."""
     found = top_ids(seed_index, "pensioner on a low income, we don't do computers, can someone check what we can claim")
-    digital = [sid for sid in found if (record := seed_index.get(sid)) and "digital_inclusion" in record.categories]
+    digital = in_category(seed_index, found, "digital_inclusion")
 
     assert found[:1] == ["pension-credit-claim-line"] and not digital, found
 
@@ -1154,7 +1159,7 @@ def test_tablets_from_the_doctor_are_medicine_not_a_tablet_computer(seed_index: 
     message = ("My anxiety has got so bad I haven't been to the shops in months. I've tried tablets from the doctor "
                "and they helped a bit. I'd like to try a group or a course.")  # fmt: skip
     found = top_ids(seed_index, message)
-    digital = [sid for sid in found if (record := seed_index.get(sid)) and "digital_inclusion" in record.categories]
+    digital = in_category(seed_index, found, "digital_inclusion")
 
     assert found[:1] == ["wellbeing-norfolk-waveney"] and not digital, found
     assert "get-online-norfolk-device-loan" in top_ids(seed_index, "does anyone lend tablets to older people")
@@ -1170,7 +1175,7 @@ def test_how_a_message_was_sent_and_where_someone_gambles_are_not_digital_needs(
                                 "Lowestoft and every card is maxed. I want to stop for good.")  # fmt: skip
 
     for found in (mould, slots):
-        digital = [sid for sid in found if (record := seed_index.get(sid)) and "digital_inclusion" in record.categories]
+        digital = in_category(seed_index, found, "digital_inclusion")
         assert not digital, found
     assert "shelter-helpline" in mould and "norwich-winter-night-shelter" not in mould, mould
     assert "national-gambling-helpline" in slots[:2], slots
@@ -1200,7 +1205,7 @@ def test_moving_for_a_partners_job_is_the_story_not_a_need_for_work(seed_index: 
     message = ("We moved to Thetford for my partner's job but he's gone now and it's just me and the two kids. I can't "
                "afford the food shop this week and I don't know a soul round here.")  # fmt: skip
     found = top_ids(seed_index, message)
-    jobs = [sid for sid in found if (record := seed_index.get(sid)) and "employment_learning" in record.categories]
+    jobs = in_category(seed_index, found, "employment_learning")
 
     assert "thetford-community-pantry" in found and not jobs, found
 
@@ -1227,7 +1232,7 @@ def test_up_to_my_eyes_in_debt_is_not_about_eyesight(seed_index: SearchIndex) ->
 def test_an_idioms_words_are_not_searched_on_their_own(seed_index: SearchIndex) -> None:
     """"Can't make ends meet" is money worries: "ends" put the end-of-life support line on the first page."""
     found = top_ids(seed_index, "can't make ends meet")
-    end_of_life = [sid for sid in found if (record := seed_index.get(sid)) and "money" not in record.categories]
+    end_of_life = [sid for sid in found if sid not in in_category(seed_index, found, "money")]
 
     assert found[:1] == ["stepchange-debt-charity"] and not end_of_life, found
 
